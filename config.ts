@@ -1,0 +1,176 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { backupsSchema } from "./config/backups";
+import { clusterSchema } from "./config/cluster";
+import {
+    closestKey,
+    type ConfigProblem,
+    formatProblems,
+    problemsFromIssues,
+    renderValue,
+} from "./config/lib/format";
+import { readRawConfig, type RawConfig } from "./config/lib/raw";
+import { awsRegion } from "./config/lib/validators";
+import { networkSchema } from "./config/network";
+
+/**
+ * The whole stack configuration as one typed, validated object.
+ *
+ * Every key of `Pulumi.<stack>.yaml` is checked here, once, before any resource is declared:
+ * wrong types, unknown keys, missing keys and out-of-range values are all reported together,
+ * one line each, as `<stack file>: <key path>: <what is expected> (got <value>)`.
+ * Components never read `pulumi.Config`; they receive parts of this object.
+ */
+
+export const projectName = "mcp-platform";
+
+/** Keys of the `mcp-platform` namespace. Sections live in `config/<area>.ts`. */
+export const platformSchema = z.strictObject({
+    /** Free-form environment name carried in tags and labels, e.g. "production". */
+    environment: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, {
+        message: "expected a lowercase name such as production or dr",
+    }),
+    /** Team that owns the stack; carried in the `owner` tag of every AWS resource. */
+    owner: z.string().min(1),
+    /**
+     * `primary` serves traffic; `standby` is the warm DR copy that waits for activation.
+     * @default "primary"
+     */
+    role: z.enum(["primary", "standby"]).default("primary"),
+    /** Activates a standby stack: full capacity, restore and edge switch. @default false */
+    drActive: z.boolean().default(false),
+    network: networkSchema,
+    cluster: clusterSchema,
+    backups: backupsSchema,
+});
+
+/** Provider namespaces we accept, each strict so a typo is caught. */
+export const providerSchemas = {
+    aws: z.strictObject({
+        region: awsRegion,
+        profile: z.string().min(1).optional(),
+        allowedAccountIds: z.array(z.string().regex(/^\d{12}$/)).optional(),
+    }),
+    cloudflare: z.strictObject({
+        apiToken: z.string().min(1).optional(),
+    }),
+} as const;
+
+/**
+ * Credentials: accepted only as `secure:` values. Anything here given in plaintext is an
+ * error, and its value is never echoed back.
+ */
+export const credentialKeys: readonly string[] = [
+    "cloudflare:apiToken",
+];
+
+export type PlatformSettings = z.output<typeof platformSchema>;
+
+export interface PlatformConfig extends PlatformSettings {
+    /** Stack name, e.g. "production". */
+    readonly stack: string;
+    /** The file users edit, named in every error, e.g. "Pulumi.production.yaml". */
+    readonly stackFile: string;
+    /** AWS region of this stack (`aws:region`). */
+    readonly region: string;
+    /** A standby stack that has not been activated runs at minimum size. */
+    readonly standby: boolean;
+    /** Credentials, each wrapped as a Pulumi secret. Absent when not configured. */
+    readonly credentials: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+/**
+ * A configuration mistake. It extends `pulumi.RunError` so that `pulumi up` prints the message
+ * alone, without the program's stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(
+        readonly stackFile: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        super(`invalid stack configuration:\n${formatProblems(stackFile, problems)}`);
+        this.name = "ConfigError";
+    }
+}
+
+function parseSection<T extends z.ZodType>(
+    schema: T,
+    input: Record<string, unknown>,
+    namespace: string,
+    problems: ConfigProblem[],
+): z.output<T> | undefined {
+    const result = schema.safeParse(input, { reportInput: true });
+    if (result.success) return result.data;
+    for (const problem of problemsFromIssues(schema, result.error.issues, "")) {
+        problems.push({ ...problem, keyPath: `${namespace}:${problem.keyPath}` });
+    }
+    return undefined;
+}
+
+/** Validates raw config; throws {@link ConfigError} listing every problem at once. */
+export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
+    const stackFile = `Pulumi.${stack}.yaml`;
+    const problems: ConfigProblem[] = [];
+    const knownNamespaces = [projectName, ...Object.keys(providerSchemas)];
+
+    for (const namespace of Object.keys(raw.byNamespace)) {
+        if (knownNamespaces.includes(namespace)) continue;
+        const hint = closestKey(namespace, knownNamespaces);
+        for (const key of Object.keys(raw.byNamespace[namespace])) {
+            problems.push({
+                keyPath: `${namespace}:${key}`,
+                expected: hint
+                    ? `unknown config namespace; did you mean "${hint}:${key}"?`
+                    : `unknown config namespace; expected one of ${knownNamespaces.join(", ")}`,
+                got: renderValue(raw.byNamespace[namespace][key]),
+            });
+        }
+    }
+
+    for (const fullKey of credentialKeys) {
+        const [namespace, key] = fullKey.split(":");
+        const given = raw.byNamespace[namespace]?.[key];
+        if (given !== undefined && !raw.secretKeys.has(fullKey)) {
+            problems.push({
+                keyPath: fullKey,
+                expected: `a credential must be a secret: run \`pulumi config set --secret ${fullKey} <value>\``,
+                got: "a plaintext value, not shown",
+            });
+        }
+    }
+
+    const settings = parseSection(platformSchema, raw.byNamespace[projectName] ?? {}, projectName, problems);
+    const aws = parseSection(providerSchemas.aws, raw.byNamespace.aws ?? {}, "aws", problems);
+    parseSection(providerSchemas.cloudflare, raw.byNamespace.cloudflare ?? {}, "cloudflare", problems);
+
+    if (settings && settings.drActive && settings.role !== "standby") {
+        problems.push({
+            keyPath: `${projectName}:drActive`,
+            expected: "expected false on a primary stack; only a standby (role: standby) is activated",
+            got: "true",
+        });
+    }
+
+    if (problems.length > 0 || !settings || !aws) throw new ConfigError(stackFile, problems);
+
+    const credentials: Record<string, pulumi.Output<string>> = {};
+    for (const fullKey of credentialKeys) {
+        const [namespace, key] = fullKey.split(":");
+        const given = raw.byNamespace[namespace]?.[key];
+        if (given !== undefined) credentials[fullKey] = pulumi.secret(String(given));
+    }
+
+    return {
+        ...settings,
+        stack,
+        stackFile,
+        region: aws.region,
+        standby: settings.role === "standby" && !settings.drActive,
+        credentials,
+    };
+}
+
+/** Reads and validates the running stack's configuration. */
+export function loadConfig(): PlatformConfig {
+    return parseConfig(readRawConfig(), pulumi.getStack());
+}

@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Reads the stack's whole configuration from the Pulumi runtime, grouped by namespace.
+ *
+ * Pulumi hands config to the program as strings: structured values (maps, lists, numbers,
+ * booleans) arrive JSON-encoded, plain strings arrive as they are. Reading the whole map, not
+ * key by key through `pulumi.Config`, is what lets us reject keys nobody reads.
+ */
+export interface RawConfig {
+    /** `{ namespace: { key: value } }` with JSON values decoded. */
+    readonly byNamespace: Record<string, Record<string, unknown>>;
+    /** Fully qualified keys (`namespace:key`) that were given as `secure:` values. */
+    readonly secretKeys: ReadonlySet<string>;
+}
+
+function decode(value: string): unknown {
+    const trimmed = value.trim();
+    if (/^[[{]/.test(trimmed) || /^(true|false|-?\d+(\.\d+)?)$/.test(trimmed)) {
+        try {
+            return JSON.parse(trimmed);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+export function readRawConfig(): RawConfig {
+    const all = pulumi.runtime.allConfig();
+    const byNamespace: Record<string, Record<string, unknown>> = {};
+    const secretKeys = new Set<string>();
+    for (const [fullKey, value] of Object.entries(all)) {
+        const separator = fullKey.indexOf(":");
+        const namespace = separator < 0 ? "" : fullKey.slice(0, separator);
+        const key = separator < 0 ? fullKey : fullKey.slice(separator + 1);
+        (byNamespace[namespace] ??= {})[key] = decode(value);
+        if (pulumi.runtime.isConfigSecret(fullKey)) secretKeys.add(fullKey);
+    }
+    return { byNamespace, secretKeys };
+}

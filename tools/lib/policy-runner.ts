@@ -1,0 +1,212 @@
+import type {
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import type { ResourceRecord } from "./records";
+
+/**
+ * Runs CrossGuard policies offline, the way the Pulumi engine would call them, on the
+ * records of the mock runtime. The synth and the policy tests both build their arguments
+ * here, so a policy sees the same shapes (1.21: `notApplicable`, `stackTags`, `getConfig`
+ * with the schema's defaults) in a test as in `pulumi preview --policy-pack policies`.
+ */
+
+export interface PolicyResult {
+    readonly policy: string;
+    /** URN of the offending resource; the stack's URN for stack policies without one. */
+    readonly resource: string;
+    readonly level: EnforcementLevel;
+    readonly message: string;
+}
+
+export interface PolicyRun {
+    readonly policy: string;
+    readonly level: EnforcementLevel;
+    readonly kind: "resource" | "stack";
+    /** Resources the policy applied to (not `notApplicable`). */
+    readonly checked: number;
+    readonly violations: number;
+}
+
+export interface PolicyReport {
+    readonly ran: PolicyRun[];
+    readonly results: PolicyResult[];
+}
+
+class NotApplicable extends Error {}
+
+const emptyOptions: PolicyResourceOptions = {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+};
+
+type ResourceClass = { __pulumiType?: string; isInstance?: (o: unknown) => boolean };
+
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const cls = resourceClass as ResourceClass;
+    if (typeof cls.__pulumiType === "string") return cls.__pulumiType === type;
+    return typeof cls.isInstance === "function" && cls.isInstance({ __pulumiType: type }) === true;
+}
+
+/** The config a policy sees: the schema's defaults overlaid with `overrides`. */
+export function policyConfig(policy: Policy, overrides: Record<string, unknown> = {}): object {
+    const defaults: Record<string, unknown> = {};
+    for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+        if (schema && typeof schema === "object" && "default" in schema) defaults[key] = schema.default;
+    }
+    return { ...defaults, ...overrides };
+}
+
+function throwNotApplicable(reason?: string): never {
+    throw new NotApplicable(reason);
+}
+
+/** `ResourceValidationArgs` for one resource, as the engine builds them. */
+export function resourceArgs(
+    record: Pick<ResourceRecord, "type" | "name" | "urn" | "inputs"> & { parent?: string },
+    config: object = {},
+    stackTags: ReadonlyMap<string, string> = new Map(),
+): ResourceValidationArgs {
+    const props = record.inputs as Record<string, any>;
+    return {
+        type: record.type,
+        props,
+        urn: record.urn,
+        name: record.name,
+        opts: { ...emptyOptions, parent: record.parent },
+        stackTags,
+        isType: (cls) => isTypeOf(record.type, cls),
+        asType: ((cls: unknown) => (isTypeOf(record.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+        getConfig: <T extends object>() => config as T,
+        notApplicable: throwNotApplicable,
+    };
+}
+
+/** `StackValidationArgs` over all records, with parents and dependencies resolved. */
+export function stackArgs(
+    records: readonly ResourceRecord[],
+    config: object = {},
+    stackTags: ReadonlyMap<string, string> = new Map(),
+): StackValidationArgs {
+    const byUrn = new Map<string, PolicyResource>();
+    const resources: PolicyResource[] = records.map((record) => {
+        const props = record.inputs as Record<string, any>;
+        const resource: PolicyResource = {
+            type: record.type,
+            props,
+            urn: record.urn,
+            name: record.name,
+            opts: { ...emptyOptions, parent: record.parent },
+            dependencies: [],
+            propertyDependencies: {},
+            isType: (cls) => isTypeOf(record.type, cls),
+            asType: ((cls: unknown) => (isTypeOf(record.type, cls) ? props : undefined)) as PolicyResource["asType"],
+        };
+        byUrn.set(record.urn, resource);
+        return resource;
+    });
+    records.forEach((record, index) => {
+        if (record.parent) resources[index].parent = byUrn.get(record.parent);
+    });
+    return {
+        resources,
+        stackTags,
+        getConfig: <T extends object>() => config as T,
+        notApplicable: throwNotApplicable,
+    };
+}
+
+function isStackPolicy(policy: Policy): policy is StackValidationPolicy {
+    return typeof (policy as StackValidationPolicy).validateStack === "function";
+}
+
+/** Violations one resource policy reports for one resource; `undefined` when not applicable. */
+export async function validateResource(
+    policy: ResourceValidationPolicy,
+    args: ResourceValidationArgs,
+): Promise<string[] | undefined> {
+    const messages: string[] = [];
+    const validations = policy.validateResource === undefined
+        ? []
+        : Array.isArray(policy.validateResource)
+          ? policy.validateResource
+          : [policy.validateResource];
+    let applied = false;
+    for (const validation of validations) {
+        try {
+            await validation(args, (message) => messages.push(message));
+            applied = true;
+        } catch (error) {
+            if (!(error instanceof NotApplicable)) throw error;
+        }
+    }
+    return applied ? messages : undefined;
+}
+
+/** Violations one stack policy reports; each with the URN it named, if any. */
+export async function validateStack(
+    policy: StackValidationPolicy,
+    args: StackValidationArgs,
+): Promise<{ message: string; urn?: string }[] | undefined> {
+    const violations: { message: string; urn?: string }[] = [];
+    try {
+        await policy.validateStack(args, (message, urn) => violations.push({ message, urn }));
+    } catch (error) {
+        if (error instanceof NotApplicable) return undefined;
+        throw error;
+    }
+    return violations;
+}
+
+/**
+ * Runs every policy against every record (resource policies) and the whole set (stack
+ * policies). `packLevel` is the pack's default enforcement level.
+ */
+export async function runPolicies(
+    policies: readonly Policy[],
+    records: readonly ResourceRecord[],
+    packLevel: EnforcementLevel,
+    stackUrn: string,
+    stackTags: ReadonlyMap<string, string> = new Map(),
+): Promise<PolicyReport> {
+    const ran: PolicyRun[] = [];
+    const results: PolicyResult[] = [];
+    for (const policy of policies) {
+        const level = policy.enforcementLevel ?? packLevel;
+        if (level === "disabled") continue;
+        const config = policyConfig(policy);
+        let checked = 0;
+        const before = results.length;
+        if (isStackPolicy(policy)) {
+            const violations = await validateStack(policy, stackArgs(records, config, stackTags));
+            if (violations !== undefined) checked = records.length;
+            for (const v of violations ?? []) {
+                results.push({ policy: policy.name, resource: v.urn ?? stackUrn, level, message: v.message });
+            }
+            ran.push({ policy: policy.name, level, kind: "stack", checked, violations: results.length - before });
+            continue;
+        }
+        for (const record of records) {
+            const messages = await validateResource(
+                policy as ResourceValidationPolicy,
+                resourceArgs(record, config, stackTags),
+            );
+            if (messages === undefined) continue;
+            checked++;
+            for (const message of messages) {
+                results.push({ policy: policy.name, resource: record.urn, level, message });
+            }
+        }
+        ran.push({ policy: policy.name, level, kind: "resource", checked, violations: results.length - before });
+    }
+    return { ran, results };
+}

@@ -1,0 +1,48 @@
+/**
+ * What the offline synth records for every registered resource, and how Pulumi's wire
+ * markers (secrets, resource references) are turned into plain JSON for the outputs.
+ */
+
+/** One registered resource, as written to `out/<stack>/resources.json`. */
+export interface ResourceRecord {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    /** URN of the parent resource; the stack itself for top-level resources. */
+    readonly parent?: string;
+    /** URN of the explicit provider, when one was passed. */
+    readonly provider?: string;
+    readonly custom: boolean;
+    /** Inputs as declared; secret values are replaced by {@link redacted}. */
+    readonly inputs: Record<string, unknown>;
+}
+
+export const redacted = "[secret]";
+
+// Signatures Pulumi uses on the wire (sdk/nodejs/runtime/rpc.ts).
+const specialSigKey = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const resourceReferenceSig = "5cf8f73096256a8f31e491e813e4eb8e";
+
+/** Replaces secret markers with {@link redacted} and resource references with their URN. */
+export function toPlainJson(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(toPlainJson);
+    if (value === null || typeof value !== "object") return value;
+    const object = value as Record<string, unknown>;
+    if (object[specialSigKey] === secretSig) return redacted;
+    if (object[specialSigKey] === resourceReferenceSig) return object.urn;
+    const out: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(object)) {
+        if (entry !== undefined) out[key] = toPlainJson(entry);
+    }
+    return out;
+}
+
+/** True when the inputs contain a value that was declared secret. */
+export function containsSecret(value: unknown): boolean {
+    if (Array.isArray(value)) return value.some(containsSecret);
+    if (value === null || typeof value !== "object") return false;
+    const object = value as Record<string, unknown>;
+    if (object[specialSigKey] === secretSig) return true;
+    return Object.values(object).some(containsSecret);
+}

@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createRecordingMocks } from "./mocks";
+import type { ResourceRecord } from "./records";
+
+/**
+ * Runs a Pulumi program in this process under the SDK's mock runtime and returns every
+ * resource it registered.
+ *
+ * The program is loaded inside `runInPulumiStack`, and `disconnect()` waits until the
+ * runtime's RPC queue is empty, so registrations made late (inside `apply`) are recorded
+ * too — no sleeps.
+ */
+export interface ProgramRun {
+    readonly records: ResourceRecord[];
+    readonly outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+    readonly project: string;
+    readonly stack: string;
+    readonly region: string;
+    /** Fully qualified config (`namespace:key` → string), as the CLI would pass it. */
+    readonly config: Record<string, string>;
+    readonly secretKeys: readonly string[];
+    /** Loads the program; called once the mocks are in place. */
+    readonly load: () => Promise<unknown>;
+}
+
+interface MockMonitorLike {
+    newUrn(parent: string, type: string, name: string): string;
+    registerResource(req: RegisterRequestLike, callback: unknown): Promise<void>;
+    readResource(req: RegisterRequestLike, callback: unknown): Promise<void>;
+}
+
+interface RegisterRequestLike {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+}
+
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
+    const mocks = createRecordingMocks(options.region);
+    await pulumi.runtime.setMocks(mocks, options.project, options.stack, false);
+
+    // The public mocks API does not tell `newResource` where a resource sits in the tree.
+    // The mock monitor computes the URN from the request's parent, so we read both from the
+    // request right after the (synchronous) `newResource` call has appended its record.
+    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+    for (const method of ["registerResource", "readResource"] as const) {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: RegisterRequestLike, callback: unknown) => {
+            const before = mocks.records.length;
+            const done = original(req, callback);
+            if (mocks.records.length === before + 1) {
+                const parent = req.getParent() || undefined;
+                const record = mocks.records[before] as { urn: string; parent?: string };
+                // The mock monitor qualifies top-level types with the stack's type; the
+                // engine does not, so drop it to print the URNs users see in `pulumi up`.
+                record.urn = monitor
+                    .newUrn(req.getParent(), req.getType(), req.getName())
+                    .replace("::pulumi:pulumi:Stack$", "::");
+                record.parent = parent;
+            }
+            return done;
+        };
+    }
+
+    const outputs = await pulumi.runtime.runInPulumiStack(options.load);
+    await pulumi.runtime.disconnect();
+    const stackRecord = mocks.records.find((r) => r.type === "pulumi:pulumi:Stack");
+    return {
+        records: mocks.records.filter((r) => r !== stackRecord),
+        outputs: (outputs ?? {}) as Record<string, unknown>,
+    };
+}

@@ -1,0 +1,83 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { redacted } from "./records";
+
+/**
+ * Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI presents it to a program: every value
+ * becomes a string (structured values JSON-encoded), project-level defaults from
+ * `Pulumi.yaml` fill keys the stack leaves out, and `secure:` values — which only the CLI
+ * can decrypt — become the redacted placeholder and are marked secret.
+ */
+export interface StackConfig {
+    readonly project: string;
+    readonly config: Record<string, string>;
+    readonly secretKeys: string[];
+}
+
+/** Stack names that have a `Pulumi.<stack>.yaml` in `dir`. */
+export function listStacks(dir: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+        .filter((stack): stack is string => stack !== undefined)
+        .sort();
+}
+
+function isSecure(value: unknown): boolean {
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        "secure" in value
+    );
+}
+
+/** Replaces nested `secure:` leaves; reports whether any were found. */
+function redactNested(value: unknown): { value: unknown; secret: boolean } {
+    if (isSecure(value)) return { value: redacted, secret: true };
+    if (Array.isArray(value)) {
+        const items = value.map(redactNested);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    if (value !== null && typeof value === "object") {
+        let secret = false;
+        const out: Record<string, unknown> = {};
+        for (const [key, entry] of Object.entries(value)) {
+            const result = redactNested(entry);
+            out[key] = result.value;
+            secret ||= result.secret;
+        }
+        return { value: out, secret };
+    }
+    return { value, secret: false };
+}
+
+function qualify(project: string, key: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
+}
+
+export function readStackConfig(projectDir: string, stackFile: string): StackConfig {
+    const project = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        config?: Record<string, { default?: unknown } | unknown>;
+    };
+    const stack = (parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as {
+        config?: Record<string, unknown>;
+    };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const put = (key: string, raw: unknown) => {
+        const { value, secret } = redactNested(raw);
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        if (secret) secretKeys.push(key);
+    };
+    for (const [key, declaration] of Object.entries(project.config ?? {})) {
+        if (declaration && typeof declaration === "object" && "default" in declaration) {
+            put(qualify(project.name, key), (declaration as { default: unknown }).default);
+        }
+    }
+    for (const [key, raw] of Object.entries(stack.config ?? {})) put(qualify(project.name, key), raw);
+    return { project: project.name, config, secretKeys };
+}

@@ -1,0 +1,67 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import type { ResourceRecord } from "../records";
+import type { ArtifactWriter } from "./types";
+
+/** Kinds that live outside any namespace. */
+const clusterScopedKinds = new Set([
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "PersistentVolume",
+    "IngressClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+]);
+
+export interface Manifest {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly metadata: { name: string; namespace?: string; [key: string]: unknown };
+    readonly [key: string]: unknown;
+}
+
+/** `kubernetes:apps/v1:Deployment` → apps/v1 Deployment; `kubernetes:core/v1:Pod` → v1 Pod. */
+function kindOf(type: string): { apiVersion: string; kind: string } | undefined {
+    const match = /^kubernetes:([^:]+):([A-Za-z]+)$/.exec(type);
+    if (!match || match[1].startsWith("helm.sh") || match[1].startsWith("yaml")) return undefined;
+    const group = match[1];
+    return { apiVersion: group.startsWith("core/") ? group.slice(5) : group, kind: match[2] };
+}
+
+/** The Kubernetes objects among the records, as manifests a cluster would receive. */
+export function kubernetesManifests(records: readonly ResourceRecord[]): Manifest[] {
+    const manifests: Manifest[] = [];
+    for (const record of records) {
+        if (!record.custom) continue;
+        const kind = kindOf(record.type);
+        if (!kind || kind.kind.endsWith("List") || kind.kind.endsWith("Patch")) continue;
+        const inputs = record.inputs as { metadata?: Record<string, unknown> };
+        const metadata = { ...(inputs.metadata ?? {}) } as Manifest["metadata"];
+        metadata.name ??= record.name;
+        if (!clusterScopedKinds.has(kind.kind)) metadata.namespace ??= "default";
+        manifests.push({ ...record.inputs, ...kind, metadata });
+    }
+    return manifests;
+}
+
+export const kubernetesWriter: ArtifactWriter = {
+    name: "k8s",
+    write({ outDir, records }) {
+        const written: string[] = [];
+        for (const manifest of kubernetesManifests(records)) {
+            const namespace = manifest.metadata.namespace ?? "_cluster";
+            const file = path.join("k8s", namespace, `${manifest.kind.toLowerCase()}-${manifest.metadata.name}.yaml`);
+            fs.mkdirSync(path.join(outDir, path.dirname(file)), { recursive: true });
+            fs.writeFileSync(path.join(outDir, file), stringify(manifest, { lineWidth: 0 }));
+            written.push(file);
+        }
+        return written;
+    },
+};
