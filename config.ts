@@ -60,9 +60,7 @@ export const providerSchemas = {
  * Credentials: accepted only as `secure:` values. Anything here given in plaintext is an
  * error, and its value is never echoed back.
  */
-export const credentialKeys: readonly string[] = [
-    "cloudflare:apiToken",
-];
+export const credentialKeys: readonly string[] = ["cloudflare:apiToken"];
 
 export type PlatformSettings = z.output<typeof platformSchema>;
 
@@ -139,14 +137,25 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         }
     }
 
-    const settings = parseSection(platformSchema, raw.byNamespace[projectName] ?? {}, projectName, problems);
+    const settings = parseSection(
+        platformSchema,
+        raw.byNamespace[projectName] ?? {},
+        projectName,
+        problems,
+    );
     const aws = parseSection(providerSchemas.aws, raw.byNamespace.aws ?? {}, "aws", problems);
-    parseSection(providerSchemas.cloudflare, raw.byNamespace.cloudflare ?? {}, "cloudflare", problems);
+    parseSection(
+        providerSchemas.cloudflare,
+        raw.byNamespace.cloudflare ?? {},
+        "cloudflare",
+        problems,
+    );
 
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({
             keyPath: `${projectName}:drActive`,
-            expected: "expected false on a primary stack; only a standby (role: standby) is activated",
+            expected:
+                "expected false on a primary stack; only a standby (role: standby) is activated",
             got: "true",
         });
     }

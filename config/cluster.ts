@@ -4,9 +4,13 @@ import { iamRoleArn, ipv4Cidr } from "./lib/validators";
 /** One managed node group's capacity. */
 export const nodeGroupSchema = z
     .strictObject({
-        instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, {
-            message: "expected an EC2 instance type such as m6i.large",
-        })).min(1),
+        instanceTypes: z
+            .array(
+                z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, {
+                    message: "expected an EC2 instance type such as m6i.large",
+                }),
+            )
+            .min(1),
         minSize: z.number().int().min(0),
         desiredSize: z.number().int().min(0),
         maxSize: z.number().int().min(1),
@@ -35,7 +39,9 @@ export const nodeGroupSchema = z
 /** `mcp-platform:cluster` — the EKS control plane and its node groups. */
 export const clusterSchema = z.strictObject({
     /** Kubernetes minor version of the control plane, e.g. "1.33". */
-    version: z.string().regex(/^1\.\d{2}$/, { message: 'expected a Kubernetes version such as "1.33"' }),
+    version: z
+        .string()
+        .regex(/^1\.\d{2}$/, { message: 'expected a Kubernetes version such as "1.33"' }),
     /**
      * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private-only
      * (CIS 5.4.2). `0.0.0.0/0` is refused (CIS 5.4.1). @default []

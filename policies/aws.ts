@@ -17,10 +17,11 @@ export const awsProviderDefaultTags: ResourceValidationPolicy = {
         // Provider inputs reach the engine JSON-encoded, so decode before reading.
         const raw = args.props.defaultTags;
         const defaults = (typeof raw === "string" ? JSON.parse(raw) : raw) as
-            | { tags?: Record<string, unknown> }
-            | undefined;
+            { tags?: Record<string, unknown> } | undefined;
         const tags = defaults?.tags ?? {};
-        const missing = requiredTags.filter((tag) => typeof tags[tag] !== "string" || tags[tag] === "");
+        const missing = requiredTags.filter(
+            (tag) => typeof tags[tag] !== "string" || tags[tag] === "",
+        );
         if (missing.length > 0) {
             reportViolation(`AWS provider must set default tags: missing ${missing.join(", ")}.`);
         }
@@ -39,4 +40,7 @@ export const awsKmsKeyRotationEnabled: ResourceValidationPolicy = {
     }),
 };
 
-export const awsPolicies: ResourceValidationPolicy[] = [awsProviderDefaultTags, awsKmsKeyRotationEnabled];
+export const awsPolicies: ResourceValidationPolicy[] = [
+    awsProviderDefaultTags,
+    awsKmsKeyRotationEnabled,
+];

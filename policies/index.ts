@@ -5,7 +5,8 @@ import { packEnforcementLevel, packName, policies } from "./policies";
 // policy list so the synth and the tests can import the policies without starting the
 // pack's gRPC server.
 new PolicyPack(packName, {
-    description: "Security hardening for the MCP platform: PSS restricted, CIS EKS, AWS and Cloudflare.",
+    description:
+        "Security hardening for the MCP platform: PSS restricted, CIS EKS, AWS and Cloudflare.",
     enforcementLevel: packEnforcementLevel,
     policies,
 });

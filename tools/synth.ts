@@ -60,12 +60,16 @@ function summarize(
 ): string {
     const counts = new Map<string, number>();
     for (const record of records) counts.set(record.type, (counts.get(record.type) ?? 0) + 1);
-    const lines = [`synth ${stack}: ${records.length} resources -> ${path.relative(process.cwd(), outDir) || "."}`];
+    const lines = [
+        `synth ${stack}: ${records.length} resources -> ${path.relative(process.cwd(), outDir) || "."}`,
+    ];
     for (const [type, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) {
         lines.push(`  ${String(count).padStart(4)}  ${type}`);
     }
     const folders = new Set(artifacts.map((file) => file.split(path.sep)[0]));
-    lines.push(`artifacts: resources.json, policy-report.json${[...folders].map((f) => `, ${f}/`).join("")}`);
+    lines.push(
+        `artifacts: resources.json, policy-report.json${[...folders].map((f) => `, ${f}/`).join("")}`,
+    );
     const byLevel = (level: string) => report.results.filter((r) => r.level === level).length;
     lines.push(
         `policies: ${report.ran.length} ran; ${byLevel("mandatory")} mandatory, ${byLevel("advisory")} advisory violation(s)`,
@@ -84,14 +88,17 @@ async function main(argv: string[]): Promise<number> {
     const options = parseArgs(argv);
     const stacks = listStacks(projectDir);
     if (options.stack === undefined || (!options.stackFile && !stacks.includes(options.stack))) {
-        const given = options.stack === undefined ? "no stack given" : `unknown stack "${options.stack}"`;
+        const given =
+            options.stack === undefined ? "no stack given" : `unknown stack "${options.stack}"`;
         process.stderr.write(
             `${given}; stacks in this project: ${stacks.join(", ")}\nusage: npm run synth -- <stack>\n`,
         );
         return 2;
     }
     const stack = options.stack;
-    const stackFile = path.resolve(options.stackFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`));
+    const stackFile = path.resolve(
+        options.stackFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`),
+    );
     const program = path.resolve(options.program ?? path.join(projectDir, "index.ts"));
     const outDir = path.resolve(options.out ?? path.join(projectDir, "out", stack));
 
@@ -119,18 +126,25 @@ async function main(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(outDir, "resources.json"), `${JSON.stringify(records, null, 2)}\n`);
     const outputs = toPlainJson(run.outputs) as Record<string, unknown>;
     fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(outputs, null, 2)}\n`);
-    const artifacts = writers.flatMap((writer) => writer.write({ stack, outDir, records, outputs }));
+    const artifacts = writers.flatMap((writer) =>
+        writer.write({ stack, outDir, records, outputs }),
+    );
 
     // Imported here, not at the top, so a config error is reported before the pack loads.
     const { policies, packEnforcementLevel } = await import("../policies/policies");
     const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
     const report = await runPolicies(policies, records, packEnforcementLevel, stackUrn);
-    fs.writeFileSync(path.join(outDir, "policy-report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    fs.writeFileSync(
+        path.join(outDir, "policy-report.json"),
+        `${JSON.stringify(report, null, 2)}\n`,
+    );
 
     process.stdout.write(`${summarize(stack, records, artifacts, report, policies, outDir)}\n`);
     const mandatory = report.results.filter((r) => r.level === "mandatory").length;
     if (mandatory > 0) {
-        process.stderr.write(`synth ${stack}: ${mandatory} mandatory policy violation(s); see above.\n`);
+        process.stderr.write(
+            `synth ${stack}: ${mandatory} mandatory policy violation(s); see above.\n`,
+        );
         return 1;
     }
     return 0;
@@ -143,7 +157,9 @@ main(process.argv.slice(2)).then(
         const known =
             error instanceof UsageError ||
             (error instanceof Error && (error.name === "ConfigError" || error.name === "RunError"));
-        process.stderr.write(`${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+        process.stderr.write(
+            `${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
+        );
         process.exit(known && error instanceof UsageError ? 2 : 1);
     },
 );

@@ -39,7 +39,9 @@ export function standardLabels(source: LabelSource): Record<string, string> {
         "app.kubernetes.io/managed-by": "pulumi",
     };
     if (source.version !== undefined) {
-        labels["app.kubernetes.io/version"] = source.version.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 63);
+        labels["app.kubernetes.io/version"] = source.version
+            .replace(/[^A-Za-z0-9._-]/g, "_")
+            .slice(0, 63);
     }
     return labels;
 }

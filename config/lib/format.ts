@@ -124,7 +124,9 @@ function expectation(issue: z.core.$ZodIssue): string {
         case "invalid_value":
             return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
         default:
-            return issue.message.startsWith("expected") ? issue.message : `expected ${issue.message}`;
+            return issue.message.startsWith("expected")
+                ? issue.message
+                : `expected ${issue.message}`;
     }
 }
 
@@ -150,9 +152,7 @@ export function problemsFromIssues(
                     expected: hint
                         ? `unknown key; did you mean "${hint}"?`
                         : `unknown key; expected one of ${known.join(", ")}`,
-                    got: renderValue(
-                        (issue as { input?: Record<string, unknown> }).input?.[key],
-                    ),
+                    got: renderValue((issue as { input?: Record<string, unknown> }).input?.[key]),
                 });
             }
             continue;

@@ -26,8 +26,11 @@ function decode(value: string): unknown {
     return value;
 }
 
-export function readRawConfig(): RawConfig {
-    const all = pulumi.runtime.allConfig();
+/** Groups a flat config map (`namespace:key` → string) by namespace, decoding JSON values. */
+export function groupConfig(
+    all: Readonly<Record<string, string>>,
+    isSecret: (fullKey: string) => boolean,
+): RawConfig {
     const byNamespace: Record<string, Record<string, unknown>> = {};
     const secretKeys = new Set<string>();
     for (const [fullKey, value] of Object.entries(all)) {
@@ -35,7 +38,15 @@ export function readRawConfig(): RawConfig {
         const namespace = separator < 0 ? "" : fullKey.slice(0, separator);
         const key = separator < 0 ? fullKey : fullKey.slice(separator + 1);
         (byNamespace[namespace] ??= {})[key] = decode(value);
-        if (pulumi.runtime.isConfigSecret(fullKey)) secretKeys.add(fullKey);
+        if (isSecret(fullKey)) secretKeys.add(fullKey);
     }
     return { byNamespace, secretKeys };
+}
+
+/** The running stack's configuration, as the Pulumi CLI (or the synth) passed it. */
+export function readRawConfig(): RawConfig {
+    // `isConfigSecret` is exported by the SDK's runtime but typed @internal; it is the same
+    // check `pulumi.Config.get` uses to warn about secrets read as plain values.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+    return groupConfig(pulumi.runtime.allConfig(), (key) => runtime.isConfigSecret(key));
 }

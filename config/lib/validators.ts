@@ -16,12 +16,17 @@ export const awsRegion = z.string().refine((value) => awsRegions.includes(value)
 });
 
 /** An IPv4 CIDR block in canonical form (`10.0.0.0/16`, host bits zero). */
-export const ipv4Cidr = z.string().refine(
-    (value) =>
-        ipaddr.IPv4.isValidCIDR(value) &&
-        ipaddr.IPv4.networkAddressFromCIDR(value).toString() === value.split("/")[0],
-    { message: "expected an IPv4 CIDR block such as 10.0.0.0/16 (network address, prefix 0-32)" },
-);
+export const ipv4Cidr = z
+    .string()
+    .refine(
+        (value) =>
+            ipaddr.IPv4.isValidCIDR(value) &&
+            ipaddr.IPv4.networkAddressFromCIDR(value).toString() === value.split("/")[0],
+        {
+            message:
+                "expected an IPv4 CIDR block such as 10.0.0.0/16 (network address, prefix 0-32)",
+        },
+    );
 
 /**
  * A Kubernetes CronJob schedule: five fields (minute hour day-of-month month day-of-week)

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ResourceRecord, toPlainJson } from "./records";
+import { engineUrn, type ResourceRecord, toPlainJson } from "./records";
 
 /**
  * The mock runtime the offline synth and the component tests share.
@@ -20,7 +20,13 @@ const computedOutputs: Record<
     "aws:eks/cluster:Cluster": (name, _inputs, region) => ({
         endpoint: `https://${name}.gr7.${region}.eks.amazonaws.com`,
         certificateAuthority: { data: Buffer.from(`mock-ca-${name}`).toString("base64") },
-        identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/MOCK${name.length}` }] }],
+        identities: [
+            {
+                oidcs: [
+                    { issuer: `https://oidc.eks.${region}.amazonaws.com/id/MOCK${name.length}` },
+                ],
+            },
+        ],
         clusterSecurityGroupId: `sg-${name}`,
     }),
     "aws:kms/key:Key": (name) => ({ keyId: `key-${name}` }),
@@ -29,7 +35,10 @@ const computedOutputs: Record<
 };
 
 /** Invokes the program makes, keyed by token. */
-const invokes: Record<string, (inputs: Record<string, unknown>, region: string) => Record<string, unknown>> = {
+const invokes: Record<
+    string,
+    (inputs: Record<string, unknown>, region: string) => Record<string, unknown>
+> = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => ({
         names: ["a", "b", "c", "d"].map((zone) => `${region}${zone}`),
         zoneIds: ["az1", "az2", "az3", "az4"].map((zone) => `${region.split("-")[0]}-${zone}`),
@@ -71,7 +80,10 @@ export function createRecordingMocks(region: string): RecordingMocks {
                 name: args.name,
                 urn: "",
                 custom: args.custom ?? true,
-                provider: args.provider?.split("::").slice(0, 4).join("::") || undefined,
+                // A provider reference is "<urn>::<id>".
+                provider: args.provider
+                    ? engineUrn(args.provider.split("::").slice(0, 4).join("::"))
+                    : undefined,
                 inputs: toPlainJson(inputs) as Record<string, unknown>,
             });
             return { id, state };

@@ -61,7 +61,8 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
 export function policyConfig(policy: Policy, overrides: Record<string, unknown> = {}): object {
     const defaults: Record<string, unknown> = {};
     for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-        if (schema && typeof schema === "object" && "default" in schema) defaults[key] = schema.default;
+        if (schema && typeof schema === "object" && "default" in schema)
+            defaults[key] = schema.default;
     }
     return { ...defaults, ...overrides };
 }
@@ -85,7 +86,8 @@ export function resourceArgs(
         opts: { ...emptyOptions, parent: record.parent },
         stackTags,
         isType: (cls) => isTypeOf(record.type, cls),
-        asType: ((cls: unknown) => (isTypeOf(record.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+        asType: ((cls: unknown) =>
+            isTypeOf(record.type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => config as T,
         notApplicable: throwNotApplicable,
     };
@@ -109,7 +111,8 @@ export function stackArgs(
             dependencies: [],
             propertyDependencies: {},
             isType: (cls) => isTypeOf(record.type, cls),
-            asType: ((cls: unknown) => (isTypeOf(record.type, cls) ? props : undefined)) as PolicyResource["asType"],
+            asType: ((cls: unknown) =>
+                isTypeOf(record.type, cls) ? props : undefined) as PolicyResource["asType"],
         };
         byUrn.set(record.urn, resource);
         return resource;
@@ -135,11 +138,12 @@ export async function validateResource(
     args: ResourceValidationArgs,
 ): Promise<string[] | undefined> {
     const messages: string[] = [];
-    const validations = policy.validateResource === undefined
-        ? []
-        : Array.isArray(policy.validateResource)
-          ? policy.validateResource
-          : [policy.validateResource];
+    const validations =
+        policy.validateResource === undefined
+            ? []
+            : Array.isArray(policy.validateResource)
+              ? policy.validateResource
+              : [policy.validateResource];
     let applied = false;
     for (const validation of validations) {
         try {
@@ -190,9 +194,20 @@ export async function runPolicies(
             const violations = await validateStack(policy, stackArgs(records, config, stackTags));
             if (violations !== undefined) checked = records.length;
             for (const v of violations ?? []) {
-                results.push({ policy: policy.name, resource: v.urn ?? stackUrn, level, message: v.message });
+                results.push({
+                    policy: policy.name,
+                    resource: v.urn ?? stackUrn,
+                    level,
+                    message: v.message,
+                });
             }
-            ran.push({ policy: policy.name, level, kind: "stack", checked, violations: results.length - before });
+            ran.push({
+                policy: policy.name,
+                level,
+                kind: "stack",
+                checked,
+                violations: results.length - before,
+            });
             continue;
         }
         for (const record of records) {
@@ -206,7 +221,13 @@ export async function runPolicies(
                 results.push({ policy: policy.name, resource: record.urn, level, message });
             }
         }
-        ran.push({ policy: policy.name, level, kind: "resource", checked, violations: results.length - before });
+        ran.push({
+            policy: policy.name,
+            level,
+            kind: "resource",
+            checked,
+            violations: results.length - before,
+        });
     }
     return { ran, results };
 }

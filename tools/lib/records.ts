@@ -46,3 +46,11 @@ export function containsSecret(value: unknown): boolean {
     if (object[specialSigKey] === secretSig) return true;
     return Object.values(object).some(containsSecret);
 }
+
+/**
+ * The mock monitor qualifies top-level types with the stack's type; the engine does not, so
+ * drop it to record the URNs users see in `pulumi up`.
+ */
+export function engineUrn(urn: string): string {
+    return urn.replace("::pulumi:pulumi:Stack$", "::");
+}

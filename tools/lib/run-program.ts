@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createRecordingMocks } from "./mocks";
-import type { ResourceRecord } from "./records";
+import { engineUrn, type ResourceRecord } from "./records";
 
 /**
  * Runs a Pulumi program in this process under the SDK's mock runtime and returns every
@@ -53,14 +53,11 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             const before = mocks.records.length;
             const done = original(req, callback);
             if (mocks.records.length === before + 1) {
-                const parent = req.getParent() || undefined;
                 const record = mocks.records[before] as { urn: string; parent?: string };
-                // The mock monitor qualifies top-level types with the stack's type; the
-                // engine does not, so drop it to print the URNs users see in `pulumi up`.
-                record.urn = monitor
-                    .newUrn(req.getParent(), req.getType(), req.getName())
-                    .replace("::pulumi:pulumi:Stack$", "::");
-                record.parent = parent;
+                record.urn = engineUrn(
+                    monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+                );
+                record.parent = req.getParent() ? engineUrn(req.getParent()) : undefined;
             }
             return done;
         };

@@ -78,6 +78,7 @@ export function readStackConfig(projectDir: string, stackFile: string): StackCon
             put(qualify(project.name, key), (declaration as { default: unknown }).default);
         }
     }
-    for (const [key, raw] of Object.entries(stack.config ?? {})) put(qualify(project.name, key), raw);
+    for (const [key, raw] of Object.entries(stack.config ?? {}))
+        put(qualify(project.name, key), raw);
     return { project: project.name, config, secretKeys };
 }

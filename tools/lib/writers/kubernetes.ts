@@ -57,7 +57,11 @@ export const kubernetesWriter: ArtifactWriter = {
         const written: string[] = [];
         for (const manifest of kubernetesManifests(records)) {
             const namespace = manifest.metadata.namespace ?? "_cluster";
-            const file = path.join("k8s", namespace, `${manifest.kind.toLowerCase()}-${manifest.metadata.name}.yaml`);
+            const file = path.join(
+                "k8s",
+                namespace,
+                `${manifest.kind.toLowerCase()}-${manifest.metadata.name}.yaml`,
+            );
             fs.mkdirSync(path.join(outDir, path.dirname(file)), { recursive: true });
             fs.writeFileSync(path.join(outDir, file), stringify(manifest, { lineWidth: 0 }));
             written.push(file);

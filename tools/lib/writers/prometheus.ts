@@ -13,7 +13,7 @@ export const prometheusRulesWriter: ArtifactWriter = {
     write({ outDir, records }) {
         const groups = kubernetesManifests(records)
             .filter((m) => m.kind === "PrometheusRule")
-            .flatMap((m) => ((m.spec as { groups?: unknown[] } | undefined)?.groups ?? []));
+            .flatMap((m) => (m.spec as { groups?: unknown[] } | undefined)?.groups ?? []);
         if (groups.length === 0) return [];
         const file = path.join("prometheus", "rules.yaml");
         fs.mkdirSync(path.join(outDir, "prometheus"), { recursive: true });

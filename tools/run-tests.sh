@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite: lint (typecheck, ESLint, Prettier) and every vitest suite.
+# Ends with one plain line "N passed, N failed" derived from vitest's JSON report; a lint
+# failure counts as one failed test, and a skipped or todo test counts as failed (CI never
+# skips). Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+report="$(mktemp -d)/vitest.json"
+lint_failed=0
+echo "== lint"
+if ! npm run -s lint; then
+    lint_failed=1
+    echo "lint failed" >&2
+fi
+
+echo "== tests"
+npx vitest run --reporter=default --reporter=json --outputFile="$report"
+vitest_status=$?
+
+node - "$report" "$lint_failed" "$vitest_status" <<'JS'
+const fs = require("node:fs");
+const [file, lintFailed, vitestStatus] = process.argv.slice(2);
+let passed = 0;
+let failed = Number(lintFailed);
+try {
+    const report = JSON.parse(fs.readFileSync(file, "utf8"));
+    passed = report.numPassedTests;
+    failed += report.numFailedTests + report.numPendingTests + report.numTodoTests;
+    // A suite that failed to load has no tests to count; count it once.
+    failed += report.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
+} catch {
+    failed += 1;
+}
+if (Number(vitestStatus) !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
+JS
