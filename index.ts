@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
 import { defaultTags } from "./components/lib/tags";
 
@@ -13,8 +14,14 @@ const awsProvider = new aws.Provider(`${cfg.stack}-aws`, {
     defaultTags: { tags: defaultTags(cfg) },
 });
 
+// The Kubernetes provider every in-cluster component is created with. Until the EKS cluster
+// component provides one built from the cluster (kubeconfig via `aws eks get-token`), this
+// stand-in uses the ambient kubeconfig.
+const kubernetesProvider = new k8s.Provider(`${cfg.stack}-k8s`, { enableServerSideApply: true });
+
 export const stack = cfg.stack;
 export const region = cfg.region;
 export const role = cfg.role;
 export const drActive = cfg.drActive;
 export const awsProviderUrn = awsProvider.urn;
+export const kubernetesProviderUrn = kubernetesProvider.urn;
