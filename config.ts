@@ -9,9 +9,22 @@ import {
     problemsFromIssues,
     renderValue,
 } from "./config/lib/format";
+import {
+    edgeCredentialFields,
+    edgeCredentialKeys,
+    edgeRoleProblems,
+    edgeSchema,
+} from "./config/edge";
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
+import {
+    alertingCredentialFields,
+    alertingCredentialKeys,
+    monitoringSchema,
+} from "./config/monitoring";
+import { loggingSchema } from "./config/logging";
 import { networkSchema } from "./config/network";
+import { workloadsSchema } from "./config/services";
 
 /**
  * The whole stack configuration as one typed, validated object.
@@ -42,6 +55,14 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
+    /** MCP services, their namespaces, ingress and app config (docs/services.md). */
+    workloads: workloadsSchema,
+    /** The Cloudflare edge (docs/edge.md); a stack without it declares no edge. */
+    edge: edgeSchema.optional(),
+    ...edgeCredentialFields,
+    monitoring: monitoringSchema,
+    ...alertingCredentialFields,
+    logging: loggingSchema,
 });
 
 /** Provider namespaces we accept, each strict so a typo is caught. */
@@ -60,7 +81,11 @@ export const providerSchemas = {
  * Credentials: accepted only as `secure:` values. Anything here given in plaintext is an
  * error, and its value is never echoed back.
  */
-export const credentialKeys: readonly string[] = ["cloudflare:apiToken"];
+export const credentialKeys: readonly string[] = [
+    "cloudflare:apiToken",
+    edgeCredentialKeys.originToken,
+    ...Object.values(alertingCredentialKeys),
+];
 
 export type PlatformSettings = z.output<typeof platformSchema>;
 
@@ -71,6 +96,8 @@ export interface PlatformConfig extends PlatformSettings {
     readonly stackFile: string;
     /** AWS region of this stack (`aws:region`). */
     readonly region: string;
+    /** AWS CLI profile of this stack (`aws:profile`), when credentials come from a profile. */
+    readonly awsProfile?: string;
     /** A standby stack that has not been activated runs at minimum size. */
     readonly standby: boolean;
     /** Credentials, each wrapped as a Pulumi secret. Absent when not configured. */
@@ -151,6 +178,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         problems,
     );
 
+    if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({
             keyPath: `${projectName}:drActive`,
@@ -174,6 +202,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         stack,
         stackFile,
         region: aws.region,
+        awsProfile: aws.profile,
         standby: settings.role === "standby" && !settings.drActive,
         credentials,
     };

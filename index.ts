@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
+import { AppConfig } from "./components/app-config";
+import { PublicIngresses } from "./components/ingresses";
+import { McpCatalog, publicRoutes } from "./components/mcp-catalog";
+import { McpNamespaces } from "./components/namespaces";
+import { EksCluster } from "./components/eks-cluster";
 import { defaultTags } from "./components/lib/tags";
+import { Network } from "./components/network";
 
 // Read and validate the whole stack configuration once; a mistake stops here with every
 // problem listed, before anything is declared.
@@ -14,10 +20,73 @@ const awsProvider = new aws.Provider(`${cfg.stack}-aws`, {
     defaultTags: { tags: defaultTags(cfg) },
 });
 
-// The Kubernetes provider every in-cluster component is created with. Until the EKS cluster
-// component provides one built from the cluster (kubeconfig via `aws eks get-token`), this
-// stand-in uses the ambient kubeconfig.
-const kubernetesProvider = new k8s.Provider(`${cfg.stack}-k8s`, { enableServerSideApply: true });
+// The network and the hardened EKS cluster (docs/cluster.md). The cluster's name is what
+// operators type (`eksctl scale nodegroup --cluster=mcp-production --name=worker-nodes`).
+const eksClusterName = `mcp-${cfg.environment}`;
+const network = new Network(
+    "network",
+    { ...cfg.network, clusterName: eksClusterName },
+    { providers: { aws: awsProvider } },
+);
+const cluster = new EksCluster(
+    "eks",
+    {
+        clusterName: eksClusterName,
+        region: cfg.region,
+        version: cfg.cluster.version,
+        vpcId: network.vpcId,
+        vpcCidr: network.vpcCidr,
+        privateSubnetIds: network.privateSubnetIds,
+        endpointPublicAccessCidrs: cfg.cluster.endpointPublicAccessCidrs,
+        adminRoleArns: cfg.cluster.adminRoleArns,
+        logRetentionDays: cfg.cluster.logRetentionDays,
+        nodeGroups: cfg.cluster.nodeGroups,
+        addonVersions: cfg.cluster.addons,
+        awsProfile: cfg.awsProfile,
+    },
+    { providers: { aws: awsProvider } },
+);
+
+// The Kubernetes provider every in-cluster component is created with: built from the
+// cluster (kubeconfig via `aws eks get-token`).
+const kubernetesProvider: k8s.Provider = cluster.kubernetesProvider;
+
+// The MCP workloads (docs/services.md). The namespaces come first: every in-cluster component
+// depends on them (`mcpNamespaces.byName["mcp-production"]`). Then the shared app config, the
+// service catalog (sized for standby on an idle dr stack) and the public ingresses.
+const workloads = cfg.workloads;
+const mcpNamespaces = new McpNamespaces(
+    "mcp-namespaces",
+    { namespaces: workloads.namespaces },
+    { provider: kubernetesProvider },
+);
+const appConfig = new AppConfig(
+    "mcp-app-config",
+    {
+        jwtSecretRotation: workloads.secrets.jwtSecretRotation,
+        semanticConfig: { ...workloads.semanticConfig, region: cfg.region },
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
+);
+const mcpCatalog = new McpCatalog(
+    "mcp-catalog",
+    {
+        services: workloads.services,
+        standby: cfg.standby,
+        albSourceCidr: cfg.network.vpcCidr,
+        secretVersion: appConfig.secretVersion,
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig] },
+);
+new PublicIngresses(
+    "mcp-ingresses",
+    {
+        routes: publicRoutes(workloads.services),
+        ...workloads.ingress,
+        tags: defaultTags(cfg),
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpCatalog] },
+);
 
 export const stack = cfg.stack;
 export const region = cfg.region;
@@ -25,3 +94,9 @@ export const role = cfg.role;
 export const drActive = cfg.drActive;
 export const awsProviderUrn = awsProvider.urn;
 export const kubernetesProviderUrn = kubernetesProvider.urn;
+export const clusterName = cluster.clusterName;
+export const clusterEndpoint = cluster.endpoint;
+export const oidcProviderArn = cluster.oidcProviderArn;
+export const kubeconfig = cluster.kubeconfig;
+export const vpcId = network.vpcId;
+export const mcpNamespaceNames = mcpNamespaces.names;

@@ -1,6 +1,28 @@
 import { z } from "zod";
 import { iamRoleArn, ipv4Cidr } from "./lib/validators";
 
+/** A Kubernetes label key (optional DNS prefix, then a name of at most 63 characters). */
+const labelKey = z
+    .string()
+    .regex(
+        /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+        {
+            message: "expected a Kubernetes label key such as example.com/role",
+        },
+    );
+
+/** A Kubernetes label value (at most 63 characters, may be empty). */
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, {
+    message: "expected a Kubernetes label value (letters, digits, -, _, ., at most 63)",
+});
+
+/** A node taint, written the Kubernetes way (`effect: NoSchedule`). */
+export const taintSchema = z.strictObject({
+    key: labelKey,
+    value: labelValue.optional(),
+    effect: z.enum(["NoSchedule", "NoExecute", "PreferNoSchedule"]),
+});
+
 /** One managed node group's capacity. */
 export const nodeGroupSchema = z
     .strictObject({
@@ -16,6 +38,10 @@ export const nodeGroupSchema = z
         maxSize: z.number().int().min(1),
         /** Root volume size (encrypted gp3). @default 50 */
         diskSizeGiB: z.number().int().min(20).max(16384).default(50),
+        /** Extra Kubernetes labels on the group's nodes. @default {} */
+        labels: z.record(labelKey, labelValue).default({}),
+        /** Taints on the group's nodes; pods need a matching toleration. @default [] */
+        taints: z.array(taintSchema).default([]),
     })
     .superRefine((group, ctx) => {
         if (group.minSize > group.maxSize) {
@@ -36,34 +62,125 @@ export const nodeGroupSchema = z
         }
     });
 
-/** `mcp-platform:cluster` — the EKS control plane and its node groups. */
-export const clusterSchema = z.strictObject({
-    /** Kubernetes minor version of the control plane, e.g. "1.33". */
-    version: z
-        .string()
-        .regex(/^1\.\d{2}$/, { message: 'expected a Kubernetes version such as "1.33"' }),
-    /**
-     * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private-only
-     * (CIS 5.4.2). `0.0.0.0/0` is refused (CIS 5.4.1). @default []
-     */
-    endpointPublicAccessCidrs: z
-        .array(
-            ipv4Cidr.refine((cidr) => !cidr.endsWith("/0"), {
-                message: "expected a restricted CIDR; 0.0.0.0/0 opens the API to the internet",
-            }),
-        )
-        .default([]),
-    /** IAM roles granted cluster-admin through EKS access entries. At least one. */
-    adminRoleArns: z.array(iamRoleArn).min(1),
-    /** Control-plane log retention in CloudWatch. @default 90 */
-    logRetentionDays: z.number().int().min(1).max(3653).default(90),
-    nodeGroups: z.strictObject({
-        /** Runs cluster add-ons (CoreDNS, monitoring, ingress). */
-        system: nodeGroupSchema,
-        /** Runs the MCP services and the data layer. */
-        workload: nodeGroupSchema,
-    }),
+/** An EKS managed add-on version such as `v1.20.4-eksbuild.2`. */
+const addonVersion = z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, {
+    message: 'expected an EKS add-on version such as "v1.20.4-eksbuild.2"',
 });
+
+/** A Helm chart version, exact (no ranges), e.g. `88.5.3`. */
+const chartVersion = z.string().regex(/^\d+\.\d+\.\d+$/, {
+    message: 'expected an exact chart version such as "1.2.3" (no ranges)',
+});
+
+/**
+ * Pinned EKS managed add-on versions. The defaults are the versions published for
+ * Kubernetes 1.33; `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`
+ * lists the others. kube-proxy must match the control plane's minor version.
+ */
+export const defaultAddonVersions = {
+    vpcCni: "v1.20.4-eksbuild.2",
+    coreDns: "v1.12.1-eksbuild.2",
+    kubeProxy: "v1.33.3-eksbuild.4",
+    ebsCsiDriver: "v1.53.0-eksbuild.1",
+} as const;
+
+export const addonsSchema = z
+    .strictObject({
+        /** Amazon VPC CNI (pod networking and NetworkPolicy enforcement). */
+        vpcCni: addonVersion.default(defaultAddonVersions.vpcCni),
+        /** CoreDNS (cluster DNS). */
+        coreDns: addonVersion.default(defaultAddonVersions.coreDns),
+        /** kube-proxy (Service routing); its minor version follows the control plane. */
+        kubeProxy: addonVersion.default(defaultAddonVersions.kubeProxy),
+        /** Amazon EBS CSI driver (PersistentVolumes on gp3). */
+        ebsCsiDriver: addonVersion.default(defaultAddonVersions.ebsCsiDriver),
+    })
+    .default(() => ({ ...defaultAddonVersions }));
+
+/** Pinned Helm chart versions of the in-cluster add-ons (see docs/cluster.md). */
+export const defaultChartVersions = {
+    metricsServer: "3.13.1",
+    verticalPodAutoscaler: "5.0.0",
+    kubePrometheusStack: "88.5.3",
+    awsLoadBalancerController: "3.5.0",
+} as const;
+
+export const chartsSchema = z
+    .strictObject({
+        /** kubernetes-sigs/metrics-server (resource metrics for HPA and `kubectl top`). */
+        metricsServer: chartVersion.default(defaultChartVersions.metricsServer),
+        /** FairwindsOps `vpa` chart (recommender, updater, admission controller). */
+        verticalPodAutoscaler: chartVersion.default(defaultChartVersions.verticalPodAutoscaler),
+        /** prometheus-community/kube-prometheus-stack. */
+        kubePrometheusStack: chartVersion.default(defaultChartVersions.kubePrometheusStack),
+        /** aws/eks-charts aws-load-balancer-controller (ingress class `alb`). */
+        awsLoadBalancerController: chartVersion.default(
+            defaultChartVersions.awsLoadBalancerController,
+        ),
+    })
+    .default(() => ({ ...defaultChartVersions }));
+
+export const defaultPrometheusSettings = { retention: "15d", storageGiB: 100 } as const;
+
+/** Prometheus sizing in kube-prometheus-stack. */
+export const prometheusSchema = z
+    .strictObject({
+        /** How long Prometheus keeps samples. @default "15d" */
+        retention: z.string().regex(/^\d+(h|d|w|y)$/, {
+            message: 'expected a Prometheus duration such as "15d"',
+        }),
+        /** Size of Prometheus' volume (gp3 StorageClass). @default 100 */
+        storageGiB: z.number().int().min(10).max(16384),
+    })
+    .default(() => ({ ...defaultPrometheusSettings }));
+
+/** `mcp-platform:cluster` — the EKS control plane and its node groups. */
+export const clusterSchema = z
+    .strictObject({
+        /** Kubernetes minor version of the control plane, e.g. "1.33". */
+        version: z
+            .string()
+            .regex(/^1\.\d{2}$/, { message: 'expected a Kubernetes version such as "1.33"' }),
+        /**
+         * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private-only
+         * (CIS 5.4.2). `0.0.0.0/0` is refused (CIS 5.4.1). @default []
+         */
+        endpointPublicAccessCidrs: z
+            .array(
+                ipv4Cidr.refine((cidr) => !cidr.endsWith("/0"), {
+                    message: "expected a restricted CIDR; 0.0.0.0/0 opens the API to the internet",
+                }),
+            )
+            .default([]),
+        /** IAM roles granted cluster-admin through EKS access entries. At least one. */
+        adminRoleArns: z.array(iamRoleArn).min(1),
+        /** Control-plane log retention in CloudWatch. @default 90 */
+        logRetentionDays: z.number().int().min(1).max(3653).default(90),
+        nodeGroups: z.strictObject({
+            /** Runs cluster add-ons (CoreDNS, monitoring, ingress). */
+            system: nodeGroupSchema,
+            /** Runs the MCP services and the data layer. */
+            workload: nodeGroupSchema,
+        }),
+        /** EKS managed add-on versions. @default defaultAddonVersions */
+        addons: addonsSchema,
+        /** Helm chart versions of the in-cluster add-ons. @default defaultChartVersions */
+        charts: chartsSchema,
+        /** Prometheus retention and volume size. @default { retention: "15d", storageGiB: 100 } */
+        prometheus: prometheusSchema,
+    })
+    .superRefine((cluster, ctx) => {
+        const minor = `v${cluster.version}.`;
+        if (!cluster.addons.kubeProxy.startsWith(minor)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["addons", "kubeProxy"],
+                input: cluster.addons.kubeProxy,
+                message: `expected a kube-proxy add-on version for Kubernetes ${cluster.version} (${minor}N-eksbuild.N)`,
+            });
+        }
+    });
 
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type NodeGroupConfig = z.output<typeof nodeGroupSchema>;
+export type TaintConfig = z.output<typeof taintSchema>;

@@ -17,7 +17,7 @@ const computedOutputs: Record<
     string,
     (name: string, inputs: Record<string, unknown>, region: string) => Record<string, unknown>
 > = {
-    "aws:eks/cluster:Cluster": (name, _inputs, region) => ({
+    "aws:eks/cluster:Cluster": (name, inputs, region) => ({
         endpoint: `https://${name}.gr7.${region}.eks.amazonaws.com`,
         certificateAuthority: { data: Buffer.from(`mock-ca-${name}`).toString("base64") },
         identities: [
@@ -27,7 +27,13 @@ const computedOutputs: Record<
                 ],
             },
         ],
-        clusterSecurityGroupId: `sg-${name}`,
+        vpcConfig: {
+            ...(inputs.vpcConfig as Record<string, unknown>),
+            clusterSecurityGroupId: `sg-${name}`,
+        },
+    }),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_name, inputs) => ({
+        arn: `arn:aws:iam::${accountId}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`,
     }),
     "aws:kms/key:Key": (name) => ({ keyId: `key-${name}` }),
     "aws:ec2/vpc:Vpc": (name) => ({ defaultSecurityGroupId: `sg-default-${name}` }),

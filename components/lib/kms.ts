@@ -1,0 +1,91 @@
+/**
+ * KMS key policies. Each key keeps the account's root as administrator (so IAM policies can
+ * grant use of the key, as AWS's default key policy does) and adds only the service
+ * principals that must use it, scoped by encryption context or calling service.
+ */
+
+export interface KeyPolicyContext {
+    readonly partition: string;
+    readonly accountId: string;
+    readonly region: string;
+}
+
+type Statement = Record<string, unknown>;
+
+function rootStatement(context: KeyPolicyContext): Statement {
+    return {
+        Sid: "AccountAdministers",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${context.partition}:iam::${context.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+    };
+}
+
+/** A key only IAM policies of this account can grant (EKS secrets, EBS volumes). */
+export function accountKeyPolicy(context: KeyPolicyContext): string {
+    return JSON.stringify({ Version: "2012-10-17", Statement: [rootStatement(context)] });
+}
+
+/**
+ * A key CloudWatch Logs may use, but only for log groups of this account and region
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ */
+export function logsKeyPolicy(context: KeyPolicyContext): string {
+    const { partition, accountId, region } = context;
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            rootStatement(context),
+            {
+                Sid: "CloudWatchLogsEncrypts",
+                Effect: "Allow",
+                Principal: { Service: `logs.${region}.amazonaws.com` },
+                Action: [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                Resource: "*",
+                Condition: {
+                    ArnLike: {
+                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+                    },
+                },
+            },
+        ],
+    });
+}
+
+/**
+ * What the EBS CSI driver needs to create and attach volumes encrypted with `keyArn`
+ * (https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html, "KMS key").
+ */
+export function ebsCsiKmsPolicy(keyArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "GrantsForAttachedVolumes",
+                Effect: "Allow",
+                Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                Resource: [keyArn],
+                Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            },
+            {
+                Sid: "UseVolumeKey",
+                Effect: "Allow",
+                Action: [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                Resource: [keyArn],
+            },
+        ],
+    });
+}
