@@ -9,22 +9,9 @@ import {
     problemsFromIssues,
     renderValue,
 } from "./config/lib/format";
-import {
-    edgeCredentialFields,
-    edgeCredentialKeys,
-    edgeRoleProblems,
-    edgeSchema,
-} from "./config/edge";
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
-import {
-    alertingCredentialFields,
-    alertingCredentialKeys,
-    monitoringSchema,
-} from "./config/monitoring";
-import { loggingSchema } from "./config/logging";
 import { networkSchema } from "./config/network";
-import { workloadsSchema } from "./config/services";
 
 /**
  * The whole stack configuration as one typed, validated object.
@@ -55,14 +42,6 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
-    /** MCP services, their namespaces, ingress and app config (docs/services.md). */
-    workloads: workloadsSchema,
-    /** The Cloudflare edge (docs/edge.md); a stack without it declares no edge. */
-    edge: edgeSchema.optional(),
-    ...edgeCredentialFields,
-    monitoring: monitoringSchema,
-    ...alertingCredentialFields,
-    logging: loggingSchema,
 });
 
 /** Provider namespaces we accept, each strict so a typo is caught. */
@@ -81,11 +60,7 @@ export const providerSchemas = {
  * Credentials: accepted only as `secure:` values. Anything here given in plaintext is an
  * error, and its value is never echoed back.
  */
-export const credentialKeys: readonly string[] = [
-    "cloudflare:apiToken",
-    edgeCredentialKeys.originToken,
-    ...Object.values(alertingCredentialKeys),
-];
+export const credentialKeys: readonly string[] = ["cloudflare:apiToken"];
 
 export type PlatformSettings = z.output<typeof platformSchema>;
 
@@ -178,7 +153,6 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         problems,
     );
 
-    if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({
             keyPath: `${projectName}:drActive`,
