@@ -12,6 +12,7 @@ import {
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
 import { networkSchema } from "./config/network";
+import { workloadsSchema } from "./config/services";
 
 /**
  * The whole stack configuration as one typed, validated object.
@@ -42,6 +43,8 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
+    /** MCP services, their namespaces, ingress and app config (docs/services.md). */
+    workloads: workloadsSchema,
 });
 
 /** Provider namespaces we accept, each strict so a typo is caught. */

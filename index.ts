@@ -1,6 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
+import { AppConfig } from "./components/app-config";
+import { PublicIngresses } from "./components/ingresses";
+import { McpCatalog, publicRoutes } from "./components/mcp-catalog";
+import { McpNamespaces } from "./components/namespaces";
 import { EksCluster } from "./components/eks-cluster";
 import { defaultTags } from "./components/lib/tags";
 import { Network } from "./components/network";
@@ -47,6 +51,43 @@ const cluster = new EksCluster(
 // cluster (kubeconfig via `aws eks get-token`).
 const kubernetesProvider: k8s.Provider = cluster.kubernetesProvider;
 
+// The MCP workloads (docs/services.md). The namespaces come first: every in-cluster component
+// depends on them (`mcpNamespaces.byName["mcp-production"]`). Then the shared app config, the
+// service catalog (sized for standby on an idle dr stack) and the public ingresses.
+const workloads = cfg.workloads;
+const mcpNamespaces = new McpNamespaces(
+    "mcp-namespaces",
+    { namespaces: workloads.namespaces },
+    { provider: kubernetesProvider },
+);
+const appConfig = new AppConfig(
+    "mcp-app-config",
+    {
+        jwtSecretRotation: workloads.secrets.jwtSecretRotation,
+        semanticConfig: { ...workloads.semanticConfig, region: cfg.region },
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
+);
+const mcpCatalog = new McpCatalog(
+    "mcp-catalog",
+    {
+        services: workloads.services,
+        standby: cfg.standby,
+        albSourceCidr: cfg.network.vpcCidr,
+        secretVersion: appConfig.secretVersion,
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig] },
+);
+new PublicIngresses(
+    "mcp-ingresses",
+    {
+        routes: publicRoutes(workloads.services),
+        ...workloads.ingress,
+        tags: defaultTags(cfg),
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpCatalog] },
+);
+
 export const stack = cfg.stack;
 export const region = cfg.region;
 export const role = cfg.role;
@@ -58,3 +99,4 @@ export const clusterEndpoint = cluster.endpoint;
 export const oidcProviderArn = cluster.oidcProviderArn;
 export const kubeconfig = cluster.kubeconfig;
 export const vpcId = network.vpcId;
+export const mcpNamespaceNames = mcpNamespaces.names;

@@ -29,13 +29,28 @@ export function toPlainJson(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(toPlainJson);
     if (value === null || typeof value !== "object") return value;
     const object = value as Record<string, unknown>;
-    if (object[specialSigKey] === secretSig) return redacted;
+    if (object[specialSigKey] === secretSig) return redactLeaves(object.value);
     if (object[specialSigKey] === resourceReferenceSig) return object.urn;
     const out: Record<string, unknown> = {};
     for (const [key, entry] of Object.entries(object)) {
         if (entry !== undefined) out[key] = toPlainJson(entry);
     }
     return out;
+}
+
+/**
+ * A secret value with every leaf replaced by {@link redacted}: a secret map keeps its keys
+ * (`stringData: { jwt-secret: "[secret]" }`), so manifests keep their shape and stay
+ * schema-valid, and nothing secret is written.
+ */
+function redactLeaves(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactLeaves);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(
+            Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactLeaves(v)]),
+        );
+    }
+    return redacted;
 }
 
 /** True when the inputs contain a value that was declared secret. */

@@ -1,0 +1,70 @@
+import type * as k8s from "@pulumi/kubernetes";
+
+type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+type NetworkPolicyPort = k8s.types.input.networking.v1.NetworkPolicyPort;
+
+/**
+ * NetworkPolicy building blocks shared by the namespaces, the MCP services and the data layer.
+ *
+ * Policies are additive: a pod selected by any allow policy gets that traffic even when a
+ * "deny" policy also selects it. So quarantine (seed 002: `kubectl label pod X
+ * quarantine=true`) works by every allow policy excluding quarantined pods from its
+ * `podSelector`; the quarantine policy itself then leaves them with no allowed traffic at all.
+ */
+
+/** The label operators put on a pod to cut it off (seed 002). */
+export const quarantineLabel = "quarantine";
+
+/** The requirement every allow policy's `podSelector` carries. */
+export const notQuarantined = {
+    key: quarantineLabel,
+    operator: "NotIn",
+    values: ["true"],
+};
+
+/** A `podSelector` for `labels` that never matches a quarantined pod. */
+export function allowSelector(labels: Record<string, string> = {}): LabelSelector {
+    return {
+        ...(Object.keys(labels).length > 0 ? { matchLabels: labels } : {}),
+        matchExpressions: [notQuarantined],
+    };
+}
+
+/** Pods with `podLabels` in `namespace` (matched on `kubernetes.io/metadata.name`). */
+export function podsIn(namespace: string, podLabels: Record<string, string>): NetworkPolicyPeer {
+    return {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+        podSelector: { matchLabels: podLabels },
+    };
+}
+
+/** TCP ports. */
+export function tcp(...ports: number[]): NetworkPolicyPort[] {
+    return ports.map((port) => ({ protocol: "TCP", port }));
+}
+
+/** CoreDNS on EKS: pods `k8s-app=kube-dns` in kube-system, UDP and TCP 53. */
+export const clusterDns = {
+    peer: podsIn("kube-system", { "k8s-app": "kube-dns" }),
+    ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+    ] as NetworkPolicyPort[],
+};
+
+/** Prometheus of kube-prometheus-stack (namespace `monitoring`). */
+export const prometheusPods = podsIn("monitoring", { "app.kubernetes.io/name": "prometheus" });
+
+/**
+ * The data layer's pods and ports (issue 5 runs them in mcp-production and writes the
+ * database side of these flows).
+ */
+export const dataStores = {
+    postgres: {
+        podLabels: [{ app: "postgres-primary" }, { app: "postgres-replica" }],
+        port: 5432,
+    },
+    redis: { podLabels: [{ app: "redis" }], port: 6379 },
+} as const;
+export type DataStore = keyof typeof dataStores;
