@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2153 # REDIS_HOST comes from the environment (require_env checks it)
+# restore-redis.sh — load a redis-backup snapshot into a running Redis.
+#
+# Usage: restore-redis.sh [--timestamp 20260101T020000Z | --key redis/.../dump.rdb]
+#
+# Environment:
+#   REDIS_HOST, REDIS_PORT (default 6379), REDISCLI_AUTH   the target Redis
+#   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: redis), WORK_DIR
+#
+# The target keeps running (AOF stays on): the snapshot is loaded into a private redis-server
+# started inside the job from the downloaded RDB, and every key is copied to the target with
+# MIGRATE ... COPY REPLACE, which carries the value, its type and its remaining TTL. Keys of
+# the target that are not in the snapshot are left alone. Running it twice gives the same
+# result.
+set -euo pipefail
+# shellcheck source=backup-lib.sh
+source "$(dirname "$0")/backup-lib.sh"
+
+step config
+while (($# > 0)); do
+    case $1 in
+        --timestamp)
+            BACKUP_TIMESTAMP=${2:-}
+            shift 2
+            ;;
+        --key)
+            BACKUP_KEY=${2:-}
+            shift 2
+            ;;
+        *) fail "unknown argument; usage: restore-redis.sh [--timestamp STAMP | --key KEY]" got "$1" ;;
+    esac
+done
+require_env REDIS_HOST BACKUP_BUCKET
+PREFIX=${BACKUP_PREFIX:-redis}
+REDIS_PORT=${REDIS_PORT:-6379}
+BATCH=${RESTORE_BATCH_KEYS:-100}
+make_run_dir
+
+step resolve
+resolve_backup "$PREFIX" dump.rdb
+
+step download
+SNAPSHOT_DIR="${RUN_DIR}/snapshot"
+mkdir -p "$SNAPSHOT_DIR"
+s3_download "$BACKUP_KEY" "${SNAPSHOT_DIR}/dump.rdb"
+s3_download "$(dirname "$BACKUP_KEY")/metadata.json" "${RUN_DIR}/metadata.json"
+META_SHA=$(json_get "${RUN_DIR}/metadata.json" sha256)
+if [[ -n $EXPECTED_SHA256 && $EXPECTED_SHA256 != "$META_SHA" ]]; then
+    fail "latest.json and metadata.json disagree on the sha256" pointer "$EXPECTED_SHA256" metadata "$META_SHA"
+fi
+check_sha256 "${SNAPSHOT_DIR}/dump.rdb" "$META_SHA" "backup ${BACKUP_KEY}"
+if ! redis-check-rdb "${SNAPSHOT_DIR}/dump.rdb" >"${RUN_DIR}/check.txt" 2>&1; then
+    fail "redis-check-rdb rejects the snapshot" output "$(tail -c 1000 "${RUN_DIR}/check.txt")"
+fi
+info "the snapshot is intact" key "$BACKUP_KEY" sha256 "$META_SHA"
+
+step load
+SOCKET="${RUN_DIR}/redis.sock"
+# The private server has no password: talk to it without the target's REDISCLI_AUTH.
+loader_cli() { env -u REDISCLI_AUTH redis-cli -s "$SOCKET" "$@"; }
+stop_loader() {
+    if [[ -S $SOCKET ]]; then loader_cli shutdown nosave >/dev/null 2>&1 || true; fi
+}
+add_exit_hook stop_loader
+run redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --dir "$SNAPSHOT_DIR" \
+    --dbfilename dump.rdb --appendonly no --save '' --daemonize yes \
+    --logfile "${RUN_DIR}/loader.log" --pidfile "${RUN_DIR}/loader.pid"
+for _ in $(seq 1 300); do
+    if [[ $(loader_cli ping 2>/dev/null) == PONG ]]; then break; fi
+    sleep 0.2
+done
+LOADED=$(loader_cli dbsize 2>/dev/null) || fail "the snapshot did not load" log "$(tail -c 1000 "${RUN_DIR}/loader.log")"
+info "snapshot loaded into a private server" keys "$LOADED"
+
+step copy
+PASSWORD_ARGS=()
+if [[ -n ${REDISCLI_AUTH:-} ]]; then PASSWORD_ARGS=(AUTH "$REDISCLI_AUTH"); fi
+COPIED=0
+migrate_batch() {
+    local answer
+    answer=$(loader_cli MIGRATE "$REDIS_HOST" "$REDIS_PORT" "" 0 60000 COPY REPLACE \
+        "${PASSWORD_ARGS[@]}" KEYS "$@" 2>&1) || true
+    if [[ $answer != OK && $answer != NOKEY ]]; then
+        fail "MIGRATE to the target failed" target "${REDIS_HOST}:${REDIS_PORT}" answer "$answer"
+    fi
+    COPIED=$((COPIED + $#))
+}
+KEYS_FILE="${RUN_DIR}/keys.txt"
+# One key name per line: names containing a newline are not supported (docs/data.md).
+loader_cli --scan >"$KEYS_FILE"
+mapfile -t ALL_KEYS <"$KEYS_FILE"
+for ((i = 0; i < ${#ALL_KEYS[@]}; i += BATCH)); do
+    migrate_batch "${ALL_KEYS[@]:i:BATCH}"
+done
+if ((COPIED != LOADED)); then
+    fail "not every key was copied" loaded "$LOADED" copied "$COPIED"
+fi
+info "keys copied to the target" keys "$COPIED" target "${REDIS_HOST}:${REDIS_PORT}"
+stop_loader
+
+step finish
+info "restore complete" key "$BACKUP_KEY" keys "$COPIED" duration_seconds "$SECONDS"
