@@ -1,0 +1,199 @@
+import * as aws from "@pulumi/aws";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { configOf } from "./lib/config";
+import {
+    builtinInstanceTypes,
+    eksDefaultInstanceType,
+    type InstanceCapacity,
+} from "./lib/instance-types";
+import {
+    autoscalersOf,
+    autoscalerTarget,
+    describeObject,
+    type K8sObject,
+    k8sObjects,
+    ofKind,
+    podRequests,
+    type PodRequests,
+    templateOf,
+} from "./lib/k8s-objects";
+import { formatCpu, formatMemory, gib } from "./lib/quantity";
+import { ofTypes, referenced } from "./lib/refs";
+
+/**
+ * Capacity rule (seed 003 "Capacity Planning"): the node groups at their maximum size must
+ * hold every HPA at its maximum, plus every fixed-size workload, with headroom on top.
+ *
+ * demand   = Σ HPA maxReplicas × pod requests of its target
+ *          + Σ replicas × pod requests of workloads no HPA scales (Deployment, StatefulSet,
+ *            ReplicaSet; Jobs and CronJobs at their parallelism; bare Pods)
+ * per node = instance vCPU/memory − Σ DaemonSet pod requests (a DaemonSet runs on every node)
+ * capacity = Σ node groups maxSize × per node (the smallest instance type of each group)
+ * rule     : demand × (1 + headroom) ≤ capacity, for CPU and for memory.
+ * Helm releases are opaque to the pack; their pods are part of what the headroom absorbs.
+ */
+
+const capacitySchema = {
+    properties: {
+        headroomPercent: {
+            type: "number" as const,
+            minimum: 0,
+            description: "Spare capacity required above the demand at HPA maxima, in percent.",
+            default: 20,
+        },
+        instanceTypes: {
+            type: "object" as const,
+            description:
+                'Instance types to add to (or correct in) the built-in table: { "m6i.large": { "vcpu": 2, "memoryGiB": 8 } }.',
+            additionalProperties: {
+                type: "object" as const,
+                properties: {
+                    vcpu: { type: "number" as const, exclusiveMinimum: 0 },
+                    memoryGiB: { type: "number" as const, exclusiveMinimum: 0 },
+                },
+                required: ["vcpu", "memoryGiB"],
+            },
+            default: {},
+        },
+    },
+};
+
+interface CapacityConfig {
+    headroomPercent: number;
+    instanceTypes: Record<string, InstanceCapacity>;
+}
+
+function scale(r: PodRequests, n: number): PodRequests {
+    return { cpu: r.cpu * n, memory: r.memory * n };
+}
+
+function add(a: PodRequests, b: PodRequests): PodRequests {
+    return { cpu: a.cpu + b.cpu, memory: a.memory + b.memory };
+}
+
+/** Pod requests × the number of pods a workload can run at its maximum. */
+function workloadDemand(workload: K8sObject, objects: readonly K8sObject[]): PodRequests {
+    const template = templateOf(workload);
+    if (!template) return { cpu: 0, memory: 0 };
+    const pod = podRequests(template.spec);
+    const spec = workload.props.spec ?? {};
+    switch (workload.kind) {
+        case "Job":
+            return scale(pod, Number(spec.parallelism ?? 1));
+        case "CronJob":
+            return scale(pod, Number(spec.jobTemplate?.spec?.parallelism ?? 1));
+        case "Pod":
+            return pod;
+        default: {
+            const hpas = autoscalersOf(workload, objects, "HorizontalPodAutoscaler");
+            const replicas =
+                hpas.length > 0
+                    ? Math.max(...hpas.map((h) => Number(h.props.spec?.maxReplicas ?? 1)))
+                    : Number(spec.replicas ?? 1);
+            return scale(pod, replicas);
+        }
+    }
+}
+
+function instanceTypesOf(group: PolicyResource, launchTemplates: PolicyResource[]): string[] {
+    const listed = (group.props.instanceTypes ?? []) as string[];
+    if (listed.length > 0) return listed;
+    const [template] = referenced(group, "launchTemplate", launchTemplates);
+    const fromTemplate = template?.props.instanceType as string | undefined;
+    return [fromTemplate ?? eksDefaultInstanceType];
+}
+
+export const nodeCapacityHeadroom: StackValidationPolicy = {
+    name: "k8s-stack-node-capacity-headroom",
+    description:
+        "Checks whether the EKS node groups at maxSize can hold every HPA at its maximum plus all fixed-size workloads, with the configured headroom (20 % by default), in CPU and memory requests.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    tags: ["seed-003", "capacity"],
+    configSchema: capacitySchema,
+    remediationSteps:
+        "Raise maxSize (or the instance type) of the workload node group in mcp-platform:cluster.nodeGroups, or lower HPA maxReplicas / pod requests in the service catalog.",
+    validateStack: (args, reportViolation) => {
+        const config = configOf<CapacityConfig>(capacitySchema, args);
+        const table = { ...builtinInstanceTypes, ...config.instanceTypes };
+        const groups = ofTypes(args.resources, [aws.eks.NodeGroup]);
+        if (groups.length === 0) return args.notApplicable("the stack declares no EKS node group");
+        const launchTemplates = ofTypes(args.resources, [aws.ec2.LaunchTemplate]);
+        const objects = k8sObjects(args.resources);
+
+        let nodes = 0;
+        let capacity: PodRequests = { cpu: 0, memory: 0 };
+        const perGroup: string[] = [];
+        for (const group of groups) {
+            const maxSize = Number(group.props.scalingConfig?.maxSize ?? 0);
+            const types = instanceTypesOf(group, launchTemplates);
+            const unknown = types.filter((t) => !table[t]);
+            if (unknown.length > 0) {
+                reportViolation(
+                    `Node group ${group.name}: instance type ${unknown.join(", ")} must be added to the policy's instanceTypes config (vcpu, memoryGiB) so its capacity can be checked.`,
+                    group.urn,
+                );
+                continue;
+            }
+            const smallest = {
+                cpu: Math.min(...types.map((t) => table[t].vcpu)),
+                memory: Math.min(...types.map((t) => table[t].memoryGiB * gib)),
+            };
+            nodes += maxSize;
+            capacity = add(capacity, scale(smallest, maxSize));
+            perGroup.push(`${group.name} ${maxSize}× ${types.join("/")}`);
+        }
+
+        const daemonSets = ofKind(objects, "DaemonSet");
+        const perNode = daemonSets.reduce<PodRequests>(
+            (sum, ds) => add(sum, podRequests(templateOf(ds)?.spec ?? { containers: [] })),
+            { cpu: 0, memory: 0 },
+        );
+        capacity = add(capacity, scale(perNode, -nodes));
+
+        const hpaTargets = new Set(
+            ofKind(objects, "HorizontalPodAutoscaler").map((h) => autoscalerTarget(h, objects)),
+        );
+        let demand: PodRequests = { cpu: 0, memory: 0 };
+        const largest: { what: string; cpu: number }[] = [];
+        for (const workload of ofKind(
+            objects,
+            "Deployment",
+            "StatefulSet",
+            "ReplicaSet",
+            "Job",
+            "CronJob",
+            "Pod",
+        )) {
+            const d = workloadDemand(workload, objects);
+            demand = add(demand, d);
+            largest.push({
+                what: `${describeObject(workload)}${hpaTargets.has(workload) ? " (HPA max)" : ""}`,
+                cpu: d.cpu,
+            });
+        }
+
+        const factor = 1 + config.headroomPercent / 100;
+        const short: string[] = [];
+        if (demand.cpu * factor > capacity.cpu) {
+            short.push(
+                `CPU: needs ${formatCpu(demand.cpu * factor)} (${formatCpu(demand.cpu)} + ${config.headroomPercent} %), has ${formatCpu(capacity.cpu)}`,
+            );
+        }
+        if (demand.memory * factor > capacity.memory) {
+            short.push(
+                `memory: needs ${formatMemory(demand.memory * factor)} (${formatMemory(demand.memory)} + ${config.headroomPercent} %), has ${formatMemory(capacity.memory)}`,
+            );
+        }
+        if (short.length > 0) {
+            const top = largest
+                .sort((a, b) => b.cpu - a.cpu)
+                .slice(0, 3)
+                .map((l) => `${l.what} ${formatCpu(l.cpu)}`)
+                .join(", ");
+            reportViolation(
+                `Node groups (${perGroup.join(", ")}) must hold every HPA at its maximum with ${config.headroomPercent} % headroom — ${short.join("; ")}. Largest demands: ${top}.`,
+            );
+        }
+    },
+};
