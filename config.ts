@@ -11,6 +11,11 @@ import {
 } from "./config/lib/format";
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
+import {
+    alertingCredentialFields,
+    alertingCredentialKeys,
+    monitoringSchema,
+} from "./config/monitoring";
 import { networkSchema } from "./config/network";
 import { workloadsSchema } from "./config/services";
 
@@ -43,6 +48,8 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
+    monitoring: monitoringSchema,
+    ...alertingCredentialFields,
     /** MCP services, their namespaces, ingress and app config (docs/services.md). */
     workloads: workloadsSchema,
 });
@@ -63,7 +70,10 @@ export const providerSchemas = {
  * Credentials: accepted only as `secure:` values. Anything here given in plaintext is an
  * error, and its value is never echoed back.
  */
-export const credentialKeys: readonly string[] = ["cloudflare:apiToken"];
+export const credentialKeys: readonly string[] = [
+    "cloudflare:apiToken",
+    ...Object.values(alertingCredentialKeys),
+];
 
 export type PlatformSettings = z.output<typeof platformSchema>;
 

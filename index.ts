@@ -1,6 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
+import { alertingCredentialKeys } from "./config/monitoring";
+import { AlertRules } from "./components/alert-rules";
+import { AlertmanagerConfig } from "./components/alertmanager-config";
+import { ruleCatalog, symptomAlertNames } from "./components/lib/alerts";
 import { AppConfig } from "./components/app-config";
 import { PublicIngresses } from "./components/ingresses";
 import { McpCatalog, publicRoutes } from "./components/mcp-catalog";
@@ -86,6 +90,38 @@ new PublicIngresses(
         tags: defaultTags(cfg),
     },
     { provider: kubernetesProvider, dependsOn: [mcpCatalog] },
+);
+
+// Monitoring (docs/monitoring.md): the typed alert catalog as PrometheusRules, Alertmanager's
+// routing with its receivers' credentials, in kube-prometheus-stack's namespace (the chart
+// selects every PrometheusRule and reads Alertmanager's config from our Secrets).
+const alertCatalog = ruleCatalog({
+    slos: cfg.monitoring.slos,
+    backupSchedules: cfg.backups.schedules,
+    backupStaleGrace: cfg.monitoring.backupStaleGrace,
+    artifactStorageQuotaGiB: cfg.monitoring.artifactStorageQuotaGiB,
+});
+new AlertRules(
+    "alert-rules",
+    { groups: alertCatalog, runbookBaseUrl: cfg.monitoring.runbookBaseUrl },
+    { provider: kubernetesProvider },
+);
+new AlertmanagerConfig(
+    "alertmanager",
+    {
+        settings: {
+            receivers: cfg.monitoring.receivers,
+            maintenanceWindows: cfg.monitoring.maintenanceWindows,
+            symptomAlerts: symptomAlertNames(alertCatalog),
+        },
+        credentials: {
+            pagerdutyRoutingKey: cfg.credentials[alertingCredentialKeys.pagerdutyRoutingKey],
+            slackWebhookUrl: cfg.credentials[alertingCredentialKeys.slackWebhookUrl],
+            smtpPassword: cfg.credentials[alertingCredentialKeys.smtpPassword],
+            deadMansSwitchToken: cfg.credentials[alertingCredentialKeys.deadMansSwitchToken],
+        },
+    },
+    { provider: kubernetesProvider },
 );
 
 export const stack = cfg.stack;

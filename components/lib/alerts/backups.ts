@@ -1,0 +1,105 @@
+import { CronExpressionParser } from "cron-parser";
+import { formatDuration, parseDuration } from "./promql";
+import type { AlertRule, RuleGroup, Severity } from "./types";
+
+/**
+ * BackupStale: a backup CronJob with no successful run within its period (plus a grace for
+ * the run itself). The period comes from the schedule in `cfg.backups.schedules`, so the
+ * alert follows the schedule when it changes.
+ */
+
+/** The backup CronJobs (issue 5, seed 001), by their key in `cfg.backups.schedules`. */
+export const backupCronJobs: Readonly<Record<string, { cronjob: string; severity: Severity }>> = {
+    /** RPO 1 h (seed 003): a stale database backup pages. */
+    postgres: { cronjob: "postgres-backup", severity: "critical" },
+    appData: { cronjob: "app-data-backup", severity: "critical" },
+    redis: { cronjob: "redis-backup", severity: "warning" },
+    verify: { cronjob: "backup-verify", severity: "warning" },
+};
+
+/** Where the backup CronJobs run (seed 001). */
+export const backupNamespace = "mcp-production";
+
+export interface BackupTarget {
+    readonly cronjob: string;
+    readonly schedule: string;
+    readonly severity: Severity;
+}
+
+/**
+ * The CronJobs to watch, from the stack's schedules. A key without an entry in
+ * {@link backupCronJobs} is assumed to be the CronJob `<kebab-key>-backup`, warning.
+ */
+export function backupTargets(schedules: Readonly<Record<string, string>>): BackupTarget[] {
+    return Object.entries(schedules).map(([key, schedule]) => {
+        const known = backupCronJobs[key];
+        const cronjob =
+            known?.cronjob ?? `${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-backup`;
+        return { cronjob, schedule, severity: known?.severity ?? "warning" };
+    });
+}
+
+/**
+ * The longest gap between two consecutive runs of a cron schedule (UTC), in seconds: 3600
+ * for `0 * * * *`, 86400 for `0 3 * * *`, 2678400 (31 days) for `0 4 1 * *`. Looks at one
+ * year of runs from a fixed date, so the result does not depend on when it is computed.
+ */
+export function schedulePeriodSeconds(schedule: string): number {
+    const start = Date.UTC(2025, 0, 1);
+    const end = start + 366 * 86400 * 1000;
+    const runs = CronExpressionParser.parse(schedule, { currentDate: new Date(start), tz: "UTC" });
+    let previous = runs.next().getTime();
+    let longest = 0;
+    for (let i = 0; i < 20000 && previous < end; i++) {
+        const next = runs.next().getTime();
+        longest = Math.max(longest, next - previous);
+        previous = next;
+    }
+    return longest / 1000;
+}
+
+/** The age of the last success above which a CronJob is stale: its period plus the grace. */
+export function staleAfterSeconds(schedule: string, grace: string): number {
+    return schedulePeriodSeconds(schedule) + parseDuration(grace);
+}
+
+function staleRule(target: BackupTarget, grace: string): AlertRule {
+    const threshold = staleAfterSeconds(target.schedule, grace);
+    const job = `namespace="${backupNamespace}", cronjob="${target.cronjob}"`;
+    // Stale when the last success is too old, or when the CronJob has existed that long
+    // without any success; suspended CronJobs (a standby region) are not expected to run.
+    const expr = [
+        `(`,
+        `  time() - kube_cronjob_status_last_successful_time{${job}} > ${threshold}`,
+        `  or`,
+        `  (time() - kube_cronjob_created{${job}} > ${threshold}`,
+        `    unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${job}})`,
+        `)`,
+        `unless on (namespace, cronjob) (kube_cronjob_spec_suspend{${job}} == 1)`,
+    ].join("\n");
+    return {
+        alert: "BackupStale",
+        expr,
+        for: "5m",
+        // The CronJob's name is already a label of the series; as a rule label it also keeps
+        // the rules of two CronJobs apart (promtool rejects identical name + labels).
+        labels: { severity: target.severity, cronjob: target.cronjob },
+        annotations: {
+            summary: "A backup CronJob has not succeeded within its schedule.",
+            description: `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} (schedule "${target.schedule}") has had no successful run for more than ${formatDuration(threshold)} (its period plus ${grace}).`,
+        },
+    };
+}
+
+export interface BackupOptions {
+    readonly schedules: Readonly<Record<string, string>>;
+    /** `monitoring.backupStaleGrace`. */
+    readonly grace: string;
+}
+
+export function backupsGroup(options: BackupOptions): RuleGroup {
+    return {
+        name: "backups",
+        rules: backupTargets(options.schedules).map((target) => staleRule(target, options.grace)),
+    };
+}

@@ -1,0 +1,138 @@
+import type { RuleGroup } from "./types";
+
+/**
+ * Postgres (postgres_exporter sidecar of postgres-primary / postgres-replica) and Redis
+ * (redis_exporter sidecar of redis), in the spirit of the exporters' community alerts.
+ */
+export const datastoreThresholds = {
+    /** Seed 004 "Database Failover Runbook": replication lag > 5 minutes. */
+    replicationLagSeconds: 300,
+    /** Connections near max_connections. */
+    connectionsWarning: 0.8,
+    connectionsCritical: 0.95,
+    /** Redis used memory against maxmemory. */
+    redisMemory: 0.9,
+} as const;
+
+const t = datastoreThresholds;
+const connectionRatio =
+    "sum by (namespace, instance) (pg_stat_activity_count) / max by (namespace, instance) (pg_settings_max_connections)";
+
+export const postgresGroup: RuleGroup = {
+    name: "postgres",
+    rules: [
+        {
+            alert: "PostgresDown",
+            expr: "pg_up == 0",
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "PostgreSQL is down.",
+                description:
+                    "postgres_exporter at {{ $labels.instance }} ({{ $labels.namespace }}) cannot reach its PostgreSQL server.",
+            },
+        },
+        {
+            alert: "PostgresReplicationLag",
+            expr: `pg_replication_lag_seconds > ${t.replicationLagSeconds}`,
+            for: "2m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "A PostgreSQL replica lags more than 5 minutes behind the primary.",
+                description:
+                    "Replica {{ $labels.instance }} ({{ $labels.namespace }}) is {{ $value | humanizeDuration }} behind the primary (failover criterion: more than 5 minutes).",
+            },
+        },
+        {
+            alert: "PostgresTooManyConnections",
+            expr: `${connectionRatio} > ${t.connectionsCritical}`,
+            for: "2m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "PostgreSQL is about to run out of connections.",
+                description:
+                    "{{ $labels.instance }} ({{ $labels.namespace }}) uses {{ $value | humanizePercentage }} of max_connections (critical above 95%).",
+            },
+        },
+        {
+            alert: "PostgresTooManyConnections",
+            expr: `${connectionRatio} > ${t.connectionsWarning}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "PostgreSQL connections are near max_connections.",
+                description:
+                    "{{ $labels.instance }} ({{ $labels.namespace }}) uses {{ $value | humanizePercentage }} of max_connections (warning above 80% for 5m).",
+            },
+        },
+    ],
+};
+
+export const redisGroup: RuleGroup = {
+    name: "redis",
+    rules: [
+        {
+            alert: "RedisDown",
+            expr: "redis_up == 0",
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "Redis is down.",
+                description:
+                    "redis_exporter at {{ $labels.instance }} ({{ $labels.namespace }}) cannot reach its Redis server.",
+            },
+        },
+        {
+            alert: "RedisMemoryHigh",
+            expr: `redis_memory_used_bytes / redis_memory_max_bytes > ${t.redisMemory} and redis_memory_max_bytes > 0`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Redis uses more than 90% of its maxmemory.",
+                description:
+                    "Redis {{ $labels.instance }} ({{ $labels.namespace }}) uses {{ $value | humanizePercentage }} of maxmemory (warning above 90% for 5m); keys are being evicted soon.",
+            },
+        },
+        {
+            alert: "RedisRejectedConnections",
+            expr: "increase(redis_rejected_connections_total[5m]) > 0",
+            for: "1m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Redis rejects connections.",
+                description:
+                    "Redis {{ $labels.instance }} ({{ $labels.namespace }}) rejected {{ $value | humanize }} connection(s) in the last 5 minutes (maxclients reached).",
+            },
+        },
+    ],
+};
+
+export const certificateThresholds = {
+    /** Days before expiry that warn, then page. */
+    warningDays: 21,
+    criticalDays: 7,
+} as const;
+
+/**
+ * Certificate expiry of the platform's public endpoints, from blackbox-exporter probes
+ * (`probe_ssl_earliest_cert_expiry`): what clients are actually served, whoever issued it.
+ */
+export const certificatesGroup: RuleGroup = {
+    name: "certificates",
+    rules: (["critical", "warning"] as const).map((severity) => {
+        const days =
+            severity === "critical"
+                ? certificateThresholds.criticalDays
+                : certificateThresholds.warningDays;
+        return {
+            alert: "CertificateExpiringSoon",
+            expr: `min by (instance) (probe_ssl_earliest_cert_expiry) - time() < ${days} * 86400`,
+            for: "1h",
+            labels: { severity },
+            annotations: {
+                summary: "A TLS certificate of the platform expires soon.",
+                description: `The certificate served at {{ $labels.instance }} expires in {{ $value | humanizeDuration }} (${severity} below ${days} days).`,
+            },
+        };
+    }),
+};
