@@ -9,7 +9,8 @@ import { AppConfig } from "./components/app-config";
 import { PublicIngresses } from "./components/ingresses";
 import { McpCatalog, publicRoutes } from "./components/mcp-catalog";
 import { McpNamespaces } from "./components/namespaces";
-import { EksCluster } from "./components/eks-cluster";
+import { ClusterAddons } from "./components/cluster-addons";
+import { defaultStorageClassName, EksCluster } from "./components/eks-cluster";
 import { defaultTags } from "./components/lib/tags";
 import { Network } from "./components/network";
 
@@ -54,6 +55,25 @@ const cluster = new EksCluster(
 // The Kubernetes provider every in-cluster component is created with: built from the
 // cluster (kubeconfig via `aws eks get-token`).
 const kubernetesProvider: k8s.Provider = cluster.kubernetesProvider;
+
+// In-cluster add-ons (docs/cluster.md): metrics-server, the Vertical Pod Autoscaler,
+// kube-prometheus-stack in `monitoring` and the AWS Load Balancer Controller (IngressClass
+// `alb`). Components that create PrometheusRules or ServiceMonitors depend on
+// `clusterAddons.monitoringStack`, which installs their CRDs.
+const clusterAddons = new ClusterAddons(
+    "cluster-addons",
+    {
+        clusterName: cluster.clusterName,
+        region: cfg.region,
+        vpcId: network.vpcId,
+        vpcCidr: network.vpcCidr,
+        oidc: cluster.oidc,
+        charts: cfg.cluster.charts,
+        prometheus: cfg.cluster.prometheus,
+        storageClassName: defaultStorageClassName,
+    },
+    { providers: { aws: awsProvider, kubernetes: kubernetesProvider } },
+);
 
 // The MCP workloads (docs/services.md). The namespaces come first: every in-cluster component
 // depends on them (`mcpNamespaces.byName["mcp-production"]`). Then the shared app config, the
@@ -133,6 +153,7 @@ export const kubernetesProviderUrn = kubernetesProvider.urn;
 export const clusterName = cluster.clusterName;
 export const clusterEndpoint = cluster.endpoint;
 export const oidcProviderArn = cluster.oidcProviderArn;
+export const loadBalancerControllerRoleArn = clusterAddons.loadBalancerControllerRoleArn;
 export const kubeconfig = cluster.kubeconfig;
 export const vpcId = network.vpcId;
 export const mcpNamespaceNames = mcpNamespaces.names;
