@@ -41,7 +41,13 @@ export interface PodSecurityAdmissionExemption {
  * hostPath exemption above. Namespaces with a hostPath exemption are added automatically
  * (hostPath is forbidden even by `baseline`, so they need `privileged`). Default: none.
  */
-export const podSecurityAdmissionExemptions: readonly PodSecurityAdmissionExemption[] = [];
+export const podSecurityAdmissionExemptions: readonly PodSecurityAdmissionExemption[] = [
+    {
+        namespace: "node-exporter",
+        enforce: "privileged",
+        reason: "prometheus-node-exporter (kube-prometheus-stack, Helm-rendered) reads node metrics through hostNetwork, hostPID and read-only hostPath mounts of / , /proc and /sys, which even `baseline` forbids; nothing else runs there and a default-deny NetworkPolicy covers the namespace (docs/cluster.md).",
+    },
+];
 
 /** The effective default: explicit entries plus one `privileged` entry per hostPath namespace. */
 export function defaultPodSecurityAdmissionExemptions(): PodSecurityAdmissionExemption[] {
