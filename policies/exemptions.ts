@@ -39,7 +39,7 @@ export interface PodSecurityAdmissionExemption {
  * every pod it can see there against every control; this only relaxes the cluster's own
  * admission for pods the pack cannot see (Helm-rendered node agents) or that hold a
  * hostPath exemption above. Namespaces with a hostPath exemption are added automatically
- * (hostPath is forbidden even by `baseline`, so they need `privileged`). Default: none.
+ * (hostPath is forbidden even by `baseline`, so they need `privileged`).
  */
 export const podSecurityAdmissionExemptions: readonly PodSecurityAdmissionExemption[] = [
     {
