@@ -21,8 +21,14 @@ export interface HostPathExemption {
     readonly reason: string;
 }
 
-/** Default: none. */
-export const hostPathExemptions: readonly HostPathExemption[] = [];
+/** The one reviewed exemption: the log collector's read-only view of the node's container logs. */
+export const hostPathExemptions: readonly HostPathExemption[] = [
+    {
+        namespace: "logging",
+        paths: ["/var/log/containers", "/var/log/pods"],
+        reason: "The log collector (DaemonSet logging/fluent-bit, components/log-collector.ts) tails every container's log: /var/log/containers holds the kubelet's symlinks, /var/log/pods the containerd files they point to. Mounted read-only by a non-root pod with no privilege, all capabilities dropped and a read-only root filesystem (docs/logging.md).",
+    },
+];
 
 /** Pod Security admission levels a namespace may enforce instead of `restricted`. */
 export type PodSecurityLevel = "baseline" | "privileged";

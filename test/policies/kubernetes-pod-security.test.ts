@@ -90,9 +90,11 @@ describe("hostPath exemption (namespace + exact paths, read-only)", () => {
         });
     }
 
-    it("ships with no exemption", () => {
-        expect(hostPathExemptions).toEqual([]);
-        expect(hostPathPolicy.configSchema?.properties.exemptions).toMatchObject({ default: [] });
+    it("ships with exactly the log collector's exemption (test/policies/log-collector-exemption.test.ts)", () => {
+        expect(hostPathExemptions).toEqual([{ ...exemption, reason: expect.any(String) }]);
+        expect(hostPathPolicy.configSchema?.properties.exemptions).toMatchObject({
+            default: hostPathExemptions,
+        });
     });
 
     it("accepts the collector's exact read-only mounts in its namespace", async () => {
@@ -100,7 +102,8 @@ describe("hostPath exemption (namespace + exact paths, read-only)", () => {
     });
 
     it("refuses the same mounts without the exemption", async () => {
-        expect(await resourceViolations(hostPathPolicy, collector())).toHaveLength(2);
+        const none = { exemptions: [] };
+        expect(await resourceViolations(hostPathPolicy, collector(), none)).toHaveLength(2);
     });
 
     it("refuses them in another namespace", async () => {

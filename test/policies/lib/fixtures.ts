@@ -97,7 +97,8 @@ const apiVersions: Record<PodKind, string> = {
 
 export interface WorkloadOptions {
     readonly name?: string;
-    readonly namespace?: string;
+    /** @default "mcp-production"; null leaves metadata.namespace unset */
+    readonly namespace?: string | null;
     readonly labels?: Record<string, string>;
     /** Changes the pod template ({ metadata, spec }) before the record is built. */
     readonly pod?: Mutate;
@@ -111,11 +112,8 @@ export function workload(kind: PodKind, options: WorkloadOptions = {}): Resource
     const labels = options.labels ?? { app: name };
     const template: Obj = { metadata: { labels: clone(labels) }, spec: hardenedPodSpec() };
     (options.pod ?? noop)(template);
-    const metadata: Obj = {
-        name,
-        namespace: options.namespace ?? "mcp-production",
-        labels: clone(labels),
-    };
+    const metadata: Obj = { name, labels: clone(labels) };
+    if (options.namespace !== null) metadata.namespace = options.namespace ?? "mcp-production";
     let props: Obj;
     switch (kind) {
         case "Pod":

@@ -1,0 +1,4 @@
+import { awsCases } from "./cases/aws";
+import { runPolicyCases } from "./lib/cases";
+
+runPolicyCases(awsCases);

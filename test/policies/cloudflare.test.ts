@@ -1,0 +1,4 @@
+import { cloudflareCases } from "./cases/cloudflare";
+import { runPolicyCases } from "./lib/cases";
+
+runPolicyCases(cloudflareCases);

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { packEnforcementLevel, policies } from "../../policies/policies";
+import { awsCases } from "./cases/aws";
+import { cloudflareCases } from "./cases/cloudflare";
+import { podSecurityCases } from "./cases/kubernetes-pod-security";
+import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
+import { stackCases } from "./cases/stack";
+
+/** Every fixture table the policy suites run. */
+const tables = [
+    ...podSecurityCases,
+    ...workloadCases,
+    ...rbacCases,
+    ...clusterCases,
+    ...awsCases,
+    ...cloudflareCases,
+    ...stackCases,
+];
+
+describe("the pack's policy list", () => {
+    it("has at least one passing and one failing fixture for every policy", () => {
+        const missing: string[] = [];
+        for (const policy of policies) {
+            const entries = tables.filter((t) => t.policy === policy);
+            const pass = entries.reduce((n, t) => n + t.pass.length, 0);
+            const fail = entries.reduce((n, t) => n + t.fail.length, 0);
+            if (pass === 0) missing.push(`${policy.name}: no passing fixture`);
+            if (fail === 0) missing.push(`${policy.name}: no failing fixture`);
+        }
+        expect(missing).toEqual([]);
+    });
+
+    it("tests only policies that are in the pack", () => {
+        const strays = tables.filter((t) => !policies.includes(t.policy)).map((t) => t.policy.name);
+        expect(strays).toEqual([]);
+    });
+
+    it("names every policy once, in kebab-case with an area prefix", () => {
+        const names = policies.map((p) => p.name);
+        expect(new Set(names).size).toBe(names.length);
+        for (const name of names)
+            expect(name).toMatch(/^(k8s|aws|cloudflare)-[a-z0-9]+(-[a-z0-9]+)*$/);
+        expect(names).not.toContain("all");
+    });
+
+    it.each(policies.map((p) => [p.name, p] as const))(
+        "%s is documented for users",
+        (_name, policy) => {
+            expect(policy.description).toMatch(/^Checks whether /);
+            expect(policy.severity).toMatch(/^(low|medium|high|critical)$/);
+            expect(policy.remediationSteps?.length ?? 0).toBeGreaterThan(20);
+            expect(["mandatory", "advisory"]).toContain(policy.enforcementLevel);
+            // The engine refuses a configSchema that declares enforcementLevel.
+            expect(Object.keys(policy.configSchema?.properties ?? {})).not.toContain(
+                "enforcementLevel",
+            );
+            for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+                expect(schema, `${key} has a default`).toHaveProperty("default");
+            }
+        },
+    );
+
+    it("blocks by default: the pack level is mandatory and advisory is the exception", () => {
+        expect(packEnforcementLevel).toBe("mandatory");
+        const advisory = policies
+            .filter((p) => p.enforcementLevel === "advisory")
+            .map((p) => p.name);
+        expect(advisory.sort()).toEqual([
+            "aws-cloudwatch-log-group-kms",
+            "k8s-service-account-no-automount",
+        ]);
+    });
+});

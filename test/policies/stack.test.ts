@@ -1,0 +1,4 @@
+import { stackCases } from "./cases/stack";
+import { runPolicyCases } from "./lib/cases";
+
+runPolicyCases(stackCases);
