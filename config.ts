@@ -9,6 +9,12 @@ import {
     problemsFromIssues,
     renderValue,
 } from "./config/lib/format";
+import {
+    edgeCredentialFields,
+    edgeCredentialKeys,
+    edgeRoleProblems,
+    edgeSchema,
+} from "./config/edge";
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
 import {
@@ -48,6 +54,9 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
+    /** The Cloudflare edge (docs/edge.md); a stack without it declares no edge. */
+    edge: edgeSchema.optional(),
+    ...edgeCredentialFields,
     monitoring: monitoringSchema,
     ...alertingCredentialFields,
     /** MCP services, their namespaces, ingress and app config (docs/services.md). */
@@ -72,6 +81,7 @@ export const providerSchemas = {
  */
 export const credentialKeys: readonly string[] = [
     "cloudflare:apiToken",
+    edgeCredentialKeys.originToken,
     ...Object.values(alertingCredentialKeys),
 ];
 
@@ -166,6 +176,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         problems,
     );
 
+    if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({
             keyPath: `${projectName}:drActive`,

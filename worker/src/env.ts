@@ -1,0 +1,107 @@
+/**
+ * The Worker's bindings (set by components/lib/edge-bindings.ts) and their validated form.
+ * Plain-text bindings arrive as strings; a missing or malformed one makes the Worker answer
+ * 500 `edge_misconfigured` naming the binding, never its value.
+ */
+
+export interface Env {
+    /** Base URL of the primary region's origin, e.g. `https://origin-use1.example.com`. */
+    readonly PRIMARY_ORIGIN?: string;
+    /** Base URL of the DR region's origin, e.g. `https://origin-usw2.example.com`. */
+    readonly DR_ORIGIN?: string;
+    /** Milliseconds to wait for an origin's response headers before failing over. */
+    readonly ORIGIN_TIMEOUT_MS?: string;
+    /** Largest request body accepted, in bytes. */
+    readonly MAX_BODY_BYTES?: string;
+    /** Path probed on each origin by /health/detailed and /status. */
+    readonly HEALTH_PATH?: string;
+    /** Seconds announced in `Retry-After` while maintenance is on. */
+    readonly MAINTENANCE_RETRY_AFTER?: string;
+    /** Environment name shown on /health/detailed and /status. */
+    readonly ENVIRONMENT?: string;
+    /** KV namespace holding the `active-region` and `maintenance` switches. */
+    readonly SWITCHES?: KVNamespace;
+    /** Shared secret sent to origins as `x-edge-auth` (secret_text binding; optional). */
+    readonly ORIGIN_AUTH_TOKEN?: string;
+}
+
+export type Region = "primary" | "dr";
+
+export interface Origin {
+    readonly region: Region;
+    /** Scheme and authority only, e.g. `https://origin-use1.example.com`. */
+    readonly base: string;
+    /** What /health/detailed shows: the host (and port, in local tests) — nothing more. */
+    readonly hostname: string;
+}
+
+export interface Settings {
+    readonly origins: Readonly<Record<Region, Origin>>;
+    readonly timeoutMs: number;
+    readonly maxBodyBytes: number;
+    readonly healthPath: string;
+    readonly maintenanceRetryAfter: number;
+    readonly environment: string;
+    readonly switches: KVNamespace;
+    readonly originAuthToken?: string;
+}
+
+export class MisconfiguredError extends Error {
+    constructor(readonly bindings: readonly string[]) {
+        super(`invalid or missing bindings: ${bindings.join(", ")}`);
+    }
+}
+
+function originOf(region: Region, value: string | undefined): Origin | undefined {
+    if (!value) return undefined;
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return undefined;
+    }
+    const bare = url.pathname === "/" && !url.search && !url.hash && !url.username;
+    if (!bare || (url.protocol !== "https:" && url.protocol !== "http:")) return undefined;
+    return { region, base: url.origin, hostname: url.host };
+}
+
+function integer(value: string | undefined, min: number, max: number): number | undefined {
+    if (value === undefined || !/^\d+$/.test(value)) return undefined;
+    const n = Number(value);
+    return n >= min && n <= max ? n : undefined;
+}
+
+/** Validates the bindings; throws {@link MisconfiguredError} listing every bad one. */
+export function settingsOf(env: Env): Settings {
+    const bad: string[] = [];
+    const check = <T>(name: string, value: T | undefined): T => {
+        if (value === undefined) bad.push(name);
+        return value as T;
+    };
+    const primary = check("PRIMARY_ORIGIN", originOf("primary", env.PRIMARY_ORIGIN));
+    const dr = check("DR_ORIGIN", originOf("dr", env.DR_ORIGIN));
+    const timeoutMs = check("ORIGIN_TIMEOUT_MS", integer(env.ORIGIN_TIMEOUT_MS, 1, 300_000));
+    const maxBodyBytes = check("MAX_BODY_BYTES", integer(env.MAX_BODY_BYTES, 0, 100 * 2 ** 20));
+    const healthPath = check(
+        "HEALTH_PATH",
+        env.HEALTH_PATH && /^\/[A-Za-z0-9._~/-]*$/.test(env.HEALTH_PATH)
+            ? env.HEALTH_PATH
+            : undefined,
+    );
+    const maintenanceRetryAfter = check(
+        "MAINTENANCE_RETRY_AFTER",
+        integer(env.MAINTENANCE_RETRY_AFTER, 0, 86_400),
+    );
+    const switches = check("SWITCHES", env.SWITCHES);
+    if (bad.length > 0) throw new MisconfiguredError(bad);
+    return {
+        origins: { primary, dr },
+        timeoutMs,
+        maxBodyBytes,
+        healthPath,
+        maintenanceRetryAfter,
+        environment: env.ENVIRONMENT ?? "unknown",
+        switches,
+        originAuthToken: env.ORIGIN_AUTH_TOKEN || undefined,
+    };
+}
