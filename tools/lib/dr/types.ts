@@ -1,0 +1,135 @@
+/**
+ * The small interfaces the DR orchestration talks to. The real implementations wrap the
+ * Pulumi Automation API (pulumi-workspace.ts), the AWS CLI (aws-cli-store.ts) and `fetch`
+ * (http.ts); tests inject fakes that record every call, so the order of the steps and the
+ * stop on each failure are checked without a Pulumi CLI or a cloud account.
+ */
+
+/** Config keys and stack outputs the DR procedure reads or writes. */
+export const keys = {
+    /** The activation flag on the dr stack (config.ts `drActive`). */
+    drActive: "mcp-platform:drActive",
+    /** `primary` or `standby` (config.ts `role`). */
+    role: "mcp-platform:role",
+    region: "aws:region",
+} as const;
+
+export const outputs = {
+    /** Each stack's backup bucket (issue 5); production replicates into the dr bucket. */
+    backupBucketName: "backupBucketName",
+    /** The public edge hostname in front of both regions (issue 7). */
+    edgeHostname: "edgeHostname",
+    /** index.ts exports the flag the stack was last deployed with. */
+    drActive: "drActive",
+} as const;
+
+/** The pointer object the postgres-backup CronJob writes after every successful dump. */
+export const latestPointerKey = "postgres/latest.json";
+
+/** One stack of the project, as the DR procedure needs it. */
+export interface DrStack {
+    /** As given to `selectStack`, e.g. `dr` or `my-org/dr`. */
+    readonly name: string;
+    /**
+     * The stack's configuration as `pulumi config` shows it: fully qualified keys, values as
+     * strings (structured values JSON-encoded). Secrets are not needed here and may be absent.
+     */
+    config(): Promise<Record<string, string>>;
+    /** Writes `mcp-platform:drActive: <active>` (a YAML boolean) into the stack's file. */
+    setDrActive(active: boolean): Promise<void>;
+    /** The outputs of the last update (plain values; secrets are returned as given). */
+    outputs(): Promise<Record<string, unknown>>;
+    /** `pulumi up` with the policy pack; resolves only when the update succeeded. */
+    up(onOutput: (text: string) => void): Promise<UpSummary>;
+    /** The last update's result, or undefined when the stack was never updated. */
+    lastUpdate(): Promise<UpdateInfo | undefined>;
+}
+
+export interface UpSummary {
+    /** e.g. `{ create: 2, update: 5, same: 180 }`. */
+    readonly resourceChanges: Readonly<Record<string, number>>;
+}
+
+export interface UpdateInfo {
+    readonly kind: string;
+    readonly result: string;
+    readonly endTime?: string;
+}
+
+/** Opens stacks of the project. */
+export interface DrWorkspace {
+    /** Throws {@link StackNotFound} when the stack does not exist in the backend. */
+    selectStack(name: string): Promise<DrStack>;
+}
+
+export class StackNotFound extends Error {
+    constructor(readonly stack: string) {
+        super(`stack "${stack}" does not exist`);
+        this.name = "StackNotFound";
+    }
+}
+
+/** Read access to the backup buckets. */
+export interface BackupStore {
+    /** The object's text; throws {@link ObjectNotFound} when there is none. */
+    readText(location: ObjectLocation): Promise<string>;
+    /** The object's size in bytes, or undefined when there is none. */
+    size(location: ObjectLocation): Promise<number | undefined>;
+}
+
+export interface ObjectLocation {
+    readonly bucket: string;
+    readonly key: string;
+    readonly region: string;
+}
+
+export class ObjectNotFound extends Error {
+    constructor(readonly location: ObjectLocation) {
+        super(`s3://${location.bucket}/${location.key} does not exist`);
+        this.name = "ObjectNotFound";
+    }
+}
+
+/** One HTTP GET; rejects on network errors and on the timeout. */
+export type HttpGet = (url: string, timeoutMs: number) => Promise<HttpResponse>;
+
+export interface HttpResponse {
+    readonly status: number;
+    readonly body: string;
+}
+
+/** Time, injectable so tests run a 5-minute poll in microseconds. */
+export interface Clock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Everything the procedures need from the outside world. */
+export interface DrDeps {
+    readonly workspace: DrWorkspace;
+    readonly store: BackupStore;
+    readonly http: HttpGet;
+    readonly clock: Clock;
+    /** Progress lines for the operator (stdout in the CLI). */
+    readonly log: (line: string) => void;
+}
+
+/**
+ * A failed step: which one, what went wrong and what the operator does next. The CLI prints
+ * the three parts and exits 1; nothing after the failed step has run.
+ */
+export class DrStepError extends Error {
+    constructor(
+        readonly step: string,
+        readonly problem: string,
+        readonly remedy: string,
+    ) {
+        super(`${step}: ${problem}`);
+        this.name = "DrStepError";
+    }
+}
