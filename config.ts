@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backupsSchema } from "./config/backups";
+import { dataSchema } from "./config/data";
 import { clusterSchema } from "./config/cluster";
 import {
     closestKey,
@@ -54,6 +55,8 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
+    /** Postgres and Redis in mcp-production (docs/data.md). */
+    data: dataSchema,
     /** The Cloudflare edge (docs/edge.md); a stack without it declares no edge. */
     edge: edgeSchema.optional(),
     ...edgeCredentialFields,

@@ -13,6 +13,11 @@ import { AppConfig } from "./components/app-config";
 import { PublicIngresses } from "./components/ingresses";
 import { McpCatalog, publicRoutes } from "./components/mcp-catalog";
 import { McpNamespaces } from "./components/namespaces";
+import { BackupJobs } from "./components/backup-jobs";
+import { BackupStorage } from "./components/backup-storage";
+import { Postgres } from "./components/postgres";
+import { PostgresRestoreJob } from "./components/postgres-restore-job";
+import { Redis } from "./components/redis";
 import { ClusterAddons } from "./components/cluster-addons";
 import { defaultStorageClassName, EksCluster } from "./components/eks-cluster";
 import { defaultTags } from "./components/lib/tags";
@@ -148,6 +153,91 @@ new AlertmanagerConfig(
     { provider: kubernetesProvider },
 );
 
+// The data layer and its backups (docs/data.md): the backup bucket (production replicates it
+// to the dr bucket), Postgres and Redis in mcp-production, the backup CronJobs, and — on an
+// activated dr stack only — the restore Job that loads the latest replicated dump; the
+// CronJobs wait for it, so no backup runs before the data is back.
+const backupStorage = new BackupStorage(
+    "backups",
+    {
+        region: cfg.region,
+        retention: {
+            retentionDays: cfg.backups.retentionDays,
+            archive: cfg.backups.archive,
+            lockDays: cfg.backups.objectLock.days,
+        },
+        objectLockMode: cfg.backups.objectLock.mode,
+        bucketName: cfg.backups.bucketName,
+        keyAliasName: `mcp-platform-backups-${cfg.stack}`,
+        replication: cfg.backups.replication,
+    },
+    { providers: { aws: awsProvider } },
+);
+const dataLayer = { provider: kubernetesProvider, dependsOn: [mcpNamespaces] };
+const postgres = new Postgres(
+    "postgres",
+    {
+        ...cfg.data.postgres,
+        storageClass: cfg.data.storageClass,
+        serviceMonitorDependsOn: [clusterAddons.monitoringStack],
+    },
+    dataLayer,
+);
+const redis = new Redis(
+    "redis",
+    {
+        ...cfg.data.redis,
+        storageClass: cfg.data.storageClass,
+        serviceMonitorDependsOn: [clusterAddons.monitoringStack],
+    },
+    dataLayer,
+);
+const backupAccess = {
+    region: cfg.region,
+    bucketName: backupStorage.bucketName,
+    bucketArn: backupStorage.bucketArn,
+    kmsKeyArn: backupStorage.kmsKeyArn,
+    oidc: cluster.oidc,
+    scratchSize: cfg.backups.scratchSize,
+};
+const postgresRestore = cfg.drActive
+    ? new PostgresRestoreJob(
+          "postgres-restore",
+          {
+              ...backupAccess,
+              ...cfg.backups.restore,
+              images: { postgres: cfg.data.postgres.image, awsCli: cfg.backups.images.awsCli },
+              resources: cfg.backups.resources,
+          },
+          {
+              providers: { aws: awsProvider, kubernetes: kubernetesProvider },
+              dependsOn: [postgres],
+          },
+      )
+    : undefined;
+new BackupJobs(
+    "backup-jobs",
+    {
+        ...backupAccess,
+        schedules: cfg.backups.schedules,
+        tiers: cfg.backups.tiers,
+        images: {
+            postgres: cfg.data.postgres.image,
+            redis: cfg.data.redis.image,
+            ...cfg.backups.images,
+        },
+        resources: cfg.backups.resources,
+        verifyResources: cfg.backups.verifyResources,
+        verifyMaxAgeMinutes: cfg.backups.verifyMaxAgeMinutes,
+        standby: cfg.standby,
+        appNamespaces: mcpNamespaces.names,
+    },
+    {
+        providers: { aws: awsProvider, kubernetes: kubernetesProvider },
+        dependsOn: [mcpNamespaces, postgres, redis, ...(postgresRestore ? [postgresRestore] : [])],
+    },
+);
+
 // The Cloudflare edge (docs/edge.md). The stack that serves traffic deploys the Worker; the
 // standby stack owns only the DR switch in that Worker's KV namespace (found through a
 // StackReference), set to "dr" once drActive is true.
@@ -195,3 +285,8 @@ export const vpcId = network.vpcId;
 export const mcpNamespaceNames = mcpNamespaces.names;
 export const edgeHostname = edgeCfg?.hostname ?? null;
 export const edgeKvNamespaceId = edge?.kvNamespaceId ?? edgeSwitch?.kvNamespaceId ?? null;
+export const backupBucketName = backupStorage.bucketName;
+export const backupBucketArn = backupStorage.bucketArn;
+export const backupKmsKeyArn = backupStorage.kmsKeyArn;
+export const backupKmsAliasArn = backupStorage.kmsAliasArn;
+export const postgresRestoreJobName = postgresRestore?.jobName ?? null;

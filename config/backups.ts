@@ -1,14 +1,200 @@
 import { z } from "zod";
-import { cronSchedule } from "./lib/validators";
+import { containerResources } from "./data";
+import { cronSchedule, memoryQuantity, pinnedImage } from "./lib/validators";
 
-/** `mcp-platform:backups` — when the backup CronJobs run (seed 001, seed 003 RPO 1 h). */
-export const backupsSchema = z.strictObject({
-    schedules: z.strictObject({
-        /** pg_dump of mcp_db. Hourly meets the 1 h RPO of seed 003. */
-        postgres: cronSchedule,
-        /** Application data (seed 001 `app-data-backup`). */
-        appData: cronSchedule,
-    }),
+/**
+ * `mcp-platform:backups` — the backup CronJobs, the S3 bucket they write to and the restore
+ * used at DR activation (docs/data.md). Figures from the manuals: RPO 1 h (seed 003), the
+ * daily/weekly/monthly schedules and retentions of seed 004, the CronJob names of seed 001.
+ */
+
+/** The retention tiers, shortest first. */
+export const backupTiers = ["hourly", "daily", "weekly", "monthly"] as const;
+export type BackupTier = (typeof backupTiers)[number];
+
+/**
+ * A tier rule: a 5-field cron expression whose fields are `*` or comma-separated numbers,
+ * month `*`, and not both day-of-month and day-of-week restricted. The backup scripts match
+ * it against the time a run starts (ignoring the minute), so it must stay that simple.
+ */
+export const tierRule = cronSchedule.superRefine((value, ctx) => {
+    const fields = value.trim().split(/\s+/);
+    const simple = /^(\*|\d{1,2}(,\d{1,2})*)$/;
+    if (fields.length !== 5 || !fields.every((f) => simple.test(f))) {
+        ctx.addIssue({
+            code: "custom",
+            input: value,
+            message:
+                'expected fields that are "*" or numbers such as "0 3 * * 0" (no ranges, steps or names)',
+        });
+        return;
+    }
+    if (fields[3] !== "*") {
+        ctx.addIssue({ code: "custom", input: value, message: 'expected month "*"' });
+    }
+    if (fields[2] !== "*" && fields[4] !== "*") {
+        ctx.addIssue({
+            code: "custom",
+            input: value,
+            message: "expected day-of-month or day-of-week restricted, not both",
+        });
+    }
 });
+
+const days = z.number().int().min(1).max(36500);
+
+/** A UTC backup timestamp as the scripts write it, e.g. 20260101T020000Z. */
+export const backupStamp = z.string().regex(/^\d{8}T\d{6}Z$/, {
+    message: 'expected "latest" or a backup timestamp such as 20260101T020000Z',
+});
+
+const s3BucketName = z.string().regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: "expected an S3 bucket name (3-63 lowercase letters, digits, '.' and '-')",
+});
+const s3BucketArn = z.string().regex(/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: "expected an S3 bucket ARN such as arn:aws:s3:::mcp-platform-backups-dr",
+});
+/** A KMS key ARN or an alias ARN (S3 replication accepts both). */
+export const kmsKeyOrAliasArn = z
+    .string()
+    .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[0-9a-f-]{36}|key\/mrk-[0-9a-f]{32}|alias\/[\w/-]+)$/,
+        {
+            message:
+                "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or alias ARN (...:alias/<name>)",
+        },
+    );
+
+export const backupsSchema = z
+    .strictObject({
+        schedules: z.strictObject({
+            /** `postgres-backup`: pg_dump of mcp_db. Hourly meets the 1 h RPO of seed 003. */
+            postgres: cronSchedule,
+            /** `app-data-backup` (seed 001). */
+            appData: cronSchedule,
+            /** `redis-backup`: RDB snapshot. @default "30 * * * *" */
+            redis: cronSchedule.default("30 * * * *"),
+            /** `backup-verify`: restores the latest dumps and compares. @default "30 5 * * *" */
+            verify: cronSchedule.default("30 5 * * *"),
+        }),
+        /**
+         * Which runs count as daily, weekly and monthly backups (seed 004's schedule). A run
+         * that matches none is hourly. @default daily "0 2 * * *", weekly "0 3 * * 0",
+         * monthly "0 4 1 * *"
+         */
+        tiers: z
+            .strictObject({
+                daily: tierRule.default("0 2 * * *"),
+                weekly: tierRule.default("0 3 * * 0"),
+                monthly: tierRule.default("0 4 1 * *"),
+            })
+            .prefault({}),
+        /**
+         * Days each tier is kept (lifecycle rules per prefix). @default hourly 2 (RPO 1 h,
+         * seed 003), daily 7, weekly 30, monthly 365 (seed 004)
+         */
+        retentionDays: z
+            .strictObject({
+                hourly: days.default(2),
+                daily: days.default(7),
+                weekly: days.default(30),
+                monthly: days.default(365),
+            })
+            .prefault({}),
+        /** Monthly backups move to a colder class (seed 004 "archive"). */
+        archive: z
+            .strictObject({
+                /** @default 30 */
+                afterDays: days.default(30),
+                /** GLACIER_IR keeps restores instant. @default "GLACIER_IR" */
+                storageClass: z
+                    .enum(["STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"])
+                    .default("GLACIER_IR"),
+            })
+            .prefault({}),
+        /**
+         * S3 Object Lock default retention: no one can delete or overwrite a backup version
+         * for this long (COMPLIANCE: not even an administrator). @default GOVERNANCE, 2 days
+         */
+        objectLock: z
+            .strictObject({
+                mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).default("GOVERNANCE"),
+                days: days.default(2),
+            })
+            .prefault({}),
+        /** Physical bucket name; needed where another stack refers to it. @default auto-named */
+        bucketName: s3BucketName.optional(),
+        /**
+         * Production only: replicate every backup to the dr stack's bucket with Replication
+         * Time Control (15 min). Both values come from the dr stack's outputs
+         * (`backupBucketArn`, `backupKmsKeyArn`), so this stack never needs the dr stack.
+         */
+        replication: z
+            .strictObject({
+                destinationBucketArn: s3BucketArn,
+                destinationKmsKeyArn: kmsKeyOrAliasArn,
+            })
+            .optional(),
+        /** The restore Job of DR activation (dr stack with drActive: true). */
+        restore: z
+            .strictObject({
+                /** "latest" or a backup timestamp. @default "latest" */
+                source: z.union([z.literal("latest"), backupStamp]).default("latest"),
+                /**
+                 * Part of the Job's name: change it to run the restore again during one
+                 * activation. @default "activation"
+                 */
+                activationId: z
+                    .string()
+                    .regex(/^[a-z0-9]([-a-z0-9]{0,14}[a-z0-9])?$/, {
+                        message:
+                            "expected up to 16 lowercase letters, digits and '-' such as 2026-01-15",
+                    })
+                    .default("activation"),
+            })
+            .prefault({}),
+        /** Images of the backup jobs besides the data stores' own (which run pg_dump, redis-cli). */
+        images: z.strictObject({
+            /** Provides the AWS CLI v2 (copied into each job by an init container). */
+            awsCli: pinnedImage,
+            /** Provides kubectl and bash for exporting the application objects. */
+            kubectl: pinnedImage,
+        }),
+        /** Requests and limits of the backup and restore containers. */
+        resources: containerResources,
+        /** Requests and limits of backup-verify (it runs a scratch PostgreSQL). */
+        verifyResources: containerResources,
+        /** emptyDir size for dumps and the scratch database. @default "20Gi" */
+        scratchSize: memoryQuantity.default("20Gi"),
+        /** backup-verify fails when the latest backup is older than this. @default 120 */
+        verifyMaxAgeMinutes: z.number().int().min(60).max(10080).default(120),
+    })
+    .superRefine((b, ctx) => {
+        const r = b.retentionDays;
+        if (b.objectLock.days > r.hourly) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["objectLock", "days"],
+                input: b.objectLock.days,
+                message: `expected at most retentionDays.hourly (${r.hourly}); longer locks keep expired hourly backups`,
+            });
+        }
+        if (b.archive.afterDays >= r.monthly) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["archive", "afterDays"],
+                input: b.archive.afterDays,
+                message: `expected fewer days than retentionDays.monthly (${r.monthly})`,
+            });
+        }
+        if (b.archive.storageClass === "STANDARD_IA" && b.archive.afterDays < 30) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["archive", "afterDays"],
+                input: b.archive.afterDays,
+                message: "expected at least 30 days before a STANDARD_IA transition (an S3 rule)",
+            });
+        }
+    });
 
 export type BackupsConfig = z.output<typeof backupsSchema>;

@@ -14,6 +14,7 @@ set -euo pipefail
 source "$(dirname "$0")/backup-lib.sh"
 
 step config
+skip_on_standby
 require_env APP_DATA_DIR BACKUP_BUCKET
 PREFIX=${BACKUP_PREFIX:-app-data}
 make_run_dir

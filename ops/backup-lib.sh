@@ -93,6 +93,15 @@ require_env() {
     fi
 }
 
+# skip_on_standby: a standby (DR) stack's data stores are empty until activation and its bucket
+# holds production's replicated backups, so its backup jobs must not write: log and exit 0.
+skip_on_standby() {
+    if [[ ${BACKUP_STANDBY:-false} == true ]]; then
+        info "standby stack: this region's data stores are not backed up until DR activation; production's backups replicate here"
+        exit 0
+    fi
+}
+
 # make_run_dir: a private scratch directory for this run, removed on exit.
 make_run_dir() {
     mkdir -p "$WORK_DIR"

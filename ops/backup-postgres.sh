@@ -20,6 +20,7 @@ set -euo pipefail
 source "$(dirname "$0")/backup-lib.sh"
 
 step config
+skip_on_standby
 require_env PGHOST PGUSER PGDATABASE BACKUP_BUCKET
 PREFIX=${BACKUP_PREFIX:-postgres}
 make_run_dir

@@ -16,6 +16,7 @@ set -euo pipefail
 source "$(dirname "$0")/backup-lib.sh"
 
 step config
+skip_on_standby
 require_env REDIS_HOST BACKUP_BUCKET
 PREFIX=${BACKUP_PREFIX:-redis}
 REDIS_PORT=${REDIS_PORT:-6379}

@@ -16,6 +16,7 @@ set -euo pipefail
 source "$(dirname "$0")/backup-lib.sh"
 
 step config
+skip_on_standby
 require_env APP_CONFIG_NAMESPACES APP_DATA_DIR
 KINDS=${APP_CONFIG_KINDS:-"deployments statefulsets daemonsets cronjobs services ingresses configmaps serviceaccounts roles rolebindings networkpolicies poddisruptionbudgets horizontalpodautoscalers verticalpodautoscalers.autoscaling.k8s.io servicemonitors.monitoring.coreos.com persistentvolumeclaims"}
 make_run_dir

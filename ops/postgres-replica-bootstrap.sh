@@ -6,7 +6,7 @@
 #   PGDATA                the replica's data directory (on its PVC)
 #   PRIMARY_HOST, PRIMARY_PORT (default 5432)
 #   REPLICATION_USER, PGPASSWORD (the replication role's password)
-#   SLOT_NAME             physical replication slot, one per replica (e.g. postgres_replica_0)
+#   SLOT_NAME             physical replication slot, one per replica   (default: POD_NAME with _)
 #   PG_WAIT_SECONDS       how long to wait for the primary                      (default: 600)
 #
 # An existing data directory is left alone (a restarted replica resumes streaming from its
@@ -19,6 +19,8 @@ set -euo pipefail
 source "$(dirname "$0")/backup-lib.sh"
 
 step config
+# One slot per replica pod: postgres-replica-0 streams through postgres_replica_0.
+if [[ -z ${SLOT_NAME:-} && -n ${POD_NAME:-} ]]; then SLOT_NAME=${POD_NAME//-/_}; fi
 require_env PGDATA PRIMARY_HOST REPLICATION_USER PGPASSWORD SLOT_NAME
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
 if [[ ! $SLOT_NAME =~ ^[a-z0-9_]{1,63}$ ]]; then fail "SLOT_NAME must be lowercase letters, digits and _" got "$SLOT_NAME"; fi

@@ -36,6 +36,11 @@ const computedOutputs: Record<
         arn: `arn:aws:iam::${accountId}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`,
     }),
     "aws:kms/key:Key": (name) => ({ keyId: `key-${name}` }),
+    // S3 names the bucket (auto-named unless `bucket` is given); bucket ARNs have no region.
+    "aws:s3/bucket:Bucket": (name, inputs) => {
+        const bucket = String(inputs.bucket ?? `${name}-0123abcd`);
+        return { bucket, arn: `arn:aws:s3:::${bucket}` };
+    },
     "aws:ec2/vpc:Vpc": (name) => ({ defaultSecurityGroupId: `sg-default-${name}` }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
     // A StackReference (the dr stack's edge switch reads the production stack's outputs).

@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { cpuMillis, memoryBytes } from "../components/lib/quantity";
+import { cpuQuantity, memoryQuantity, pinnedImage } from "./lib/validators";
+
+/**
+ * `mcp-platform:data` — the data layer in mcp-production (docs/data.md): the postgres-primary
+ * and postgres-replica StatefulSets and the redis StatefulSet, their images, sizes and
+ * storage. Names, users and ports are fixed by the manuals and are not configurable.
+ */
+
+const amounts = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
+
+function parsed(parse: (q: string) => number, quantity: string): number | undefined {
+    try {
+        return parse(quantity);
+    } catch {
+        return undefined;
+    }
+}
+
+/** Container requests and limits; requests may not exceed limits. */
+export const containerResources = z
+    .strictObject({ requests: amounts, limits: amounts })
+    .superRefine((r, ctx) => {
+        const pairs = [
+            ["cpu", parsed(cpuMillis, r.requests.cpu), parsed(cpuMillis, r.limits.cpu)],
+            [
+                "memory",
+                parsed(memoryBytes, r.requests.memory),
+                parsed(memoryBytes, r.limits.memory),
+            ],
+        ] as const;
+        for (const [resource, request, limit] of pairs) {
+            if (request !== undefined && limit !== undefined && request > limit) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["requests", resource],
+                    input: r.requests[resource],
+                    message: `expected at most the ${resource} limit (${r.limits[resource]})`,
+                });
+            }
+        }
+    });
+export type ContainerResourcesConfig = z.output<typeof containerResources>;
+
+/** A PVC size such as "200Gi" (at least 1Gi). */
+const volumeSize = memoryQuantity.refine((q) => (parsed(memoryBytes, q) ?? 0) >= 2 ** 30, {
+    message: 'expected a volume size of at least 1Gi such as "100Gi"',
+});
+
+export const postgresSchema = z.strictObject({
+    /** PostgreSQL 15 server image (also runs pg_dump/pg_restore in the backup jobs). */
+    image: pinnedImage,
+    /** postgres_exporter sidecar image. */
+    exporterImage: pinnedImage,
+    /**
+     * Requests and limits of the postgres container. The seed 004 tuning scales with the
+     * memory limit (shared_buffers 25 %, effective_cache_size 75 %, ...).
+     */
+    resources: containerResources,
+    /** PVC size of each server (encrypted gp3). */
+    storageSize: volumeSize,
+    /** Number of postgres-replica pods (hot standbys streaming from the primary). @default 1 */
+    replicas: z.number().int().min(0).max(5).default(1),
+    /** max_connections. @default 200 */
+    maxConnections: z.number().int().min(20).max(5000).default(200),
+});
+
+export const redisSchema = z.strictObject({
+    /** Redis 7 image (also runs redis-cli in the backup job). */
+    image: pinnedImage,
+    /** redis_exporter sidecar image. */
+    exporterImage: pinnedImage,
+    resources: containerResources,
+    /** PVC size (AOF and RDB files). */
+    storageSize: volumeSize,
+    /** maxmemory-policy once maxmemory is reached. @default "allkeys-lru" (seed 004 cache: LRU) */
+    maxmemoryPolicy: z
+        .enum([
+            "noeviction",
+            "allkeys-lru",
+            "allkeys-lfu",
+            "allkeys-random",
+            "volatile-lru",
+            "volatile-lfu",
+            "volatile-random",
+            "volatile-ttl",
+        ])
+        .default("allkeys-lru"),
+    /**
+     * maxmemory as a share of the memory limit; the rest is headroom for the fork that writes
+     * RDB snapshots and rewrites the AOF. @default 70
+     */
+    maxmemoryPercent: z.number().int().min(10).max(90).default(70),
+});
+
+export const dataSchema = z.strictObject({
+    /** StorageClass of every PVC (the encrypted gp3 class the cluster creates). @default "gp3" */
+    storageClass: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, {
+            message: "expected a StorageClass name such as gp3",
+        })
+        .default("gp3"),
+    postgres: postgresSchema,
+    redis: redisSchema,
+});
+
+export type DataConfig = z.output<typeof dataSchema>;
+export type PostgresConfig = z.output<typeof postgresSchema>;
+export type RedisConfig = z.output<typeof redisSchema>;
