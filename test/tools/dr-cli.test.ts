@@ -217,7 +217,9 @@ describe("the edge's /health/detailed", () => {
         expect(parseEdgeState('{"activeRegion":"dr","maintenance":true}')).toEqual({
             activeRegion: "dr",
             maintenance: true,
+            serving: true,
         });
+        expect(parseEdgeState('{"activeRegion":"dr"}', 503)).toMatchObject({ serving: false });
         expect(() => parseEdgeState("<html>")).toThrow("not JSON");
         expect(() => parseEdgeState('{"activeRegion":"eu"}')).toThrow('activeRegion is "eu"');
     });

@@ -45,6 +45,8 @@ export interface WorldOptions {
     readonly edgeStuck?: boolean;
     readonly edgeLagPolls?: number;
     readonly edgeMaintenance?: boolean;
+    /** The active region's origin does not answer: the Worker says 503. */
+    readonly originDown?: boolean;
 }
 
 export const dumpKey = "postgres/hourly/2026-11-21T11-40-00Z.dump";
@@ -93,6 +95,7 @@ export class World {
         this.edge = {
             activeRegion: (options.deployedDrActive ?? drActive) ? "dr" : "primary",
             maintenance: options.edgeMaintenance ?? false,
+            serving: !options.originDown,
         };
         const pointer =
             options.pointer === undefined
@@ -160,9 +163,9 @@ export class World {
             }
         }
         return {
-            status: 200,
+            status: this.edge.serving ? 200 : 503,
             body: JSON.stringify({
-                status: "ok",
+                status: this.edge.serving ? "ok" : "down",
                 activeRegion: this.edge.activeRegion,
                 maintenance: this.edge.maintenance,
                 origins: { primary: { healthy: true }, dr: { healthy: true } },

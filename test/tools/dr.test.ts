@@ -53,7 +53,7 @@ describe("npm run dr -- activate", () => {
             edgeUrl,
         ]);
         expect(result.changed).toBe(true);
-        expect(result.edge).toEqual({ activeRegion: "dr", maintenance: false });
+        expect(result.edge).toEqual({ activeRegion: "dr", maintenance: false, serving: true });
         expect(result.backup?.ageMs).toBe(20 * minute);
         expect(result.steps.map((s) => s.name)).toEqual([
             "select the dr stack",
@@ -182,6 +182,14 @@ describe("npm run dr -- activate", () => {
         );
         // polls at 0s, 10s, … 60s: the deadline is inclusive
         expect(world.journal.filter((e) => e === edgeUrl)).toHaveLength(7);
+    });
+
+    it("waits until the DR origin answers, not only until the switch flips", async () => {
+        const world = new World({ drEdgeOutput: true, originDown: true });
+        const error = await stepError(activateIn(world, { edgeDeadlineMs: 30_000 }));
+        expect(error.problem).toContain(
+            'last: activeRegion is "dr" but its origin does not answer (503)',
+        );
     });
 
     it("does not change anything in a dry run", async () => {
@@ -371,7 +379,7 @@ describe("npm run dr -- status", () => {
             drActive: true,
             deployedDrActive: false,
         });
-        world.edge = { activeRegion: "dr", maintenance: true };
+        world.edge = { activeRegion: "dr", maintenance: true, serving: false };
         const report = await status(world.deps(), {
             drStack: "dr",
             productionStack: "production",
@@ -381,6 +389,7 @@ describe("npm run dr -- status", () => {
             "dr: Pulumi.dr.yaml says drActive true but the stack was last deployed with false: an activation or failback is unfinished",
             "backup: the newest backup in mcp-backups-dr-1a2b is 3h old, more than the 1h RPO",
             'edge: activeRegion is "dr" but the dr stack is deployed with drActive false',
+            "edge: the active region's origin does not answer (the edge says 503)",
             "edge: maintenance mode is on",
         ]);
     });

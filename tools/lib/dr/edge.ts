@@ -12,6 +12,8 @@ export type Region = "primary" | "dr";
 export interface EdgeState {
     readonly activeRegion: Region;
     readonly maintenance: boolean;
+    /** The active region's origin answers: the Worker says 200 (ok or degraded), not 503. */
+    readonly serving: boolean;
 }
 
 /** Per request; a hanging edge must not eat the whole deadline in one poll. */
@@ -27,7 +29,7 @@ export function edgeBaseUrl(hostnameOrUrl: string): string {
 }
 
 /** Parses the body of `/health/detailed`; throws with what is wrong. */
-export function parseEdgeState(body: string): EdgeState {
+export function parseEdgeState(body: string, httpStatus = 200): EdgeState {
     let json: unknown;
     try {
         json = JSON.parse(body);
@@ -41,7 +43,7 @@ export function parseEdgeState(body: string): EdgeState {
             `activeRegion is ${JSON.stringify(activeRegion)}, expected "primary" or "dr"`,
         );
     }
-    return { activeRegion, maintenance: maintenance === true };
+    return { activeRegion, maintenance: maintenance === true, serving: httpStatus === 200 };
 }
 
 /** One reading of the edge state; throws with the URL and the reason. */
@@ -59,7 +61,7 @@ export async function readEdgeState(http: HttpGet, baseUrl: string): Promise<Edg
         throw new Error(`GET ${url} answered ${response.status}`);
     }
     try {
-        return parseEdgeState(response.body);
+        return parseEdgeState(response.body, response.status);
     } catch (error) {
         throw new Error(`GET ${url}: ${(error as Error).message}`);
     }
@@ -72,8 +74,8 @@ export interface WaitOptions {
 }
 
 /**
- * Polls until the edge reports `expected`; returns the state and how long it took. Throws
- * after the deadline with the last thing it saw.
+ * Polls until the edge reports `expected` as the active region and serves from it (200);
+ * returns the state and how long it took. Throws after the deadline with the last thing it saw.
  */
 export async function waitForRegion(
     http: HttpGet,
@@ -87,8 +89,13 @@ export async function waitForRegion(
     for (;;) {
         try {
             const state = await readEdgeState(http, baseUrl);
-            if (state.activeRegion === expected) return { state, waitedMs: clock.now() - start };
-            last = `activeRegion is still "${state.activeRegion}"`;
+            if (state.activeRegion === expected && state.serving) {
+                return { state, waitedMs: clock.now() - start };
+            }
+            last =
+                state.activeRegion === expected
+                    ? `activeRegion is "${expected}" but its origin does not answer (503)`
+                    : `activeRegion is still "${state.activeRegion}"`;
         } catch (error) {
             last = (error as Error).message;
         }

@@ -149,6 +149,9 @@ export async function status(deps: DrDeps, options: StatusOptions): Promise<Stat
             problems.push(`edge: ${(error as Error).message}`);
         }
     }
+    if (edge.serving === false) {
+        problems.push("edge: the active region's origin does not answer (the edge says 503)");
+    }
     if (edge.maintenance) problems.push("edge: maintenance mode is on");
 
     return { stacks: [production.status, dr.status], backup, edge, problems };
@@ -179,7 +182,7 @@ export function renderStatus(report: StatusReport): string {
     lines.push(
         e.error
             ? `edge: UNKNOWN (${e.error})`
-            : `edge: ${e.hostname} sends traffic to ${e.activeRegion}, maintenance ${e.maintenance ? "ON" : "off"}`,
+            : `edge: ${e.hostname} sends traffic to ${e.activeRegion}${e.serving ? "" : " (which does NOT answer)"}, maintenance ${e.maintenance ? "ON" : "off"}`,
     );
     lines.push(
         report.problems.length === 0
