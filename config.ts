@@ -18,6 +18,7 @@ import {
 } from "./config/edge";
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
+import { loggingSchema } from "./config/logging";
 import {
     alertingCredentialFields,
     alertingCredentialKeys,
@@ -55,6 +56,7 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
+    logging: loggingSchema,
     /** Postgres and Redis in mcp-production (docs/data.md). */
     data: dataSchema,
     /** The Cloudflare edge (docs/edge.md); a stack without it declares no edge. */

@@ -20,6 +20,8 @@ import { PostgresRestoreJob } from "./components/postgres-restore-job";
 import { Redis } from "./components/redis";
 import { ClusterAddons } from "./components/cluster-addons";
 import { defaultStorageClassName, EksCluster } from "./components/eks-cluster";
+import { collectorName, collectorNamespace, LogCollector } from "./components/log-collector";
+import { LogStorage } from "./components/log-storage";
 import { defaultTags } from "./components/lib/tags";
 import { Network } from "./components/network";
 
@@ -82,6 +84,35 @@ const clusterAddons = new ClusterAddons(
         storageClassName: defaultStorageClassName,
     },
     { providers: { aws: awsProvider, kubernetes: kubernetesProvider } },
+);
+
+// Cluster-wide logs (docs/logging.md): one KMS-encrypted CloudWatch log group per namespace
+// with retention, saved Logs Insights queries, and Fluent Bit on every node writing to them
+// through an IRSA role limited to exactly those groups.
+const logGroupPrefix = `/mcp-platform/${cfg.stack}`;
+const logStorage = new LogStorage(
+    "logs",
+    {
+        groupPrefix: logGroupPrefix,
+        namespaces: cfg.logging.namespaces,
+        retentionDays: cfg.logging.retentionDays,
+        slowRequestThresholdMs: cfg.logging.slowRequestThresholdMs,
+        oidc: cluster.oidc,
+        writer: { namespace: collectorNamespace, name: collectorName },
+    },
+    { providers: { aws: awsProvider } },
+);
+new LogCollector(
+    "log-collector",
+    {
+        image: cfg.logging.collectorImage,
+        region: cfg.region,
+        groupPrefix: logGroupPrefix,
+        namespaces: cfg.logging.namespaces,
+        roleArn: logStorage.writerRoleArn,
+        monitoringDependsOn: [clusterAddons.monitoringStack],
+    },
+    { provider: kubernetesProvider },
 );
 
 // The MCP workloads (docs/services.md). The namespaces come first: every in-cluster component
@@ -281,6 +312,7 @@ export const clusterEndpoint = cluster.endpoint;
 export const oidcProviderArn = cluster.oidcProviderArn;
 export const loadBalancerControllerRoleArn = clusterAddons.loadBalancerControllerRoleArn;
 export const kubeconfig = cluster.kubeconfig;
+export const logGroupNames = logStorage.logGroupNames;
 export const vpcId = network.vpcId;
 export const mcpNamespaceNames = mcpNamespaces.names;
 export const edgeHostname = edgeCfg?.hostname ?? null;

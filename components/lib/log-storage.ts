@@ -1,0 +1,133 @@
+/**
+ * Pure builders for the log store: the KMS key policy that lets CloudWatch Logs encrypt our
+ * log groups (and nothing else), the collector's write policy limited to exactly those log
+ * groups, and the saved Logs Insights queries operators run instead of `mcp logs` (seed 004).
+ */
+
+export interface AccountScope {
+    readonly partition: string;
+    readonly accountId: string;
+    readonly region: string;
+}
+
+/**
+ * Key policy: the account root administers the key (so IAM policies can grant its use, as
+ * AWS's default key policy does), and the regional CloudWatch Logs service may use it only
+ * for log groups under `groupPrefix`
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ */
+export function logsKeyPolicy(scope: AccountScope, groupPrefix: string): string {
+    const { partition, accountId, region } = scope;
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AccountAdministers",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "CloudWatchLogsEncryptsPlatformLogGroups",
+                Effect: "Allow",
+                Principal: { Service: `logs.${region}.amazonaws.com` },
+                Action: [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                Resource: "*",
+                Condition: {
+                    ArnLike: {
+                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${groupPrefix}/*`,
+                    },
+                },
+            },
+        ],
+    });
+}
+
+/**
+ * What the collector may do: create streams in, and put events to, exactly these log groups.
+ * No CreateLogGroup and no PutRetentionPolicy: groups, retention and encryption are Pulumi's.
+ */
+export function logWriterPolicy(logGroupArns: readonly string[]): string {
+    if (logGroupArns.length === 0) throw new Error("log writer policy: no log groups");
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "WritePlatformLogGroups",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: logGroupArns.flatMap((arn) => [arn, `${arn}:log-stream:*`]),
+            },
+        ],
+    });
+}
+
+/** A saved Logs Insights query (name, what it answers, the query text). */
+export interface SavedQuery {
+    /** Last segment of the query definition's name (`mcp-platform/<stack>/<key>`). */
+    readonly key: string;
+    readonly description: string;
+    /** Time range to run it over, as `mcp logs --since` would take it. */
+    readonly since: string;
+    readonly queryString: string;
+}
+
+/** The value operators replace in the request-id query before running it. */
+export const requestIdPlaceholder = "REPLACE_WITH_REQUEST_ID";
+
+/**
+ * The service a record belongs to: the `service` field our services log, else the pod's
+ * `app` label (every platform workload carries one), else the container name.
+ */
+const serviceField = "coalesce(service, kubernetes.labels.app, kubernetes.container_name)";
+
+/** The three searches the manuals run (seed 004 "Log Analysis", seed 003 "Check error logs"). */
+export function savedQueries(slowRequestThresholdMs: number): SavedQuery[] {
+    if (!Number.isInteger(slowRequestThresholdMs) || slowRequestThresholdMs < 1) {
+        throw new Error(`slow request threshold must be a positive number of ms`);
+    }
+    return [
+        {
+            key: "errors-by-service",
+            description:
+                "Error-level events per service in the last 24 h (`mcp logs --level error --since 24h`).",
+            since: "24h",
+            queryString: [
+                `fields @timestamp, ${serviceField} as svc, tolower(level) as lvl`,
+                `| filter lvl = "error" or lvl = "critical" or lvl = "fatal"`,
+                `| filter toMillis(@timestamp) >= now() * 1000 - ${24 * 3600 * 1000}`,
+                `| stats count(*) as errors, latest(@timestamp) as last_seen by svc`,
+                `| sort errors desc`,
+            ].join("\n"),
+        },
+        {
+            key: "request-trace",
+            description: `Every event of one request across services (\`mcp logs --request-id …\`); replace ${requestIdPlaceholder}.`,
+            since: "24h",
+            queryString: [
+                `fields @timestamp, ${serviceField} as svc, level, event, tool, duration_ms, kubernetes.pod_name as pod`,
+                `| filter request_id = "${requestIdPlaceholder}"`,
+                `| sort @timestamp asc`,
+                `| limit 1000`,
+            ].join("\n"),
+        },
+        {
+            key: "slow-requests",
+            description: `Requests slower than ${slowRequestThresholdMs} ms (duration_ms), slowest first.`,
+            since: "1h",
+            queryString: [
+                `fields @timestamp, ${serviceField} as svc, request_id, tool, duration_ms`,
+                `| filter ispresent(duration_ms) and duration_ms > ${slowRequestThresholdMs}`,
+                `| sort duration_ms desc`,
+                `| limit 100`,
+            ].join("\n"),
+        },
+    ];
+}
