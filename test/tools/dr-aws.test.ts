@@ -41,7 +41,7 @@ describe("AwsCliBackupStore against an S3-compatible server", () => {
     let endpoint: string;
     let store: AwsCliBackupStore;
     const dump = Buffer.from("PGDMP".padEnd(4096, "x"));
-    const dumpKey = "postgres/hourly/2026-11-21T11-00-00Z.dump";
+    const dumpKey = "postgres/hourly/20261121T110000Z/mcp_db.dump";
 
     // Objects are written with a plain PUT (s3rver accepts anonymous writes), so the slow part
     // — a Python process per `aws` call — is spent only on the reads under test.

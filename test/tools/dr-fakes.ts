@@ -49,7 +49,7 @@ export interface WorldOptions {
     readonly originDown?: boolean;
 }
 
-export const dumpKey = "postgres/hourly/2026-11-21T11-40-00Z.dump";
+export const dumpKey = "postgres/hourly/20261121T114000Z/mcp_db.dump";
 export const dumpSize = 123_456;
 
 export class World {

@@ -293,7 +293,7 @@ describe("npm run dr -- failback", () => {
         const error = await stepError(failback(world.deps(), failbackOptions()));
         expect(error.step).toBe("check that the backup reached production");
         expect(error.remedy).toContain(
-            `aws s3 cp s3://mcp-backups-dr-1a2b/${dumpKey} s3://mcp-backups-prod-9z8y/${dumpKey} --source-region us-west-2 --region us-east-1`,
+            "aws s3 cp --recursive s3://mcp-backups-dr-1a2b/postgres/hourly/20261121T114000Z/ s3://mcp-backups-prod-9z8y/postgres/hourly/20261121T114000Z/ --source-region us-west-2 --region us-east-1",
         );
         const partial = activeWorld({ dumpInProductionBucket: 1000 });
         const incomplete = await stepError(failback(partial.deps(), failbackOptions()));

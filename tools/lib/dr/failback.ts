@@ -120,7 +120,7 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
         (error) =>
             error.message.includes("has no output")
                 ? `deploy ${options.productionStack} first (\`pulumi up -s ${options.productionStack}\`) so its bucket exists`
-                : `copy it: \`aws s3 cp s3://${backupBucket(dr)}/${backup.pointer.key} s3://${stringOrUnknown(production)}/${backup.pointer.key} --source-region ${dr.region} --region ${production.region}\`, then restore it into production; ${procedure}`,
+                : `copy the backup with its metadata.json: \`aws s3 cp --recursive s3://${backupBucket(dr)}/${folderOf(backup.pointer.key)} s3://${stringOrUnknown(production)}/${folderOf(backup.pointer.key)} --source-region ${dr.region} --region ${production.region}\`, then restore it into production; ${procedure}`,
         async () => {
             const bucket = backupBucket(production);
             const size = await deps.store.size({
@@ -227,6 +227,12 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
         edge: verified,
         changed: true,
     };
+}
+
+/** `postgres/hourly/<stamp>/mcp_db.dump` → `postgres/hourly/<stamp>/`: the dump and its metadata. */
+function folderOf(key: string): string {
+    const slash = key.lastIndexOf("/");
+    return slash < 0 ? "" : key.slice(0, slash + 1);
 }
 
 function stringOrUnknown(facts: StackFacts): string {
