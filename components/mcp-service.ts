@@ -79,6 +79,17 @@ export function imageVersion(image: string): string | undefined {
     return last.includes(":") ? last.split(":").pop() : undefined;
 }
 
+/** Throws unless exactly one of a fixed size and an HPA is given, with sane bounds. */
+export function checkScale(serviceName: string, scale: McpServiceScale): void {
+    const { replicas, autoscaling } = scale;
+    if ((replicas === undefined) === (autoscaling === undefined)) {
+        throw new Error(`${serviceName}: set exactly one of scale.replicas or scale.autoscaling`);
+    }
+    if (autoscaling !== undefined && autoscaling.minReplicas > autoscaling.maxReplicas) {
+        throw new Error(`${serviceName}: autoscaling.minReplicas exceeds maxReplicas`);
+    }
+}
+
 /**
  * One MCP service, hardened by default: Deployment (restricted PSS, read-only root, probes,
  * graceful drain, zone spread), Service, HPA or fixed size, VPA in recommendation mode,
@@ -99,16 +110,11 @@ export class McpService extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
 
     constructor(name: string, args: McpServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkScale(args.serviceName, args.scale);
         super("mcp-platform:workloads:McpService", name, {}, opts);
 
         const svc = args.serviceName;
         const { replicas, autoscaling } = args.scale;
-        if ((replicas === undefined) === (autoscaling === undefined)) {
-            throw new pulumi.ResourceError(
-                `${svc}: set exactly one of scale.replicas or scale.autoscaling`,
-                this,
-            );
-        }
         const port = args.port ?? 8080;
         const metricsPort = args.metricsPort ?? 9090;
         const labelSource = {

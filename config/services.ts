@@ -45,11 +45,8 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
 const labelValue = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, {
     message: "expected a label value such as mcp-semantic",
 });
-const unprivilegedPort = z
-    .number()
-    .int()
-    .min(1024, { message: "expected a port >= 1024 (pods run as non-root without capabilities)" })
-    .max(65535);
+/** Pods run as non-root without capabilities, so they cannot bind ports below 1024. */
+const unprivilegedPort = z.number().int().min(1024).max(65535);
 const writablePath = z.string().regex(/^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, {
     message: "expected an absolute directory such as /tmp",
 });
