@@ -101,7 +101,7 @@ export const redisGroup: RuleGroup = {
             annotations: {
                 summary: "Redis rejects connections.",
                 description:
-                    "Redis {{ $labels.instance }} ({{ $labels.namespace }}) rejected {{ $value | humanize }} connection(s) in the last 5 minutes (maxclients reached).",
+                    "Redis {{ $labels.instance }} ({{ $labels.namespace }}) rejected connections in the last 5 minutes (maxclients reached).",
             },
         },
     ],

@@ -162,7 +162,7 @@ export function semanticGroup(options: SemanticOptions): RuleGroup {
                 annotations: {
                     summary: "A promotion was rolled back.",
                     description:
-                        "{{ $labels.service }} rolled back {{ $value | humanize }} promotion(s) in the last 15 minutes.",
+                        "{{ $labels.service }} in {{ $labels.namespace }} rolled back a promotion in the last 15 minutes.",
                 },
             },
             {
