@@ -118,6 +118,8 @@ new LogCollector(
 // The MCP workloads (docs/services.md). The namespaces come first: every in-cluster component
 // depends on them (`mcpNamespaces.byName["mcp-production"]`). Then the shared app config, the
 // service catalog (sized for standby on an idle dr stack) and the public ingresses.
+// They wait for the cluster add-ons: the VPA and ServiceMonitor CRDs, and the ALB controller
+// (IngressClass `alb`, the pod readiness-gate webhook).
 const workloads = cfg.workloads;
 const mcpNamespaces = new McpNamespaces(
     "mcp-namespaces",
@@ -140,7 +142,7 @@ const mcpCatalog = new McpCatalog(
         albSourceCidr: cfg.network.vpcCidr,
         secretVersion: appConfig.secretVersion,
     },
-    { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig] },
+    { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig, clusterAddons] },
 );
 new PublicIngresses(
     "mcp-ingresses",
@@ -149,7 +151,7 @@ new PublicIngresses(
         ...workloads.ingress,
         tags: defaultTags(cfg),
     },
-    { provider: kubernetesProvider, dependsOn: [mcpCatalog] },
+    { provider: kubernetesProvider, dependsOn: [mcpCatalog, clusterAddons] },
 );
 
 // Monitoring (docs/monitoring.md): the typed alert catalog as PrometheusRules, Alertmanager's
