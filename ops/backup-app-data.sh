@@ -29,7 +29,9 @@ info "starting backup" directory "$APP_DATA_DIR" extra_paths "${APP_DATA_PATHS:-
     key "${BASE_KEY}/app-data.tar.gz"
 
 step archive
-ARCHIVE="${RUN_DIR}/app-data.tar.gz"
+UPLOAD_DIR="${RUN_DIR}/upload"
+mkdir -p "$UPLOAD_DIR"
+ARCHIVE="${UPLOAD_DIR}/app-data.tar.gz"
 SOURCES=(-C "$APP_DATA_DIR" .)
 for path in "${EXTRA_PATHS[@]}"; do SOURCES+=(-C "$(dirname "$path")" "$(basename "$path")"); done
 run tar --create --gzip --file "$ARCHIVE" "${SOURCES[@]}"
@@ -42,14 +44,13 @@ info "archive written" size "$(size_of "$ARCHIVE")" entries "$ENTRIES"
 step metadata
 SHA256=$(sha256_of "$ARCHIVE")
 SIZE=$(size_of "$ARCHIVE")
-METADATA_FILE="${RUN_DIR}/metadata.json"
+METADATA_FILE="${UPLOAD_DIR}/metadata.json"
 printf '{"format":"tar+gzip","timestamp":"%s","tier":"%s","key":"%s","size":%s,"sha256":"%s","entries":%s}\n' \
     "$ISO_TIME" "$TIER" "${BASE_KEY}/app-data.tar.gz" "$SIZE" "$SHA256" "$ENTRIES" >"$METADATA_FILE"
 info "metadata written" sha256 "$SHA256" size "$SIZE"
 
 step upload
-s3_upload "$ARCHIVE" "${BASE_KEY}/app-data.tar.gz" application/gzip
-s3_upload "$METADATA_FILE" "${BASE_KEY}/metadata.json" application/json no
+s3_upload_backup "$UPLOAD_DIR" "$BASE_KEY" app-data.tar.gz
 info "uploaded" bucket "$BACKUP_BUCKET" key "${BASE_KEY}/app-data.tar.gz"
 
 step pointer

@@ -191,19 +191,23 @@ s3() {
     aws "${args[@]}" "$@"
 }
 
-# s3_upload FILE KEY [CONTENT_TYPE] [CHECK]: upload; unless CHECK is "no", read the stored
-# object's size back and compare (small JSON files skip that extra round trip).
+# s3_upload FILE KEY [CONTENT_TYPE]: upload one file (the pointer).
 s3_upload() {
-    local file=$1 key=$2 content_type=${3:-application/octet-stream} check=${4:-yes} size remote
-    size=$(size_of "$file")
-    run s3 s3 cp "$file" "s3://${BACKUP_BUCKET}/${key}" --only-show-errors --no-progress \
-        --content-type "$content_type" --metadata "sha256=$(sha256_of "$file")"
-    if [[ $check == no ]]; then return 0; fi
-    remote=$(s3 s3api head-object --bucket "$BACKUP_BUCKET" --key "$key" \
+    run s3 s3 cp "$1" "s3://${BACKUP_BUCKET}/$2" --only-show-errors --no-progress \
+        --content-type "${3:-application/octet-stream}"
+}
+
+# s3_upload_backup DIR PREFIX MAIN_FILE: upload every file of DIR (the backup and its
+# metadata.json) under PREFIX/ in one command, then read MAIN_FILE's size back from S3.
+s3_upload_backup() {
+    local dir=$1 prefix=$2 main=$3 size remote
+    run s3 s3 cp "$dir" "s3://${BACKUP_BUCKET}/${prefix}/" --recursive --only-show-errors --no-progress
+    size=$(size_of "${dir}/${main}")
+    remote=$(s3 s3api head-object --bucket "$BACKUP_BUCKET" --key "${prefix}/${main}" \
         --query ContentLength --output text 2>/dev/null) ||
-        fail "uploaded object is not readable back" key "$key"
+        fail "uploaded object is not readable back" key "${prefix}/${main}"
     if [[ $remote != "$size" ]]; then
-        fail "uploaded object has the wrong size" key "$key" local_size "$size" remote_size "$remote"
+        fail "uploaded object has the wrong size" key "${prefix}/${main}" local_size "$size" remote_size "$remote"
     fi
 }
 
@@ -212,12 +216,30 @@ s3_download() {
     run s3 s3 cp "s3://${BACKUP_BUCKET}/$1" "$2" --only-show-errors --no-progress
 }
 
+# fetch_backup KEY DIR [WAIT_SECONDS]: download the backup object and the metadata.json beside
+# it into DIR in one command. Replication may land a pointer before the object it names, so
+# a missing object is retried until WAIT_SECONDS have passed.
+fetch_backup() {
+    local key=$1 dir=$2 wait=${3:-0} name deadline
+    name=$(basename "$key")
+    deadline=$((SECONDS + wait))
+    while :; do
+        run s3 s3 cp "s3://${BACKUP_BUCKET}/$(dirname "$key")/" "$dir" --recursive \
+            --only-show-errors --no-progress --exclude "*" --include "$name" --include metadata.json
+        if [[ -f ${dir}/${name} && -f ${dir}/metadata.json ]]; then return 0; fi
+        if ((SECONDS >= deadline)); then
+            fail "backup object or its metadata.json not found" key "$key" waited_seconds "$wait"
+        fi
+        sleep 10
+    done
+}
+
 # publish_pointer PREFIX KEY ISO_TIME SHA256 SIZE METADATA_KEY: write <prefix>/latest.json.
 publish_pointer() {
     local file="${RUN_DIR}/latest.json"
     printf '{"key":"%s","timestamp":"%s","sha256":"%s","size":%s,"metadata":"%s"}\n' \
         "$2" "$3" "$4" "$5" "$6" >"$file"
-    s3_upload "$file" "$1/latest.json" application/json no
+    s3_upload "$file" "$1/latest.json" application/json
 }
 
 # json_get FILE FIELD: a top-level string or integer field of a one-line JSON object written
@@ -236,7 +258,7 @@ json_get() {
 # BACKUP_TIMESTAMP (a UTC stamp such as 20260101T020000Z, searched in every tier) or the
 # latest pointer.
 resolve_backup() {
-    local prefix=$1 file_name=$2 pointer="${RUN_DIR}/pointer.json" tier candidate
+    local prefix=$1 file_name=$2 pointer="${RUN_DIR}/pointer.json" candidate
     EXPECTED_SHA256=""
     if [[ -n ${BACKUP_KEY:-} ]]; then
         info "using the requested backup" key "$BACKUP_KEY"
@@ -246,14 +268,16 @@ resolve_backup() {
         if [[ ! $BACKUP_TIMESTAMP =~ ^[0-9]{8}T[0-9]{6}Z$ ]]; then
             fail "BACKUP_TIMESTAMP must look like 20260101T020000Z" got "$BACKUP_TIMESTAMP"
         fi
-        for tier in hourly daily weekly monthly; do
-            candidate="${prefix}/${tier}/${BACKUP_TIMESTAMP}/${file_name}"
-            if s3 s3api head-object --bucket "$BACKUP_BUCKET" --key "$candidate" >/dev/null 2>&1; then
-                BACKUP_KEY=$candidate
-                info "found the backup for the requested timestamp" key "$BACKUP_KEY"
-                return 0
-            fi
-        done
+        # One listing of the prefix; the timestamp may be in any tier.
+        candidate=$(s3 s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "${prefix}/" \
+            --query 'Contents[].Key' --output text 2>"${RUN_DIR}/list.err" | tr '\t' '\n' |
+            grep -x -E "${prefix}/(hourly|daily|weekly|monthly)/${BACKUP_TIMESTAMP}/${file_name}" |
+            head -n1) || true
+        if [[ -n $candidate ]]; then
+            BACKUP_KEY=$candidate
+            info "found the backup for the requested timestamp" key "$BACKUP_KEY"
+            return 0
+        fi
         fail "no backup with this timestamp in any tier" timestamp "$BACKUP_TIMESTAMP" prefix "$prefix"
     fi
     if ! s3 s3 cp "s3://${BACKUP_BUCKET}/${prefix}/latest.json" "$pointer" \
@@ -267,19 +291,6 @@ resolve_backup() {
         fail "the latest pointer has no key" pointer "$(head -c 500 "$pointer")"
     fi
     info "resolved the latest backup" key "$BACKUP_KEY" timestamp "$(json_get "$pointer" timestamp)"
-}
-
-# wait_for_object KEY SECONDS: replication may land the pointer before the object it names.
-wait_for_object() {
-    local key=$1 deadline=$((SECONDS + $2))
-    # Without a wait the download itself reports a missing object.
-    if (($2 == 0)); then return 0; fi
-    until s3 s3api head-object --bucket "$BACKUP_BUCKET" --key "$key" >/dev/null 2>&1; do
-        if ((SECONDS >= deadline)); then
-            fail "backup object not found" key "$key" waited_seconds "$2"
-        fi
-        sleep 5
-    done
 }
 
 # check_sha256 FILE EXPECTED WHAT: fail loudly when the file's digest differs.

@@ -59,7 +59,9 @@ if [[ -z $SNAPSHOT ]]; then fail "could not export a snapshot"; fi
 info "snapshot exported" snapshot "$SNAPSHOT"
 
 step dump
-DUMP_FILE="${RUN_DIR}/${DUMP_NAME}"
+UPLOAD_DIR="${RUN_DIR}/upload"
+mkdir -p "$UPLOAD_DIR"
+DUMP_FILE="${UPLOAD_DIR}/${DUMP_NAME}"
 run pg_dump --format=custom --snapshot="$SNAPSHOT" --no-password --file="$DUMP_FILE" "$PGDATABASE"
 # The table of contents must read back: a dump pg_restore cannot list is never uploaded.
 run pg_restore --list "$DUMP_FILE" >/dev/null
@@ -84,7 +86,7 @@ info "row counts taken in the dump snapshot" tables "$(grep -o '"rows"' "$STATS_
 step metadata
 SHA256=$(sha256_of "$DUMP_FILE")
 SIZE=$(size_of "$DUMP_FILE")
-METADATA_FILE="${RUN_DIR}/metadata.json"
+METADATA_FILE="${UPLOAD_DIR}/metadata.json"
 {
     printf '{"format":"pg_dump-custom","database":%s,"timestamp":"%s","tier":"%s",' \
         "$(json_string "$PGDATABASE")" "$ISO_TIME" "$TIER"
@@ -96,8 +98,7 @@ METADATA_FILE="${RUN_DIR}/metadata.json"
 info "metadata written" sha256 "$SHA256" size "$SIZE"
 
 step upload
-s3_upload "$DUMP_FILE" "${BASE_KEY}/${DUMP_NAME}"
-s3_upload "$METADATA_FILE" "${BASE_KEY}/metadata.json" application/json no
+s3_upload_backup "$UPLOAD_DIR" "$BASE_KEY" "$DUMP_NAME"
 info "uploaded" bucket "$BACKUP_BUCKET" key "${BASE_KEY}/${DUMP_NAME}"
 
 step pointer

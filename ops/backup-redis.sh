@@ -34,7 +34,9 @@ REDIS_VERSION=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" in
 info "connected" redis_version "$REDIS_VERSION"
 
 step snapshot
-RDB_FILE="${RUN_DIR}/dump.rdb"
+UPLOAD_DIR="${RUN_DIR}/upload"
+mkdir -p "$UPLOAD_DIR"
+RDB_FILE="${UPLOAD_DIR}/dump.rdb"
 run redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" --rdb "$RDB_FILE" >/dev/null
 CHECK_REPORT="${RUN_DIR}/check.txt"
 if ! redis-check-rdb "$RDB_FILE" >"$CHECK_REPORT" 2>&1; then
@@ -47,15 +49,14 @@ info "snapshot taken and checked" size "$(size_of "$RDB_FILE")" keys "${KEYS:-0}
 step metadata
 SHA256=$(sha256_of "$RDB_FILE")
 SIZE=$(size_of "$RDB_FILE")
-METADATA_FILE="${RUN_DIR}/metadata.json"
+METADATA_FILE="${UPLOAD_DIR}/metadata.json"
 printf '{"format":"redis-rdb","timestamp":"%s","tier":"%s","key":"%s","size":%s,"sha256":"%s","redis_version":%s,"keys":%s,"expires":%s}\n' \
     "$ISO_TIME" "$TIER" "${BASE_KEY}/dump.rdb" "$SIZE" "$SHA256" "$(json_string "$REDIS_VERSION")" \
     "${KEYS:-0}" "${EXPIRES:-0}" >"$METADATA_FILE"
 info "metadata written" sha256 "$SHA256" size "$SIZE"
 
 step upload
-s3_upload "$RDB_FILE" "${BASE_KEY}/dump.rdb"
-s3_upload "$METADATA_FILE" "${BASE_KEY}/metadata.json" application/json no
+s3_upload_backup "$UPLOAD_DIR" "$BASE_KEY" dump.rdb
 info "uploaded" bucket "$BACKUP_BUCKET" key "${BASE_KEY}/dump.rdb"
 
 step pointer

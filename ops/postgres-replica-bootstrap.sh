@@ -20,7 +20,7 @@ source "$(dirname "$0")/backup-lib.sh"
 
 step config
 # One slot per replica pod: postgres-replica-0 streams through postgres_replica_0.
-if [[ -z ${SLOT_NAME:-} && -n ${POD_NAME:-} ]]; then SLOT_NAME=${POD_NAME//-/_}; fi
+if [[ -z ${SLOT_NAME:-} && -n ${POD_NAME:-} ]]; then export SLOT_NAME=${POD_NAME//-/_}; fi
 require_env PGDATA PRIMARY_HOST REPLICATION_USER PGPASSWORD SLOT_NAME
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
 if [[ ! $SLOT_NAME =~ ^[a-z0-9_]{1,63}$ ]]; then fail "SLOT_NAME must be lowercase letters, digits and _" got "$SLOT_NAME"; fi

@@ -45,11 +45,9 @@ step resolve
 resolve_backup "$PREFIX" "${PGDATABASE}.dump"
 
 step download
-wait_for_object "$BACKUP_KEY" "${RESTORE_WAIT_SECONDS:-900}"
-DUMP_FILE="${RUN_DIR}/restore.dump"
-META_FILE="${RUN_DIR}/metadata.json"
-s3_download "$BACKUP_KEY" "$DUMP_FILE"
-s3_download "$(dirname "$BACKUP_KEY")/metadata.json" "$META_FILE"
+fetch_backup "$BACKUP_KEY" "${RUN_DIR}/backup" "${RESTORE_WAIT_SECONDS:-900}"
+DUMP_FILE="${RUN_DIR}/backup/$(basename "$BACKUP_KEY")"
+META_FILE="${RUN_DIR}/backup/metadata.json"
 info "downloaded" key "$BACKUP_KEY" size "$(size_of "$DUMP_FILE")" \
     backup_timestamp "$(json_get "$META_FILE" timestamp)"
 

@@ -43,9 +43,8 @@ resolve_backup "$PREFIX" dump.rdb
 step download
 SNAPSHOT_DIR="${RUN_DIR}/snapshot"
 mkdir -p "$SNAPSHOT_DIR"
-s3_download "$BACKUP_KEY" "${SNAPSHOT_DIR}/dump.rdb"
-s3_download "$(dirname "$BACKUP_KEY")/metadata.json" "${RUN_DIR}/metadata.json"
-META_SHA=$(json_get "${RUN_DIR}/metadata.json" sha256)
+fetch_backup "$BACKUP_KEY" "$SNAPSHOT_DIR" "${RESTORE_WAIT_SECONDS:-0}"
+META_SHA=$(json_get "${SNAPSHOT_DIR}/metadata.json" sha256)
 if [[ -n $EXPECTED_SHA256 && $EXPECTED_SHA256 != "$META_SHA" ]]; then
     fail "latest.json and metadata.json disagree on the sha256" pointer "$EXPECTED_SHA256" metadata "$META_SHA"
 fi
