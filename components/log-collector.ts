@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    collectorName,
+    collectorNamespace,
     configFileName,
     metricsPath,
     metricsPort,
@@ -12,9 +14,7 @@ import { selectorLabels, standardLabels } from "./lib/labels";
 
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 
-/** The collector's fixed Kubernetes names (operators type them; the policy exemption names the namespace). */
-export const collectorNamespace = "logging";
-export const collectorName = "fluent-bit";
+export { collectorName, collectorNamespace };
 
 export interface LogCollectorArgs {
     /** Fluent Bit image, pinned by tag or digest. */

@@ -3,6 +3,7 @@ import { backupsGroup } from "./backups";
 import { certificatesGroup, postgresGroup, redisGroup } from "./datastores";
 import { generalGroup } from "./general";
 import { kubernetesGroup } from "./kubernetes";
+import { logCollectorGroup } from "./log-collector";
 import { mcpServicesGroup } from "./mcp-services";
 import { nodesGroup } from "./nodes";
 import { productionGroup } from "./production";
@@ -39,6 +40,7 @@ export function ruleCatalog(options: CatalogOptions): RuleGroup[] {
         postgresGroup,
         redisGroup,
         certificatesGroup,
+        logCollectorGroup,
         ...options.slos.map(sloGroup),
     ];
 }
