@@ -16,6 +16,12 @@ import {
     edgeRoleProblems,
     edgeSchema,
 } from "./config/edge";
+import {
+    edgeCredentialFields,
+    edgeCredentialKeys,
+    edgeRoleProblems,
+    edgeSchema,
+} from "./config/edge";
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
 import { loggingSchema } from "./config/logging";
@@ -56,6 +62,9 @@ export const platformSchema = z.strictObject({
     network: networkSchema,
     cluster: clusterSchema,
     backups: backupsSchema,
+    /** The Cloudflare edge (docs/edge.md); a stack without it declares no edge. */
+    edge: edgeSchema.optional(),
+    ...edgeCredentialFields,
     logging: loggingSchema,
     /** Postgres and Redis in mcp-production (docs/data.md). */
     data: dataSchema,
@@ -86,6 +95,7 @@ export const providerSchemas = {
  */
 export const credentialKeys: readonly string[] = [
     "cloudflare:apiToken",
+    edgeCredentialKeys.originToken,
     edgeCredentialKeys.originToken,
     ...Object.values(alertingCredentialKeys),
 ];
@@ -181,6 +191,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         problems,
     );
 
+    if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
     if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({

@@ -48,6 +48,8 @@ export interface EdgeArgs {
     readonly maintenance?: boolean;
     /** `Retry-After` during maintenance, seconds. @default 300 */
     readonly maintenanceRetryAfterSeconds?: number;
+    /** Seconds a Worker isolate reuses the KV switch values it read. @default 5 */
+    readonly switchCacheSeconds?: number;
     /** Secret sent to origins as `x-edge-auth`; bound only as secret_text. @default none */
     readonly originToken?: pulumi.Input<string>;
     /** Cloudflare Load Balancing in front of the origins. @default disabled */
@@ -63,6 +65,7 @@ export const edgeDefaults = {
     healthPath: "/health/ready",
     maintenance: false,
     maintenanceRetryAfterSeconds: 300,
+    switchCacheSeconds: 5,
 } as const;
 
 /**
@@ -157,6 +160,8 @@ export class Edge extends pulumi.ComponentResource {
                         maintenanceRetryAfterSeconds:
                             args.maintenanceRetryAfterSeconds ??
                             edgeDefaults.maintenanceRetryAfterSeconds,
+                        switchCacheSeconds:
+                            args.switchCacheSeconds ?? edgeDefaults.switchCacheSeconds,
                         environment: args.environment,
                     },
                     switches.id,

@@ -84,6 +84,8 @@ const workerSchema = z.strictObject({
     maintenance: z.boolean().optional(),
     /** `Retry-After` sent during maintenance, in seconds. @default 300 */
     maintenanceRetryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
+    /** Seconds a Worker isolate reuses the KV switch values it read. @default 5 */
+    switchCacheSeconds: z.number().int().min(0).max(300).optional(),
     loadBalancing: loadBalancingSchema.optional(),
 });
 
@@ -133,12 +135,13 @@ export const edgeSchema = z
                 });
             }
         }
-        const distinct = new Set(names.map(([, name]) => name).filter((n) => n !== undefined));
-        if (distinct.size !== names.filter(([, name]) => name !== undefined).length) {
+        const given = names.map(([, name]) => name).filter((name) => name !== undefined);
+        const repeated = given.filter((name, i) => given.indexOf(name) !== i);
+        if (repeated.length > 0) {
             ctx.addIssue({
                 code: "custom",
                 path: ["worker", "origins"],
-                input: names.map(([, name]) => name).filter(Boolean),
+                input: [...new Set(repeated)],
                 message:
                     "expected distinct hostnames for the edge, each origin and the load balancer",
             });

@@ -31,6 +31,8 @@ export interface WorkerSettings {
     readonly maxBodyBytes: number;
     readonly healthPath: string;
     readonly maintenanceRetryAfterSeconds: number;
+    /** Seconds an isolate reuses the switch values it read (0: every request reads KV). */
+    readonly switchCacheSeconds: number;
     readonly environment: string;
 }
 
@@ -43,6 +45,7 @@ export function plainTextBindings(settings: WorkerSettings): Record<string, stri
         MAX_BODY_BYTES: String(settings.maxBodyBytes),
         HEALTH_PATH: settings.healthPath,
         MAINTENANCE_RETRY_AFTER: String(settings.maintenanceRetryAfterSeconds),
+        SWITCH_CACHE_SECONDS: String(settings.switchCacheSeconds),
         ENVIRONMENT: settings.environment,
     };
 }

@@ -151,6 +151,7 @@ describe("edge Worker: invalid bindings", () => {
                 MAX_BODY_BYTES: "1024",
                 HEALTH_PATH: "/health/ready",
                 MAINTENANCE_RETRY_AFTER: "300",
+                SWITCH_CACHE_SECONDS: "0",
                 ENVIRONMENT: "test",
             },
         });

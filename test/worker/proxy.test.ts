@@ -176,6 +176,28 @@ describe("edge Worker: both origins up", () => {
     });
 });
 
+describe("edge Worker: switch cache", () => {
+    it("reuses the switches for SWITCH_CACHE_SECONDS; /health/detailed reads afresh", async () => {
+        const edge = await startEdge({
+            primary: primary.url,
+            dr: dr.url,
+            settings: { switchCacheSeconds: 60 },
+        });
+        try {
+            expect((await bodyOf(await edge.fetch("/a"))).origin).toBe("primary");
+            await edge.setSwitch(switchKeys.activeRegion, "dr");
+            // Within the cache lifetime the isolate keeps the value it read...
+            expect((await bodyOf(await edge.fetch("/b"))).origin).toBe("primary");
+            // ...until /health/detailed reads KV afresh and refreshes the copy.
+            expect((await bodyOf(await edge.fetch("/health/detailed"))).activeRegion).toBe("dr");
+            expect((await bodyOf(await edge.fetch("/c"))).origin).toBe("dr");
+            expect(primary.seen.map((r) => r.url)).toEqual(["/a", "/b"]);
+        } finally {
+            await edge.close();
+        }
+    });
+});
+
 describe("edge Worker: primary failing", () => {
     let edge: TestEdge;
     let refusingEdge: TestEdge;

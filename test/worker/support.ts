@@ -133,6 +133,8 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
         maxBodyBytes: 4096,
         healthPath: edgeDefaults.healthPath,
         maintenanceRetryAfterSeconds: edgeDefaults.maintenanceRetryAfterSeconds,
+        // Read the switches on every request, so a test sees a KV write at once.
+        switchCacheSeconds: 0,
         environment: "test",
         ...options.settings,
     };

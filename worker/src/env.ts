@@ -19,6 +19,8 @@ export interface Env {
     readonly MAINTENANCE_RETRY_AFTER?: string;
     /** Environment name shown on /health/detailed and /status. */
     readonly ENVIRONMENT?: string;
+    /** Seconds an isolate reuses the switch values it read from KV (0: read every request). */
+    readonly SWITCH_CACHE_SECONDS?: string;
     /** KV namespace holding the `active-region` and `maintenance` switches. */
     readonly SWITCHES?: KVNamespace;
     /** Shared secret sent to origins as `x-edge-auth` (secret_text binding; optional). */
@@ -42,6 +44,7 @@ export interface Settings {
     readonly healthPath: string;
     readonly maintenanceRetryAfter: number;
     readonly environment: string;
+    readonly switchCacheMs: number;
     readonly switches: KVNamespace;
     readonly originAuthToken?: string;
 }
@@ -92,6 +95,10 @@ export function settingsOf(env: Env): Settings {
         "MAINTENANCE_RETRY_AFTER",
         integer(env.MAINTENANCE_RETRY_AFTER, 0, 86_400),
     );
+    const switchCacheSeconds = check(
+        "SWITCH_CACHE_SECONDS",
+        integer(env.SWITCH_CACHE_SECONDS, 0, 300),
+    );
     const switches = check("SWITCHES", env.SWITCHES);
     if (bad.length > 0) throw new MisconfiguredError(bad);
     return {
@@ -101,6 +108,7 @@ export function settingsOf(env: Env): Settings {
         healthPath,
         maintenanceRetryAfter,
         environment: env.ENVIRONMENT ?? "unknown",
+        switchCacheMs: switchCacheSeconds * 1000,
         switches,
         originAuthToken: env.ORIGIN_AUTH_TOKEN || undefined,
     };

@@ -5,7 +5,7 @@ import { detailedHealth, detailedHealthResponse, maintenancePage, statusPage } f
 import { metrics, metricsJson, renderMetrics, type Route } from "./metrics";
 import { proxy } from "./proxy";
 import { json, wantsJson } from "./responses";
-import { readSwitches } from "./switches";
+import { currentSwitches } from "./switches";
 
 /**
  * The MCP platform's edge Worker (ES module).
@@ -46,7 +46,8 @@ async function handleEdgeRoute(
         );
     }
     if (route === "health") return json(200, { status: "ok", service: "mcp-edge" });
-    const switches = await readSwitches(settings.switches);
+    const fresh = route !== "metrics";
+    const switches = await currentSwitches(settings.switches, settings.switchCacheMs, fresh);
     metrics.switches(switches.activeRegion, switches.maintenance);
     if (route === "metrics") {
         if (url.searchParams.get("format") === "json") return json(200, metricsJson());
@@ -74,7 +75,7 @@ async function handleProxy(
     const path = normalisePath(url.pathname);
     if ("status" in path) return edge(rejection(path, requestId));
 
-    const switches = await readSwitches(settings.switches);
+    const switches = await currentSwitches(settings.switches, settings.switchCacheMs);
     metrics.switches(switches.activeRegion, switches.maintenance);
     if (switches.maintenance) {
         metrics.rejected("maintenance");

@@ -9,6 +9,10 @@ import type { Region } from "./env";
  *
  * A missing key means the default. A value that is neither is treated as the default and
  * reported in `problems` (shown on /health/detailed), so a typo never takes the site down.
+ *
+ * An isolate reuses what it read for `SWITCH_CACHE_SECONDS` (KV itself propagates a write
+ * worldwide within about a minute); /health/detailed and /status always read afresh and
+ * refresh that copy, so the isolate answering them reports what it acts on.
  */
 export const activeRegionKey = "active-region";
 export const maintenanceKey = "maintenance";
@@ -39,4 +43,22 @@ export async function readSwitches(kv: KVNamespace): Promise<Switches> {
         problems.push(`${maintenanceKey}: unknown value`);
     }
     return { activeRegion, maintenance: maintenance === "on", problems };
+}
+
+let cached: { readonly value: Switches; readonly expires: number } | undefined;
+
+/** The switches, from this isolate's copy while it is younger than `ttlMs`. */
+export async function currentSwitches(
+    kv: KVNamespace,
+    ttlMs: number,
+    fresh = false,
+): Promise<Switches> {
+    const now = Date.now();
+    if (!fresh && cached && now < cached.expires) return cached.value;
+    const value = await readSwitches(kv);
+    // An unreadable switch is retried on the next request rather than remembered.
+    cached = value.problems.some((p) => p.endsWith("unreadable"))
+        ? undefined
+        : { value, expires: now + ttlMs };
+    return value;
 }

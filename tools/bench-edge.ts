@@ -1,0 +1,216 @@
+/**
+ * `npm run bench:edge`: the edge Worker's added latency over a direct origin, on loopback.
+ *
+ * One loopback node:http origin; the bundled Worker (the module the WorkersScript deploys)
+ * in workerd via Miniflare, proxying to it. The same keep-alive HTTP client sends the same
+ * requests to both, in alternating batches within one run (so machine noise hits both
+ * alike), and reports p50/p99 latency and requests/s for each, and the difference.
+ *
+ * Options: --requests <n> (per target, default 4000), --concurrency <n> (default 8),
+ *          --write-docs (replace the figures between the bench markers in docs/edge.md).
+ */
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Miniflare } from "miniflare";
+import { edgeDefaults } from "../components/edge";
+import { plainTextBindings, switchesBinding } from "../components/lib/edge-bindings";
+import { bundleWorker } from "../components/lib/worker-bundle";
+
+interface Options {
+    requests: number;
+    concurrency: number;
+    writeDocs: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+    const options: Options = { requests: 4000, concurrency: 8, writeDocs: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const count = () => {
+            const n = Number(argv[++i]);
+            if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} needs a positive integer`);
+            return n;
+        };
+        if (arg === "--requests") options.requests = count();
+        else if (arg === "--concurrency") options.concurrency = count();
+        else if (arg === "--write-docs") options.writeDocs = true;
+        else throw new Error(`unknown option ${arg}`);
+    }
+    return options;
+}
+
+const payload = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { tools: ["a", "b", "c"] } });
+
+async function startOrigin(): Promise<{ url: string; server: http.Server }> {
+    const server = http.createServer((req, res) => {
+        req.resume();
+        req.on("end", () => {
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(payload);
+        });
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** One GET over the keep-alive agent; resolves with its latency in ms. */
+function timedGet(agent: http.Agent, base: URL, pathname: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const started = process.hrtime.bigint();
+        const req = http.get(
+            { host: base.hostname, port: base.port, path: pathname, agent },
+            (res) => {
+                res.resume();
+                res.on("end", () => {
+                    if (res.statusCode !== 200)
+                        reject(new Error(`${base.href}: ${res.statusCode}`));
+                    else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+                });
+            },
+        );
+        req.on("error", reject);
+    });
+}
+
+/** `count` requests with `concurrency` in flight; returns latencies and the batch's wall ms. */
+async function batch(
+    agent: http.Agent,
+    base: URL,
+    count: number,
+    concurrency: number,
+): Promise<{ latencies: number[]; wallMs: number }> {
+    const latencies: number[] = [];
+    let next = 0;
+    const started = process.hrtime.bigint();
+    const worker = async () => {
+        while (next < count) {
+            next++;
+            latencies.push(
+                await timedGet(agent, base, process.env.BENCH_PATH ?? "/mcp/tools?bench=1"),
+            );
+        }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return { latencies, wallMs: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+function percentile(sorted: number[], p: number): number {
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+interface Summary {
+    p50: number;
+    p99: number;
+    mean: number;
+    rps: number;
+}
+
+function summarize(latencies: number[], wallMs: number): Summary {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+        rps: (latencies.length / wallMs) * 1000,
+    };
+}
+
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+async function main(options: Options): Promise<void> {
+    const origin = await startOrigin();
+    const bundle = bundleWorker();
+    const mf = new Miniflare({
+        modules: [{ type: "ESModule", path: bundle.mainModule, contents: bundle.content }],
+        compatibilityDate: edgeDefaults.compatibilityDate,
+        bindings: plainTextBindings({
+            primaryOrigin: origin.url,
+            drOrigin: origin.url,
+            originTimeoutMs: edgeDefaults.originTimeoutMs,
+            maxBodyBytes: edgeDefaults.maxBodyBytes,
+            healthPath: edgeDefaults.healthPath,
+            maintenanceRetryAfterSeconds: edgeDefaults.maintenanceRetryAfterSeconds,
+            switchCacheSeconds: edgeDefaults.switchCacheSeconds,
+            environment: "bench",
+        }),
+        kvNamespaces: { [switchesBinding]: "switches-bench" },
+        cf: false,
+        host: "127.0.0.1",
+        port: 0,
+    });
+    const edgeUrl = await mf.ready;
+    const direct = new URL(origin.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+
+    try {
+        // Warm-up: JIT, connection pools, workerd's first isolate start.
+        for (const base of [direct, edgeUrl]) await batch(agent, base, 300, options.concurrency);
+
+        const rounds = 10;
+        const perRound = Math.ceil(options.requests / rounds);
+        const results = {
+            direct: { latencies: [] as number[], wallMs: 0 },
+            worker: { latencies: [] as number[], wallMs: 0 },
+        };
+        for (let round = 0; round < rounds; round++) {
+            const order =
+                round % 2 === 0 ? (["direct", "worker"] as const) : (["worker", "direct"] as const);
+            for (const target of order) {
+                const run = await batch(
+                    agent,
+                    target === "direct" ? direct : edgeUrl,
+                    perRound,
+                    options.concurrency,
+                );
+                results[target].latencies.push(...run.latencies);
+                results[target].wallMs += run.wallMs;
+            }
+        }
+        const d = summarize(results.direct.latencies, results.direct.wallMs);
+        const w = summarize(results.worker.latencies, results.worker.wallMs);
+        const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
+        const table = [
+            `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:edge\`: ${results.direct.latencies.length} GET requests per target, ${options.concurrency} in flight, keep-alive, alternating batches; Node ${process.version}, workerd (miniflare ${requireVersion("miniflare")}), ${os.cpus().length} × ${cpu}.`,
+            "",
+            "| target | p50 | p99 | mean | requests/s |",
+            "|---|---|---|---|---|",
+            `| origin direct | ${ms(d.p50)} | ${ms(d.p99)} | ${ms(d.mean)} | ${d.rps.toFixed(0)} |`,
+            `| through the Worker | ${ms(w.p50)} | ${ms(w.p99)} | ${ms(w.mean)} | ${w.rps.toFixed(0)} |`,
+            `| **added by the Worker** | **${ms(w.p50 - d.p50)}** | **${ms(w.p99 - d.p99)}** | ${ms(w.mean - d.mean)} | ${((w.rps / d.rps - 1) * 100).toFixed(0)} % |`,
+        ].join("\n");
+        process.stdout.write(`${table}\n`);
+        if (options.writeDocs) writeDocs(table);
+    } finally {
+        agent.destroy();
+        await mf.dispose();
+        origin.server.closeAllConnections();
+        origin.server.close();
+    }
+}
+
+function requireVersion(name: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(`${name}/package.json`) as { version: string }).version;
+}
+
+const begin = "<!-- bench:edge:begin -->";
+const end = "<!-- bench:edge:end -->";
+
+function writeDocs(table: string): void {
+    const file = path.resolve(__dirname, "../docs/edge.md");
+    const text = fs.readFileSync(file, "utf8");
+    const a = text.indexOf(begin);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`docs/edge.md has no ${begin} … ${end} section`);
+    fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${table}\n${text.slice(b)}`);
+    process.stdout.write(`wrote the figures to ${path.relative(process.cwd(), file)}\n`);
+}
+
+main(parseArgs(process.argv.slice(2))).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+});
