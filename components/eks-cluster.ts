@@ -53,6 +53,18 @@ export interface EksClusterArgs {
 }
 
 /**
+ * What is wrong with the arguments, if anything: the stack config refuses both already; this
+ * guards callers that build the arguments themselves.
+ */
+export function clusterArgsProblem(args: EksClusterArgs): string | undefined {
+    if ((args.endpointPublicAccessCidrs ?? []).some((cidr) => cidr.endsWith("/0"))) {
+        return "endpointPublicAccessCidrs must not contain 0.0.0.0/0 (CIS 5.4.1)";
+    }
+    if (args.adminRoleArns.length === 0) return "adminRoleArns needs at least one role";
+    return undefined;
+}
+
+/**
  * A hardened EKS cluster from `@pulumi/aws` primitives: Secrets envelope encryption with a
  * customer-managed key (CIS 5.3.1), all five control-plane log types to an encrypted log
  * group with retention (CIS 2.1.1), a private API endpoint (CIS 5.4.1-5.4.2), access entries
@@ -80,16 +92,9 @@ export class EksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:eks:Cluster", name, {}, opts);
 
+        const problem = clusterArgsProblem(args);
+        if (problem) throw new pulumi.ResourceError(problem, this);
         const publicCidrs = [...(args.endpointPublicAccessCidrs ?? [])];
-        if (publicCidrs.some((cidr) => cidr.endsWith("/0"))) {
-            throw new pulumi.ResourceError(
-                "endpointPublicAccessCidrs must not contain 0.0.0.0/0 (CIS 5.4.1)",
-                this,
-            );
-        }
-        if (args.adminRoleArns.length === 0) {
-            throw new pulumi.ResourceError("adminRoleArns needs at least one role", this);
-        }
 
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;

@@ -1,0 +1,106 @@
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, type PlatformConfig } from "../../config";
+import { defaultAddonVersions, defaultChartVersions } from "../../config/cluster";
+import { groupConfig } from "../../config/lib/raw";
+import { readStackConfig } from "../../tools/lib/stack-file";
+import { projectDir } from "../harness/synth";
+
+/** The production stack's config with `edit` applied to the `mcp-platform` namespace. */
+function production(edit: (settings: Record<string, any>) => void = () => {}): PlatformConfig {
+    const stackFile = path.join(projectDir, "Pulumi.production.yaml");
+    const { config, secretKeys } = readStackConfig(projectDir, stackFile);
+    const { byNamespace } = groupConfig(config, () => false);
+    edit(byNamespace["mcp-platform"] as Record<string, any>);
+    return parseConfig({ byNamespace, secretKeys: new Set(secretKeys) }, "production");
+}
+
+function problems(edit: (settings: Record<string, any>) => void): string[] {
+    try {
+        production(edit);
+    } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message.split("\n").slice(1);
+    }
+    throw new Error("expected the config to be rejected");
+}
+
+const file = "Pulumi.production.yaml";
+
+describe("mcp-platform:cluster", () => {
+    it("pins add-on and chart versions by default", () => {
+        const cluster = production((s) => {
+            delete s.cluster.addons;
+            delete s.cluster.charts;
+            delete s.cluster.prometheus;
+        }).cluster;
+        expect(cluster.addons).toEqual(defaultAddonVersions);
+        expect(cluster.charts).toEqual(defaultChartVersions);
+        expect(cluster.prometheus).toEqual({ retention: "15d", storageGiB: 100 });
+    });
+
+    it("defaults node-group labels and taints to none", () => {
+        const workload = production((s) => {
+            delete s.cluster.nodeGroups.workload.labels;
+            delete s.cluster.nodeGroups.workload.taints;
+        }).cluster.nodeGroups.workload;
+        expect(workload.labels).toEqual({});
+        expect(workload.taints).toEqual([]);
+    });
+
+    it("rejects an add-on version that is not an EKS build", () => {
+        expect(problems((s) => (s.cluster.addons = { vpcCni: "latest" }))).toEqual([
+            `${file}: mcp-platform:cluster.addons.vpcCni: expected an EKS add-on version such as "v1.20.4-eksbuild.2" (got "latest")`,
+        ]);
+    });
+
+    it("rejects a kube-proxy built for another Kubernetes minor version", () => {
+        expect(problems((s) => (s.cluster.addons = { kubeProxy: "v1.32.6-eksbuild.2" }))).toEqual([
+            `${file}: mcp-platform:cluster.addons.kubeProxy: expected a kube-proxy add-on version for Kubernetes 1.33 (v1.33.N-eksbuild.N) (got "v1.32.6-eksbuild.2")`,
+        ]);
+    });
+
+    it("rejects a chart version range", () => {
+        expect(problems((s) => (s.cluster.charts = { kubePrometheusStack: "^88.0.0" }))).toEqual([
+            `${file}: mcp-platform:cluster.charts.kubePrometheusStack: expected an exact chart version such as "1.2.3" (no ranges) (got "^88.0.0")`,
+        ]);
+    });
+
+    it("rejects an unknown taint effect and names the key of a typo", () => {
+        expect(
+            problems(
+                (s) =>
+                    (s.cluster.nodeGroups.system.taints = [{ key: "dedicated", effect: "NoRun" }]),
+            ),
+        ).toEqual([
+            `${file}: mcp-platform:cluster.nodeGroups.system.taints[0].effect: expected one of "NoSchedule", "NoExecute", "PreferNoSchedule" (got "NoRun")`,
+        ]);
+        expect(problems((s) => (s.cluster.charts = { metricServer: "3.13.1" }))).toEqual([
+            `${file}: mcp-platform:cluster.charts.metricServer: unknown key; did you mean "metricsServer"? (got "3.13.1")`,
+        ]);
+    });
+
+    it("rejects desiredSize outside min..max", () => {
+        expect(problems((s) => (s.cluster.nodeGroups.workload.desiredSize = 40))).toEqual([
+            `${file}: mcp-platform:cluster.nodeGroups.workload.desiredSize: expected desiredSize between minSize (6) and maxSize (30) (got 40)`,
+        ]);
+    });
+});
+
+describe("mcp-platform:network", () => {
+    it("rejects a VPC too small for the subnet layout", () => {
+        expect(problems((s) => (s.network.vpcCidr = "10.10.0.0/24"))).toEqual([
+            `${file}: mcp-platform:network.vpcCidr: expected a VPC prefix between /16 and /22 (got "10.10.0.0/24")`,
+        ]);
+    });
+
+    it("reports a malformed CIDR once", () => {
+        expect(problems((s) => (s.network.vpcCidr = "10.10.0.0/33"))).toHaveLength(1);
+    });
+
+    it("rejects an unknown NAT mode", () => {
+        expect(problems((s) => (s.network.natGateways = "none"))).toEqual([
+            `${file}: mcp-platform:network.natGateways: expected one of "perAz", "single" (got "none")`,
+        ]);
+    });
+});
