@@ -43,13 +43,6 @@ const computedOutputs: Record<
     },
     "aws:ec2/vpc:Vpc": (name) => ({ defaultSecurityGroupId: `sg-default-${name}` }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
-    // A StackReference (the dr stack's edge switch reads the production stack's outputs).
-    // `edge-switches-id` is the id this mock gives the production Edge's KV namespace.
-    "pulumi:pulumi:StackReference": (name, inputs) => ({
-        name: inputs.name ?? name,
-        outputs: { edgeKvNamespaceId: "edge-switches-id" },
-        secretOutputNames: [],
-    }),
     // The provider strips the API's `:*` suffix from log group ARNs.
     "aws:cloudwatch/logGroup:LogGroup": (name, inputs, region) => ({
         arn: `arn:aws:logs:${region}:${accountId}:log-group:${String(inputs.name ?? name)}`,
