@@ -16,12 +16,6 @@ import {
     edgeRoleProblems,
     edgeSchema,
 } from "./config/edge";
-import {
-    edgeCredentialFields,
-    edgeCredentialKeys,
-    edgeRoleProblems,
-    edgeSchema,
-} from "./config/edge";
 import { readRawConfig, type RawConfig } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
 import { loggingSchema } from "./config/logging";
@@ -68,9 +62,6 @@ export const platformSchema = z.strictObject({
     logging: loggingSchema,
     /** Postgres and Redis in mcp-production (docs/data.md). */
     data: dataSchema,
-    /** The Cloudflare edge (docs/edge.md); a stack without it declares no edge. */
-    edge: edgeSchema.optional(),
-    ...edgeCredentialFields,
     monitoring: monitoringSchema,
     ...alertingCredentialFields,
     /** MCP services, their namespaces, ingress and app config (docs/services.md). */
@@ -95,7 +86,6 @@ export const providerSchemas = {
  */
 export const credentialKeys: readonly string[] = [
     "cloudflare:apiToken",
-    edgeCredentialKeys.originToken,
     edgeCredentialKeys.originToken,
     ...Object.values(alertingCredentialKeys),
 ];
@@ -191,7 +181,6 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         problems,
     );
 
-    if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
     if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({

@@ -6,9 +6,6 @@ import { loadConfig } from "./config";
 import { edgeCredentialKeys } from "./config/edge";
 import { Edge } from "./components/edge";
 import { EdgeSwitch } from "./components/edge-switch";
-import { edgeCredentialKeys } from "./config/edge";
-import { Edge } from "./components/edge";
-import { EdgeSwitch } from "./components/edge-switch";
 import { alertingCredentialKeys } from "./config/monitoring";
 import { AlertRules } from "./components/alert-rules";
 import { AlertmanagerConfig } from "./components/alertmanager-config";
@@ -307,38 +304,6 @@ const edgeSwitch = edgeCfg?.switch
       )
     : undefined;
 
-// The Cloudflare edge (docs/edge.md). The stack that serves traffic deploys the Worker; the
-// standby stack owns only the DR switch in that Worker's KV namespace (found through a
-// StackReference), set to "dr" once drActive is true.
-const cloudflareProvider = new cloudflare.Provider(`${cfg.stack}-cloudflare`, {
-    apiToken: cfg.credentials["cloudflare:apiToken"],
-});
-const edgeCfg = cfg.edge;
-const edge = edgeCfg?.worker
-    ? new Edge(
-          "edge",
-          {
-              ...edgeCfg.worker,
-              accountId: edgeCfg.accountId,
-              hostname: edgeCfg.hostname,
-              environment: cfg.environment,
-              originToken: cfg.credentials[edgeCredentialKeys.originToken],
-          },
-          { provider: cloudflareProvider },
-      )
-    : undefined;
-const edgeSwitch = edgeCfg?.switch
-    ? new EdgeSwitch(
-          "edge-switch",
-          {
-              accountId: edgeCfg.accountId,
-              primaryStack: edgeCfg.switch.primaryStack,
-              activeRegion: cfg.drActive ? "dr" : "primary",
-          },
-          { provider: cloudflareProvider },
-      )
-    : undefined;
-
 export const stack = cfg.stack;
 export const region = cfg.region;
 export const role = cfg.role;
@@ -360,5 +325,3 @@ export const backupBucketArn = backupStorage.bucketArn;
 export const backupKmsKeyArn = backupStorage.kmsKeyArn;
 export const backupKmsAliasArn = backupStorage.kmsAliasArn;
 export const postgresRestoreJobName = postgresRestore?.jobName ?? null;
-export const edgeHostname = edgeCfg?.hostname ?? null;
-export const edgeKvNamespaceId = edge?.kvNamespaceId ?? edgeSwitch?.kvNamespaceId ?? null;
