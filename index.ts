@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
-import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
 import { edgeCredentialKeys } from "./config/edge";
