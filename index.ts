@@ -299,7 +299,12 @@ const edgeSwitch = edgeCfg?.switch
               primaryStack: edgeCfg.switch.primaryStack,
               activeRegion: cfg.drActive ? "dr" : "primary",
           },
-          { provider: cloudflareProvider },
+          // Traffic moves to DR only once DR can take it: after the restore Job has loaded the
+          // data and the services' autoscalers are at production size (docs/dr.md).
+          {
+              provider: cloudflareProvider,
+              dependsOn: [mcpCatalog, ...(postgresRestore ? [postgresRestore] : [])],
+          },
       )
     : undefined;
 
