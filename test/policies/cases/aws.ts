@@ -38,6 +38,7 @@ import {
     launchTemplate,
     nodeGroup,
     type Obj,
+    record,
     policyDocument,
     subnet,
     tlsOnlyStatement,
@@ -62,7 +63,7 @@ const [b] = hardenedBucket();
 const withoutType = (type: string) => hardenedBucket().filter((r) => r.type !== type);
 
 function role(props: Obj) {
-    return fixture(aws.iam.Role, { assumeRolePolicy: trust(), ...props }, "backup-role");
+    return record(aws.iam.Role, { assumeRolePolicy: trust(), ...props }, "backup-role");
 }
 
 const adminStatement = { Effect: "Allow", Action: "*", Resource: "*" };
@@ -89,13 +90,13 @@ export const awsCases: PolicyCases[] = [
         pass: [
             {
                 title: "rotation on",
-                resources: [fixture(aws.kms.Key, { enableKeyRotation: true })],
+                resources: [record(aws.kms.Key, { enableKeyRotation: true })],
             },
         ],
         fail: [
             {
                 title: "rotation off",
-                resources: [fixture(aws.kms.Key, {})],
+                resources: [record(aws.kms.Key, {})],
                 expect: /must enable automatic rotation/,
             },
         ],
@@ -157,7 +158,7 @@ export const awsCases: PolicyCases[] = [
                 title: "account-level block",
                 resources: [
                     b,
-                    fixture(aws.s3.AccountPublicAccessBlock, {
+                    record(aws.s3.AccountPublicAccessBlock, {
                         blockPublicAcls: true,
                         blockPublicPolicy: true,
                         ignorePublicAcls: true,
@@ -241,7 +242,7 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "ACL grant to AllUsers",
                 resources: [
-                    fixture(aws.s3.BucketAcl, {
+                    record(aws.s3.BucketAcl, {
                         bucket: "backups-id",
                         accessControlPolicy: {
                             owner: { id: "o" },
@@ -267,7 +268,7 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "scoped role policy",
                 resources: [
-                    fixture(aws.iam.RolePolicy, {
+                    record(aws.iam.RolePolicy, {
                         role: "r",
                         policy: policyDocument([scopedStatement]),
                     }),
@@ -276,7 +277,7 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "a managed policy that is not admin",
                 resources: [
-                    fixture(aws.iam.RolePolicyAttachment, {
+                    record(aws.iam.RolePolicyAttachment, {
                         role: "r",
                         policyArn: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
                     }),
@@ -286,13 +287,13 @@ export const awsCases: PolicyCases[] = [
         fail: [
             {
                 title: "Action * on Resource *",
-                resources: [fixture(aws.iam.Policy, { policy: policyDocument([adminStatement]) })],
+                resources: [record(aws.iam.Policy, { policy: policyDocument([adminStatement]) })],
                 expect: /must not allow Action "\*" on Resource "\*"/,
             },
             {
                 title: "NotAction on *",
                 resources: [
-                    fixture(aws.iam.RolePolicy, {
+                    record(aws.iam.RolePolicy, {
                         role: "r",
                         policy: policyDocument([
                             { Effect: "Allow", NotAction: "iam:*", Resource: "*" },
@@ -315,7 +316,7 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "AdministratorAccess attached",
                 resources: [
-                    fixture(aws.iam.RolePolicyAttachment, {
+                    record(aws.iam.RolePolicyAttachment, {
                         role: "r",
                         policyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
                     }),
@@ -439,7 +440,7 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "encrypted volume",
                 resources: [
-                    fixture(aws.ebs.Volume, {
+                    record(aws.ebs.Volume, {
                         availabilityZone: "us-east-1a",
                         encrypted: true,
                         size: 10,
@@ -473,7 +474,7 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "unencrypted instance root",
                 resources: [
-                    fixture(aws.ec2.Instance, {
+                    record(aws.ec2.Instance, {
                         ami: "ami-1",
                         instanceType: "t3.micro",
                         rootBlockDevice: { encrypted: false },
@@ -512,7 +513,7 @@ export const awsCases: PolicyCases[] = [
             },
             {
                 title: "instance without metadata options",
-                resources: [fixture(aws.ec2.Instance, { ami: "ami-1", instanceType: "t3.micro" })],
+                resources: [record(aws.ec2.Instance, { ami: "ami-1", instanceType: "t3.micro" })],
                 expect: /EC2 instance/,
             },
         ],
@@ -637,8 +638,8 @@ export const awsCases: PolicyCases[] = [
                 title: "subnet routed to an internet gateway",
                 resources: [
                     subnet("edge-a"),
-                    fixture(aws.ec2.InternetGateway, { vpcId: "vpc-id" }, "igw"),
-                    fixture(
+                    record(aws.ec2.InternetGateway, { vpcId: "vpc-id" }, "igw"),
+                    record(
                         aws.ec2.RouteTable,
                         {
                             vpcId: "vpc-id",
@@ -646,7 +647,7 @@ export const awsCases: PolicyCases[] = [
                         },
                         "public-rt",
                     ),
-                    fixture(
+                    record(
                         aws.ec2.RouteTableAssociation,
                         { subnetId: "edge-a-id", routeTableId: "public-rt-id" },
                         "edge-a-assoc",
@@ -676,19 +677,19 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "90 days",
                 resources: [
-                    fixture(aws.cloudwatch.LogGroup, { retentionInDays: 90, kmsKeyId: cmkArn }),
+                    record(aws.cloudwatch.LogGroup, { retentionInDays: 90, kmsKeyId: cmkArn }),
                 ],
             },
         ],
         fail: [
             {
                 title: "never expires",
-                resources: [fixture(aws.cloudwatch.LogGroup, {})],
+                resources: [record(aws.cloudwatch.LogGroup, {})],
                 expect: /must set retentionInDays of at least 7 \(got never expire\)/,
             },
             {
                 title: "below the configured minimum",
-                resources: [fixture(aws.cloudwatch.LogGroup, { retentionInDays: 14 })],
+                resources: [record(aws.cloudwatch.LogGroup, { retentionInDays: 14 })],
                 config: { minimumDays: 30 },
                 expect: /at least 30 \(got 14\)/,
             },
@@ -700,14 +701,14 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "CMK",
                 resources: [
-                    fixture(aws.cloudwatch.LogGroup, { retentionInDays: 90, kmsKeyId: cmkArn }),
+                    record(aws.cloudwatch.LogGroup, { retentionInDays: 90, kmsKeyId: cmkArn }),
                 ],
             },
         ],
         fail: [
             {
                 title: "no key",
-                resources: [fixture(aws.cloudwatch.LogGroup, { retentionInDays: 90 })],
+                resources: [record(aws.cloudwatch.LogGroup, { retentionInDays: 90 })],
                 expect: /should set kmsKeyId/,
             },
         ],
@@ -718,7 +719,7 @@ export const awsCases: PolicyCases[] = [
             {
                 title: "scan on push, immutable",
                 resources: [
-                    fixture(aws.ecr.Repository, {
+                    record(aws.ecr.Repository, {
                         imageScanningConfiguration: { scanOnPush: true },
                         imageTagMutability: "IMMUTABLE",
                     }),
@@ -728,13 +729,13 @@ export const awsCases: PolicyCases[] = [
         fail: [
             {
                 title: "no scanning",
-                resources: [fixture(aws.ecr.Repository, { imageTagMutability: "IMMUTABLE" })],
+                resources: [record(aws.ecr.Repository, { imageTagMutability: "IMMUTABLE" })],
                 expect: /must scan images on push/,
             },
             {
                 title: "mutable tags",
                 resources: [
-                    fixture(aws.ecr.Repository, {
+                    record(aws.ecr.Repository, {
                         imageScanningConfiguration: { scanOnPush: true },
                     }),
                 ],

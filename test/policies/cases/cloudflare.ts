@@ -4,12 +4,11 @@ import {
     workerCompatibilityDate,
     workerSecretBindings,
 } from "../../../policies/cloudflare";
-import { fixture } from "../../harness/policy";
 import type { PolicyCases } from "../lib/cases";
-import type { Obj } from "../lib/fixtures";
+import { type Obj, record } from "../lib/fixtures";
 
 function script(props: Obj = {}) {
-    return fixture(cloudflare.WorkersScript, {
+    return record(cloudflare.WorkersScript, {
         accountId: "acc",
         scriptName: "mcp-edge",
         mainModule: "worker.js",
@@ -23,8 +22,8 @@ function script(props: Obj = {}) {
     });
 }
 
-function record(props: Obj) {
-    return fixture(cloudflare.DnsRecord, { zoneId: "zone", ttl: 1, ...props });
+function dnsRecord(props: Obj) {
+    return record(cloudflare.DnsRecord, { zoneId: "zone", ttl: 1, ...props });
 }
 
 export const cloudflareCases: PolicyCases[] = [
@@ -89,7 +88,7 @@ export const cloudflareCases: PolicyCases[] = [
             {
                 title: "proxied CNAME",
                 resources: [
-                    record({
+                    dnsRecord({
                         name: "api-use1",
                         type: "CNAME",
                         content: "lb.us-east-1.elb.amazonaws.com",
@@ -100,7 +99,7 @@ export const cloudflareCases: PolicyCases[] = [
             {
                 title: "ACM validation record stays DNS-only",
                 resources: [
-                    record({
+                    dnsRecord({
                         name: "_abc.api",
                         type: "CNAME",
                         content: "_x.acm-validations.aws",
@@ -110,24 +109,24 @@ export const cloudflareCases: PolicyCases[] = [
             },
             {
                 title: "TXT record",
-                resources: [record({ name: "api", type: "TXT", content: "v=spf1 -all" })],
+                resources: [dnsRecord({ name: "api", type: "TXT", content: "v=spf1 -all" })],
             },
             {
                 title: "name exempted by config",
-                resources: [record({ name: "mail", type: "A", content: "203.0.113.10" })],
+                resources: [dnsRecord({ name: "mail", type: "A", content: "203.0.113.10" })],
                 config: { unproxiedNames: ["mail"] },
             },
         ],
         fail: [
             {
                 title: "unproxied A record",
-                resources: [record({ name: "api-usw2", type: "A", content: "203.0.113.5" })],
+                resources: [dnsRecord({ name: "api-usw2", type: "A", content: "203.0.113.5" })],
                 expect: /DNS record api-usw2 \(A\) must be proxied through Cloudflare/,
             },
             {
                 title: "load balancer not proxied",
                 resources: [
-                    fixture(cloudflare.LoadBalancer, {
+                    record(cloudflare.LoadBalancer, {
                         zoneId: "zone",
                         name: "api.mcp-production.com",
                         defaultPools: ["p"],

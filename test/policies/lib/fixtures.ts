@@ -10,6 +10,17 @@ import { fixture } from "../../harness/policy";
  */
 
 export type Obj = Record<string, any>;
+
+/**
+ * A record of a real resource class (`aws.s3.Bucket`, `cloudflare.DnsRecord`, …). The
+ * classes carry their type token in `__pulumiType` at run time, which not every provider's
+ * declarations expose, so the token is read here and handed to the harness's `fixture`.
+ */
+export function record(cls: unknown, inputs: Obj, name?: string): ResourceRecord {
+    const type = (cls as { __pulumiType?: unknown }).__pulumiType;
+    if (typeof type !== "string") throw new Error("not a Pulumi resource class");
+    return fixture(type, inputs, name);
+}
 type Mutate = (o: Obj) => void;
 
 const noop: Mutate = () => undefined;
@@ -309,7 +320,7 @@ export function alert(name: string, mutate: Mutate = noop): Obj {
 export const cmkArn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 
 export function bucket(name = "backups", props: Obj = {}): ResourceRecord {
-    return fixture(aws.s3.Bucket, { ...props }, name);
+    return record(aws.s3.Bucket, { ...props }, name);
 }
 
 /** The ID the mock runtime gives a resource, which is what other inputs refer to offline. */
@@ -321,7 +332,7 @@ export function bucketEncryption(
     target: ResourceRecord,
     sse: Obj = { sseAlgorithm: "aws:kms", kmsMasterKeyId: cmkArn },
 ): ResourceRecord {
-    return fixture(
+    return record(
         aws.s3.BucketServerSideEncryptionConfiguration,
         {
             bucket: idOf(target),
@@ -332,7 +343,7 @@ export function bucketEncryption(
 }
 
 export function bucketPublicAccessBlock(target: ResourceRecord, flags: Obj = {}): ResourceRecord {
-    return fixture(
+    return record(
         aws.s3.BucketPublicAccessBlock,
         {
             bucket: idOf(target),
@@ -347,7 +358,7 @@ export function bucketPublicAccessBlock(target: ResourceRecord, flags: Obj = {})
 }
 
 export function bucketVersioning(target: ResourceRecord, status = "Enabled"): ResourceRecord {
-    return fixture(
+    return record(
         aws.s3.BucketVersioning,
         { bucket: idOf(target), versioningConfiguration: { status } },
         `${target.name}-versioning`,
@@ -369,7 +380,7 @@ export function bucketPolicy(
     target: ResourceRecord,
     statements: Obj[] = [tlsOnlyStatement()],
 ): ResourceRecord {
-    return fixture(
+    return record(
         aws.s3.BucketPolicy,
         {
             bucket: idOf(target),
@@ -428,7 +439,7 @@ export function hardenedCluster(mutate: Mutate = noop): ResourceRecord {
         accessConfig: { authenticationMode: "API" },
     };
     mutate(props);
-    return fixture(aws.eks.Cluster, props, "cluster");
+    return record(aws.eks.Cluster, props, "cluster");
 }
 
 export function launchTemplate(name = "workload-lt", mutate: Mutate = noop): ResourceRecord {
@@ -446,11 +457,11 @@ export function launchTemplate(name = "workload-lt", mutate: Mutate = noop): Res
         },
     };
     mutate(props);
-    return fixture(aws.ec2.LaunchTemplate, props, name);
+    return record(aws.ec2.LaunchTemplate, props, name);
 }
 
 export function nodeGroup(name: string, props: Obj): ResourceRecord {
-    return fixture(
+    return record(
         aws.eks.NodeGroup,
         {
             clusterName: "cluster",
@@ -464,5 +475,5 @@ export function nodeGroup(name: string, props: Obj): ResourceRecord {
 }
 
 export function subnet(name: string, props: Obj = {}): ResourceRecord {
-    return fixture(aws.ec2.Subnet, { vpcId: "vpc-id", cidrBlock: "10.0.0.0/20", ...props }, name);
+    return record(aws.ec2.Subnet, { vpcId: "vpc-id", cidrBlock: "10.0.0.0/20", ...props }, name);
 }
