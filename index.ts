@@ -9,9 +9,10 @@ import { alertingCredentialKeys } from "./config/monitoring";
 import { AlertRules } from "./components/alert-rules";
 import { AlertmanagerConfig } from "./components/alertmanager-config";
 import { ruleCatalog, symptomAlertNames } from "./components/lib/alerts";
+import { ArtifactStore } from "./components/artifact-store";
 import { AppConfig } from "./components/app-config";
 import { PublicIngresses } from "./components/ingresses";
-import { McpCatalog, publicRoutes } from "./components/mcp-catalog";
+import { artifactServiceAccounts, McpCatalog, publicRoutes } from "./components/mcp-catalog";
 import { McpNamespaces } from "./components/namespaces";
 import { BackupJobs } from "./components/backup-jobs";
 import { BackupStorage } from "./components/backup-storage";
@@ -134,6 +135,19 @@ const appConfig = new AppConfig(
     },
     { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
 );
+// The semantic control plane's artifact bucket (seed 002 `s3://mcp-artifacts`) and the IRSA
+// role of each service with `artifactAccess`.
+const artifactStore = new ArtifactStore(
+    "mcp-artifacts",
+    {
+        region: cfg.region,
+        bucketName: workloads.semanticConfig.artifactBucket,
+        retentionDays: workloads.semanticConfig.artifactRetentionDays,
+        oidc: cluster.oidc,
+        serviceAccounts: artifactServiceAccounts(workloads.services),
+    },
+    { providers: { aws: awsProvider } },
+);
 const mcpCatalog = new McpCatalog(
     "mcp-catalog",
     {
@@ -141,6 +155,7 @@ const mcpCatalog = new McpCatalog(
         standby: cfg.standby,
         albSourceCidr: cfg.network.vpcCidr,
         secretVersion: appConfig.secretVersion,
+        serviceAccountRoleArns: artifactStore.roleArns,
     },
     { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig, clusterAddons] },
 );
@@ -329,3 +344,4 @@ export const backupBucketArn = backupStorage.bucketArn;
 export const backupKmsKeyArn = backupStorage.kmsKeyArn;
 export const backupKmsAliasArn = backupStorage.kmsAliasArn;
 export const postgresRestoreJobName = postgresRestore?.jobName ?? null;
+export const artifactBucketName = artifactStore.bucketName;

@@ -21,6 +21,15 @@ export interface McpCatalogArgs {
     readonly secretVersion?: string;
     /** The ConfigMap `semanticConfigEnv` reads. @default "mcp-semantic-config" */
     readonly semanticConfigName?: string;
+    /** IRSA roles by `<namespace>/<service>`, annotated on that service's account. @default {} */
+    readonly serviceAccountRoleArns?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** The service accounts of the services with `artifactAccess` (one IRSA role each). */
+export function artifactServiceAccounts(services: Readonly<Record<string, ServiceConfig>>) {
+    return Object.entries(services)
+        .filter(([, s]) => s.artifactAccess)
+        .map(([name, s]) => ({ namespace: s.namespace, name }));
 }
 
 /** Pod annotation that rolls a Secret's readers when the Secret rotates. */
@@ -103,6 +112,7 @@ export class McpCatalog extends pulumi.ComponentResource {
         for (const [svc, config] of Object.entries(args.services)) {
             const readsSecret = Object.keys(config.secretEnv).length > 0;
             const network = serviceNetwork(svc, args.services, args.albSourceCidr);
+            const roleArn = args.serviceAccountRoleArns?.[`${config.namespace}/${svc}`];
             services[svc] = new McpService(
                 `${name}-${svc}`,
                 {
@@ -132,6 +142,10 @@ export class McpCatalog extends pulumi.ComponentResource {
                     podAnnotations:
                         readsSecret && args.secretVersion !== undefined
                             ? { [secretVersionAnnotation]: args.secretVersion }
+                            : undefined,
+                    serviceAccountAnnotations:
+                        roleArn !== undefined
+                            ? { "eks.amazonaws.com/role-arn": roleArn }
                             : undefined,
                     writablePaths: config.writablePaths,
                     serviceAliases: config.serviceAliases,

@@ -142,6 +142,8 @@ export const serviceSchema = z
         calls: z.array(k8sName).default([]),
         /** Outbound HTTPS (AWS APIs, git remotes). @default false */
         httpsEgress: z.boolean().default(false),
+        /** Reads and writes the artifact bucket (an IRSA role of its own). @default false */
+        artifactAccess: z.boolean().default(false),
         /** Public exposure through the ALB. */
         ingress: z.strictObject({ name: k8sName, hosts: z.array(hostname).min(1) }).optional(),
         /** Extra Service names the manuals use for the same pods. @default [] */
@@ -161,6 +163,13 @@ export const serviceSchema = z
                 ["standbyReplicas"],
                 s.standbyReplicas,
                 `expected at most the production minimum (${minimum})`,
+            );
+        }
+        if (s.artifactAccess && !s.httpsEgress) {
+            issue(
+                ["httpsEgress"],
+                s.httpsEgress,
+                "expected true: artifactAccess reaches S3 and STS",
             );
         }
         if (s.port === metricsPort) {

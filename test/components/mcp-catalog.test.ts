@@ -121,6 +121,13 @@ describe("the catalog in out/production/k8s", () => {
             name: "mcp-semantic-control-plane",
             port: { name: "http" },
         });
+        const account = production.one(
+            "ServiceAccount",
+            "mcp-semantic-control-plane",
+            "mcp-system",
+        );
+        expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).toMatch(/^arn:aws:iam:/);
+        expect(account.automountServiceAccountToken).toBe(false);
         const api = production.one("Ingress", "mcp-typescript-api-ingress", "mcp-production");
         expect(api.spec.rules.map((r: Obj) => r.host)).toContain("api.mcp-production.com");
     });

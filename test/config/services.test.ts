@@ -60,6 +60,14 @@ describe("mcp-platform:workloads", () => {
         ]);
     });
 
+    it("wants outbound HTTPS for a service with artifact access", () => {
+        expect(
+            problemsOf((w) => (w.services["mcp-semantic-control-plane"].httpsEgress = false)),
+        ).toEqual([
+            `${at("services.mcp-semantic-control-plane.httpsEgress")}: expected true: artifactAccess reaches S3 and STS (got false)`,
+        ]);
+    });
+
     it("rejects calls to unknown services and data access outside mcp-production", () => {
         expect(
             problemsOf((w) => {
