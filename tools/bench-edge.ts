@@ -174,13 +174,13 @@ async function main(options: Options): Promise<void> {
         const w = summarize(results.worker.latencies, results.worker.wallMs);
         const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
         const table = [
-            `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:edge\`: ${results.direct.latencies.length} GET requests per target, ${options.concurrency} in flight, keep-alive, alternating batches; Node ${process.version}, workerd (miniflare ${requireVersion("miniflare")}), ${os.cpus().length} × ${cpu}.`,
+            `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:edge\`: ${results.direct.latencies.length} GET requests per target, ${options.concurrency} in flight, keep-alive, alternating batches; Node ${process.version}, workerd (miniflare ${requireVersion("miniflare")}), ${os.cpus().length} × ${cpu}, load average ${os.loadavg()[0].toFixed(1)} at the start.`,
             "",
             "| target | p50 | p99 | mean | requests/s |",
             "|---|---|---|---|---|",
             `| origin direct | ${ms(d.p50)} | ${ms(d.p99)} | ${ms(d.mean)} | ${d.rps.toFixed(0)} |`,
             `| through the Worker | ${ms(w.p50)} | ${ms(w.p99)} | ${ms(w.mean)} | ${w.rps.toFixed(0)} |`,
-            `| **added by the Worker** | **${ms(w.p50 - d.p50)}** | **${ms(w.p99 - d.p99)}** | ${ms(w.mean - d.mean)} | ${((w.rps / d.rps - 1) * 100).toFixed(0)} % |`,
+            `| **added by the Worker** | **${ms(w.p50 - d.p50)}** | **${ms(w.p99 - d.p99)}** | ${ms(w.mean - d.mean)} | ${((w.rps / d.rps - 1) * 100).toFixed(0)} % req/s |`,
         ].join("\n");
         process.stdout.write(`${table}\n`);
         if (options.writeDocs) writeDocs(table);
