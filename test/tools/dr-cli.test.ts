@@ -52,6 +52,7 @@ describe("command line", () => {
             yes: false,
             dryRun: false,
             dataRestored: false,
+            skipProductionUp: false,
             json: false,
         });
     });

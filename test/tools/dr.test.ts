@@ -327,6 +327,28 @@ describe("npm run dr -- failback", () => {
         expect(world.dr.cfg["mcp-platform:drActive"]).toBe("true");
     });
 
+    it("checks production's last update instead of running one with --skip-production-up", async () => {
+        const world = activeWorld();
+        await failback(world.deps(), failbackOptions({ skipProductionUp: true }));
+        expect(world.journal).not.toContain("production up");
+        expect(world.lines.join("\n")).toContain("last update succeeded");
+        const actions = world.actions();
+        expect(actions.slice(actions.indexOf("dr setDrActive(false)"))).toEqual([
+            "dr setDrActive(false)",
+            "dr up",
+            edgeUrl,
+        ]);
+
+        const failed = activeWorld();
+        failed.production.lastUpdate = async () => ({ kind: "update", result: "failed" });
+        const error = await stepError(
+            failback(failed.deps(), failbackOptions({ skipProductionUp: true })),
+        );
+        expect(error.step).toBe("check that production is deployed");
+        expect(error.problem).toBe("the last update of production failed");
+        expect(failed.journal).not.toContain("dr setDrActive(false)");
+    });
+
     it("runs only the checks in a dry run", async () => {
         const world = activeWorld();
         const result = await failback(world.deps(), failbackOptions({ dryRun: true }));

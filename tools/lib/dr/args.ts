@@ -16,6 +16,7 @@ export interface CliOptions {
     readonly yes: boolean;
     readonly dryRun: boolean;
     readonly dataRestored: boolean;
+    readonly skipProductionUp: boolean;
     readonly json: boolean;
 }
 
@@ -39,6 +40,7 @@ options:
   --dry-run                  activate/failback: run the preflight only, change nothing
   --yes                      do not ask for confirmation (workflows)
   --data-restored            failback: the final DR backup has been restored into production
+  --skip-production-up       failback: production was updated separately; check its last update
   --json                     status: print the report as JSON`;
 
 export class UsageError extends Error {
@@ -57,7 +59,13 @@ const valueOptions = [
     "--edge-poll-interval",
     "--s3-endpoint-url",
 ] as const;
-const flagOptions = ["--yes", "--dry-run", "--data-restored", "--json"] as const;
+const flagOptions = [
+    "--yes",
+    "--dry-run",
+    "--data-restored",
+    "--skip-production-up",
+    "--json",
+] as const;
 
 function duration(option: string, text: string): number {
     try {
@@ -107,6 +115,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     only("--dry-run", ["activate", "failback"]);
     only("--yes", ["activate", "failback"]);
     only("--data-restored", ["failback"]);
+    only("--skip-production-up", ["failback"]);
     only("--json", ["status"]);
     only("--edge-deadline", ["activate", "failback"]);
     only("--edge-poll-interval", ["activate", "failback"]);
@@ -129,6 +138,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         yes: flags.has("--yes"),
         dryRun: flags.has("--dry-run"),
         dataRestored: flags.has("--data-restored"),
+        skipProductionUp: flags.has("--skip-production-up"),
         json: flags.has("--json"),
     };
 }

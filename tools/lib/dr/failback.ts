@@ -28,6 +28,11 @@ export interface FailbackOptions {
     readonly maxBackupAgeMs: number;
     /** The operator states that the final DR backup was restored into production. */
     readonly dataRestored: boolean;
+    /**
+     * Production was updated separately (its own runner or VPN): check that its last update
+     * succeeded instead of running one. @default false
+     */
+    readonly skipProductionUp?: boolean;
     readonly edgeHostname?: string;
     readonly edgeDeadlineMs: number;
     readonly edgePollIntervalMs: number;
@@ -160,7 +165,7 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
 
     if (
         !(await options.confirm(
-            `Fail back: update "${options.productionStack}", set drActive: false on "${options.drStack}" and switch ${edge} to the primary region`,
+            `Fail back: ${options.skipProductionUp ? "with" : "update"} "${options.productionStack}"${options.skipProductionUp ? " as deployed" : ""}, set drActive: false on "${options.drStack}" and switch ${edge} to the primary region`,
         ))
     ) {
         throw new DrStepError(
@@ -170,16 +175,37 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
         );
     }
 
-    await steps.run(
-        `pulumi up on ${options.productionStack}`,
-        `the primary region is not ready: read the Pulumi output above and fix it; DR is still active and serving, nothing else was changed. Re-run \`npm run dr -- failback --data-restored\` afterwards`,
-        async () => {
-            const result = await production.stack.up((text) =>
-                log(`      | ${text.replace(/\n$/, "")}`),
-            );
-            return detailed(undefined, describeChanges(result.resourceChanges));
-        },
-    );
+    if (options.skipProductionUp) {
+        await steps.run(
+            `check that ${options.productionStack} is deployed`,
+            `update ${options.productionStack} first (the deploy workflow, or \`pulumi up -s ${options.productionStack}\` from inside its VPC), then re-run; DR is still active and serving, nothing was changed`,
+            async () => {
+                const last = await production.stack.lastUpdate();
+                if (!last || last.result !== "succeeded") {
+                    throw new Error(
+                        last
+                            ? `the last ${last.kind} of ${options.productionStack} ${last.result}`
+                            : `${options.productionStack} was never updated`,
+                    );
+                }
+                return detailed(
+                    undefined,
+                    `last ${last.kind} succeeded${last.endTime ? ` at ${last.endTime}` : ""} (--skip-production-up)`,
+                );
+            },
+        );
+    } else {
+        await steps.run(
+            `pulumi up on ${options.productionStack}`,
+            `the primary region is not ready: read the Pulumi output above and fix it; DR is still active and serving, nothing else was changed. Re-run \`npm run dr -- failback --data-restored\` afterwards`,
+            async () => {
+                const result = await production.stack.up((text) =>
+                    log(`      | ${text.replace(/\n$/, "")}`),
+                );
+                return detailed(undefined, describeChanges(result.resourceChanges));
+            },
+        );
+    }
 
     await steps.run(
         `set drActive: false in Pulumi.${options.drStack}.yaml`,
