@@ -89,6 +89,8 @@ describe("edge Worker: both origins up", () => {
         expect(seen["x-real-ip"]).toBe("127.0.0.1");
         expect(seen["x-forwarded-proto"]).toBe("https");
         expect(seen["x-forwarded-host"]).toBe("edge.example");
+        // The origin is addressed by its own hostname (its ingress routes on it).
+        expect(seen.host).toBe(new URL(primary.url).host);
         expect(seen["x-edge-region"]).toBe("primary");
         expect(seen["x-edge-auth"]).toBe(testOriginToken);
     });

@@ -16,8 +16,13 @@ const hopByHop = [
     "upgrade",
 ];
 
-/** Client-supplied headers the edge owns: a client cannot forge them towards the origin. */
+/**
+ * Client-supplied headers the edge owns: a client cannot forge them towards the origin. `host`
+ * is dropped so the origin gets its own hostname, which its ingress routes on; the public
+ * hostname travels as `x-forwarded-host`.
+ */
 const edgeOwned = [
+    "host",
     "x-forwarded-for",
     "x-forwarded-host",
     "x-forwarded-proto",
