@@ -2,7 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "./irsa-role";
 import { jobAccessPolicy } from "./lib/backup-policies";
-import { type JobLimits, type JobStep, jobPodTemplate, jobSpec } from "./lib/backup-pods";
+import {
+    appDataExportRules,
+    type JobLimits,
+    type JobStep,
+    jobPodTemplate,
+    jobSpec,
+} from "./lib/backup-pods";
 import { dataNamespace, opsScripts, plainEnv, secretEnv } from "./lib/data-pods";
 import type { OidcIdentity } from "./lib/irsa";
 import { standardLabels } from "./lib/labels";
@@ -71,43 +77,6 @@ export const backupScripts = [
     "verify-backup.sh",
     "restore-postgres.sh",
     "restore-redis.sh",
-];
-
-/** Resources kubectl may read for the app-data export (never Secrets). */
-const exportRules: k8s.types.input.rbac.v1.PolicyRule[] = [
-    {
-        apiGroups: [""],
-        resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"],
-        verbs: ["get", "list"],
-    },
-    {
-        apiGroups: ["apps"],
-        resources: ["deployments", "statefulsets", "daemonsets"],
-        verbs: ["get", "list"],
-    },
-    { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["get", "list"] },
-    {
-        apiGroups: ["networking.k8s.io"],
-        resources: ["ingresses", "networkpolicies"],
-        verbs: ["get", "list"],
-    },
-    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list"] },
-    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["get", "list"] },
-    {
-        apiGroups: ["autoscaling.k8s.io"],
-        resources: ["verticalpodautoscalers"],
-        verbs: ["get", "list"],
-    },
-    {
-        apiGroups: ["monitoring.coreos.com"],
-        resources: ["servicemonitors"],
-        verbs: ["get", "list"],
-    },
-    {
-        apiGroups: ["rbac.authorization.k8s.io"],
-        resources: ["roles", "rolebindings"],
-        verbs: ["get", "list"],
-    },
 ];
 
 /**
@@ -354,7 +323,7 @@ export class BackupJobs extends pulumi.ComponentResource {
         // app-data-backup reads the application objects of every app namespace (not Secrets).
         const exportRole = new k8s.rbac.v1.ClusterRole(
             `${name}-app-data-export`,
-            { metadata: { name: "mcp-app-data-export", labels }, rules: exportRules },
+            { metadata: { name: "mcp-app-data-export", labels }, rules: appDataExportRules },
             child,
         );
         for (const appNamespace of args.appNamespaces) {

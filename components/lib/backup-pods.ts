@@ -120,3 +120,40 @@ export function jobSpec(template: PodTemplateSpec, limits: JobLimits): JobSpec {
         template,
     };
 }
+
+/** Resources kubectl may read for the app-data export (never Secrets). */
+export const appDataExportRules: k8s.types.input.rbac.v1.PolicyRule[] = [
+    {
+        apiGroups: [""],
+        resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"],
+        verbs: ["get", "list"],
+    },
+    {
+        apiGroups: ["apps"],
+        resources: ["deployments", "statefulsets", "daemonsets"],
+        verbs: ["get", "list"],
+    },
+    { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["get", "list"] },
+    {
+        apiGroups: ["networking.k8s.io"],
+        resources: ["ingresses", "networkpolicies"],
+        verbs: ["get", "list"],
+    },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list"] },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["get", "list"] },
+    {
+        apiGroups: ["autoscaling.k8s.io"],
+        resources: ["verticalpodautoscalers"],
+        verbs: ["get", "list"],
+    },
+    {
+        apiGroups: ["monitoring.coreos.com"],
+        resources: ["servicemonitors"],
+        verbs: ["get", "list"],
+    },
+    {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["roles", "rolebindings"],
+        verbs: ["get", "list"],
+    },
+];
