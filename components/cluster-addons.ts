@@ -76,6 +76,9 @@ const albServiceAccount = { namespace: "kube-system", name: "aws-load-balancer-c
 export class ClusterAddons extends pulumi.ComponentResource {
     /** kube-prometheus-stack: depend on it before creating PrometheusRules/ServiceMonitors. */
     public readonly monitoringStack: k8s.helm.v3.Release;
+    /** The VPA: depend on it before creating VerticalPodAutoscalers (it installs the CRD). */
+    public readonly verticalPodAutoscaler: k8s.helm.v3.Release;
+    /** Depend on it before creating Ingresses of class `alb` (its webhook validates them). */
     public readonly loadBalancerController: k8s.helm.v3.Release;
     public readonly loadBalancerControllerRoleArn: pulumi.Output<string>;
     public readonly ingressClassName: string;
@@ -104,7 +107,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             namespace: pulumi.output("kube-system"),
             values: metricsServerValues(placement),
         });
-        this.release(name, "vpa", {
+        this.verticalPodAutoscaler = this.release(name, "vpa", {
             chart: "vpa",
             version: args.charts.verticalPodAutoscaler,
             repo: repositories.verticalPodAutoscaler,

@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { ClusterAddons, type ClusterAddonsArgs } from "../../components/cluster-addons";
 import { loadBalancerControllerPolicy } from "../../components/iam/aws-load-balancer-controller-policy";
@@ -65,6 +66,17 @@ describe("ClusterAddons", () => {
                 repo: "https://charts.fairwinds.com/stable",
             },
         ]);
+    });
+
+    it("exposes the releases that install CRDs and the ingress webhook, for dependsOn", async () => {
+        let addons: ClusterAddons | undefined;
+        await recordResources(() => {
+            addons = new ClusterAddons("deps", args);
+        });
+        expect(addons!.monitoringStack).toBeInstanceOf(k8s.helm.v3.Release);
+        expect(addons!.verticalPodAutoscaler).toBeInstanceOf(k8s.helm.v3.Release);
+        expect(addons!.loadBalancerController).toBeInstanceOf(k8s.helm.v3.Release);
+        expect(addons!.ingressClassName).toBe("alb");
     });
 
     it("makes Prometheus select every rule, ServiceMonitor and PodMonitor in every namespace", async () => {
