@@ -1,3 +1,4 @@
+import type { Policy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { packEnforcementLevel, policies } from "../../policies/policies";
 import { awsCases } from "./cases/aws";
@@ -5,6 +6,7 @@ import { cloudflareCases } from "./cases/cloudflare";
 import { podSecurityCases } from "./cases/kubernetes-pod-security";
 import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
 import { stackCases } from "./cases/stack";
+import type { PolicyCases } from "./lib/cases";
 
 /** Every fixture table the policy suites run. */
 const tables = [
@@ -17,17 +19,37 @@ const tables = [
     ...stackCases,
 ];
 
+/** Policies of `list` that lack a passing or a failing fixture in `cases`. */
+function missingFixtures(list: readonly Policy[], cases: readonly PolicyCases[]): string[] {
+    const missing: string[] = [];
+    for (const policy of list) {
+        const entries = cases.filter((t) => t.policy === policy);
+        const pass = entries.reduce((n, t) => n + t.pass.length, 0);
+        const fail = entries.reduce((n, t) => n + t.fail.length, 0);
+        if (pass === 0) missing.push(`${policy.name}: no passing fixture`);
+        if (fail === 0) missing.push(`${policy.name}: no failing fixture`);
+    }
+    return missing;
+}
+
 describe("the pack's policy list", () => {
     it("has at least one passing and one failing fixture for every policy", () => {
-        const missing: string[] = [];
-        for (const policy of policies) {
-            const entries = tables.filter((t) => t.policy === policy);
-            const pass = entries.reduce((n, t) => n + t.pass.length, 0);
-            const fail = entries.reduce((n, t) => n + t.fail.length, 0);
-            if (pass === 0) missing.push(`${policy.name}: no passing fixture`);
-            if (fail === 0) missing.push(`${policy.name}: no failing fixture`);
-        }
-        expect(missing).toEqual([]);
+        expect(missingFixtures(policies, tables)).toEqual([]);
+    });
+
+    it("the check itself catches a policy without fixtures", () => {
+        const [first] = tables;
+        const untested: Policy = { name: "k8s-untested", description: "Checks whether nothing." };
+        expect(
+            missingFixtures(
+                [first.policy, untested],
+                [first, { ...first, policy: untested, fail: [] }],
+            ),
+        ).toEqual(["k8s-untested: no failing fixture"]);
+        expect(missingFixtures([untested], [])).toEqual([
+            "k8s-untested: no passing fixture",
+            "k8s-untested: no failing fixture",
+        ]);
     });
 
     it("tests only policies that are in the pack", () => {
