@@ -6,6 +6,7 @@ import {
     autoscalerTarget,
     describeObject,
     isEmptySelector,
+    isServerState,
     type K8sObject,
     k8sObjects,
     ofKind,
@@ -192,7 +193,9 @@ export const hpaTarget: StackValidationPolicy = {
                     `${describeObject(hpa)} must target a workload declared in the stack (no ${ref.kind ?? "?"} ${hpa.namespace ?? ""}/${ref.name ?? "?"}).`,
                     hpa.resource.urn,
                 );
-            } else if (target.props.spec?.replicas !== undefined) {
+            } else if (target.props.spec?.replicas !== undefined && !isServerState(target.props)) {
+                // Under the engine the live object carries the HPA's replica count; the
+                // declared value is only visible offline (and SSA refuses a conflicting one).
                 reportViolation(
                     `${describeObject(target)} is scaled by ${hpa.name} and must leave spec.replicas unset (got ${target.props.spec.replicas}).`,
                     target.resource.urn,

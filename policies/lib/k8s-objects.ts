@@ -91,6 +91,21 @@ export function isEmptySelector(selector: LabelSelector | undefined): boolean {
     );
 }
 
+/**
+ * Whether an object's props come back from the API server (live state, or a server-side
+ * dry run) rather than from the program: `pulumi preview` hands stack policies *outputs*,
+ * where defaulted and controller-owned fields (an HPA-driven `spec.replicas`) are filled in.
+ * Only key presence is tested, so a value unknown during preview is never read.
+ */
+export function isServerState(props: Record<string, any>): boolean {
+    if ("status" in props) return true;
+    const metadata = props.metadata as Record<string, unknown> | undefined;
+    return (
+        metadata !== undefined &&
+        ["uid", "creationTimestamp", "managedFields", "resourceVersion"].some((k) => k in metadata)
+    );
+}
+
 /** The pod template of a workload object. */
 export function templateOf(o: K8sObject): PodTemplate | undefined {
     return podTemplateOf(o.kind, o.props, o.name);

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { privateNodes } from "../../policies/aws-eks";
 import { bucketVersioning } from "../../policies/aws-s3";
 import { policies } from "../../policies/policies";
+import { hpaTarget } from "../../policies/stack";
 import { resourceArgs, stackArgs, validateResource } from "../../tools/lib/policy-runner";
 import type { ResourceRecord } from "../../tools/lib/records";
 import { isStackPolicy } from "./lib/cases";
@@ -17,6 +18,7 @@ import {
     deployment,
     hardenedBucket,
     hardenedCluster,
+    hpa,
     launchTemplate,
     nodeGroup,
     subnet,
@@ -115,6 +117,28 @@ describe("engine semantics", () => {
         );
         expect(messages).toEqual([
             expect.stringMatching(/subnet public-a maps public IPs on launch/),
+        ]);
+    });
+
+    it("does not mistake the live replica count of an HPA-owned Deployment for a declared one", async () => {
+        const live = deployment({ spec: (spec) => (spec.replicas = 7) });
+        const outputs = {
+            ...live,
+            inputs: {
+                ...live.inputs,
+                metadata: {
+                    ...(live.inputs.metadata as object),
+                    uid: "0b9c",
+                    resourceVersion: "42",
+                },
+                status: { replicas: 7, readyReplicas: 7 },
+            },
+        };
+        const scaler = hpa("mcp-production", "api", 20);
+        expect(await run(hpaTarget, engineStack([outputs, scaler], {}))).toEqual([]);
+        // Offline the synth sees the program's inputs, where a declared count is an error.
+        expect(await run(hpaTarget, engineStack([live, scaler], {}))).toEqual([
+            expect.stringMatching(/must leave spec.replicas unset \(got 7\)/),
         ]);
     });
 
