@@ -44,6 +44,12 @@ describe.each([
             expect(resource.provider, resource.urn).toBe(provider.urn);
     });
 
+    it("redacts secret stack outputs such as the kubeconfig", () => {
+        const outputs = JSON.parse(result.read("outputs.json"));
+        expect(outputs.kubeconfig).toBe("[secret]");
+        expect(outputs.region).toBe(region);
+    });
+
     it("never writes a secret in plaintext", () => {
         const text = result.read("resources.json");
         expect(text).not.toMatch(

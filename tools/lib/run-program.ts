@@ -26,7 +26,27 @@ export interface RunOptions {
     readonly load: () => Promise<unknown>;
 }
 
+/**
+ * The stack outputs as the engine receives them: `runInPulumiStack` hands back plain values,
+ * but the outputs registered on the stack resource keep their secret markers, so a secret
+ * output (the kubeconfig) is redacted in `outputs.json` like any other secret.
+ */
+function stackOutputs(
+    monitor: MockMonitorLike,
+    stackUrn: string | undefined,
+): Record<string, unknown> | undefined {
+    if (!stackUrn) return undefined;
+    for (const [urn, resource] of monitor.getRegisteredResources()) {
+        if (engineUrn(urn) !== stackUrn) continue;
+        const state = resource.state as
+            { toJavaScript?: () => Record<string, unknown> } | undefined;
+        return typeof state?.toJavaScript === "function" ? state.toJavaScript() : undefined;
+    }
+    return undefined;
+}
+
 interface MockMonitorLike {
+    getRegisteredResources(): Map<string, { urn: string; state: unknown }>;
     newUrn(parent: string, type: string, name: string): string;
     registerResource(req: RegisterRequestLike, callback: unknown): Promise<void>;
     readResource(req: RegisterRequestLike, callback: unknown): Promise<void>;
@@ -63,11 +83,13 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         };
     }
 
-    const outputs = await pulumi.runtime.runInPulumiStack(options.load);
+    const resolved = await pulumi.runtime.runInPulumiStack(options.load);
     await pulumi.runtime.disconnect();
     const stackRecord = mocks.records.find((r) => r.type === "pulumi:pulumi:Stack");
     return {
         records: mocks.records.filter((r) => r !== stackRecord),
-        outputs: (outputs ?? {}) as Record<string, unknown>,
+        outputs:
+            stackOutputs(monitor, stackRecord?.urn) ??
+            ((resolved ?? {}) as Record<string, unknown>),
     };
 }
