@@ -5,6 +5,7 @@ import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../../components/lib/worker-bundle";
 import type { ResourceRecord } from "../../tools/lib/records";
+import { workerModules, workersScriptType } from "../../tools/lib/writers/worker";
 import { stackFileVariant, synth, type SynthResult } from "../harness/synth";
 import { startOrigin, type TestOrigin } from "../worker/support";
 
@@ -172,5 +173,37 @@ describe("npm run synth -- dr: the DR switch", () => {
 
     it('sets active-region to "dr" once drActive is true', () => {
         expect(switchOf(active).map((kv) => kv.value)).toEqual(["dr"]);
+    });
+});
+
+describe("the worker/ writer", () => {
+    const script = (name: string, inputs: Record<string, unknown>): ResourceRecord => ({
+        type: workersScriptType,
+        name,
+        urn: `urn:pulumi:test::mcp-platform::${workersScriptType}::${name}`,
+        custom: true,
+        inputs,
+    });
+
+    it("writes each script's content under its mainModule name", () => {
+        expect(
+            workerModules([script("a", { mainModule: "edge.js", content: "export default {}" })]),
+        ).toEqual([{ file: "edge.js", content: "export default {}" }]);
+        expect(workerModules([])).toEqual([]);
+    });
+
+    it("refuses non-text content, clashing module names and paths", () => {
+        expect(() => workerModules([script("a", { mainModule: "w.js", content: 42 })])).toThrow(
+            "WorkersScript a: content is not a plain string",
+        );
+        expect(() =>
+            workerModules([
+                script("a", { mainModule: "w.js", content: "x" }),
+                script("b", { mainModule: "w.js", content: "y" }),
+            ]),
+        ).toThrow("two WorkersScripts deploy a module named w.js");
+        expect(() => workerModules([script("a", { mainModule: "../w.js", content: "x" })])).toThrow(
+            "unexpected mainModule ../w.js",
+        );
     });
 });
