@@ -1,0 +1,157 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { projectDir, synth } from "../harness/synth";
+
+/**
+ * The operator documentation (docs/operations.md, docs/dr.md, docs/architecture.md, README)
+ * against the program: every alert it names has a runbook, every dashboard path, npm script,
+ * Kubernetes object and link it gives exists. A rename anywhere fails here, not at 3 a.m.
+ */
+const docs = ["docs/operations.md", "docs/dr.md", "docs/architecture.md", "README.md"];
+const read = (file: string) => fs.readFileSync(path.join(projectDir, file), "utf8");
+/**
+ * What the docs tell operators to run. In docs/operations.md's tables the first column quotes
+ * the manual (its names may not exist here); only the second column is this platform's.
+ */
+function platformText(file: string): string {
+    return read(file)
+        .split("\n")
+        .map((line) => {
+            if (file !== "docs/operations.md" || !line.startsWith("| ")) return line;
+            const cells = line.split(/(?<!\\)\|/);
+            return cells.length >= 4 ? cells.slice(2).join("|") : line;
+        })
+        .join("\n");
+}
+const all = docs.map(platformText).join("\n");
+
+/** Helm-rendered objects of kube-prometheus-stack (release `kube-prometheus-stack`). */
+const chartServices = [
+    "kube-prometheus-stack-grafana",
+    "kube-prometheus-stack-prometheus",
+    "kube-prometheus-stack-alertmanager",
+];
+
+function githubSlug(heading: string): string {
+    return heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, "")
+        .replace(/ /g, "-");
+}
+
+describe("operator documentation", () => {
+    const production = synth("production");
+    const manifests = production
+        .resources()
+        .filter((r) => r.type.startsWith("kubernetes:") && r.custom)
+        .map((r) => ({
+            kind: r.type.split(":").pop()!,
+            metadata: r.inputs.metadata as { name: string; namespace?: string },
+            spec: r.inputs.spec as Record<string, any> | undefined,
+        }))
+        .filter((m) => m.metadata?.name);
+    const named = (kind: string) =>
+        new Set(manifests.filter((m) => m.kind === kind).map((m) => m.metadata.name));
+
+    it("names only alerts that exist, each with its runbook", () => {
+        const runbooks = new Set(
+            fs
+                .readdirSync(path.join(projectDir, "docs/runbooks"))
+                .map((f) => f.replace(/\.md$/, "")),
+        );
+        const rules = parse(production.read("prometheus/rules.yaml")) as {
+            groups: { rules: { alert?: string }[] }[];
+        };
+        const alerts = new Set(
+            rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean),
+        );
+        const notAlerts = new Set(["EdgeSwitch", "DisasterRecovery"]);
+        const named = [...all.matchAll(/`([A-Z][a-z]+(?:[A-Z][A-Za-z0-9]*)+)`/g)]
+            .map((m) => m[1])
+            .filter((name) => !notAlerts.has(name));
+        expect(named.length).toBeGreaterThan(30);
+        for (const name of new Set(named)) {
+            expect(alerts.has(name), `alert ${name}`).toBe(true);
+            expect(runbooks.has(name), `docs/runbooks/${name}.md`).toBe(true);
+        }
+    });
+
+    it("links to Grafana dashboards that are provisioned", () => {
+        const uids = new Set(
+            [...named("ConfigMap")]
+                .filter((n) => n.startsWith("grafana-dashboard-"))
+                .map((n) => n.replace(/^grafana-dashboard-/, "")),
+        );
+        const used = [...all.matchAll(/\/d\/([a-z0-9-]+)/g)].map((m) => m[1]);
+        expect(used.length).toBeGreaterThanOrEqual(7);
+        for (const uid of used) expect(uids.has(uid), `/d/${uid}`).toBe(true);
+    });
+
+    it("runs only npm scripts that exist", () => {
+        const scripts = JSON.parse(read("package.json")).scripts as Record<string, string>;
+        for (const [, name] of all.matchAll(/npm run (?:-s )?([\w:-]+)/g)) {
+            expect(scripts[name], `npm run ${name}`).toBeDefined();
+        }
+    });
+
+    it("types Deployments, CronJobs, Services and pod labels that the program declares", () => {
+        const deployments = named("Deployment");
+        const cronJobs = named("CronJob");
+        const services = new Set([...named("Service"), ...chartServices]);
+        const appLabels = new Set(
+            manifests
+                .map(
+                    (m) =>
+                        m.spec?.template?.metadata?.labels?.app ??
+                        m.spec?.jobTemplate?.spec?.template?.metadata?.labels?.app,
+                )
+                .filter(Boolean),
+        );
+        const check = (pattern: RegExp, known: Set<string>, what: string) => {
+            const found = [...all.matchAll(pattern)].map((m) => m[1]);
+            expect(found.length, what).toBeGreaterThan(0);
+            for (const name of found) expect(known.has(name), `${what} ${name}`).toBe(true);
+        };
+        check(/(?:deployment|deploy)\/([a-z][a-z0-9-]*[a-z0-9])/g, deployments, "deployment");
+        check(/cronjob\/([a-z][a-z0-9-]*[a-z0-9])/g, cronJobs, "cronjob");
+        check(/svc\/([a-z][a-z0-9-]*[a-z0-9])/g, services, "service");
+        check(/-l app=([a-z][a-z0-9-]*[a-z0-9])/g, appLabels, "pod label app");
+        // StatefulSet pods and the objects the manuals type by name
+        for (const name of ["postgres-primary", "postgres-replica", "redis"]) {
+            expect(named("StatefulSet").has(name), name).toBe(true);
+        }
+        for (const hpa of all.matchAll(/\b([a-z][a-z0-9-]+-hpa)\b/g)) {
+            expect(named("HorizontalPodAutoscaler").has(hpa[1]), hpa[1]).toBe(true);
+        }
+    });
+
+    it("links only to files and headings that exist", () => {
+        for (const file of docs) {
+            const dir = path.dirname(path.join(projectDir, file));
+            for (const [, target] of read(file).matchAll(/\]\(([^)\s]+)\)/g)) {
+                if (/^https?:/.test(target)) continue;
+                const [relative, anchor] = target.split("#");
+                const resolved = relative
+                    ? path.resolve(dir, relative)
+                    : path.join(projectDir, file);
+                expect(fs.existsSync(resolved), `${file} → ${target}`).toBe(true);
+                if (anchor && resolved.endsWith(".md")) {
+                    const headings = [
+                        ...fs.readFileSync(resolved, "utf8").matchAll(/^#+ (.+)$/gm),
+                    ].map((m) => githubSlug(m[1]));
+                    expect(headings, `${file} → ${target}`).toContain(anchor);
+                }
+            }
+        }
+    });
+
+    it("maps every one of the five manuals", () => {
+        const operations = read("docs/operations.md");
+        for (const seed of ["Seed 000", "Seed 001", "Seed 002", "Seed 003", "Seed 004"]) {
+            expect(operations).toMatch(new RegExp(`^## ${seed} — `, "m"));
+        }
+    });
+});
