@@ -33,6 +33,29 @@ function tagFor(path: string): string {
     return `kube.${path}`.replace(/[/\\:]/g, ".").replace(/\.{2,}/g, ".");
 }
 
+/**
+ * Property names Fluent Bit v5.1.1 declares, copied from its source (config maps and
+ * `prop_key_check` calls): src/flb_config.c + include/fluent-bit/flb_config.h (service),
+ * src/flb_input.c, src/flb_filter.c, src/flb_output.c (every plugin), and the config maps of
+ * plugins/in_tail/tail.c, plugins/filter_kubernetes/kubernetes.c and
+ * plugins/out_cloudwatch_logs/cloudwatch_logs.c. A misspelt key fails here instead of at
+ * start-up on the nodes (Fluent Bit refuses unknown properties).
+ */
+const declared = {
+    service:
+        "flush grace daemon log_file log_level parsers_file plugins_file streams_file http_server http_listen http_port health_check hc_errors_count hc_retry_failure_count hc_period enable_chunk_trace hot_reload coro_stack_size multiline_buffer_limit scheduler.cap scheduler.base json.escape_unicode dns.mode dns.resolver storage.path storage.sync storage.metrics storage.checksum storage.backlog.mem_limit storage.max_chunks_up storage.trim_files storage.type storage.inherit",
+    input: "name tag alias log_level log_suppress_interval routable mem_buf_limit storage.type threaded storage.pause_on_chunks_overlimit",
+    tail: "buffer_chunk_size buffer_max_size db db.compare_filename db.journal_mode db.locking db.sync docker_mode docker_mode_flush docker_mode_parser exclude_path exit_on_eof ignore_older inotify_watcher key multiline.parser offset_key parser path path_key read_from_head read_newly_discovered_files_from_head refresh_interval rotate_wait skip_empty_lines skip_long_lines tag_regex",
+    filter: "name match match_regex alias log_level log_suppress_interval",
+    kubernetes:
+        "annotations buffer_size cache_use_docker_id dns_retries dns_wait_time dummy_meta k8s-logging.exclude k8s-logging.parser keep_log kube_ca_file kube_ca_path kube_meta_cache_ttl kube_meta_preload_cache_dir kube_namespace_file kube_tag_prefix kube_token_command kube_token_file kube_token_ttl kube_url kubelet_host kubelet_port labels merge_log merge_log_key merge_log_trim merge_parser namespace_annotations namespace_labels namespace_metadata_only owner_references regex_parser tls.debug tls.verify tls.verify_hostname tls.vhost use_journal use_kubelet use_tag_for_meta",
+    output: "name match match_regex alias log_level log_suppress_interval retry_limit storage.total_limit_size workers",
+    cloudwatch_logs:
+        "add_entity auto_create_group auto_retry_requests endpoint external_id extra_user_agent log_format log_group_class log_group_name log_group_template log_key log_retention_days log_stream_name log_stream_prefix log_stream_template metric_dimensions metric_namespace profile region role_arn sts_endpoint",
+};
+const known = (...lists: (keyof typeof declared)[]) =>
+    new Set(lists.flatMap((list) => declared[list].split(" ")));
+
 const id = "a1".repeat(32);
 const file = (pod: string, namespace: string, container: string) =>
     `/var/log/containers/${pod}_${namespace}_${container}-${id}.log`;
@@ -59,6 +82,25 @@ describe("Fluent Bit configuration", () => {
             http_port: 2020,
             health_check: "on",
         });
+    });
+
+    it("uses only properties Fluent Bit v5.1.1 declares for each section and plugin", () => {
+        const unknown = (section: Record<string, unknown>, allowed: Set<string>) =>
+            Object.keys(section).filter((key) => !allowed.has(key.toLowerCase()));
+        expect(unknown(config.service, known("service"))).toEqual([]);
+        for (const input of config.pipeline.inputs) {
+            expect(input.name).toBe("tail");
+            expect(unknown(input, known("input", "tail"))).toEqual([]);
+        }
+        for (const filter of config.pipeline.filters) {
+            expect(filter.name).toBe("kubernetes");
+            expect(unknown(filter, known("filter", "kubernetes"))).toEqual([]);
+        }
+        for (const output of outputs) {
+            expect(output.name).toBe("cloudwatch_logs");
+            expect(unknown(output, known("output", "cloudwatch_logs"))).toEqual([]);
+        }
+        expect(Object.keys(config).sort()).toEqual(["pipeline", "service"]);
     });
 
     it("writes to CloudWatch without creating groups, with a bounded buffer and retries", () => {
