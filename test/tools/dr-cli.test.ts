@@ -12,7 +12,7 @@ import { main } from "../../tools/dr";
 import { parseArgs, UsageError } from "../../tools/lib/dr/args";
 import { parseEdgeState } from "../../tools/lib/dr/edge";
 import { fetchGet } from "../../tools/lib/dr/http";
-import { setStackFileFlag } from "../../tools/lib/dr/pulumi-workspace";
+import { checkPolicyPack, setStackFileFlag } from "../../tools/lib/dr/pulumi-workspace";
 import { formatDuration, parseDuration, rpoMs, rtoMs } from "../../tools/lib/dr/targets";
 import { readStackConfig } from "../../tools/lib/stack-file";
 import { projectDir } from "../harness/synth";
@@ -210,6 +210,20 @@ describe("writing the flag into the stack file", () => {
         await expect(setStackFileFlag(file, "mcp-platform:drActive", true)).rejects.toThrow(
             "has no config: map",
         );
+    });
+});
+
+describe("the policy pack an update runs", () => {
+    it("is ready in this repository once its dependencies are installed", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-pack-"));
+        expect(() => checkPolicyPack(dir)).toThrow("no policy pack in");
+        fs.copyFileSync(
+            path.join(projectDir, "policies/PulumiPolicy.yaml"),
+            path.join(dir, "PulumiPolicy.yaml"),
+        );
+        expect(() => checkPolicyPack(dir)).toThrow("run `npm ci --prefix policies`");
+        fs.mkdirSync(path.join(dir, "node_modules/@pulumi/policy"), { recursive: true });
+        expect(() => checkPolicyPack(dir)).not.toThrow();
     });
 });
 

@@ -47,6 +47,10 @@ export interface WorldOptions {
     readonly edgeMaintenance?: boolean;
     /** The active region's origin does not answer: the Worker says 503. */
     readonly originDown?: boolean;
+    /** `checkCanUpdate` of the dr stack fails with this message. */
+    readonly cannotUpdate?: string;
+    /** The dr stack's last update result. @default "succeeded" */
+    readonly drLastUpdate?: string;
 }
 
 export const dumpKey = "postgres/hourly/20261121T114000Z/mcp_db.dump";
@@ -235,6 +239,15 @@ export class FakeStack implements DrStack {
     }
 
     async lastUpdate(): Promise<UpdateInfo> {
-        return { kind: "update", result: "succeeded", endTime: isoAgo(3 * 60 * minute) };
+        const result =
+            this.name === "dr" ? (this.world.options.drLastUpdate ?? "succeeded") : "succeeded";
+        return { kind: "update", result, endTime: isoAgo(3 * 60 * minute) };
+    }
+
+    async checkCanUpdate() {
+        this.world.journal.push(`${this.name} checkCanUpdate`);
+        if (this.name === "dr" && this.world.options.cannotUpdate) {
+            throw new Error(this.world.options.cannotUpdate);
+        }
     }
 }

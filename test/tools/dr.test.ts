@@ -42,6 +42,7 @@ describe("npm run dr -- activate", () => {
 
         expect(world.actions()).toEqual([
             "select dr",
+            "dr checkCanUpdate",
             "s3 read mcp-backups-dr-1a2b/postgres/latest.json (us-west-2)",
             `s3 head mcp-backups-dr-1a2b/${dumpKey} (us-west-2)`,
             "dr setDrActive(true)",
@@ -144,6 +145,27 @@ describe("npm run dr -- activate", () => {
         expect(error.problem).toContain('stack "dr" does not exist');
         expect(error.remedy).toContain("pulumi stack init dr");
         expect(world.journal).toEqual(["select dr"]);
+    });
+
+    it("stops in the preflight when an update could not run from here", async () => {
+        const world = new World({
+            drEdgeOutput: true,
+            cannotUpdate: "the policy pack's dependencies are not installed",
+        });
+        const error = await stepError(activateIn(world));
+        expect(error.step).toBe("select the dr stack");
+        expect(error.problem).toContain("policy pack");
+        expect(world.journal).not.toContain("dr setDrActive(true)");
+        // a dry run changes nothing and does not need it
+        await expect(activateIn(world, { dryRun: true })).resolves.toMatchObject({
+            changed: false,
+        });
+    });
+
+    it("warns when the standby's last update failed", async () => {
+        const world = new World({ drEdgeOutput: true, drLastUpdate: "failed" });
+        await activateIn(world, { dryRun: true });
+        expect(world.lines.join("\n")).toContain("WARNING: its last update failed");
     });
 
     it("refuses to activate a stack whose role is primary", async () => {
@@ -268,6 +290,7 @@ describe("npm run dr -- failback", () => {
         const result = await failback(world.deps(), failbackOptions());
         expect(world.actions()).toEqual([
             "select dr",
+            "dr checkCanUpdate",
             "select production",
             "s3 read mcp-backups-dr-1a2b/postgres/latest.json (us-west-2)",
             `s3 head mcp-backups-dr-1a2b/${dumpKey} (us-west-2)`,

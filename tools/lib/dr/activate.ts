@@ -61,6 +61,7 @@ export async function activate(deps: DrDeps, options: ActivateOptions): Promise<
         stackRemedy(options.drStack),
         async () => {
             const facts = await readFacts(await selectStack(deps.workspace, options.drStack));
+            if (!options.dryRun) await facts.stack.checkCanUpdate?.();
             if (facts.role !== "standby") {
                 throw new DrStepError(
                     `select the ${options.drStack} stack`,
@@ -68,9 +69,14 @@ export async function activate(deps: DrDeps, options: ActivateOptions): Promise<
                     "pass the DR stack with --dr-stack (its Pulumi.<stack>.yaml sets mcp-platform:role: standby)",
                 );
             }
+            const last = await facts.stack.lastUpdate();
+            const warning =
+                last && last.result !== "succeeded"
+                    ? `; WARNING: its last ${last.kind} ${last.result}, the standby may differ from its config`
+                    : "";
             return detailed(
                 facts,
-                `${options.drStack} in ${facts.region}, role standby, drActive ${facts.drActive}`,
+                `${options.drStack} in ${facts.region}, role standby, drActive ${facts.drActive}${warning}`,
             );
         },
     );

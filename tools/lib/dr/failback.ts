@@ -65,6 +65,7 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
                 : installRemedy,
         async () => {
             const drFacts = await readFacts(await selectStack(deps.workspace, options.drStack));
+            if (!options.dryRun) await drFacts.stack.checkCanUpdate?.();
             if (!drFacts.drActive) {
                 throw new DrStepError(
                     `select the ${options.drStack} and ${options.productionStack} stacks`,

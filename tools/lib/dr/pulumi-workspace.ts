@@ -112,6 +112,10 @@ class PulumiStack implements DrStack {
         }
     }
 
+    async checkCanUpdate(): Promise<void> {
+        checkPolicyPack(this.policyPackDir);
+    }
+
     async lastUpdate(): Promise<UpdateInfo | undefined> {
         const info = await this.stack.info();
         if (!info) return undefined;
@@ -120,6 +124,18 @@ class PulumiStack implements DrStack {
             result: info.result,
             endTime: info.endTime ? new Date(info.endTime).toISOString() : undefined,
         };
+    }
+}
+
+/** Throws unless the policy pack in `dir` has its dependencies installed (`up` runs it). */
+export function checkPolicyPack(dir: string): void {
+    if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
+        throw new Error(`no policy pack in ${dir}`);
+    }
+    if (!fs.existsSync(path.join(dir, "node_modules", "@pulumi", "policy"))) {
+        throw new Error(
+            `the policy pack's dependencies are not installed in ${dir}: run \`npm ci --prefix policies\``,
+        );
     }
 }
 

@@ -43,6 +43,11 @@ export interface DrStack {
     up(onOutput: (text: string) => void): Promise<UpSummary>;
     /** The last update's result, or undefined when the stack was never updated. */
     lastUpdate(): Promise<UpdateInfo | undefined>;
+    /**
+     * Throws with what is missing when `up` cannot run from here (e.g. the policy pack's
+     * dependencies are not installed), so the preflight fails before anything changes.
+     */
+    checkCanUpdate?(): Promise<void>;
 }
 
 export interface UpSummary {
