@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
+import { Dashboards } from "./components/dashboards";
+import { platformDashboards } from "./components/lib/dashboards";
 import { edgeCredentialKeys } from "./config/edge";
 import { Edge } from "./components/edge";
 import { EdgeSwitch } from "./components/edge-switch";
@@ -170,8 +172,9 @@ new PublicIngresses(
 );
 
 // Monitoring (docs/monitoring.md): the typed alert catalog as PrometheusRules, Alertmanager's
-// routing with its receivers' credentials, in kube-prometheus-stack's namespace (the chart
-// selects every PrometheusRule and reads Alertmanager's config from our Secrets).
+// routing with its receivers' credentials, and the manuals' Grafana dashboards, all in
+// kube-prometheus-stack's namespace (the chart selects every PrometheusRule, reads
+// Alertmanager's config from our Secrets and loads dashboards through its sidecar).
 const alertCatalog = ruleCatalog({
     slos: cfg.monitoring.slos,
     backupSchedules: cfg.backups.schedules,
@@ -181,7 +184,7 @@ const alertCatalog = ruleCatalog({
 new AlertRules(
     "alert-rules",
     { groups: alertCatalog, runbookBaseUrl: cfg.monitoring.runbookBaseUrl },
-    { provider: kubernetesProvider },
+    { provider: kubernetesProvider, dependsOn: [clusterAddons.monitoringStack] },
 );
 new AlertmanagerConfig(
     "alertmanager",
@@ -198,7 +201,16 @@ new AlertmanagerConfig(
             deadMansSwitchToken: cfg.credentials[alertingCredentialKeys.deadMansSwitchToken],
         },
     },
-    { provider: kubernetesProvider },
+    { provider: kubernetesProvider, dependsOn: [clusterAddons.monitoringStack] },
+);
+new Dashboards(
+    "dashboards",
+    {
+        dashboards: platformDashboards({
+            artifactStorageQuotaBytes: cfg.monitoring.artifactStorageQuotaGiB * 2 ** 30,
+        }),
+    },
+    { provider: kubernetesProvider, dependsOn: [clusterAddons.monitoringStack] },
 );
 
 // The data layer and its backups (docs/data.md): the backup bucket (production replicates it

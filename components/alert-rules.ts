@@ -31,14 +31,6 @@ export class AlertRules extends pulumi.ComponentResource {
 
         const namespace = args.namespace ?? "monitoring";
         const release = args.prometheusRelease ?? "kube-prometheus-stack";
-        const seen = new Set<string>();
-        for (const group of args.groups) {
-            if (seen.has(group.name)) {
-                throw new pulumi.ResourceError(`duplicate rule group "${group.name}"`, this);
-            }
-            seen.add(group.name);
-        }
-
         const rendered = renderGroups(args.groups, args.runbookBaseUrl);
         this.ruleNames = rendered.map((group) => `mcp-platform-${group.name}-rules`);
         rendered.forEach((group, index) => {

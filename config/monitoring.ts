@@ -53,10 +53,7 @@ export const sloSchema = z
          */
         sli: z.enum(["availability", "latency"]),
         /** Target share of good requests, in percent (99.9 = three nines). */
-        objective: z
-            .number()
-            .gt(0, { message: "expected a percentage above 0, such as 99.9" })
-            .lt(100, { message: "expected a percentage below 100, such as 99.9" }),
+        objective: z.number().gt(0).lt(100),
         /**
          * Latency SLIs only: a request is good when it completes within this many seconds. It
          * must be a bucket boundary (`le`) of mcp_request_duration_seconds.
@@ -72,7 +69,7 @@ export const sloSchema = z
             ctx.addIssue({
                 code: "custom",
                 path: ["latencyThresholdSeconds"],
-                message: "is required for a latency SLO: expected seconds such as 0.1",
+                message: "expected seconds such as 0.1 (a latency SLO needs its threshold)",
                 input: undefined,
             });
         }
@@ -120,9 +117,15 @@ export const maintenanceWindowSchema = z
         namespaces: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1),
         severities: z.array(z.enum(severities)).min(1),
     })
-    .refine((w) => w.start < w.end, {
-        message: "expected end after start (a window cannot cross midnight; split it in two)",
-        path: ["end"],
+    .superRefine((window, ctx) => {
+        if (window.start >= window.end) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["end"],
+                input: window.end,
+                message: `expected a time after start ${window.start} (a window cannot cross midnight; split it in two)`,
+            });
+        }
     });
 
 export type MaintenanceWindow = z.output<typeof maintenanceWindowSchema>;

@@ -18,6 +18,9 @@ export function renderGroups(
     groups: readonly RuleGroup[],
     runbookBaseUrl: string,
 ): RenderedGroup[] {
+    const names = groups.map((group) => group.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate !== undefined) throw new Error(`duplicate rule group "${duplicate}"`);
     return groups.map((group) => ({
         name: group.name,
         rules: group.rules.map((rule): RenderedRule => {
