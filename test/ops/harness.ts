@@ -134,13 +134,30 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     });
 }
 
+let readableOps: string | undefined;
+/**
+ * ops/ as the unprivileged user can read it: the checkout may live where only root may look
+ * (a CI home directory), so scripts run as `postgres` come from a world-readable copy.
+ */
+function opsCopy(): string {
+    if (readableOps === undefined) {
+        readableOps = tempDir("ops");
+        for (const file of fs.readdirSync(opsDir)) {
+            fs.copyFileSync(path.join(opsDir, file), path.join(readableOps, file));
+            fs.chmodSync(path.join(readableOps, file), 0o755);
+        }
+    }
+    return readableOps;
+}
+
 /** Runs an ops/ script with bash. */
 export function runScript(
     script: string,
     args: string[],
     options: RunOptions = {},
 ): Promise<RunResult> {
-    return run("bash", [path.join(opsDir, script), ...args], options);
+    const dir = options.unprivileged && isRoot ? opsCopy() : opsDir;
+    return run("bash", [path.join(dir, script), ...args], options);
 }
 
 /** PATH for the scripts: PostgreSQL 15's binaries and the AWS CLI first. */
