@@ -62,6 +62,7 @@ describe("rule catalog", () => {
             "RegistryThreatDetections",
             "ProductionHighErrorRate", // seed 001 P1
             "ProductionHighResponseTime", // seed 001 P2
+            "PerformanceDegradation", // seed 003 baseline
             "ValidationHighErrorRate", // seed 002 dashboards
             "PromotionRollback",
             "ArtifactStorageFull",

@@ -1,5 +1,6 @@
 import type { SloConfig } from "../../../config/monitoring";
 import { backupsGroup } from "./backups";
+import { baselineGroup } from "./baseline";
 import { certificatesGroup, postgresGroup, redisGroup } from "./datastores";
 import { generalGroup } from "./general";
 import { kubernetesGroup } from "./kubernetes";
@@ -34,6 +35,7 @@ export function ruleCatalog(options: CatalogOptions): RuleGroup[] {
         nodesGroup,
         registryGroup,
         productionGroup,
+        baselineGroup,
         semanticGroup({ artifactStorageQuotaBytes: options.artifactStorageQuotaGiB * 2 ** 30 }),
         kubernetesGroup,
         backupsGroup({ schedules: options.backupSchedules, grace: options.backupStaleGrace }),
