@@ -1,7 +1,9 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ResourceRecord } from "../../tools/lib/records";
-import { stackFileVariant, synth, type SynthResult } from "../harness/synth";
+import { projectDir, stackFileVariant, synth, type SynthResult } from "../harness/synth";
 
 /**
  * The data layer as `npm run synth` writes it for both stacks and for an activated dr stack:
@@ -167,6 +169,21 @@ describe("data layer in the dr synth, standby and activated", () => {
             "mcp-platform-backups-dr-111111111111",
         );
         expect(dataViolations(standby)).toEqual([]);
+    });
+
+    it("exports what production's replication config names: the dr bucket and key alias", () => {
+        const outputs = JSON.parse(standby.read("outputs.json"));
+        const production = parse(
+            fs.readFileSync(path.join(projectDir, "Pulumi.production.yaml"), "utf8"),
+        ).config["mcp-platform:backups"].replication;
+        expect(outputs.backupBucketArn).toBe(production.destinationBucketArn);
+        // Same region and alias (the mock runtime's account differs from the placeholder's).
+        expect(outputs.backupKmsAliasArn).toMatch(
+            /^arn:aws:kms:us-west-2:\d{12}:alias\/mcp-platform-backups-dr$/,
+        );
+        expect(production.destinationKmsKeyArn).toMatch(
+            /^arn:aws:kms:us-west-2:\d{12}:alias\/mcp-platform-backups-dr$/,
+        );
     });
 
     it("declares the restore Job when activated, and the backups start", () => {

@@ -36,6 +36,10 @@ const computedOutputs: Record<
         arn: `arn:aws:iam::${accountId}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`,
     }),
     "aws:kms/key:Key": (name) => ({ keyId: `key-${name}` }),
+    // An alias ARN ends in the alias name (`alias/...`).
+    "aws:kms/alias:Alias": (name, inputs, region) => ({
+        arn: `arn:aws:kms:${region}:${accountId}:${String(inputs.name ?? `alias/${name}`)}`,
+    }),
     // S3 names the bucket (auto-named unless `bucket` is given); bucket ARNs have no region.
     "aws:s3/bucket:Bucket": (name, inputs) => {
         const bucket = String(inputs.bucket ?? `${name}-0123abcd`);
