@@ -1,0 +1,146 @@
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, type PlatformConfig } from "../../config";
+import { groupConfig } from "../../config/lib/raw";
+import { readStackConfig } from "../../tools/lib/stack-file";
+import { projectDir } from "../harness/synth";
+
+/** `mcp-platform:backups` and `mcp-platform:data` as users write them (config/backups.ts, config/data.ts). */
+
+function load(stack: string, edit: (ns: Record<string, any>) => void = () => {}): PlatformConfig {
+    const { config, secretKeys } = readStackConfig(
+        projectDir,
+        path.join(projectDir, `Pulumi.${stack}.yaml`),
+    );
+    const { byNamespace } = groupConfig(config, (key) => secretKeys.includes(key));
+    edit(byNamespace as Record<string, any>);
+    return parseConfig({ byNamespace, secretKeys: new Set(secretKeys) }, stack);
+}
+
+function problems(edit: (ns: Record<string, any>) => void): string[] {
+    try {
+        load("production", edit);
+    } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message.split("\n").slice(1);
+    }
+    throw new Error("expected the config to be rejected");
+}
+
+describe("backups and data config", () => {
+    it("reads the committed stacks with the seed figures", () => {
+        const production = load("production");
+        expect(production.backups.schedules).toEqual({
+            postgres: "0 * * * *",
+            appData: "0 3 * * *",
+            redis: "30 * * * *",
+            verify: "30 5 * * *",
+        });
+        expect(production.backups.tiers).toEqual({
+            daily: "0 2 * * *",
+            weekly: "0 3 * * 0",
+            monthly: "0 4 1 * *",
+        });
+        expect(production.backups.retentionDays).toEqual({
+            hourly: 2,
+            daily: 7,
+            weekly: 30,
+            monthly: 365,
+        });
+        expect(production.backups.replication?.destinationBucketArn).toBe(
+            "arn:aws:s3:::mcp-platform-backups-dr-111111111111",
+        );
+        expect(production.data.postgres.resources.limits.memory).toBe("16Gi");
+        const dr = load("dr");
+        expect(dr.backups.replication).toBeUndefined();
+        expect(dr.backups.restore).toEqual({ source: "latest", activationId: "activation" });
+    });
+
+    it("fills the documented defaults", () => {
+        const config = load("production", (ns) => {
+            const backups = ns["mcp-platform"].backups;
+            for (const key of [
+                "tiers",
+                "retentionDays",
+                "archive",
+                "objectLock",
+                "restore",
+                "scratchSize",
+                "verifyMaxAgeMinutes",
+            ]) {
+                delete backups[key];
+            }
+            delete backups.schedules.redis;
+            delete backups.schedules.verify;
+            const data = ns["mcp-platform"].data;
+            delete data.storageClass;
+            delete data.postgres.replicas;
+            delete data.postgres.maxConnections;
+            delete data.redis.maxmemoryPolicy;
+            delete data.redis.maxmemoryPercent;
+        });
+        expect(config.backups).toMatchObject({
+            schedules: { redis: "30 * * * *", verify: "30 5 * * *" },
+            tiers: { daily: "0 2 * * *", weekly: "0 3 * * 0", monthly: "0 4 1 * *" },
+            retentionDays: { hourly: 2, daily: 7, weekly: 30, monthly: 365 },
+            archive: { afterDays: 30, storageClass: "GLACIER_IR" },
+            objectLock: { mode: "GOVERNANCE", days: 2 },
+            restore: { source: "latest", activationId: "activation" },
+            scratchSize: "20Gi",
+            verifyMaxAgeMinutes: 120,
+        });
+        expect(config.data).toMatchObject({
+            storageClass: "gp3",
+            postgres: { replicas: 1, maxConnections: 200 },
+            redis: { maxmemoryPolicy: "allkeys-lru", maxmemoryPercent: 70 },
+        });
+    });
+
+    it("rejects tier rules the scripts cannot match, with the key path", () => {
+        expect(problems((ns) => (ns["mcp-platform"].backups.tiers.weekly = "0 3 * * 1-5"))).toEqual(
+            [
+                'Pulumi.production.yaml: mcp-platform:backups.tiers.weekly: expected fields that are "*" or numbers such as "0 3 * * 0" (no ranges, steps or names) (got "0 3 * * 1-5")',
+            ],
+        );
+        expect(problems((ns) => (ns["mcp-platform"].backups.tiers.monthly = "0 4 1 * 0"))).toEqual([
+            'Pulumi.production.yaml: mcp-platform:backups.tiers.monthly: expected day-of-month or day-of-week restricted, not both (got "0 4 1 * 0")',
+        ]);
+    });
+
+    it("rejects an object lock longer than the hourly retention and an archive after expiry", () => {
+        expect(
+            problems((ns) => {
+                ns["mcp-platform"].backups.objectLock = { mode: "COMPLIANCE", days: 5 };
+                ns["mcp-platform"].backups.archive = { afterDays: 400, storageClass: "GLACIER" };
+            }),
+        ).toEqual([
+            "Pulumi.production.yaml: mcp-platform:backups.objectLock.days: expected at most retentionDays.hourly (2); longer locks keep expired hourly backups (got 5)",
+            "Pulumi.production.yaml: mcp-platform:backups.archive.afterDays: expected fewer days than retentionDays.monthly (365) (got 400)",
+        ]);
+    });
+
+    it("rejects malformed replication targets, restore sources and data sizes", () => {
+        const found = problems((ns) => {
+            ns["mcp-platform"].backups.replication.destinationKmsKeyArn =
+                "alias/mcp-platform-backups-dr";
+            ns["mcp-platform"].backups.restore = { source: "yesterday" };
+            ns["mcp-platform"].data.postgres.resources.requests.memory = "32Gi";
+            ns["mcp-platform"].data.postgres.image = "postgres:latest";
+        });
+        expect(found).toEqual(
+            expect.arrayContaining([
+                expect.stringContaining(
+                    "mcp-platform:backups.replication.destinationKmsKeyArn: expected a KMS key ARN",
+                ),
+                expect.stringContaining(
+                    'mcp-platform:backups.restore.source: expected "latest" or a backup timestamp',
+                ),
+                'Pulumi.production.yaml: mcp-platform:data.postgres.resources.requests.memory: expected at most the memory limit (16Gi) (got "32Gi")',
+                expect.stringContaining(
+                    "mcp-platform:data.postgres.image: expected an image pinned by tag or digest",
+                ),
+            ]),
+        );
+        expect(found).toHaveLength(4);
+    });
+});
