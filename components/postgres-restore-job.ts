@@ -148,7 +148,12 @@ export class PostgresRestoreJob extends pulumi.ComponentResource {
                 },
                 spec: jobSpec(template, { activeDeadlineSeconds, backoffLimit: 2 }),
             },
-            { ...child, dependsOn: [account], ignoreChanges: ["spec"] },
+            {
+                ...child,
+                dependsOn: [account],
+                ignoreChanges: ["spec"],
+                customTimeouts: { create: `${Math.ceil(activeDeadlineSeconds / 60) + 2}m` },
+            },
         );
 
         this.registerOutputs({ jobName: this.jobName });
