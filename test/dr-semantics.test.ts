@@ -138,6 +138,22 @@ describe("the dr stack: standby and activated", () => {
         );
         const script = JSON.stringify(manifest.spec.template.spec);
         expect(script).toContain("restore-postgres.sh");
+        // It restores from the dr stack's own bucket, in the dr region: the replicated copy.
+        const env = Object.fromEntries(
+            (
+                manifest.spec.template.spec.containers as {
+                    env?: { name: string; value?: string }[];
+                }[]
+            )
+                .flatMap((c) => c.env ?? [])
+                .filter((e) => e.value !== undefined)
+                .map((e) => [e.name, e.value]),
+        );
+        const drConfig = parse(
+            fs.readFileSync(path.join(projectDir, "Pulumi.dr.yaml"), "utf8"),
+        ).config;
+        expect(env.BACKUP_BUCKET).toBe(drConfig["mcp-platform:backups"].bucketName);
+        expect(env.AWS_REGION).toBe("us-west-2");
         expect(jobs(production)).toEqual([]);
     });
 
