@@ -37,6 +37,10 @@ async function confirmOnTerminal(summary: string, yes: boolean): Promise<boolean
 }
 
 export async function main(argv: readonly string[], deps?: Partial<DrDeps>): Promise<number> {
+    if (argv.length === 1 && ["help", "--help", "-h"].includes(argv[0])) {
+        console.log(usage);
+        return 0;
+    }
     let options: CliOptions;
     try {
         options = parseArgs(argv);

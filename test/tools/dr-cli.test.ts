@@ -102,6 +102,16 @@ describe("main()", () => {
         return { errors, restore: () => spy.mockRestore() };
     };
 
+    it("prints the usage on --help and exits 0", async () => {
+        const lines: string[] = [];
+        const spy = vi.spyOn(console, "log").mockImplementation((line: string) => {
+            lines.push(line);
+        });
+        expect(await main(["--help"])).toBe(0);
+        spy.mockRestore();
+        expect(lines.join("\n")).toContain("activate       preflight, then drActive: true");
+    });
+
     it("exits 2 with the usage on a bad command line", async () => {
         const out = capture();
         expect(await main(["activate", "--nope"])).toBe(2);
