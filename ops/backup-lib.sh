@@ -211,11 +211,6 @@ s3_upload_backup() {
     fi
 }
 
-# s3_download KEY FILE
-s3_download() {
-    run s3 s3 cp "s3://${BACKUP_BUCKET}/$1" "$2" --only-show-errors --no-progress
-}
-
 # fetch_backup KEY DIR [WAIT_SECONDS]: download the backup object and the metadata.json beside
 # it into DIR in one command. Replication may land a pointer before the object it names, so
 # a missing object is retried until WAIT_SECONDS have passed.
@@ -278,7 +273,8 @@ resolve_backup() {
             info "found the backup for the requested timestamp" key "$BACKUP_KEY"
             return 0
         fi
-        fail "no backup with this timestamp in any tier" timestamp "$BACKUP_TIMESTAMP" prefix "$prefix"
+        fail "no backup with this timestamp in any tier" timestamp "$BACKUP_TIMESTAMP" prefix "$prefix" \
+            stderr "$(tail -c 1000 "${RUN_DIR}/list.err")"
     fi
     if ! s3 s3 cp "s3://${BACKUP_BUCKET}/${prefix}/latest.json" "$pointer" \
         --only-show-errors --no-progress 2>"${RUN_DIR}/pointer.err"; then

@@ -303,6 +303,18 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
         expect((await s3.get("postgres/latest.json")).toString()).toBe(pointerBefore);
     });
 
+    it("refuses a timestamp that names no backup", async () => {
+        const result = await runScript("restore-postgres.sh", ["--timestamp", "20000101T000000Z"], {
+            env: { ...baseEnv(), ...target.env("mcp_user", "mcp_db"), PGPASSWORD: passwords.app },
+        });
+        expect(result.status).not.toBe(0);
+        expect(errorsOf(result)[0]).toMatchObject({
+            step: "resolve",
+            msg: "no backup with this timestamp in any tier",
+            timestamp: "20000101T000000Z",
+        });
+    });
+
     it("exits non-zero with a clear message when the database is unreachable", async () => {
         const result = await backup({ PGPORT: "9", PG_WAIT_SECONDS: "1" });
         expect(result.status).not.toBe(0);
