@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
+import { effectiveNodeGroups } from "./config/cluster";
 import { Dashboards } from "./components/dashboards";
 import { platformDashboards } from "./components/lib/dashboards";
 import { edgeCredentialKeys } from "./config/edge";
@@ -59,7 +60,8 @@ const cluster = new EksCluster(
         endpointPublicAccessCidrs: cfg.cluster.endpointPublicAccessCidrs,
         adminRoleArns: cfg.cluster.adminRoleArns,
         logRetentionDays: cfg.cluster.logRetentionDays,
-        nodeGroups: cfg.cluster.nodeGroups,
+        // An activated standby takes its node groups' `activated` sizes (docs/dr.md).
+        nodeGroups: effectiveNodeGroups(cfg.cluster.nodeGroups, cfg.drActive),
         addonVersions: cfg.cluster.addons,
         awsProfile: cfg.awsProfile,
     },

@@ -42,8 +42,31 @@ export const nodeGroupSchema = z
         labels: z.record(labelKey, labelValue).default({}),
         /** Taints on the group's nodes; pods need a matching toleration. @default [] */
         taints: z.array(taintSchema).default([]),
+        /**
+         * Sizes a standby stack switches to when it is activated (`drActive: true`), so the DR
+         * region gets production's node capacity with the same `pulumi up` that scales the
+         * workloads (there is no cluster autoscaler). Within `maxSize`. @default the sizes above
+         */
+        activated: z
+            .strictObject({
+                minSize: z.number().int().min(0),
+                desiredSize: z.number().int().min(0),
+            })
+            .optional(),
     })
     .superRefine((group, ctx) => {
+        const activated = group.activated;
+        if (
+            activated &&
+            (activated.minSize > activated.desiredSize || activated.desiredSize > group.maxSize)
+        ) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["activated", "desiredSize"],
+                input: activated.desiredSize,
+                message: `expected activated sizes with minSize (${activated.minSize}) <= desiredSize <= maxSize (${group.maxSize})`,
+            });
+        }
         if (group.minSize > group.maxSize) {
             ctx.addIssue({
                 code: "custom",
@@ -184,3 +207,23 @@ export const clusterSchema = z
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type NodeGroupConfig = z.output<typeof nodeGroupSchema>;
 export type TaintConfig = z.output<typeof taintSchema>;
+
+/**
+ * The node-group sizes to deploy: on an activated standby stack each group takes its
+ * `activated` sizes; everywhere else the configured ones.
+ */
+interface Sized {
+    readonly minSize: number;
+    readonly desiredSize: number;
+    readonly activated?: { readonly minSize: number; readonly desiredSize: number };
+}
+
+export function effectiveNodeGroups<G extends Record<string, Sized>>(
+    groups: G,
+    drActive: boolean,
+): G {
+    if (!drActive) return groups;
+    return Object.fromEntries(
+        Object.entries(groups).map(([name, group]) => [name, { ...group, ...group.activated }]),
+    ) as G;
+}

@@ -156,6 +156,20 @@ describe("stack config", () => {
         );
     });
 
+    it("rejects activated node-group sizes beyond maxSize", () => {
+        expect(
+            problemsOf(
+                (ns) =>
+                    (ns["mcp-platform"].cluster.nodeGroups.workload.activated = {
+                        minSize: 6,
+                        desiredSize: 40,
+                    }),
+            ),
+        ).toEqual([
+            "Pulumi.production.yaml: mcp-platform:cluster.nodeGroups.workload.activated.desiredSize: expected activated sizes with minSize (6) <= desiredSize <= maxSize (30) (got 40)",
+        ]);
+    });
+
     it("rejects an empty admin list", () => {
         expect(problemsOf((ns) => (ns["mcp-platform"].cluster.adminRoleArns = []))).toEqual([
             "Pulumi.production.yaml: mcp-platform:cluster.adminRoleArns: expected at least 1 item(s) (got [])",

@@ -210,8 +210,29 @@ describe("the dr stack: standby and activated", () => {
             expect(envs, key).not.toContain('{"name":"BACKUP_STANDBY","value":"true"}');
         }
 
+        // The node groups grow to their `activated` sizes (production's) and nothing else.
+        const nodeGroups = Object.entries(changed).filter(([k]) =>
+            k.startsWith("aws:eks/nodeGroup:NodeGroup "),
+        );
+        expect(nodeGroups).toHaveLength(2);
+        for (const [key, paths] of nodeGroups) {
+            expect(paths.sort(), key).toEqual([
+                ".scalingConfig.desiredSize",
+                ".scalingConfig.minSize",
+            ]);
+        }
+        const scaling = (result: SynthResult) =>
+            Object.fromEntries(
+                result
+                    .resources()
+                    .filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup")
+                    .map((r) => [r.inputs.nodeGroupName, r.inputs.scalingConfig]),
+            );
+        expect(scaling(activated)).toEqual(scaling(production));
+
         const others = Object.keys(changed).filter(
             (k) =>
+                !k.startsWith("aws:eks/nodeGroup:NodeGroup ") &&
                 !k.startsWith("kubernetes:autoscaling/v2:HorizontalPodAutoscaler ") &&
                 !k.startsWith("kubernetes:batch/v1:CronJob ") &&
                 k !== "cloudflare:index/workersKv:WorkersKv edge-switch-active-region",
