@@ -31,7 +31,7 @@ describe("backups and data config", () => {
     it("reads the committed stacks with the seed figures", () => {
         const production = load("production");
         expect(production.backups.schedules).toEqual({
-            postgres: "0 * * * *",
+            postgres: "*/30 * * * *",
             appData: "0 3 * * *",
             redis: "30 * * * *",
             verify: "30 5 * * *",
