@@ -4,6 +4,7 @@ import { IrsaRole } from "./irsa-role";
 import { bucketPolicy } from "./lib/backup-policies";
 import type { OidcIdentity, ServiceAccountRef } from "./lib/irsa";
 import { accountKeyPolicy } from "./lib/kms";
+import { privateBucket } from "./lib/private-bucket";
 
 export interface ArtifactStoreArgs {
     /** Region of the stack (the key policy names it). */
@@ -75,46 +76,9 @@ export class ArtifactStore extends pulumi.ComponentResource {
             },
             child,
         );
-        const bucket = new aws.s3.Bucket(
-            `${name}-bucket`,
-            { bucket: args.bucketName, forceDestroy: false },
-            child,
-        );
-        const ownership = new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: {
-                            sseAlgorithm: "aws:kms",
-                            kmsMasterKeyId: key.arn,
-                        },
-                        bucketKeyEnabled: true,
-                    },
-                ],
-            },
+        const { bucket, ownership, publicAccess, versioning } = privateBucket(
+            name,
+            { bucketName: args.bucketName, kmsKeyArn: key.arn },
             child,
         );
         new aws.s3.BucketPolicy(

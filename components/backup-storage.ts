@@ -7,6 +7,7 @@ import {
     type RetentionSettings,
 } from "./lib/backup-policies";
 import { accountKeyPolicy } from "./lib/kms";
+import { privateBucket } from "./lib/private-bucket";
 
 export interface BackupReplication {
     /** The dr stack's bucket (its output `backupBucketArn`). */
@@ -77,50 +78,9 @@ export class BackupStorage extends pulumi.ComponentResource {
             child,
         );
 
-        const bucket = new aws.s3.Bucket(
-            `${name}-bucket`,
-            {
-                bucket: args.bucketName,
-                objectLockEnabled: true,
-                forceDestroy: false,
-            },
-            child,
-        );
-        const ownership = new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: {
-                            sseAlgorithm: "aws:kms",
-                            kmsMasterKeyId: key.arn,
-                        },
-                        bucketKeyEnabled: true,
-                    },
-                ],
-            },
+        const { bucket, ownership, publicAccess, versioning } = privateBucket(
+            name,
+            { bucketName: args.bucketName, kmsKeyArn: key.arn, objectLockEnabled: true },
             child,
         );
         new aws.s3.BucketObjectLockConfiguration(

@@ -1,0 +1,80 @@
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The hardening every bucket of the platform shares, declared once: owner-enforced objects
+ * (no ACLs), all public access blocked, versioning, and SSE-KMS under the caller's
+ * customer-managed key with S3 Bucket Keys. Callers add what is specific to them (Object
+ * Lock, lifecycle, replication) and their TLS-only bucket policy, which must depend on
+ * `publicAccess` and `ownership`.
+ */
+export interface PrivateBucketArgs {
+    /** Physical bucket name (global in S3). @default auto-named from `name` */
+    readonly bucketName?: pulumi.Input<string>;
+    /** The customer-managed key that encrypts every object. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Object Lock can only be enabled when the bucket is created. @default false */
+    readonly objectLockEnabled?: boolean;
+}
+
+export interface PrivateBucket {
+    readonly bucket: aws.s3.Bucket;
+    readonly ownership: aws.s3.BucketOwnershipControls;
+    readonly publicAccess: aws.s3.BucketPublicAccessBlock;
+    readonly versioning: aws.s3.BucketVersioning;
+}
+
+/** Declares the bucket and its shared hardening as children `${name}-<role>` of `opts.parent`. */
+export function privateBucket(
+    name: string,
+    args: PrivateBucketArgs,
+    opts: pulumi.CustomResourceOptions,
+): PrivateBucket {
+    const bucket = new aws.s3.Bucket(
+        `${name}-bucket`,
+        {
+            bucket: args.bucketName,
+            ...(args.objectLockEnabled ? { objectLockEnabled: true } : {}),
+            forceDestroy: false,
+        },
+        opts,
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        opts,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        opts,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+        `${name}-versioning`,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        opts,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: {
+                        sseAlgorithm: "aws:kms",
+                        kmsMasterKeyId: args.kmsKeyArn,
+                    },
+                    bucketKeyEnabled: true,
+                },
+            ],
+        },
+        opts,
+    );
+    return { bucket, ownership, publicAccess, versioning };
+}
