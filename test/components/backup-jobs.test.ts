@@ -84,7 +84,7 @@ describe("BackupJobs", () => {
             expect(job.backoffLimit, name).toBeGreaterThanOrEqual(0);
             expect(job.ttlSecondsAfterFinished, name).toBe(86400);
             const pod = job.template.spec;
-            expect(restrictedViolations(pod), name).toEqual([]);
+            expect(await restrictedViolations(pod), name).toEqual([]);
             expect(pod.restartPolicy).toBe("Never");
             expect(pod.serviceAccountName).toBe(name);
             expect(job.template.metadata.labels["app.kubernetes.io/component"]).toBe("backup");
@@ -242,7 +242,7 @@ describe("PostgresRestoreJob", () => {
         expect(job.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe("5520");
         expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
         const pod = job.spec.template.spec;
-        expect(restrictedViolations(pod)).toEqual([]);
+        expect(await restrictedViolations(pod)).toEqual([]);
         expect(pod.containers[0].command).toEqual([
             "/bin/bash",
             "/opt/mcp/ops/restore-postgres.sh",

@@ -143,10 +143,10 @@ describe("McpService", () => {
         });
     });
 
-    it("runs restricted: non-root, no escalation, no capabilities, RuntimeDefault, read-only root", () => {
+    it("runs restricted: non-root, no escalation, no capabilities, RuntimeDefault, read-only root", async () => {
         for (const name of ["mcp-typescript-api", "filesystem-mcp"]) {
             const pod = podOf(byObjectName(recorded, T.deployment, name));
-            expect(restrictedViolations(pod)).toEqual([]);
+            expect(await restrictedViolations(pod)).toEqual([]);
             expect(pod.automountServiceAccountToken).toBe(false);
             expect(pod.securityContext).toMatchObject({
                 runAsNonRoot: true,

@@ -58,7 +58,7 @@ describe("Postgres", () => {
         const recorded = await recordResources(() => new Postgres("postgres", args));
         for (const set of recorded.ofType(statefulSet)) {
             const pod = (set.inputs.spec as Obj).template.spec;
-            expect(restrictedViolations(pod)).toEqual([]);
+            expect(await restrictedViolations(pod)).toEqual([]);
             expect(pod.automountServiceAccountToken).toBe(false);
             for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
                 expect(container.securityContext.readOnlyRootFilesystem, container.name).toBe(true);

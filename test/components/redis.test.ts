@@ -22,7 +22,7 @@ describe("Redis", () => {
         expect(set.spec.template.metadata.labels.app).toBe("redis");
         expect(set.spec.volumeClaimTemplates[0].spec.storageClassName).toBe("gp3");
         const pod = set.spec.template.spec;
-        expect(restrictedViolations(pod)).toEqual([]);
+        expect(await restrictedViolations(pod)).toEqual([]);
         const [server, exporter] = pod.containers;
         expect(server.command).toEqual(["redis-server", "/etc/redis/conf/redis.conf"]);
         // `kubectl exec redis-0 -- redis-cli ping` authenticates through REDISCLI_AUTH.
