@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import { podSecurityPolicies } from "../../policies/kubernetes-pod-security";
 import { fixture, resourceViolations } from "../harness/policy";
 
@@ -34,7 +33,7 @@ export async function restrictedViolations(
     pod: Obj,
     namespace = "mcp-production",
 ): Promise<string[]> {
-    const record = fixture(k8s.core.v1.Pod, {
+    const record = fixture("kubernetes:core/v1:Pod", {
         apiVersion: "v1",
         kind: "Pod",
         metadata: { name: "pod-under-test", namespace },
