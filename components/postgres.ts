@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentHash, dataNamespace, opsScripts } from "./lib/data-pods";
 import { selectorLabels, standardLabels } from "./lib/labels";
-import { allowSelector, podsIn, prometheusPods, tcp } from "./lib/network-policy";
+import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "./lib/network-policy";
 import type { ContainerResources } from "./lib/pod-spec";
 import { initdbHook, pgHba, postgresNames, postgresPodTemplate } from "./lib/postgres-pods";
 import { postgresTuning } from "./lib/postgres-tuning";
@@ -291,11 +291,7 @@ export class Postgres extends pulumi.ComponentResource {
                     ingress: [
                         {
                             from: [
-                                ...clientNamespaces.map((ns) => ({
-                                    namespaceSelector: {
-                                        matchLabels: { "kubernetes.io/metadata.name": ns },
-                                    },
-                                })),
+                                ...allPodsIn(clientNamespaces),
                                 podsIn(namespace, backupPodLabels),
                             ],
                             ports: tcp(postgresNames.port),

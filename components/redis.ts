@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentHash, dataNamespace, dataStoreUid, plainEnv, secretEnv } from "./lib/data-pods";
 import { selectorLabels, standardLabels } from "./lib/labels";
-import { allowSelector, podsIn, prometheusPods, tcp } from "./lib/network-policy";
+import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "./lib/network-policy";
 import type { ContainerResources } from "./lib/pod-spec";
 import {
     restrictedContainerSecurityContext,
@@ -299,11 +299,7 @@ export class Redis extends pulumi.ComponentResource {
                     ingress: [
                         {
                             from: [
-                                ...clientNamespaces.map((ns) => ({
-                                    namespaceSelector: {
-                                        matchLabels: { "kubernetes.io/metadata.name": ns },
-                                    },
-                                })),
+                                ...allPodsIn(clientNamespaces),
                                 podsIn(namespace, backupPodLabels),
                             ],
                             ports: tcp(redisNames.port),

@@ -39,6 +39,13 @@ export function podsIn(namespace: string, podLabels: Record<string, string>): Ne
     };
 }
 
+/** Every pod of each namespace in `names` (matched on `kubernetes.io/metadata.name`). */
+export function allPodsIn(names: readonly string[]): NetworkPolicyPeer[] {
+    return names.map((name) => ({
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+    }));
+}
+
 /** TCP ports. */
 export function tcp(...ports: number[]): NetworkPolicyPort[] {
     return ports.map((port) => ({ protocol: "TCP", port }));
