@@ -149,6 +149,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
                 storageGiB: args.prometheus.storageGiB,
                 nodeExporterNamespace: addonNamespaces.nodeExporter,
                 grafanaAdminSecret,
+                clusterLabel: args.clusterName,
             }),
             dependsOn: [grafanaAdmin, nodeExporter],
         });

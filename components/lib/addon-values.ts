@@ -4,6 +4,8 @@
  * security contexts; value paths are those of the pinned chart versions (docs/cluster.md).
  */
 
+import type * as pulumi from "@pulumi/pulumi";
+
 export interface Placement {
     /** Node labels the add-on pods select (the system node group). */
     readonly nodeSelector: Record<string, string>;
@@ -63,6 +65,11 @@ export interface MonitoringStackSettings {
     readonly nodeExporterNamespace: string;
     /** Secret holding the Grafana admin user and password. */
     readonly grafanaAdminSecret: string;
+    /**
+     * The `cluster` label Prometheus adds to every alert (external label): Alertmanager groups
+     * by it and on-call sees which region paged.
+     */
+    readonly clusterLabel: pulumi.Input<string>;
 }
 
 /** The Secret the monitoring work creates with the whole Alertmanager config. */
@@ -104,6 +111,7 @@ export function kubePrometheusStackValues(
                 serviceMonitorSelectorNilUsesHelmValues: false,
                 podMonitorSelectorNilUsesHelmValues: false,
                 probeSelectorNilUsesHelmValues: false,
+                externalLabels: { cluster: settings.clusterLabel },
                 ruleSelector: {},
                 ruleNamespaceSelector: {},
                 serviceMonitorSelector: {},

@@ -91,6 +91,8 @@ describe("ClusterAddons", () => {
             podMonitorNamespaceSelector: {},
             retention: "15d",
         });
+        // Every alert carries the cluster it came from (Alertmanager groups by `cluster`).
+        expect(spec.externalLabels).toEqual({ cluster: "mcp-test" });
         expect(spec.storageSpec.volumeClaimTemplate.spec).toEqual({
             storageClassName: "gp3",
             accessModes: ["ReadWriteOnce"],
