@@ -11,6 +11,8 @@ import { EdgeSwitch } from "./components/edge-switch";
 import { alertingCredentialKeys } from "./config/monitoring";
 import { AlertRules } from "./components/alert-rules";
 import { AlertmanagerConfig } from "./components/alertmanager-config";
+import { BlackboxExporter } from "./components/blackbox-exporter";
+import { publicHostnames } from "./components/lib/blackbox-config";
 import { ruleCatalog, symptomAlertNames } from "./components/lib/alerts";
 import { ArtifactStore } from "./components/artifact-store";
 import { AppConfig } from "./components/app-config";
@@ -211,6 +213,17 @@ new Dashboards(
         dashboards: platformDashboards({
             artifactStorageQuotaBytes: cfg.monitoring.artifactStorageQuotaGiB * 2 ** 30,
         }),
+    },
+    { provider: kubernetesProvider, dependsOn: [clusterAddons.monitoringStack] },
+);
+// The blackbox exporter and its Probe of the public HTTPS endpoints (ingress hosts and the
+// edge hostname): the source of CertificateExpiringSoon's probe_ssl_earliest_cert_expiry.
+new BlackboxExporter(
+    "blackbox-exporter",
+    {
+        image: cfg.monitoring.blackboxExporter.image,
+        hostnames: publicHostnames(publicRoutes(workloads.services), cfg.edge?.hostname),
+        egressExceptCidrs: [cfg.network.vpcCidr],
     },
     { provider: kubernetesProvider, dependsOn: [clusterAddons.monitoringStack] },
 );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pinnedImage } from "./lib/validators";
 
 /**
  * `mcp-platform:monitoring` — what the alerting of a stack is made of besides the manuals'
@@ -34,6 +35,9 @@ const emailAddress = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, {
 const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, {
     message: "expected an https:// URL",
 });
+
+/** prometheus/blackbox_exporter v0.28.0 (2025-12-04), the image the exporter runs by default. */
+export const defaultBlackboxExporterImage = "quay.io/prometheus/blackbox-exporter:v0.28.0";
 
 export const severities = ["critical", "warning", "info"] as const;
 export type Severity = (typeof severities)[number];
@@ -179,6 +183,16 @@ export const monitoringSchema = z.strictObject({
     backupStaleGrace: promDuration.default("30m"),
     /** Quota of the artifact registry; ArtifactStorageFull fires above 90 % of it (seed 002). */
     artifactStorageQuotaGiB: z.number().int().positive(),
+    /**
+     * The blackbox exporter that probes the public HTTPS endpoints (certificate expiry,
+     * CertificateExpiringSoon). @default { image: defaultBlackboxExporterImage }
+     */
+    blackboxExporter: z
+        .strictObject({
+            /** @default defaultBlackboxExporterImage */
+            image: pinnedImage.default(defaultBlackboxExporterImage),
+        })
+        .prefault({}),
 });
 
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
