@@ -28,6 +28,7 @@ import { ClusterAddons } from "./components/cluster-addons";
 import { defaultStorageClassName, EksCluster } from "./components/eks-cluster";
 import { collectorName, collectorNamespace, LogCollector } from "./components/log-collector";
 import { LogStorage } from "./components/log-storage";
+import { ownPrefixRoot } from "./components/lib/backup-policies";
 import { defaultTags } from "./components/lib/tags";
 import { Network } from "./components/network";
 
@@ -245,6 +246,7 @@ const backupStorage = new BackupStorage(
         bucketName: cfg.backups.bucketName,
         keyAliasName: `mcp-platform-backups-${cfg.stack}`,
         replication: cfg.backups.replication,
+        ownPrefixRoot: ownPrefixRoot(cfg.role),
     },
     { providers: { aws: awsProvider } },
 );
@@ -305,6 +307,7 @@ new BackupJobs(
         verifyResources: cfg.backups.verifyResources,
         verifyMaxAgeMinutes: cfg.backups.verifyMaxAgeMinutes,
         standby: cfg.standby,
+        ownPrefixRoot: ownPrefixRoot(cfg.role),
         appNamespaces: mcpNamespaces.names,
     },
     {

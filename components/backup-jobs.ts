@@ -1,7 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "./irsa-role";
-import { jobAccessPolicy } from "./lib/backup-policies";
+import {
+    type BackupPrefix,
+    backupPrefixes,
+    jobAccessPolicy,
+    ownBackupPrefix,
+} from "./lib/backup-policies";
 import {
     appDataExportRules,
     type JobLimits,
@@ -53,6 +58,14 @@ export interface BackupJobsArgs {
      * checks). @default false
      */
     readonly standby?: boolean;
+    /**
+     * Root of the stack's own backups (`ownPrefixRoot(cfg.role)`: `dr` on the standby stack):
+     * the backup jobs write `dr/postgres/...` and may put nothing else, so production's
+     * replication into the same bucket never overwrites them. backup-verify reads them once
+     * the stack is activated, and production's replicated `postgres/...` while in standby.
+     * @default none (`postgres/`, `redis/`, `app-data/`)
+     */
+    readonly ownPrefixRoot?: string;
     /** Namespaces whose application objects app-data-backup exports. */
     readonly appNamespaces: readonly string[];
     /** @default "mcp-production" */
@@ -95,6 +108,15 @@ export class BackupJobs extends pulumi.ComponentResource {
         super("mcp-platform:data:BackupJobs", name, {}, opts);
         const namespace = args.namespace ?? dataNamespace;
         const standby = args.standby ?? false;
+        const ownRoot = args.ownPrefixRoot;
+        const own = (kind: BackupPrefix) => ownBackupPrefix(kind, ownRoot);
+        // Only a stack with its own root passes a prefix; the scripts default to the kind.
+        const prefixEnv = (kind: BackupPrefix) =>
+            ownRoot === undefined ? [] : plainEnv({ BACKUP_PREFIX: own(kind) });
+        // In standby, verify checks production's replicated backups; otherwise the stack's own.
+        const verifyRoot = standby ? undefined : ownRoot;
+        const verifyRootEnv =
+            verifyRoot === undefined ? [] : plainEnv({ BACKUP_PREFIX_ROOT: verifyRoot });
         const child = { parent: this };
         const labels = standardLabels({ name: "backup", component: "backup" });
         const meta = (objectName: string, extra: Record<string, string> = {}) => ({
@@ -143,14 +165,14 @@ export class BackupJobs extends pulumi.ComponentResource {
         }[] = [
             {
                 key: "postgres",
-                prefixes: ["postgres"],
+                prefixes: [own("postgres")],
                 access: "write",
                 steps: [
                     {
                         name: "backup",
                         image: images.postgres,
                         script: ["backup-postgres.sh"],
-                        env: [...pgEnv, ...tierEnv(false)],
+                        env: [...pgEnv, ...tierEnv(false), ...prefixEnv("postgres")],
                         resources: args.resources,
                     },
                 ],
@@ -163,14 +185,14 @@ export class BackupJobs extends pulumi.ComponentResource {
             },
             {
                 key: "redis",
-                prefixes: ["redis"],
+                prefixes: [own("redis")],
                 access: "write",
                 steps: [
                     {
                         name: "backup",
                         image: images.redis,
                         script: ["backup-redis.sh"],
-                        env: [...redisEnv, ...tierEnv(false)],
+                        env: [...redisEnv, ...tierEnv(false), ...prefixEnv("redis")],
                         resources: args.resources,
                     },
                 ],
@@ -182,7 +204,7 @@ export class BackupJobs extends pulumi.ComponentResource {
             },
             {
                 key: "appData",
-                prefixes: ["app-data"],
+                prefixes: [own("app-data")],
                 access: "write",
                 apiAccess: true,
                 initSteps: [
@@ -207,6 +229,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                         env: [
                             ...plainEnv({ APP_DATA_DIR: "/scratch/app-data/export" }),
                             ...tierEnv(true),
+                            ...prefixEnv("app-data"),
                         ],
                         resources: args.resources,
                     },
@@ -219,29 +242,39 @@ export class BackupJobs extends pulumi.ComponentResource {
             },
             {
                 key: "verify",
-                prefixes: ["postgres", "redis", "app-data"],
+                prefixes: backupPrefixes.map((kind) => ownBackupPrefix(kind, verifyRoot)),
                 access: "read",
                 steps: [
                     {
                         name: "verify-postgres",
                         image: images.postgres,
                         script: ["verify-backup.sh", "postgres", "app-data"],
-                        env: plainEnv({
-                            VERIFY_DATABASE: postgresNames.database,
-                            VERIFY_MAX_AGE_SECONDS: String((args.verifyMaxAgeMinutes ?? 120) * 60),
-                            // Replication may land a pointer before its object.
-                            VERIFY_WAIT_SECONDS: standby ? "900" : "0",
-                        }),
+                        env: [
+                            ...plainEnv({
+                                VERIFY_DATABASE: postgresNames.database,
+                                VERIFY_MAX_AGE_SECONDS: String(
+                                    (args.verifyMaxAgeMinutes ?? 120) * 60,
+                                ),
+                                // Replication may land a pointer before its object.
+                                VERIFY_WAIT_SECONDS: standby ? "900" : "0",
+                            }),
+                            ...verifyRootEnv,
+                        ],
                         resources: args.verifyResources,
                     },
                     {
                         name: "verify-redis",
                         image: images.redis,
                         script: ["verify-backup.sh", "redis"],
-                        env: plainEnv({
-                            VERIFY_MAX_AGE_SECONDS: String((args.verifyMaxAgeMinutes ?? 120) * 60),
-                            VERIFY_WAIT_SECONDS: standby ? "900" : "0",
-                        }),
+                        env: [
+                            ...plainEnv({
+                                VERIFY_MAX_AGE_SECONDS: String(
+                                    (args.verifyMaxAgeMinutes ?? 120) * 60,
+                                ),
+                                VERIFY_WAIT_SECONDS: standby ? "900" : "0",
+                            }),
+                            ...verifyRootEnv,
+                        ],
                         resources: args.resources,
                     },
                 ],

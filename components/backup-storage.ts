@@ -29,6 +29,11 @@ export interface BackupStorageArgs {
     readonly keyAliasName?: string;
     /** Replicate to the dr bucket with Replication Time Control. @default no replication */
     readonly replication?: BackupReplication;
+    /**
+     * Root of the stack's own backups when it is not `postgres/` etc. (a standby: `dr`, see
+     * `ownPrefixRoot`); they get the same tier expiry. @default none
+     */
+    readonly ownPrefixRoot?: string;
 }
 
 /**
@@ -104,7 +109,7 @@ export class BackupStorage extends pulumi.ComponentResource {
         );
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
-            { bucket: bucket.id, rules: lifecycleRules(args.retention) },
+            { bucket: bucket.id, rules: lifecycleRules(args.retention, args.ownPrefixRoot) },
             { ...child, dependsOn: [versioning] },
         );
 

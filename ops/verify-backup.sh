@@ -11,6 +11,8 @@
 #
 # Environment:
 #   BACKUP_BUCKET, S3_ENDPOINT_URL       as for the backup scripts
+#   BACKUP_PREFIX_ROOT                   read <root>/<KIND>/ instead of <KIND>/ (the dr stack's
+#                                        own backups: dr)                  (default: none)
 #   BACKUP_TIMESTAMP / BACKUP_KEY        verify that backup instead of the latest (one KIND)
 #   VERIFY_DATABASE                      dump file name stem              (default: mcp_db)
 #   VERIFY_MAX_AGE_SECONDS               fail when the latest backup is older (default: off)
@@ -40,13 +42,13 @@ check_age() {
     info "the latest backup is recent enough" timestamp "$timestamp" age_seconds "$age"
 }
 
-# fetch PREFIX FILE_NAME: resolve, download the object and its metadata.json, check digests.
+# fetch KIND FILE_NAME: resolve, download the object and its metadata.json, check digests.
 # Sets OBJECT_FILE and META_FILE.
 fetch() {
     local prefix=$1 file_name=$2 meta_key meta_sha
     step "${prefix}-resolve"
     rm -f "${RUN_DIR}/pointer.json"
-    resolve_backup "$prefix" "$file_name"
+    resolve_backup "${BACKUP_PREFIX_ROOT:+${BACKUP_PREFIX_ROOT}/}${prefix}" "$file_name"
     check_age "${RUN_DIR}/pointer.json"
     step "${prefix}-download"
     rm -rf "${RUN_DIR:?}/${prefix}"

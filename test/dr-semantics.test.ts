@@ -163,7 +163,7 @@ describe("the dr stack: standby and activated", () => {
         expect(kvValue(production)).toEqual([]);
     });
 
-    it("differs in exactly those things and the backup jobs' standby switch", () => {
+    it("differs in exactly those things, the backup jobs' standby switch and verify's prefix", () => {
         const before = byUrn(standby);
         const after = byUrn(activated);
         expect([...before.keys()].filter((urn) => !after.has(urn))).toEqual([]);
@@ -204,11 +204,51 @@ describe("the dr stack: standby and activated", () => {
             "backup-jobs-redis-backup",
         ]);
         for (const [key, paths] of cronJobs) {
-            for (const p of paths) expect(p, key).toMatch(/\.env\[\d+\]\.value$/);
+            // backup-verify also gains BACKUP_PREFIX_ROOT (its env lists grow by one entry).
+            for (const p of paths) expect(p, key).toMatch(/\.env(\[\d+\]\.value)?$/);
             const cron = [...after.values()].find((r) => `${r.type} ${r.name}` === key)!;
             const envs = JSON.stringify(cron.inputs);
             expect(envs, key).not.toContain('{"name":"BACKUP_STANDBY","value":"true"}');
         }
+
+        // The dr stack's own backups live under dr/, which production's replication never
+        // writes: its writers use dr/<kind> in both modes, and once activated backup-verify
+        // checks those (in standby it checks the replicated production dumps).
+        const envOf = (result: SynthResult, cronJob: string) =>
+            JSON.stringify(
+                result
+                    .resources()
+                    .find(
+                        (r) =>
+                            r.type === "kubernetes:batch/v1:CronJob" &&
+                            r.name === `backup-jobs-${cronJob}`,
+                    )!.inputs,
+            );
+        for (const [cronJob, prefix] of [
+            ["postgres-backup", "dr/postgres"],
+            ["redis-backup", "dr/redis"],
+            ["app-data-backup", "dr/app-data"],
+        ]) {
+            for (const result of [standby, activated]) {
+                expect(envOf(result, cronJob)).toContain(
+                    `{"name":"BACKUP_PREFIX","value":"${prefix}"}`,
+                );
+            }
+        }
+        expect(envOf(activated, "backup-verify")).toContain(
+            '{"name":"BACKUP_PREFIX_ROOT","value":"dr"}',
+        );
+        expect(envOf(standby, "backup-verify")).not.toContain("BACKUP_PREFIX_ROOT");
+        const verifyPolicy = (result: SynthResult) =>
+            JSON.parse(
+                result.resources().find((r) => r.name === "backup-jobs-backup-verify-policy")!
+                    .inputs.policy as string,
+            ).Statement[1].Resource as string[];
+        expect(verifyPolicy(standby).every((arn) => !arn.includes("/dr/"))).toBe(true);
+        expect(verifyPolicy(activated).every((arn) => arn.includes("/dr/"))).toBe(true);
+        expect(changed["aws:iam/rolePolicy:RolePolicy backup-jobs-backup-verify-policy"]).toEqual([
+            ".policy",
+        ]);
 
         // The node groups grow to their `activated` sizes (production's) and nothing else.
         const nodeGroups = Object.entries(changed).filter(([k]) =>
@@ -235,6 +275,7 @@ describe("the dr stack: standby and activated", () => {
                 !k.startsWith("aws:eks/nodeGroup:NodeGroup ") &&
                 !k.startsWith("kubernetes:autoscaling/v2:HorizontalPodAutoscaler ") &&
                 !k.startsWith("kubernetes:batch/v1:CronJob ") &&
+                k !== "aws:iam/rolePolicy:RolePolicy backup-jobs-backup-verify-policy" &&
                 k !== "cloudflare:index/workersKv:WorkersKv edge-switch-active-region",
         );
         expect(others).toEqual([]);

@@ -8,6 +8,22 @@
 export const backupPrefixes = ["postgres", "redis", "app-data"] as const;
 export type BackupPrefix = (typeof backupPrefixes)[number];
 
+/**
+ * Root under which a standby (dr) stack's own backup jobs write (`dr/postgres/...`), so the
+ * objects production replicates into the dr bucket (`postgres/...`) never overwrite them.
+ */
+export const standbyPrefixRoot = "dr";
+
+/** The root of a stack's own backups: none on a primary, `dr` on a standby. */
+export function ownPrefixRoot(role: "primary" | "standby"): string | undefined {
+    return role === "standby" ? standbyPrefixRoot : undefined;
+}
+
+/** Where a stack's own backups of one kind go: `postgres` (no root) or `dr/postgres`. */
+export function ownBackupPrefix(kind: BackupPrefix, root?: string): string {
+    return root === undefined ? kind : `${root}/${kind}`;
+}
+
 export const backupTierNames = ["hourly", "daily", "weekly", "monthly"] as const;
 
 export interface RetentionSettings {
@@ -33,13 +49,19 @@ export interface LifecycleRule {
  * versions (overwritten pointers, expired backups) go once their lock has passed, expired
  * delete markers and abandoned multipart uploads are cleaned up.
  */
-export function lifecycleRules(settings: RetentionSettings): LifecycleRule[] {
+export function lifecycleRules(settings: RetentionSettings, ownRoot?: string): LifecycleRule[] {
     const rules: LifecycleRule[] = [];
-    for (const prefix of backupPrefixes) {
+    // A standby bucket holds production's replicated backups and, under its own root, the
+    // backups the stack takes once activated: both expire by tier.
+    const prefixes = [
+        ...backupPrefixes,
+        ...(ownRoot === undefined ? [] : backupPrefixes.map((p) => ownBackupPrefix(p, ownRoot))),
+    ];
+    for (const prefix of prefixes) {
         for (const tier of backupTierNames) {
             const days = settings.retentionDays[tier];
             rules.push({
-                id: `${prefix}-${tier}`,
+                id: `${prefix.replace("/", "-")}-${tier}`,
                 status: "Enabled",
                 filter: { prefix: `${prefix}/${tier}/` },
                 expiration: { days },

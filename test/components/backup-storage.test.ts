@@ -125,6 +125,26 @@ describe("BackupStorage", () => {
         expect(lifecycleRules(retention)).toEqual(rules);
     });
 
+    it("gives a standby's own backups under dr/ the same tier expiry", async () => {
+        const recorded = await recordResources(
+            () => new BackupStorage("backups", { ...args, ownPrefixRoot: "dr" }),
+        );
+        const rules = recorded.one(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "backups-lifecycle",
+        ).inputs.rules as Obj[];
+        const byPrefix = Object.fromEntries(rules.map((r) => [r.filter?.prefix, r]));
+        for (const prefix of ["postgres", "redis", "app-data"]) {
+            expect(byPrefix[`dr/${prefix}/hourly/`]).toMatchObject({ expiration: { days: 2 } });
+            expect(byPrefix[`dr/${prefix}/monthly/`]).toMatchObject({
+                expiration: { days: 365 },
+                transitions: [{ days: 30, storageClass: "GLACIER_IR" }],
+            });
+            // The replicated production backups keep their own rules.
+            expect(byPrefix[`${prefix}/hourly/`]).toMatchObject({ expiration: { days: 2 } });
+        }
+    });
+
     it("replicates to the dr bucket with Replication Time Control, never replicating deletes", async () => {
         const recorded = await recordResources(
             () => new BackupStorage("backups", { ...args, replication }),

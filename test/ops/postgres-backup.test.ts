@@ -224,6 +224,16 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
         expect(messages).toContain("verification passed");
     });
 
+    it("keeps the dr stack's own backups under dr/ and verifies them there", async () => {
+        const own = await backup({ BACKUP_PREFIX: "dr/postgres" });
+        expect(own.status, own.stderr).toBe(0);
+        const pointer = JSON.parse((await s3.get("dr/postgres/latest.json")).toString());
+        expect(pointer.key).toMatch(/^dr\/postgres\/hourly\/\d{8}T\d{6}Z\/mcp_db\.dump$/);
+        const result = await verify({ BACKUP_PREFIX_ROOT: "dr" });
+        expect(result.status, result.stderr).toBe(0);
+        expect(JSON.stringify(result.logLines())).toContain(pointer.key);
+    });
+
     it("fails verify loudly on a corrupted dump, and restore refuses it", async () => {
         const dump = await s3.get(firstKey);
         const corrupted = Buffer.from(dump);

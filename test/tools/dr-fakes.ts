@@ -9,6 +9,7 @@ import {
     keys,
     type ObjectLocation,
     ObjectNotFound,
+    productionKeyOf,
     StackNotFound,
     type UpdateInfo,
 } from "../../tools/lib/dr/types";
@@ -35,6 +36,11 @@ export interface WorldOptions {
     /** Age of the newest backup in the dr bucket. */
     readonly backupAgeMs?: number;
     readonly pointer?: string | null;
+    /**
+     * Age of the dr stack's own newest backup (`dr/postgres/latest.json`, written when DR is
+     * active). @default backupAgeMs
+     */
+    readonly ownBackupAgeMs?: number;
     readonly dumpInDrBucket?: boolean;
     readonly dumpInProductionBucket?: boolean | number;
     readonly drEdgeOutput?: boolean;
@@ -55,6 +61,8 @@ export interface WorldOptions {
 
 export const dumpKey = "postgres/hourly/20261121T114000Z/mcp_db.dump";
 export const dumpSize = 123_456;
+/** The dr stack's own backups live under `dr/` (components/lib/backup-policies.ts). */
+export const drDumpKey = "dr/postgres/hourly/20261121T114000Z/mcp_db.dump";
 
 export class World {
     readonly journal: string[] = [];
@@ -113,10 +121,23 @@ export class World {
         if (pointer !== null) this.objects.set("mcp-backups-dr-1a2b/postgres/latest.json", pointer);
         if (options.dumpInDrBucket ?? true)
             this.objects.set(`mcp-backups-dr-1a2b/${dumpKey}`, dumpSize);
+        if (drActive) {
+            // Once active, DR's own postgres-backup writes under dr/, beside production's copy.
+            this.objects.set(
+                "mcp-backups-dr-1a2b/dr/postgres/latest.json",
+                JSON.stringify({
+                    key: drDumpKey,
+                    timestamp: isoAgo(options.ownBackupAgeMs ?? options.backupAgeMs ?? 20 * minute),
+                    sha256: "b".repeat(64),
+                    size: dumpSize,
+                }),
+            );
+            this.objects.set(`mcp-backups-dr-1a2b/${drDumpKey}`, dumpSize);
+        }
         const inProduction = options.dumpInProductionBucket ?? false;
         if (inProduction !== false) {
             this.objects.set(
-                `mcp-backups-prod-9z8y/${dumpKey}`,
+                `mcp-backups-prod-9z8y/${drActive ? productionKeyOf(drDumpKey) : dumpKey}`,
                 inProduction === true ? dumpSize : inProduction,
             );
         }

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { activate, type ActivateOptions } from "../../tools/lib/dr/activate";
 import { failback, type FailbackOptions } from "../../tools/lib/dr/failback";
 import { checkDeploy, renderStatus, status } from "../../tools/lib/dr/status";
+import { ownBackupPrefix, ownPrefixRoot } from "../../components/lib/backup-policies";
 import { rpoMs } from "../../tools/lib/dr/targets";
-import { DrStepError } from "../../tools/lib/dr/types";
-import { dumpKey, World, type WorldOptions } from "./dr-fakes";
+import { drPointerKey, DrStepError, productionKeyOf } from "../../tools/lib/dr/types";
+import { drDumpKey, dumpKey, World, type WorldOptions } from "./dr-fakes";
 
 const minute = 60_000;
 const edgeUrl = "GET https://edge.mcp-production.com/health/detailed";
@@ -292,9 +293,9 @@ describe("npm run dr -- failback", () => {
             "select dr",
             "dr checkCanUpdate",
             "select production",
-            "s3 read mcp-backups-dr-1a2b/postgres/latest.json (us-west-2)",
-            `s3 head mcp-backups-dr-1a2b/${dumpKey} (us-west-2)`,
-            `s3 head mcp-backups-prod-9z8y/${dumpKey} (us-east-1)`,
+            "s3 read mcp-backups-dr-1a2b/dr/postgres/latest.json (us-west-2)",
+            `s3 head mcp-backups-dr-1a2b/${drDumpKey} (us-west-2)`,
+            `s3 head mcp-backups-prod-9z8y/${productionKeyOf(drDumpKey)} (us-east-1)`,
             "production up",
             "dr setDrActive(false)",
             "dr up",
@@ -304,6 +305,23 @@ describe("npm run dr -- failback", () => {
         ]);
         expect(result.edge?.activeRegion).toBe("primary");
         expect(world.lines).toContain("[9/9] verify that the edge sends traffic to primary");
+    });
+
+    it("checks DR's own final backup under dr/, not production's replicated pointer", async () => {
+        // Production came back and replicated a stale backup: failback must not look at it.
+        const world = activeWorld({ backupAgeMs: 3 * 60 * minute, ownBackupAgeMs: 5 * minute });
+        const result = await failback(world.deps(), failbackOptions());
+        expect(result.backup.pointerLocation.key).toBe(drPointerKey);
+        expect(drPointerKey).toBe(
+            `${ownBackupPrefix("postgres", ownPrefixRoot("standby"))}/latest.json`,
+        );
+        expect(result.backup.pointer.key).toBe(drDumpKey);
+        expect(world.actions()).not.toContain(
+            "s3 read mcp-backups-dr-1a2b/postgres/latest.json (us-west-2)",
+        );
+        const stale = activeWorld({ backupAgeMs: 5 * minute, ownBackupAgeMs: 3 * 60 * minute });
+        const error = await stepError(failback(stale.deps(), failbackOptions()));
+        expect(error.step).toBe("check the final backup taken in dr");
     });
 
     it("refuses when DR is not active", async () => {
@@ -316,7 +334,7 @@ describe("npm run dr -- failback", () => {
         const error = await stepError(failback(world.deps(), failbackOptions()));
         expect(error.step).toBe("check that the backup reached production");
         expect(error.remedy).toContain(
-            "aws s3 cp --recursive s3://mcp-backups-dr-1a2b/postgres/hourly/20261121T114000Z/ s3://mcp-backups-prod-9z8y/postgres/hourly/20261121T114000Z/ --source-region us-west-2 --region us-east-1",
+            "aws s3 cp --recursive s3://mcp-backups-dr-1a2b/dr/postgres/hourly/20261121T114000Z/ s3://mcp-backups-prod-9z8y/postgres/hourly/20261121T114000Z/ --source-region us-west-2 --region us-east-1",
         );
         const partial = activeWorld({ dumpInProductionBucket: 1000 });
         const incomplete = await stepError(failback(partial.deps(), failbackOptions()));

@@ -26,20 +26,24 @@ export interface BackupCheck {
     readonly storedSize?: number;
 }
 
-/** Reads and validates the pointer; a clear error for a missing or malformed one. */
+/**
+ * Reads and validates the pointer (by default production's `postgres/latest.json`); a clear
+ * error for a missing or malformed one.
+ */
 export async function readPointer(
     store: BackupStore,
     bucket: string,
     region: string,
+    pointerKey: string = latestPointerKey,
 ): Promise<{ pointer: BackupPointer; location: ObjectLocation }> {
-    const location = { bucket, key: latestPointerKey, region };
+    const location = { bucket, key: pointerKey, region };
     let text: string;
     try {
         text = await store.readText(location);
     } catch (error) {
         if (error instanceof ObjectNotFound) {
             throw new Error(
-                `no backup pointer at s3://${bucket}/${latestPointerKey}: no postgres backup has reached this bucket`,
+                `no backup pointer at s3://${bucket}/${pointerKey}: no postgres backup has reached this bucket`,
             );
         }
         throw error;
@@ -48,7 +52,7 @@ export async function readPointer(
     try {
         json = JSON.parse(text);
     } catch {
-        throw new Error(`s3://${bucket}/${latestPointerKey} is not JSON`);
+        throw new Error(`s3://${bucket}/${pointerKey} is not JSON`);
     }
     const parsed = pointerSchema.safeParse(json);
     if (!parsed.success) {
@@ -56,7 +60,7 @@ export async function readPointer(
             (i) => `${i.path.join(".") || "(root)"}: ${i.message}`,
         );
         throw new Error(
-            `s3://${bucket}/${latestPointerKey} is not a backup pointer {key, timestamp, sha256, size}: ${issues.join("; ")}`,
+            `s3://${bucket}/${pointerKey} is not a backup pointer {key, timestamp, sha256, size}: ${issues.join("; ")}`,
         );
     }
     return { pointer: parsed.data, location };
@@ -85,8 +89,9 @@ export async function checkLatestBackup(
     region: string,
     now: number,
     maxAgeMs: number,
+    pointerKey: string = latestPointerKey,
 ): Promise<BackupCheck> {
-    const { pointer, location } = await readPointer(store, bucket, region);
+    const { pointer, location } = await readPointer(store, bucket, region, pointerKey);
     const ageMs = pointerAge(pointer, now);
     if (ageMs > maxAgeMs) {
         throw new Error(

@@ -10,7 +10,7 @@ import {
 } from "./stacks";
 import { describeChanges, detailed, type StepRecord, StepRunner } from "./steps";
 import { formatDuration } from "./targets";
-import { type DrDeps, DrStepError } from "./types";
+import { drPointerKey, type DrDeps, DrStepError, productionKeyOf } from "./types";
 
 /**
  * `npm run dr -- failback`: the reverse of activation, once the primary region is healthy.
@@ -113,6 +113,8 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
                 dr.region,
                 deps.clock.now(),
                 options.maxBackupAgeMs,
+                // DR's own backups, never production's replicated postgres/latest.json.
+                drPointerKey,
             );
             return detailed(
                 check,
@@ -126,23 +128,20 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
         (error) =>
             error.message.includes("has no output")
                 ? `deploy ${options.productionStack} first (\`pulumi up -s ${options.productionStack}\`) so its bucket exists`
-                : `copy the backup with its metadata.json: \`aws s3 cp --recursive s3://${backupBucket(dr)}/${folderOf(backup.pointer.key)} s3://${stringOrUnknown(production)}/${folderOf(backup.pointer.key)} --source-region ${dr.region} --region ${production.region}\`, then restore it into production; ${procedure}`,
+                : `copy the backup with its metadata.json: \`aws s3 cp --recursive s3://${backupBucket(dr)}/${folderOf(backup.pointer.key)} s3://${stringOrUnknown(production)}/${folderOf(productionKeyOf(backup.pointer.key))} --source-region ${dr.region} --region ${production.region}\`, then restore it into production; ${procedure}`,
         async () => {
             const bucket = backupBucket(production);
-            const size = await deps.store.size({
-                bucket,
-                key: backup.pointer.key,
-                region: production.region,
-            });
+            const key = productionKeyOf(backup.pointer.key);
+            const size = await deps.store.size({ bucket, key, region: production.region });
             if (size === undefined) {
-                throw new Error(`s3://${bucket}/${backup.pointer.key} does not exist`);
+                throw new Error(`s3://${bucket}/${key} does not exist`);
             }
             if (size !== backup.pointer.size) {
                 throw new Error(
-                    `s3://${bucket}/${backup.pointer.key} is ${size} bytes, the DR backup is ${backup.pointer.size}: the copy is incomplete`,
+                    `s3://${bucket}/${key} is ${size} bytes, the DR backup is ${backup.pointer.size}: the copy is incomplete`,
                 );
             }
-            return detailed(bucket, `s3://${bucket}/${backup.pointer.key}, ${size} bytes`);
+            return detailed(bucket, `s3://${bucket}/${key}, ${size} bytes`);
         },
     );
 
@@ -256,7 +255,7 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
     };
 }
 
-/** `postgres/hourly/<stamp>/mcp_db.dump` → `postgres/hourly/<stamp>/`: the dump and its metadata. */
+/** `dr/postgres/hourly/<stamp>/mcp_db.dump` → `dr/postgres/hourly/<stamp>/`: the dump and its metadata. */
 function folderOf(key: string): string {
     const slash = key.lastIndexOf("/");
     return slash < 0 ? "" : key.slice(0, slash + 1);

@@ -26,6 +26,22 @@ export const outputs = {
 /** The pointer object the postgres-backup CronJob writes after every successful dump. */
 export const latestPointerKey = "postgres/latest.json";
 
+/**
+ * The pointer the dr stack's own postgres-backup writes once activated, under its own root
+ * (`ownBackupPrefix("postgres", "dr")` in components/lib/backup-policies.ts), so production's
+ * replication never overwrites it. Failback reads the final DR backup here.
+ */
+export const drPointerKey = "dr/postgres/latest.json";
+
+/**
+ * Where a DR backup goes in the production bucket for failback: the same path without the
+ * `dr/` root, i.e. under `postgres/`, the prefix production's backup role (whose Job template
+ * restores it) may read.
+ */
+export function productionKeyOf(drKey: string): string {
+    return drKey.startsWith("dr/") ? drKey.slice("dr/".length) : drKey;
+}
+
 /** One stack of the project, as the DR procedure needs it. */
 export interface DrStack {
     /** As given to `selectStack`, e.g. `dr` or `my-org/dr`. */
