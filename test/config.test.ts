@@ -1,34 +1,17 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type PlatformConfig } from "../config";
+import { parseConfig } from "../config";
 import { groupConfig } from "../config/lib/raw";
 import { readStackConfig } from "../tools/lib/stack-file";
 import { projectDir, stackFileVariant, synth } from "./harness/synth";
+import { configProblems, parseStack, type RawNamespaces } from "./harness/config";
 
 /** The production stack's config as the CLI would pass it, with `edit` applied. */
-function productionWith(
-    edit: (config: Record<string, unknown>) => void = () => {},
-    secretKeys: string[] = [],
-): PlatformConfig {
-    const stackFile = path.join(projectDir, "Pulumi.production.yaml");
-    const { config, secretKeys: fileSecrets } = readStackConfig(projectDir, stackFile);
-    const { byNamespace } = groupConfig(config, () => false);
-    edit(byNamespace as unknown as Record<string, unknown>);
-    return parseConfig(
-        { byNamespace, secretKeys: new Set([...fileSecrets, ...secretKeys]) },
-        "production",
-    );
-}
+const productionWith = (edit?: (ns: RawNamespaces) => void, secretKeys: string[] = []) =>
+    parseStack("production", edit, { extraSecretKeys: secretKeys });
 
-function problemsOf(edit: (ns: Record<string, any>) => void, secretKeys: string[] = []): string[] {
-    try {
-        productionWith(edit, secretKeys);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message.split("\n").slice(1);
-    }
-    throw new Error("expected the config to be rejected");
-}
+const problemsOf = (edit: (ns: RawNamespaces) => void, secretKeys: string[] = []) =>
+    configProblems("production", edit, { extraSecretKeys: secretKeys });
 
 describe("stack config", () => {
     it("accepts both committed stacks and fills documented defaults", () => {

@@ -1,30 +1,13 @@
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type PlatformConfig } from "../../config";
-import { groupConfig } from "../../config/lib/raw";
-import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir } from "../harness/synth";
+import { type PlatformConfig } from "../../config";
+import { configProblems, parseStack } from "../harness/config";
 
 /** `mcp-platform:monitoring` and the receiver credentials (config/monitoring.ts). */
 
-function stack(name: string, edit: (ns: Record<string, any>) => void = () => {}, plain = false) {
-    const file = path.join(projectDir, `Pulumi.${name}.yaml`);
-    const { config, secretKeys } = readStackConfig(projectDir, file);
-    const { byNamespace } = groupConfig(config, () => false);
-    edit(byNamespace);
-    const secrets = new Set(plain ? [] : secretKeys);
-    return parseConfig({ byNamespace, secretKeys: secrets }, name);
-}
-
-function problems(edit: (ns: Record<string, any>) => void, plain = false): string[] {
-    try {
-        stack("production", edit, plain);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message.split("\n").slice(1);
-    }
-    throw new Error("expected the config to be rejected");
-}
+const stack = (name: string, edit?: (ns: Record<string, any>) => void, plain = false) =>
+    parseStack(name, edit, { plaintext: plain });
+const problems = (edit: (ns: Record<string, any>) => void, plain = false) =>
+    configProblems("production", edit, { plaintext: plain });
 
 describe("monitoring config", () => {
     it.each(["production", "dr"])("accepts the committed %s stack with its defaults", (name) => {

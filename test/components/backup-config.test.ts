@@ -1,31 +1,12 @@
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type PlatformConfig } from "../../config";
-import { groupConfig } from "../../config/lib/raw";
-import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir } from "../harness/synth";
+import { type PlatformConfig } from "../../config";
+import { configProblems, parseStack } from "../harness/config";
 
 /** `mcp-platform:backups` and `mcp-platform:data` as users write them (config/backups.ts, config/data.ts). */
 
-function load(stack: string, edit: (ns: Record<string, any>) => void = () => {}): PlatformConfig {
-    const { config, secretKeys } = readStackConfig(
-        projectDir,
-        path.join(projectDir, `Pulumi.${stack}.yaml`),
-    );
-    const { byNamespace } = groupConfig(config, (key) => secretKeys.includes(key));
-    edit(byNamespace as Record<string, any>);
-    return parseConfig({ byNamespace, secretKeys: new Set(secretKeys) }, stack);
-}
-
-function problems(edit: (ns: Record<string, any>) => void): string[] {
-    try {
-        load("production", edit);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message.split("\n").slice(1);
-    }
-    throw new Error("expected the config to be rejected");
-}
+const load = (stack: string, edit?: (ns: Record<string, any>) => void): PlatformConfig =>
+    parseStack(stack, edit);
+const problems = (edit: (ns: Record<string, any>) => void) => configProblems("production", edit);
 
 describe("backups and data config", () => {
     it("reads the committed stacks with the seed figures", () => {

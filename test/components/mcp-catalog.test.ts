@@ -1,13 +1,12 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseConfig, type PlatformConfig } from "../../config";
-import { groupConfig } from "../../config/lib/raw";
+import { type PlatformConfig } from "../../config";
 import { appNamespaces } from "../../config/services";
 import { effectiveScale, serviceNetwork } from "../../components/mcp-catalog";
-import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir, synth, type SynthResult } from "../harness/synth";
+import { synth, type SynthResult } from "../harness/synth";
 import { readManifests } from "../lib/k8s-schema";
 import { podSpecOf, restrictedViolations } from "../lib/pod-security-standard";
+import { parseStack } from "../harness/config";
 
 type Obj = Record<string, any>;
 
@@ -44,15 +43,8 @@ const designDeployments: Record<string, { namespace: string; app: string; contai
     "git-mcp": { namespace: "mcp-platform", app: "git-mcp", container: "git-mcp" },
 };
 
-function stackConfig(stack: string, edit: (ns: Obj) => void = () => {}): PlatformConfig {
-    const { config, secretKeys } = readStackConfig(
-        projectDir,
-        path.join(projectDir, `Pulumi.${stack}.yaml`),
-    );
-    const raw = groupConfig(config, (key) => secretKeys.includes(key));
-    edit(raw.byNamespace);
-    return parseConfig(raw, stack);
-}
+const stackConfig = (stack: string, edit?: (ns: Obj) => void): PlatformConfig =>
+    parseStack(stack, edit);
 
 class Output {
     readonly manifests: Obj[];

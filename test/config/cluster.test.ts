@@ -1,28 +1,15 @@
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type PlatformConfig } from "../../config";
+import { type PlatformConfig } from "../../config";
 import { defaultAddonVersions, defaultChartVersions } from "../../config/cluster";
-import { groupConfig } from "../../config/lib/raw";
-import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir } from "../harness/synth";
+import { configProblems, parseStack } from "../harness/config";
 
 /** The production stack's config with `edit` applied to the `mcp-platform` namespace. */
 function production(edit: (settings: Record<string, any>) => void = () => {}): PlatformConfig {
-    const stackFile = path.join(projectDir, "Pulumi.production.yaml");
-    const { config, secretKeys } = readStackConfig(projectDir, stackFile);
-    const { byNamespace } = groupConfig(config, () => false);
-    edit(byNamespace["mcp-platform"] as Record<string, any>);
-    return parseConfig({ byNamespace, secretKeys: new Set(secretKeys) }, "production");
+    return parseStack("production", (ns) => edit(ns["mcp-platform"]));
 }
 
 function problems(edit: (settings: Record<string, any>) => void): string[] {
-    try {
-        production(edit);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message.split("\n").slice(1);
-    }
-    throw new Error("expected the config to be rejected");
+    return configProblems("production", (ns) => edit(ns["mcp-platform"]));
 }
 
 const file = "Pulumi.production.yaml";

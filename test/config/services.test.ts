@@ -1,26 +1,11 @@
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../config";
-import { groupConfig } from "../../config/lib/raw";
 import { peakPods, type ServiceConfig } from "../../config/services";
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "../../components/lib/quantity";
-import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir } from "../harness/synth";
+import { configProblems } from "../harness/config";
 
 /** Problems reported for the production stack file after `edit` changes its workloads. */
-function problemsOf(edit: (workloads: Record<string, any>) => void): string[] {
-    const file = path.join(projectDir, "Pulumi.production.yaml");
-    const { config, secretKeys } = readStackConfig(projectDir, file);
-    const raw = groupConfig(config, (key) => secretKeys.includes(key));
-    edit(raw.byNamespace["mcp-platform"].workloads as Record<string, any>);
-    try {
-        parseConfig(raw, "production");
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message.split("\n").slice(1);
-    }
-    throw new Error("expected the config to be rejected");
-}
+const problemsOf = (edit: (workloads: Record<string, any>) => void) =>
+    configProblems("production", (ns) => edit(ns["mcp-platform"].workloads));
 
 const at = (key: string) => `Pulumi.production.yaml: mcp-platform:workloads.${key}`;
 

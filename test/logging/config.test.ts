@@ -1,32 +1,19 @@
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type PlatformConfig } from "../../config";
-import { groupConfig } from "../../config/lib/raw";
+import { type PlatformConfig } from "../../config";
 import {
     cloudWatchRetentionDays,
     defaultCollectorImage,
     defaultLoggedNamespaces,
 } from "../../config/logging";
-import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir } from "../harness/synth";
+import { configProblems, parseStack } from "../harness/config";
 
 /** The production stack's config with `edit` applied to the raw values, parsed. */
 function production(edit: (raw: Record<string, any>) => void = () => {}): PlatformConfig {
-    const stackFile = path.join(projectDir, "Pulumi.production.yaml");
-    const { config, secretKeys } = readStackConfig(projectDir, stackFile);
-    const { byNamespace } = groupConfig(config, () => false);
-    edit(byNamespace["mcp-platform"] as Record<string, any>);
-    return parseConfig({ byNamespace, secretKeys: new Set(secretKeys) }, "production");
+    return parseStack("production", (ns) => edit(ns["mcp-platform"]));
 }
 
 function problems(edit: (raw: Record<string, any>) => void): string[] {
-    try {
-        production(edit);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message.split("\n").slice(1);
-    }
-    throw new Error("expected the config to be rejected");
+    return configProblems("production", (ns) => edit(ns["mcp-platform"]));
 }
 
 describe("mcp-platform:logging config", () => {
