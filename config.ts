@@ -25,7 +25,7 @@ import {
     monitoringSchema,
 } from "./config/monitoring";
 import { networkSchema } from "./config/network";
-import { workloadsSchema } from "./config/services";
+import { workloadsSchema } from "./config/workloads";
 
 /**
  * The whole stack configuration as one typed, validated object.

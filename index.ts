@@ -3,34 +3,42 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
 import { effectiveNodeGroups } from "./config/cluster";
-import { Dashboards } from "./components/dashboards";
-import { platformDashboards } from "./components/lib/dashboards";
+import { Dashboards } from "./components/monitoring/dashboards";
+import { platformDashboards } from "./components/monitoring/dashboard-catalog";
 import { edgeCredentialKeys } from "./config/edge";
-import { Edge } from "./components/edge";
-import { EdgeSwitch } from "./components/edge-switch";
+import { Edge } from "./components/edge/edge";
+import { EdgeSwitch } from "./components/edge/edge-switch";
 import { alertingCredentialKeys } from "./config/monitoring";
-import { AlertRules } from "./components/alert-rules";
-import { AlertmanagerConfig } from "./components/alertmanager-config";
-import { BlackboxExporter } from "./components/blackbox-exporter";
-import { publicHostnames } from "./components/lib/blackbox-config";
-import { ruleCatalog, symptomAlertNames } from "./components/lib/alerts";
-import { ArtifactStore } from "./components/artifact-store";
-import { AppConfig } from "./components/app-config";
-import { PublicIngresses } from "./components/ingresses";
-import { artifactServiceAccounts, McpCatalog, publicRoutes } from "./components/mcp-catalog";
-import { McpNamespaces } from "./components/namespaces";
-import { BackupJobs } from "./components/backup-jobs";
-import { BackupStorage } from "./components/backup-storage";
-import { Postgres } from "./components/postgres";
-import { PostgresRestoreJob } from "./components/postgres-restore-job";
-import { Redis } from "./components/redis";
-import { ClusterAddons } from "./components/cluster-addons";
-import { defaultStorageClassName, EksCluster } from "./components/eks-cluster";
-import { collectorName, collectorNamespace, LogCollector } from "./components/log-collector";
-import { LogStorage } from "./components/log-storage";
-import { ownPrefixRoot } from "./components/lib/backup-policies";
-import { defaultTags } from "./components/lib/tags";
-import { Network } from "./components/network";
+import { AlertRules } from "./components/monitoring/alert-rules";
+import { AlertmanagerConfig } from "./components/monitoring/alertmanager-config";
+import { BlackboxExporter } from "./components/monitoring/blackbox-exporter";
+import { publicHostnames } from "./components/monitoring/blackbox-config";
+import { ruleCatalog, symptomAlertNames } from "./components/monitoring/alert-catalog";
+import { ArtifactStore } from "./components/workloads/artifact-store";
+import { AppConfig } from "./components/workloads/app-config";
+import { PublicIngresses } from "./components/workloads/ingresses";
+import {
+    artifactServiceAccounts,
+    McpCatalog,
+    publicRoutes,
+} from "./components/workloads/mcp-catalog";
+import { McpNamespaces } from "./components/workloads/namespaces";
+import { BackupJobs } from "./components/data/backup-jobs";
+import { BackupStorage } from "./components/data/backup-storage";
+import { Postgres } from "./components/data/postgres";
+import { PostgresRestoreJob } from "./components/data/postgres-restore-job";
+import { Redis } from "./components/data/redis";
+import { ClusterAddons } from "./components/cluster/cluster-addons";
+import { defaultStorageClassName, EksCluster } from "./components/cluster/eks-cluster";
+import {
+    collectorName,
+    collectorNamespace,
+    LogCollector,
+} from "./components/logging/log-collector";
+import { LogStorage } from "./components/logging/log-storage";
+import { ownPrefixRoot } from "./components/data/backup-policies";
+import { defaultTags } from "./components/kit/tags";
+import { Network } from "./components/network/network";
 
 // Read and validate the whole stack configuration once; a mistake stops here with every
 // problem listed, before anything is declared.

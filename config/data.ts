@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cpuMillis, memoryBytes } from "../components/lib/quantity";
+import { cpuMillis, memoryBytes } from "./lib/quantity";
 import { cpuQuantity, memoryQuantity, pinnedImage } from "./lib/validators";
 
 /**

@@ -3,7 +3,7 @@ import { pinnedImage } from "./lib/validators";
 
 /**
  * `mcp-platform:monitoring` — what the alerting of a stack is made of besides the manuals'
- * fixed thresholds (those live in the typed rule catalog, components/lib/alerts/): the SLOs
+ * fixed thresholds (those live in the typed rule catalog, components/monitoring/alert-catalog/): the SLOs
  * the burn-rate alerts are generated from, where alerts are delivered, the maintenance
  * windows that mute them, and the few values that depend on the environment.
  *

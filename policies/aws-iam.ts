@@ -169,7 +169,7 @@ export const irsaTrust: ResourceValidationPolicy = {
     severity: "high",
     tags: ["least-privilege", "irsa", "cis-eks-5.2.1"],
     remediationSteps:
-        "Build the trust policy with irsaTrustPolicy() (components/lib/irsa.ts): StringEquals { <issuer>:sub: system:serviceaccount:<ns>:<name>, <issuer>:aud: sts.amazonaws.com }.",
+        "Build the trust policy with irsaTrustPolicy() (components/kit/irsa.ts): StringEquals { <issuer>:sub: system:serviceaccount:<ns>:<name>, <issuer>:aud: sts.amazonaws.com }.",
     validateResource: validateResourceOfType(aws.iam.Role, (role, args, reportViolation) => {
         statementsOf(role.assumeRolePolicy).forEach((statement, index) => {
             for (const problem of irsaTrustProblems(statement)) {

@@ -22,7 +22,7 @@ export const awsProviderDefaultTags: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "low",
     remediationSteps:
-        "Create the provider with `defaultTags: { tags: defaultTags(cfg) }` (components/lib/tags.ts).",
+        "Create the provider with `defaultTags: { tags: defaultTags(cfg) }` (components/kit/tags.ts).",
     validateResource: (args, reportViolation) => {
         if (args.type !== "pulumi:providers:aws") return args.notApplicable("not an AWS provider");
         // Provider inputs reach the engine JSON-encoded, so decode before reading.

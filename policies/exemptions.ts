@@ -26,7 +26,7 @@ export const hostPathExemptions: readonly HostPathExemption[] = [
     {
         namespace: "logging",
         paths: ["/var/log/containers", "/var/log/pods"],
-        reason: "The log collector (DaemonSet logging/fluent-bit, components/log-collector.ts) tails every container's log: /var/log/containers holds the kubelet's symlinks, /var/log/pods the containerd files they point to. Mounted read-only by a non-root pod with no privilege, all capabilities dropped and a read-only root filesystem (docs/logging.md).",
+        reason: "The log collector (DaemonSet logging/fluent-bit, components/logging/log-collector.ts) tails every container's log: /var/log/containers holds the kubelet's symlinks, /var/log/pods the containerd files they point to. Mounted read-only by a non-root pod with no privilege, all capabilities dropped and a read-only root filesystem (docs/logging.md).",
     },
 ];
 

@@ -11,7 +11,7 @@ import { hostPathPolicy, restrictedVolumeTypesPolicy } from "./kubernetes-host-p
  */
 
 const restrictedFix =
-    "Use restrictedPodSecurityContext() / restrictedContainerSecurityContext() from components/lib/pod-security.ts.";
+    "Use restrictedPodSecurityContext() / restrictedContainerSecurityContext() from components/kit/pod-security.ts.";
 
 export const hostNamespaces: ResourceValidationPolicy = podPolicy({
     name: "k8s-pod-no-host-namespaces",

@@ -15,9 +15,9 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Miniflare } from "miniflare";
-import { edgeDefaults } from "../components/edge";
-import { plainTextBindings, switchesBinding } from "../components/lib/edge-bindings";
-import { bundleWorker } from "../components/lib/worker-bundle";
+import { edgeDefaults } from "../components/edge/edge";
+import { plainTextBindings, switchesBinding } from "../components/edge/edge-bindings";
+import { bundleWorker } from "../components/edge/worker-bundle";
 
 interface Options {
     requests: number;

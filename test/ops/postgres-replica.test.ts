@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresTuning, settingsArgs } from "../../components/lib/postgres-tuning";
+import { postgresTuning, settingsArgs } from "../../components/data/postgres-tuning";
 import {
     type PostgresServer,
     requireTools,

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
-import { collectorHostPaths } from "../../components/lib/fluent-bit-config";
-import { collectorNamespace, LogCollector } from "../../components/log-collector";
+import { collectorHostPaths } from "../../components/logging/fluent-bit-config";
+import { collectorNamespace, LogCollector } from "../../components/logging/log-collector";
 import { hostPathExemptions } from "../../policies/exemptions";
 import { namespacePodSecurity } from "../../policies/kubernetes-cluster";
 import { hostPathPolicy } from "../../policies/kubernetes-host-path";

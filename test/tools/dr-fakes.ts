@@ -61,7 +61,7 @@ export interface WorldOptions {
 
 export const dumpKey = "postgres/hourly/20261121T114000Z/mcp_db.dump";
 export const dumpSize = 123_456;
-/** The dr stack's own backups live under `dr/` (components/lib/backup-policies.ts). */
+/** The dr stack's own backups live under `dr/` (components/data/backup-policies.ts). */
 export const drDumpKey = "dr/postgres/hourly/20261121T114000Z/mcp_db.dump";
 
 export class World {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { activate, type ActivateOptions } from "../../tools/lib/dr/activate";
 import { failback, type FailbackOptions } from "../../tools/lib/dr/failback";
 import { checkDeploy, renderStatus, status } from "../../tools/lib/dr/status";
-import { ownBackupPrefix, ownPrefixRoot } from "../../components/lib/backup-policies";
+import { ownBackupPrefix, ownPrefixRoot } from "../../components/data/backup-policies";
 import { rpoMs } from "../../tools/lib/dr/targets";
 import { drPointerKey, DrStepError, productionKeyOf } from "../../tools/lib/dr/types";
 import { drDumpKey, dumpKey, World, type WorldOptions } from "./dr-fakes";

@@ -1,14 +1,14 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Miniflare } from "miniflare";
-import { edgeDefaults } from "../../components/edge";
+import { edgeDefaults } from "../../components/edge/edge";
 import {
     switchKeys,
     switchesBinding,
     workerBindings,
     type WorkerSettings,
-} from "../../components/lib/edge-bindings";
-import { bundleWorker } from "../../components/lib/worker-bundle";
+} from "../../components/edge/edge-bindings";
+import { bundleWorker } from "../../components/edge/worker-bundle";
 
 /**
  * Runs the bundled edge Worker (the exact module the WorkersScript deploys) in workerd via

@@ -1,5 +1,5 @@
 /**
- * The Worker's bindings (set by components/lib/edge-bindings.ts) and their validated form.
+ * The Worker's bindings (set by components/edge/edge-bindings.ts) and their validated form.
  * Plain-text bindings arrive as strings; a missing or malformed one makes the Worker answer
  * 500 `edge_misconfigured` naming the binding, never its value.
  */

@@ -28,7 +28,7 @@ export const latestPointerKey = "postgres/latest.json";
 
 /**
  * The pointer the dr stack's own postgres-backup writes once activated, under its own root
- * (`ownBackupPrefix("postgres", "dr")` in components/lib/backup-policies.ts), so production's
+ * (`ownBackupPrefix("postgres", "dr")` in components/data/backup-policies.ts), so production's
  * replication never overwrites it. Failback reads the final DR backup here.
  */
 export const drPointerKey = "dr/postgres/latest.json";

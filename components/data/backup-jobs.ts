@@ -1,0 +1,407 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IrsaRole } from "../kit/irsa-role";
+import {
+    type BackupPrefix,
+    backupPrefixes,
+    jobAccessPolicy,
+    ownBackupPrefix,
+} from "./backup-policies";
+import {
+    appDataExportRules,
+    type JobLimits,
+    type JobStep,
+    jobPodTemplate,
+    jobSpec,
+} from "./backup-pods";
+import { dataNamespace, opsScripts, plainEnv, secretEnv } from "./data-pods";
+import type { OidcIdentity } from "../kit/irsa";
+import { standardLabels } from "../kit/labels";
+import { allowSelector, podsIn, tcp } from "../kit/network-policy";
+import type { ContainerResources } from "../kit/pod-spec";
+import { postgresNames } from "./postgres-pods";
+import { backupPodLabels } from "./postgres";
+import { redisNames } from "./redis";
+
+export interface BackupSchedules {
+    readonly postgres: string;
+    readonly redis: string;
+    readonly appData: string;
+    readonly verify: string;
+}
+
+export interface BackupJobsArgs {
+    readonly region: string;
+    readonly bucketName: pulumi.Input<string>;
+    readonly bucketArn: pulumi.Input<string>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The cluster's OIDC identity (IRSA). */
+    readonly oidc: OidcIdentity;
+    readonly schedules: BackupSchedules;
+    /** Tier rules: which runs are daily, weekly, monthly (cron expressions). */
+    readonly tiers: { readonly daily: string; readonly weekly: string; readonly monthly: string };
+    readonly images: {
+        readonly postgres: string;
+        readonly redis: string;
+        readonly awsCli: string;
+        readonly kubectl: string;
+    };
+    readonly resources: ContainerResources;
+    readonly verifyResources: ContainerResources;
+    /** emptyDir for dumps and the scratch database. @default "20Gi" */
+    readonly scratchSize?: string;
+    /** backup-verify fails when the latest backup is older. @default 120 */
+    readonly verifyMaxAgeMinutes?: number;
+    /**
+     * A standby stack: its data stores are empty until activation, so the backup jobs log that
+     * and do nothing (the bucket holds production's replicated backups, which backup-verify
+     * checks). @default false
+     */
+    readonly standby?: boolean;
+    /**
+     * Root of the stack's own backups (`ownPrefixRoot(cfg.role)`: `dr` on the standby stack):
+     * the backup jobs write `dr/postgres/...` and may put nothing else, so production's
+     * replication into the same bucket never overwrites them. backup-verify reads them once
+     * the stack is activated, and production's replicated `postgres/...` while in standby.
+     * @default none (`postgres/`, `redis/`, `app-data/`)
+     */
+    readonly ownPrefixRoot?: string;
+    /** Namespaces whose application objects app-data-backup exports. */
+    readonly appNamespaces: readonly string[];
+    /** @default "mcp-production" */
+    readonly namespace?: string;
+}
+
+/** The CronJobs, by their key in `cfg.backups.schedules` (names fixed by seed 001). */
+export const backupCronJobNames = {
+    postgres: "postgres-backup",
+    redis: "redis-backup",
+    appData: "app-data-backup",
+    verify: "backup-verify",
+} as const;
+
+/** Every script a backup, verify or restore job runs. */
+export const backupScripts = [
+    "backup-lib.sh",
+    "backup-postgres.sh",
+    "backup-redis.sh",
+    "backup-app-data.sh",
+    "export-app-config.sh",
+    "verify-backup.sh",
+    "restore-postgres.sh",
+    "restore-redis.sh",
+];
+
+/**
+ * The backup CronJobs of mcp-production (seed 001, docs/data.md): `postgres-backup`,
+ * `redis-backup`, `app-data-backup` and `backup-verify`, the ConfigMap `backup-scripts`
+ * holding the ops/ scripts they run, one ServiceAccount and IRSA role per job (writers may put
+ * under their own prefix, never delete; verify only reads), read-only RBAC for the app-data
+ * export and the NetworkPolicy of the job pods. Every CronJob: UTC schedule, concurrency
+ * Forbid, a starting deadline under an hour (so a late run keeps its tier), an active
+ * deadline, retries, history limits and a TTL.
+ */
+export class BackupJobs extends pulumi.ComponentResource {
+    public readonly scriptsConfigMapName: string;
+
+    constructor(name: string, args: BackupJobsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-platform:data:BackupJobs", name, {}, opts);
+        const namespace = args.namespace ?? dataNamespace;
+        const standby = args.standby ?? false;
+        const ownRoot = args.ownPrefixRoot;
+        const own = (kind: BackupPrefix) => ownBackupPrefix(kind, ownRoot);
+        // Only a stack with its own root passes a prefix; the scripts default to the kind.
+        const prefixEnv = (kind: BackupPrefix) =>
+            ownRoot === undefined ? [] : plainEnv({ BACKUP_PREFIX: own(kind) });
+        // In standby, verify checks production's replicated backups; otherwise the stack's own.
+        const verifyRoot = standby ? undefined : ownRoot;
+        const verifyRootEnv =
+            verifyRoot === undefined ? [] : plainEnv({ BACKUP_PREFIX_ROOT: verifyRoot });
+        const child = { parent: this };
+        const labels = standardLabels({ name: "backup", component: "backup" });
+        const meta = (objectName: string, extra: Record<string, string> = {}) => ({
+            name: objectName,
+            namespace,
+            labels: { ...labels, ...extra },
+        });
+
+        this.scriptsConfigMapName = "backup-scripts";
+        new k8s.core.v1.ConfigMap(
+            `${name}-scripts`,
+            { metadata: meta(this.scriptsConfigMapName), data: opsScripts(backupScripts) },
+            child,
+        );
+
+        const tierEnv = (ignoreHour: boolean) =>
+            plainEnv({
+                TIER_DAILY_SCHEDULE: args.tiers.daily,
+                TIER_WEEKLY_SCHEDULE: args.tiers.weekly,
+                TIER_MONTHLY_SCHEDULE: args.tiers.monthly,
+                TIER_IGNORE_HOUR: String(ignoreHour),
+                BACKUP_STANDBY: String(standby),
+            });
+        const pgEnv = [
+            ...plainEnv({
+                PGHOST: "postgres-primary",
+                PGPORT: String(postgresNames.port),
+                PGUSER: postgresNames.user,
+                PGDATABASE: postgresNames.database,
+            }),
+            secretEnv("PGPASSWORD", postgresNames.credentialsSecret, "password"),
+        ];
+        const redisEnv = [
+            ...plainEnv({ REDIS_HOST: "redis", REDIS_PORT: String(redisNames.port) }),
+            secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password"),
+        ];
+        const images = args.images;
+        const jobs: {
+            key: keyof BackupSchedules;
+            prefixes: string[];
+            access: "write" | "read";
+            steps: JobStep[];
+            initSteps?: JobStep[];
+            limits: JobLimits;
+            apiAccess?: boolean;
+        }[] = [
+            {
+                key: "postgres",
+                prefixes: [own("postgres")],
+                access: "write",
+                steps: [
+                    {
+                        name: "backup",
+                        image: images.postgres,
+                        script: ["backup-postgres.sh"],
+                        env: [...pgEnv, ...tierEnv(false), ...prefixEnv("postgres")],
+                        resources: args.resources,
+                    },
+                ],
+                // Under the hourly period, so two runs never overlap and a run keeps its tier.
+                limits: {
+                    activeDeadlineSeconds: 3000,
+                    backoffLimit: 1,
+                    ttlSecondsAfterFinished: 86400,
+                },
+            },
+            {
+                key: "redis",
+                prefixes: [own("redis")],
+                access: "write",
+                steps: [
+                    {
+                        name: "backup",
+                        image: images.redis,
+                        script: ["backup-redis.sh"],
+                        env: [...redisEnv, ...tierEnv(false), ...prefixEnv("redis")],
+                        resources: args.resources,
+                    },
+                ],
+                limits: {
+                    activeDeadlineSeconds: 1800,
+                    backoffLimit: 1,
+                    ttlSecondsAfterFinished: 86400,
+                },
+            },
+            {
+                key: "appData",
+                prefixes: [own("app-data")],
+                access: "write",
+                apiAccess: true,
+                initSteps: [
+                    {
+                        name: "export",
+                        image: images.kubectl,
+                        script: ["export-app-config.sh"],
+                        env: plainEnv({
+                            APP_CONFIG_NAMESPACES: args.appNamespaces.join(" "),
+                            APP_DATA_DIR: "/scratch/app-data/export",
+                            BACKUP_STANDBY: String(standby),
+                        }),
+                        resources: args.resources,
+                        workDir: "export-work",
+                    },
+                ],
+                steps: [
+                    {
+                        name: "backup",
+                        image: images.postgres,
+                        script: ["backup-app-data.sh"],
+                        env: [
+                            ...plainEnv({ APP_DATA_DIR: "/scratch/app-data/export" }),
+                            ...tierEnv(true),
+                            ...prefixEnv("app-data"),
+                        ],
+                        resources: args.resources,
+                    },
+                ],
+                limits: {
+                    activeDeadlineSeconds: 1800,
+                    backoffLimit: 1,
+                    ttlSecondsAfterFinished: 86400,
+                },
+            },
+            {
+                key: "verify",
+                prefixes: backupPrefixes.map((kind) => ownBackupPrefix(kind, verifyRoot)),
+                access: "read",
+                steps: [
+                    {
+                        name: "verify-postgres",
+                        image: images.postgres,
+                        script: ["verify-backup.sh", "postgres", "app-data"],
+                        env: [
+                            ...plainEnv({
+                                VERIFY_DATABASE: postgresNames.database,
+                                VERIFY_MAX_AGE_SECONDS: String(
+                                    (args.verifyMaxAgeMinutes ?? 120) * 60,
+                                ),
+                                // Replication may land a pointer before its object.
+                                VERIFY_WAIT_SECONDS: standby ? "900" : "0",
+                            }),
+                            ...verifyRootEnv,
+                        ],
+                        resources: args.verifyResources,
+                    },
+                    {
+                        name: "verify-redis",
+                        image: images.redis,
+                        script: ["verify-backup.sh", "redis"],
+                        env: [
+                            ...plainEnv({
+                                VERIFY_MAX_AGE_SECONDS: String(
+                                    (args.verifyMaxAgeMinutes ?? 120) * 60,
+                                ),
+                                VERIFY_WAIT_SECONDS: standby ? "900" : "0",
+                            }),
+                            ...verifyRootEnv,
+                        ],
+                        resources: args.resources,
+                    },
+                ],
+                limits: {
+                    activeDeadlineSeconds: 7200,
+                    backoffLimit: 0,
+                    ttlSecondsAfterFinished: 86400,
+                },
+            },
+        ];
+
+        for (const job of jobs) {
+            const jobName = backupCronJobNames[job.key];
+            const role = new IrsaRole(
+                `${name}-${jobName}`,
+                {
+                    oidc: args.oidc,
+                    serviceAccount: { namespace, name: jobName },
+                    policy: pulumi
+                        .all([args.bucketArn, args.kmsKeyArn])
+                        .apply(([bucketArn, keyArn]) =>
+                            jobAccessPolicy({
+                                bucketArn,
+                                keyArn,
+                                region: args.region,
+                                prefixes: job.prefixes,
+                                access: job.access,
+                            }),
+                        ),
+                },
+                child,
+            );
+            new k8s.core.v1.ServiceAccount(
+                `${name}-${jobName}`,
+                {
+                    metadata: {
+                        ...meta(jobName),
+                        annotations: { "eks.amazonaws.com/role-arn": role.roleArn },
+                    },
+                    automountServiceAccountToken: false,
+                },
+                child,
+            );
+            const podLabels = standardLabels({ name: jobName, component: "backup" });
+            const template = jobPodTemplate({
+                labels: podLabels,
+                serviceAccountName: jobName,
+                opsConfigMap: this.scriptsConfigMapName,
+                awsCliImage: images.awsCli,
+                region: args.region,
+                bucket: args.bucketName,
+                scratchSize: args.scratchSize ?? "20Gi",
+                steps: job.steps,
+                initSteps: job.initSteps,
+                apiAccess: job.apiAccess,
+            });
+            new k8s.batch.v1.CronJob(
+                `${name}-${jobName}`,
+                {
+                    metadata: { name: jobName, namespace, labels: podLabels },
+                    spec: {
+                        schedule: args.schedules[job.key],
+                        timeZone: "Etc/UTC",
+                        concurrencyPolicy: "Forbid",
+                        startingDeadlineSeconds: 600,
+                        successfulJobsHistoryLimit: 3,
+                        failedJobsHistoryLimit: 3,
+                        suspend: false,
+                        jobTemplate: {
+                            metadata: { labels: podLabels },
+                            spec: jobSpec(template, job.limits),
+                        },
+                    },
+                },
+                child,
+            );
+        }
+
+        // app-data-backup reads the application objects of every app namespace (not Secrets).
+        const exportRole = new k8s.rbac.v1.ClusterRole(
+            `${name}-app-data-export`,
+            { metadata: { name: "mcp-app-data-export", labels }, rules: appDataExportRules },
+            child,
+        );
+        for (const appNamespace of args.appNamespaces) {
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-app-data-export-${appNamespace}`,
+                {
+                    metadata: { name: "mcp-app-data-export", namespace: appNamespace, labels },
+                    roleRef: {
+                        apiGroup: "rbac.authorization.k8s.io",
+                        kind: "ClusterRole",
+                        name: exportRole.metadata.name,
+                    },
+                    subjects: [
+                        { kind: "ServiceAccount", name: backupCronJobNames.appData, namespace },
+                    ],
+                },
+                child,
+            );
+        }
+
+        // Job pods reach the data stores, and S3, STS and the API server over HTTPS.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-network-policy`,
+            {
+                metadata: meta("backup-jobs"),
+                spec: {
+                    podSelector: allowSelector(backupPodLabels),
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [],
+                    egress: [
+                        {
+                            to: [
+                                podsIn(namespace, { app: "postgres-primary" }),
+                                podsIn(namespace, { app: "postgres-replica" }),
+                            ],
+                            ports: tcp(postgresNames.port),
+                        },
+                        { to: [podsIn(namespace, { app: "redis" })], ports: tcp(redisNames.port) },
+                        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+                    ],
+                },
+            },
+            child,
+        );
+
+        this.registerOutputs({ scriptsConfigMapName: this.scriptsConfigMapName });
+    }
+}

@@ -1,0 +1,162 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+    awsCliInitContainer,
+    dataStoreUid,
+    jobBaseEnv,
+    jobMounts,
+    jobVolumes,
+    opsMountPath,
+    opsVolume,
+} from "./data-pods";
+import type { ContainerResources } from "../kit/pod-spec";
+import {
+    restrictedContainerSecurityContext,
+    restrictedPodSecurityContext,
+} from "../kit/pod-security";
+
+type Container = k8s.types.input.core.v1.Container;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type PodTemplateSpec = k8s.types.input.core.v1.PodTemplateSpec;
+type JobSpec = k8s.types.input.batch.v1.JobSpec;
+
+/**
+ * Pod templates of the backup, verify and restore jobs: the script runs in the data store's
+ * own image (pg_dump/pg_restore 15, redis-cli) with the AWS CLI copied in by an init
+ * container, as UID 999 on a read-only root filesystem, writing only to emptyDirs.
+ */
+
+export interface JobStep {
+    /** Container name. */
+    readonly name: string;
+    readonly image: string;
+    /** The ops script and its arguments, e.g. ["verify-backup.sh", "postgres"]. */
+    readonly script: readonly string[];
+    readonly env: EnvVar[];
+    readonly resources: ContainerResources;
+    /** A sub-directory of /scratch for this container. @default the container name */
+    readonly workDir?: string;
+}
+
+export interface JobPodSource {
+    readonly labels: Record<string, string>;
+    readonly serviceAccountName: string;
+    /** ConfigMap holding the ops scripts. */
+    readonly opsConfigMap: string;
+    readonly awsCliImage: string;
+    readonly region: string;
+    readonly bucket: pulumi.Input<string>;
+    readonly scratchSize: string;
+    /** Steps that run before the main containers, in order (e.g. the kubectl export). */
+    readonly initSteps?: readonly JobStep[];
+    /** Containers that run side by side; the job succeeds when all succeed. */
+    readonly steps: readonly JobStep[];
+    /** Mount the service account's API token (only the kubectl export needs it). @default false */
+    readonly apiAccess?: boolean;
+}
+
+function stepContainer(step: JobStep, source: JobPodSource): Container {
+    return {
+        name: step.name,
+        image: step.image,
+        imagePullPolicy: "IfNotPresent",
+        command: ["/bin/bash", `${opsMountPath}/${step.script[0]}`, ...step.script.slice(1)],
+        env: [
+            ...jobBaseEnv(source.region, source.bucket).map((e) =>
+                e.name === "WORK_DIR"
+                    ? { ...e, value: `/scratch/${step.workDir ?? step.name}` }
+                    : e,
+            ),
+            ...step.env,
+        ],
+        resources: {
+            requests: { ...step.resources.requests },
+            limits: { ...step.resources.limits },
+        },
+        securityContext: restrictedContainerSecurityContext(),
+        volumeMounts: jobMounts,
+        terminationMessagePolicy: "FallbackToLogsOnError",
+    };
+}
+
+export function jobPodTemplate(source: JobPodSource): PodTemplateSpec {
+    const initResources = source.steps[0].resources;
+    return {
+        metadata: { labels: source.labels },
+        spec: {
+            serviceAccountName: source.serviceAccountName,
+            automountServiceAccountToken: source.apiAccess ?? false,
+            enableServiceLinks: false,
+            restartPolicy: "Never",
+            securityContext: restrictedPodSecurityContext(dataStoreUid),
+            terminationGracePeriodSeconds: 30,
+            initContainers: [
+                awsCliInitContainer(source.awsCliImage, initResources),
+                ...(source.initSteps ?? []).map((s) => stepContainer(s, source)),
+            ],
+            containers: source.steps.map((s) => stepContainer(s, source)),
+            volumes: [...jobVolumes(source.scratchSize), opsVolume(source.opsConfigMap)],
+        },
+    };
+}
+
+export interface JobLimits {
+    /** The job is killed after this long. */
+    readonly activeDeadlineSeconds: number;
+    /** Retries of a failed pod. @default 1 */
+    readonly backoffLimit?: number;
+    /**
+     * Finished jobs are deleted after this long; a day keeps seed 001's
+     * `kubectl logs job/backup-$(date +%Y%m%d)` working. `undefined` keeps the Job.
+     */
+    readonly ttlSecondsAfterFinished?: number;
+}
+
+/** Job spec with the limits every backup job carries. */
+export function jobSpec(template: PodTemplateSpec, limits: JobLimits): JobSpec {
+    return {
+        backoffLimit: limits.backoffLimit ?? 1,
+        activeDeadlineSeconds: limits.activeDeadlineSeconds,
+        ...(limits.ttlSecondsAfterFinished !== undefined
+            ? { ttlSecondsAfterFinished: limits.ttlSecondsAfterFinished }
+            : {}),
+        template,
+    };
+}
+
+/** Resources kubectl may read for the app-data export (never Secrets). */
+export const appDataExportRules: k8s.types.input.rbac.v1.PolicyRule[] = [
+    {
+        apiGroups: [""],
+        resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"],
+        verbs: ["get", "list"],
+    },
+    {
+        apiGroups: ["apps"],
+        resources: ["deployments", "statefulsets", "daemonsets"],
+        verbs: ["get", "list"],
+    },
+    { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["get", "list"] },
+    {
+        apiGroups: ["networking.k8s.io"],
+        resources: ["ingresses", "networkpolicies"],
+        verbs: ["get", "list"],
+    },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list"] },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["get", "list"] },
+    {
+        apiGroups: ["autoscaling.k8s.io"],
+        resources: ["verticalpodautoscalers"],
+        verbs: ["get", "list"],
+    },
+    {
+        apiGroups: ["monitoring.coreos.com"],
+        resources: ["servicemonitors"],
+        verbs: ["get", "list"],
+    },
+    {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["roles", "rolebindings"],
+        verbs: ["get", "list"],
+    },
+];

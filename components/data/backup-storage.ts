@@ -1,0 +1,204 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    bucketPolicy,
+    lifecycleRules,
+    replicationRolePolicy,
+    type RetentionSettings,
+} from "./backup-policies";
+import { accountKeyPolicy } from "../kit/kms";
+import { privateBucket } from "../kit/private-bucket";
+
+export interface BackupReplication {
+    /** The dr stack's bucket (its output `backupBucketArn`). */
+    readonly destinationBucketArn: string;
+    /** The dr stack's backup key: key ARN or alias ARN (its output `backupKmsKeyArn`). */
+    readonly destinationKmsKeyArn: string;
+}
+
+export interface BackupStorageArgs {
+    /** Region of the stack (the KMS conditions name S3 in it). */
+    readonly region: string;
+    /** Retention per tier, archive class, object-lock days. */
+    readonly retention: RetentionSettings;
+    /** Object Lock default retention mode. @default "GOVERNANCE" */
+    readonly objectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+    /** Physical bucket name. @default auto-named from the logical name */
+    readonly bucketName?: string;
+    /** Alias of the CMK, `alias/<aliasName>`. @default `mcp-platform-backups-<name>` */
+    readonly keyAliasName?: string;
+    /** Replicate to the dr bucket with Replication Time Control. @default no replication */
+    readonly replication?: BackupReplication;
+    /**
+     * Root of the stack's own backups when it is not `postgres/` etc. (a standby: `dr`, see
+     * `ownPrefixRoot`); they get the same tier expiry. @default none
+     */
+    readonly ownPrefixRoot?: string;
+}
+
+/**
+ * The S3 bucket every backup goes to (docs/data.md):
+ * - SSE-KMS with a customer-managed key that rotates yearly, S3 bucket keys on;
+ * - versioning, and Object Lock with a default retention, so a recent backup cannot be
+ *   deleted or overwritten — not by the backup jobs (they may not delete anyway), not by a
+ *   stolen credential, not by an operator's mistake;
+ * - the public access block, ACLs disabled, a TLS-only bucket policy;
+ * - lifecycle rules per prefix and tier (hourly 2 days … monthly 365 days, archived);
+ * - in production, replication of every new object to the dr bucket within 15 minutes
+ *   (Replication Time Control, with its metrics), encrypted there with the dr key. Deletes are
+ *   not replicated, so the DR copy survives a deletion in production.
+ */
+export class BackupStorage extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    public readonly kmsAliasArn: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-platform:data:BackupStorage", name, {}, opts);
+        const child = { parent: this };
+
+        const partition = aws.getPartitionOutput({}, child).partition;
+        const accountId = aws.getCallerIdentityOutput({}, child).accountId;
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Encrypts the ${name} backups (S3 SSE-KMS)`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: pulumi
+                    .all([partition, accountId])
+                    .apply(([p, a]) =>
+                        accountKeyPolicy({ partition: p, accountId: a, region: args.region }),
+                    ),
+            },
+            child,
+        );
+        const alias = new aws.kms.Alias(
+            `${name}-key`,
+            {
+                name: `alias/${args.keyAliasName ?? `mcp-platform-backups-${name}`}`,
+                targetKeyId: key.keyId,
+            },
+            child,
+        );
+
+        const { bucket, ownership, publicAccess, versioning } = privateBucket(
+            name,
+            { bucketName: args.bucketName, kmsKeyArn: key.arn, objectLockEnabled: true },
+            child,
+        );
+        new aws.s3.BucketObjectLockConfiguration(
+            `${name}-object-lock`,
+            {
+                bucket: bucket.id,
+                objectLockEnabled: "Enabled",
+                rule: {
+                    defaultRetention: {
+                        mode: args.objectLockMode ?? "GOVERNANCE",
+                        days: args.retention.lockDays,
+                    },
+                },
+            },
+            { ...child, dependsOn: [versioning] },
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            { bucket: bucket.id, policy: bucket.arn.apply(bucketPolicy) },
+            { ...child, dependsOn: [publicAccess, ownership] },
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            { bucket: bucket.id, rules: lifecycleRules(args.retention, args.ownPrefixRoot) },
+            { ...child, dependsOn: [versioning] },
+        );
+
+        if (args.replication !== undefined) {
+            this.replicate(name, args.region, args.replication, bucket, key, versioning);
+        }
+
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.kmsKeyArn = key.arn;
+        this.kmsAliasArn = alias.arn;
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            kmsKeyArn: this.kmsKeyArn,
+            kmsAliasArn: this.kmsAliasArn,
+        });
+    }
+
+    private replicate(
+        name: string,
+        region: string,
+        replication: BackupReplication,
+        bucket: aws.s3.Bucket,
+        key: aws.kms.Key,
+        versioning: aws.s3.BucketVersioning,
+    ): void {
+        const child = { parent: this };
+        const role = new aws.iam.Role(
+            `${name}-replication-role`,
+            {
+                description: `S3 replication of the ${name} backups to the DR region`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "s3.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                        },
+                    ],
+                }),
+            },
+            child,
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}-replication`,
+            {
+                role: role.name,
+                policy: pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) =>
+                    replicationRolePolicy({
+                        sourceBucketArn: bucketArn,
+                        sourceKeyArn: keyArn,
+                        sourceRegion: region,
+                        destinationBucketArn: replication.destinationBucketArn,
+                        destinationKeyArn: replication.destinationKmsKeyArn,
+                    }),
+                ),
+            },
+            child,
+        );
+        new aws.s3.BucketReplicationConfig(
+            `${name}-replication`,
+            {
+                bucket: bucket.id,
+                role: role.arn,
+                rules: [
+                    {
+                        id: "to-dr-region",
+                        status: "Enabled",
+                        priority: 1,
+                        filter: { prefix: "" },
+                        deleteMarkerReplication: { status: "Disabled" },
+                        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                        destination: {
+                            bucket: replication.destinationBucketArn,
+                            storageClass: "STANDARD",
+                            encryptionConfiguration: {
+                                replicaKmsKeyId: replication.destinationKmsKeyArn,
+                            },
+                            // Replication Time Control: 99.99 % of objects within 15 minutes,
+                            // the only value S3 accepts; the metrics feed the alerts.
+                            replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                            metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                        },
+                    },
+                ],
+            },
+            { ...child, dependsOn: [versioning, policy] },
+        );
+    }
+}

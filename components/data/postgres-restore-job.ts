@@ -1,0 +1,161 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IrsaRole } from "../kit/irsa-role";
+import { jobAccessPolicy } from "./backup-policies";
+import { jobPodTemplate, jobSpec } from "./backup-pods";
+import { dataNamespace, opsScripts, plainEnv, secretEnv } from "./data-pods";
+import type { OidcIdentity } from "../kit/irsa";
+import { standardLabels } from "../kit/labels";
+import type { ContainerResources } from "../kit/pod-spec";
+import { postgresNames } from "./postgres-pods";
+
+export interface PostgresRestoreJobArgs {
+    readonly region: string;
+    /** The bucket holding the (replicated) backups: this stack's own. */
+    readonly bucketName: pulumi.Input<string>;
+    readonly bucketArn: pulumi.Input<string>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly oidc: OidcIdentity;
+    /** "latest" (postgres/latest.json) or a backup timestamp such as 20260101T020000Z. */
+    readonly source: string;
+    /** Distinguishes activations: part of the Job's name. */
+    readonly activationId: string;
+    readonly images: { readonly postgres: string; readonly awsCli: string };
+    readonly resources: ContainerResources;
+    /** @default "20Gi" */
+    readonly scratchSize?: string;
+    /** The Job is killed (and `pulumi up` fails) after this long. @default 5400 */
+    readonly activeDeadlineSeconds?: number;
+    /** @default "mcp-production" */
+    readonly namespace?: string;
+}
+
+/** The Job's name: `postgres-restore-<activationId>-<source>`, e.g. postgres-restore-activation-latest. */
+export function restoreJobName(activationId: string, source: string): string {
+    return `postgres-restore-${activationId}-${source.toLowerCase()}`;
+}
+
+/**
+ * The restore of DR activation (docs/data.md, "DR activation"): a Job that runs
+ * ops/restore-postgres.sh against postgres-primary, loading the dump that
+ * `postgres/latest.json` (or the configured timestamp) names from this stack's bucket — the
+ * copy replicated from production — after checking its sha256, then comparing every table's
+ * row count and checksum with the backup's metadata.
+ *
+ * Declared only while the dr stack is active. `pulumi up` waits for the Job to complete (and
+ * fails if it fails), so what depends on it — the dr stack's backup CronJobs — starts only
+ * after the data is back. The Job is never replaced by a later update (its spec is ignored
+ * once created) and keeps no TTL: a `pulumi refresh` must never find it gone and run the
+ * restore a second time over newer writes. To restore again, change `activationId`.
+ */
+export class PostgresRestoreJob extends pulumi.ComponentResource {
+    public readonly jobName: string;
+
+    constructor(
+        name: string,
+        args: PostgresRestoreJobArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super("mcp-platform:data:PostgresRestoreJob", name, {}, opts);
+        const namespace = args.namespace ?? dataNamespace;
+        const child = { parent: this };
+        const accountName = "postgres-restore";
+        const activeDeadlineSeconds = args.activeDeadlineSeconds ?? 5400;
+        this.jobName = restoreJobName(args.activationId, args.source);
+        const labels = standardLabels({ name: "postgres-restore", component: "backup" });
+        const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+
+        new k8s.core.v1.ConfigMap(
+            `${name}-scripts`,
+            {
+                metadata: meta("postgres-restore-scripts"),
+                data: opsScripts(["backup-lib.sh", "restore-postgres.sh"]),
+            },
+            child,
+        );
+        const role = new IrsaRole(
+            `${name}-role`,
+            {
+                oidc: args.oidc,
+                serviceAccount: { namespace, name: accountName },
+                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, keyArn]) =>
+                    jobAccessPolicy({
+                        bucketArn,
+                        keyArn,
+                        region: args.region,
+                        prefixes: ["postgres"],
+                        access: "read",
+                    }),
+                ),
+            },
+            child,
+        );
+        const account = new k8s.core.v1.ServiceAccount(
+            `${name}-service-account`,
+            {
+                metadata: {
+                    ...meta(accountName),
+                    annotations: { "eks.amazonaws.com/role-arn": role.roleArn },
+                },
+                automountServiceAccountToken: false,
+            },
+            child,
+        );
+
+        const template = jobPodTemplate({
+            labels,
+            serviceAccountName: accountName,
+            opsConfigMap: "postgres-restore-scripts",
+            awsCliImage: args.images.awsCli,
+            region: args.region,
+            bucket: args.bucketName,
+            scratchSize: args.scratchSize ?? "20Gi",
+            steps: [
+                {
+                    name: "restore",
+                    image: args.images.postgres,
+                    script:
+                        args.source === "latest"
+                            ? ["restore-postgres.sh"]
+                            : ["restore-postgres.sh", "--timestamp", args.source],
+                    env: [
+                        ...plainEnv({
+                            PGHOST: "postgres-primary",
+                            PGPORT: String(postgresNames.port),
+                            PGUSER: postgresNames.user,
+                            PGDATABASE: postgresNames.database,
+                            // A fresh primary may still be starting; replication may still be
+                            // copying the dump the pointer names.
+                            PG_WAIT_SECONDS: "900",
+                            RESTORE_WAIT_SECONDS: "900",
+                        }),
+                        secretEnv("PGPASSWORD", postgresNames.credentialsSecret, "password"),
+                    ],
+                    resources: args.resources,
+                },
+            ],
+        });
+        new k8s.batch.v1.Job(
+            `${name}-job`,
+            {
+                metadata: {
+                    ...meta(this.jobName),
+                    annotations: {
+                        // pulumi up waits for completion up to the Job's own deadline.
+                        "pulumi.com/timeoutSeconds": String(activeDeadlineSeconds + 120),
+                        "mcp-platform.io/restore-source": args.source,
+                    },
+                },
+                spec: jobSpec(template, { activeDeadlineSeconds, backoffLimit: 2 }),
+            },
+            {
+                ...child,
+                dependsOn: [account],
+                ignoreChanges: ["spec"],
+                customTimeouts: { create: `${Math.ceil(activeDeadlineSeconds / 60) + 2}m` },
+            },
+        );
+
+        this.registerOutputs({ jobName: this.jobName });
+    }
+}

@@ -1,0 +1,319 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { contentHash, dataNamespace, opsScripts } from "./data-pods";
+import { selectorLabels, standardLabels } from "../kit/labels";
+import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
+import type { ContainerResources } from "../kit/pod-spec";
+import { initdbHook, pgHba, postgresNames, postgresPodTemplate } from "./postgres-pods";
+import { postgresTuning } from "./postgres-tuning";
+
+export interface PostgresArgs {
+    /** PostgreSQL 15 image. */
+    readonly image: string;
+    /** postgres_exporter image. */
+    readonly exporterImage: string;
+    /** Requests and limits of the postgres container; the tuning follows the memory limit. */
+    readonly resources: ContainerResources;
+    /** PVC size of each server. */
+    readonly storageSize: string;
+    /** StorageClass of the PVCs (encrypted gp3). @default "gp3" */
+    readonly storageClass?: string;
+    /** postgres-replica pods. @default 1 */
+    readonly replicas?: number;
+    /** @default 200 */
+    readonly maxConnections?: number;
+    /** @default "mcp-production" */
+    readonly namespace?: string;
+    /** Namespaces whose pods may connect. @default ["mcp-production", "mcp-system", "mcp-platform"] */
+    readonly clientNamespaces?: readonly string[];
+    /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
+    readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Pods of the backup jobs (backup-jobs.ts labels them so). */
+export const backupPodLabels = { "app.kubernetes.io/component": "backup" };
+
+/** Ops scripts the Postgres pods mount. */
+const postgresOps = [
+    "backup-lib.sh",
+    "postgres-init.sh",
+    "postgres-replica-bootstrap.sh",
+    "promote-replica.sh",
+    "restore-postgres.sh",
+];
+
+/**
+ * PostgreSQL for mcp_db (seed 001; docs/data.md):
+ * - StatefulSet `postgres-primary` (pod postgres-primary-0) and `postgres-replica`, hot
+ *   standbys cloned with pg_basebackup and streaming through a replication slot each;
+ * - Services `postgres-primary` (read-write) and `postgres-replica` (read-only), headless
+ *   Services for the pods, `postgres-metrics` for the postgres_exporter sidecars;
+ * - passwords from @pulumi/random in Secrets `postgres-credentials` (mcp_user: username,
+ *   password, database, host, port, url, readonly-host, readonly-url) and `postgres-admin`;
+ * - seed 004's tuning scaled to the memory limit, encrypted gp3 PVCs, a PDB, and a
+ *   NetworkPolicy admitting only the app namespaces, the backup jobs and Prometheus.
+ */
+export class Postgres extends pulumi.ComponentResource {
+    /** Read-write DNS name, e.g. postgres-primary.mcp-production.svc.cluster.local. */
+    public readonly primaryHost: string;
+    public readonly replicaHost: string;
+    public readonly credentialsSecretName: string;
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-platform:data:Postgres", name, {}, opts);
+        const namespace = args.namespace ?? dataNamespace;
+        const replicas = args.replicas ?? 1;
+        const maxConnections = args.maxConnections ?? 200;
+        const clientNamespaces = args.clientNamespaces ?? [
+            "mcp-production",
+            "mcp-system",
+            "mcp-platform",
+        ];
+        const child = { parent: this };
+        const version = args.image.split(":").pop()?.split("@")[0];
+        const family = { name: "postgres", component: "database", version };
+        const primary = { ...family, app: "postgres-primary", instance: "postgres-primary" };
+        const replica = { ...family, app: "postgres-replica", instance: "postgres-replica" };
+        const familySelector = { "app.kubernetes.io/name": "postgres" };
+        const meta = (objectName: string, labels = standardLabels(family)) => ({
+            name: objectName,
+            namespace,
+            labels,
+        });
+        this.primaryHost = `postgres-primary.${namespace}.svc.cluster.local`;
+        this.replicaHost = `postgres-replica.${namespace}.svc.cluster.local`;
+        this.credentialsSecretName = postgresNames.credentialsSecret;
+
+        // Credentials: generated once, kept in state as secrets, never in config.
+        const password = (role: string) =>
+            new random.RandomPassword(
+                `${name}-${role}-password`,
+                { length: 32, special: false },
+                child,
+            ).result;
+        const appPassword = password("app");
+        const url = (host: string) =>
+            pulumi.interpolate`postgresql://${postgresNames.user}:${appPassword}@${host}:${postgresNames.port}/${postgresNames.database}`;
+        new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: meta(postgresNames.credentialsSecret),
+                type: "Opaque",
+                stringData: {
+                    username: postgresNames.user,
+                    password: appPassword,
+                    database: postgresNames.database,
+                    host: this.primaryHost,
+                    port: String(postgresNames.port),
+                    url: url(this.primaryHost),
+                    "readonly-host": this.replicaHost,
+                    "readonly-url": url(this.replicaHost),
+                },
+            },
+            child,
+        );
+        new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: meta(postgresNames.adminSecret),
+                type: "Opaque",
+                stringData: {
+                    "superuser-password": password("superuser"),
+                    "replication-password": password("replication"),
+                    "exporter-password": password("exporter"),
+                },
+            },
+            child,
+        );
+
+        const hba = pgHba();
+        const scripts = opsScripts(postgresOps);
+        new k8s.core.v1.ConfigMap(
+            `${name}-hba`,
+            { metadata: meta("postgres-config"), data: { "pg_hba.conf": hba } },
+            child,
+        );
+        new k8s.core.v1.ConfigMap(
+            `${name}-initdb`,
+            { metadata: meta("postgres-initdb"), data: { "10-roles.sh": initdbHook } },
+            child,
+        );
+        new k8s.core.v1.ConfigMap(
+            `${name}-ops`,
+            { metadata: meta("postgres-ops"), data: scripts },
+            child,
+        );
+        new k8s.core.v1.ServiceAccount(
+            `${name}-service-account`,
+            { metadata: meta("postgres"), automountServiceAccountToken: false },
+            child,
+        );
+
+        const settings = postgresTuning({
+            memoryLimit: args.resources.limits.memory,
+            maxConnections,
+            storageSize: args.storageSize,
+        });
+        const source = (labels: Record<string, string>) => ({
+            image: args.image,
+            exporterImage: args.exporterImage,
+            resources: args.resources,
+            settings,
+            labels,
+            familySelector,
+            serviceAccountName: "postgres",
+            configMaps: { hba: "postgres-config", initdb: "postgres-initdb", ops: "postgres-ops" },
+            annotations: { "mcp-platform.io/config-hash": contentHash([settings, hba, scripts]) },
+        });
+        const claim = {
+            metadata: { name: "data", labels: standardLabels(family) },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: args.storageClass ?? "gp3",
+                resources: { requests: { storage: args.storageSize } },
+            },
+        };
+
+        for (const [server, labels, count] of [
+            [primary, standardLabels(primary), 1],
+            [replica, standardLabels(replica), replicas],
+        ] as const) {
+            if (count === 0) continue;
+            const selector = selectorLabels(server);
+            const headless = `${server.app}-headless`;
+            new k8s.core.v1.Service(
+                `${name}-${server.app}-headless`,
+                {
+                    metadata: meta(headless, labels),
+                    spec: {
+                        clusterIP: "None",
+                        publishNotReadyAddresses: true,
+                        selector,
+                        ports: [
+                            { name: "postgres", port: postgresNames.port, targetPort: "postgres" },
+                        ],
+                    },
+                },
+                child,
+            );
+            new k8s.core.v1.Service(
+                `${name}-${server.app}`,
+                {
+                    metadata: meta(server.app, labels),
+                    spec: {
+                        type: "ClusterIP",
+                        selector,
+                        ports: [
+                            { name: "postgres", port: postgresNames.port, targetPort: "postgres" },
+                        ],
+                    },
+                },
+                child,
+            );
+            new k8s.apps.v1.StatefulSet(
+                `${name}-${server.app}`,
+                {
+                    metadata: meta(server.app, labels),
+                    spec: {
+                        serviceName: headless,
+                        replicas: count,
+                        selector: { matchLabels: selector },
+                        podManagementPolicy: "OrderedReady",
+                        updateStrategy: { type: "RollingUpdate" },
+                        persistentVolumeClaimRetentionPolicy: {
+                            whenDeleted: "Retain",
+                            whenScaled: "Retain",
+                        },
+                        template: postgresPodTemplate(
+                            source(labels),
+                            server === primary ? "primary" : "replica",
+                        ),
+                        volumeClaimTemplates: [claim],
+                    },
+                },
+                child,
+            );
+        }
+
+        new k8s.core.v1.Service(
+            `${name}-metrics`,
+            {
+                metadata: meta("postgres-metrics", {
+                    ...standardLabels(family),
+                    "mcp-platform.io/scrape": "postgres",
+                }),
+                spec: {
+                    clusterIP: "None",
+                    selector: familySelector,
+                    ports: [
+                        {
+                            name: "metrics",
+                            port: postgresNames.exporterPort,
+                            targetPort: "metrics",
+                        },
+                    ],
+                },
+            },
+            child,
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-service-monitor`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: meta("postgres"),
+                spec: {
+                    selector: { matchLabels: { "mcp-platform.io/scrape": "postgres" } },
+                    endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
+                },
+            },
+            { parent: this, dependsOn: args.serviceMonitorDependsOn ?? [] },
+        );
+
+        // At most one of primary and replicas down at a time for voluntary disruptions.
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata: meta("postgres-pdb"),
+                spec: { maxUnavailable: 1, selector: { matchLabels: familySelector } },
+            },
+            child,
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-network-policy`,
+            {
+                metadata: meta("postgres"),
+                spec: {
+                    podSelector: allowSelector(familySelector),
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [
+                        {
+                            from: [
+                                ...allPodsIn(clientNamespaces),
+                                podsIn(namespace, backupPodLabels),
+                            ],
+                            ports: tcp(postgresNames.port),
+                        },
+                        { from: [prometheusPods], ports: tcp(postgresNames.exporterPort) },
+                    ],
+                    // Replicas stream from the primary (and the bootstrap clones it).
+                    egress: [
+                        {
+                            to: [podsIn(namespace, { app: "postgres-primary" })],
+                            ports: tcp(postgresNames.port),
+                        },
+                    ],
+                },
+            },
+            child,
+        );
+
+        this.registerOutputs({
+            primaryHost: this.primaryHost,
+            replicaHost: this.replicaHost,
+            credentialsSecretName: this.credentialsSecretName,
+        });
+    }
+}

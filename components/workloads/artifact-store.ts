@@ -1,0 +1,135 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { IrsaRole } from "../kit/irsa-role";
+import { bucketPolicy } from "../data/backup-policies";
+import type { OidcIdentity, ServiceAccountRef } from "../kit/irsa";
+import { accountKeyPolicy } from "../kit/kms";
+import { privateBucket } from "../kit/private-bucket";
+
+export interface ArtifactStoreArgs {
+    /** Region of the stack (the key policy names it). */
+    readonly region: string;
+    /** Physical bucket name operators type (seed 002 `s3://mcp-artifacts`). */
+    readonly bucketName: string;
+    /** Artifacts older than this are deleted (seed 002 `artifact.retention.days`). */
+    readonly retentionDays: number;
+    /** Days a replaced or deleted version is kept, to undo a mistake. @default 30 */
+    readonly noncurrentVersionDays?: number;
+    /** The cluster's OIDC identity, for the IRSA roles. */
+    readonly oidc: OidcIdentity;
+    /** Service accounts that read and write artifacts; each gets its own role. */
+    readonly serviceAccounts: readonly ServiceAccountRef[];
+}
+
+/** The least-privilege policy of an artifact reader/writer. */
+export function artifactAccessPolicy(bucketArn: string, keyArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ListArtifacts", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
+            {
+                Sid: "ReadWriteArtifacts",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                Resource: `${bucketArn}/*`,
+            },
+            {
+                Sid: "UseArtifactKey",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: keyArn,
+            },
+        ],
+    });
+}
+
+/**
+ * The semantic control plane's artifact registry storage (seed 002, runbook 4): an S3 bucket
+ * encrypted with its own customer-managed key, versioned, private (public access block,
+ * ACLs disabled, TLS-only), whose objects expire after `artifact.retention.days`; and one
+ * IRSA role per service account that uses it, limited to this bucket and key.
+ */
+export class ArtifactStore extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    /** `<namespace>/<service account>` → role ARN. */
+    public readonly roleArns: Readonly<Record<string, pulumi.Output<string>>>;
+
+    constructor(name: string, args: ArtifactStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-platform:workloads:ArtifactStore", name, {}, opts);
+        const child = { parent: this };
+
+        const partition = aws.getPartitionOutput({}, child).partition;
+        const accountId = aws.getCallerIdentityOutput({}, child).accountId;
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Encrypts the ${args.bucketName} artifacts (S3 SSE-KMS)`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: pulumi
+                    .all([partition, accountId])
+                    .apply(([p, a]) =>
+                        accountKeyPolicy({ partition: p, accountId: a, region: args.region }),
+                    ),
+            },
+            child,
+        );
+        const { bucket, ownership, publicAccess, versioning } = privateBucket(
+            name,
+            { bucketName: args.bucketName, kmsKeyArn: key.arn },
+            child,
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            { bucket: bucket.id, policy: bucket.arn.apply(bucketPolicy) },
+            { ...child, dependsOn: [publicAccess, ownership] },
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "artifact-retention",
+                        status: "Enabled",
+                        filter: {},
+                        expiration: { days: args.retentionDays },
+                        noncurrentVersionExpiration: {
+                            noncurrentDays: args.noncurrentVersionDays ?? 30,
+                        },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                ],
+            },
+            { ...child, dependsOn: [versioning] },
+        );
+
+        const roleArns: Record<string, pulumi.Output<string>> = {};
+        for (const account of args.serviceAccounts) {
+            const role = new IrsaRole(
+                `${name}-${account.name}`,
+                {
+                    oidc: args.oidc,
+                    serviceAccount: account,
+                    policy: pulumi
+                        .all([bucket.arn, key.arn])
+                        .apply(([bucketArn, keyArn]) => artifactAccessPolicy(bucketArn, keyArn)),
+                },
+                child,
+            );
+            roleArns[`${account.namespace}/${account.name}`] = role.roleArn;
+        }
+
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.kmsKeyArn = key.arn;
+        this.roleArns = roleArns;
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            kmsKeyArn: this.kmsKeyArn,
+        });
+    }
+}

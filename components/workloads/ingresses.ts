@@ -1,0 +1,146 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { standardLabels } from "../kit/labels";
+
+/** One public entry point: an Ingress in front of one Service. */
+export interface PublicRoute {
+    /** Ingress name, e.g. "mcp-semantic-ingress" (seed 002). */
+    readonly ingressName: string;
+    readonly namespace: string;
+    /** Backend Service; its port must be named `http`. */
+    readonly serviceName: string;
+    /** Hostnames the ALB answers for this route. */
+    readonly hosts: readonly string[];
+}
+
+export interface PublicIngressesArgs {
+    readonly routes: readonly PublicRoute[];
+    /** ACM certificate ARN (in this stack's region) for the HTTPS listener. */
+    readonly certificateArn: string;
+    /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
+    readonly sslPolicy?: string;
+    /**
+     * Maintenance mode (seed 002): every route answers 503 with a maintenance page from the
+     * ALB itself, without reaching the pods. @default false
+     */
+    readonly maintenance?: boolean;
+    /** @default "Scheduled maintenance is in progress. Please try again shortly." */
+    readonly maintenanceMessage?: string;
+    /** ALB IngressGroup: all routes share one load balancer. @default "mcp-public" */
+    readonly groupName?: string;
+    /** Target health check path (seed 003 readiness). @default "/health/ready" */
+    readonly healthCheckPath?: string;
+    /** AWS tags of the ALB, e.g. the stack's default tags. @default {} */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The action name a maintenance rule points at (`alb.ingress.kubernetes.io/actions.<name>`). */
+export const maintenanceAction = "maintenance";
+
+/** ELB limits a fixed-response body to 1024 characters. */
+export const fixedResponseMaxLength = 1024;
+
+function escapeHtml(text: string): string {
+    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The maintenance page the ALB serves (status 503, text/html). */
+export function maintenancePage(message: string): string {
+    const page =
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Maintenance</title>' +
+        '<meta name="viewport" content="width=device-width,initial-scale=1"></head>' +
+        '<body style="font-family:sans-serif;max-width:40em;margin:4em auto;padding:0 1em">' +
+        `<h1>Down for maintenance</h1><p>${escapeHtml(message)}</p></body></html>`;
+    if (page.length > fixedResponseMaxLength) {
+        throw new Error(
+            `maintenance page is ${page.length} characters; the ALB accepts at most ${fixedResponseMaxLength}`,
+        );
+    }
+    return page;
+}
+
+/** The annotations of a public ALB Ingress (AWS Load Balancer Controller). */
+export function albAnnotations(
+    args: PublicIngressesArgs,
+    maintenance: boolean,
+): Record<string, string> {
+    const annotations: Record<string, string> = {
+        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/group.name": args.groupName ?? "mcp-public",
+        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+        "alb.ingress.kubernetes.io/ssl-redirect": "443",
+        "alb.ingress.kubernetes.io/certificate-arn": args.certificateArn,
+        "alb.ingress.kubernetes.io/ssl-policy":
+            args.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
+        "alb.ingress.kubernetes.io/healthcheck-path": args.healthCheckPath ?? "/health/ready",
+        "alb.ingress.kubernetes.io/load-balancer-attributes":
+            "routing.http.drop_invalid_header_fields.enabled=true",
+    };
+    const tags = Object.entries(args.tags ?? {});
+    if (tags.length > 0) {
+        annotations["alb.ingress.kubernetes.io/tags"] = tags.map(([k, v]) => `${k}=${v}`).join(",");
+    }
+    if (maintenance) {
+        annotations[`alb.ingress.kubernetes.io/actions.${maintenanceAction}`] = JSON.stringify({
+            type: "fixed-response",
+            fixedResponseConfig: {
+                contentType: "text/html",
+                statusCode: "503",
+                messageBody: maintenancePage(
+                    args.maintenanceMessage ??
+                        "Scheduled maintenance is in progress. Please try again shortly.",
+                ),
+            },
+        });
+    }
+    return annotations;
+}
+
+/**
+ * The public Ingresses (ingressClassName `alb`: internet-facing ALB, IP targets, HTTPS with
+ * the ACM certificate, HTTP redirected to HTTPS), one per route, all in one ALB group.
+ * In maintenance mode each rule points at a fixed-response action that answers 503 with a
+ * small HTML page; turning it off points the rules back at the Services.
+ */
+export class PublicIngresses extends pulumi.ComponentResource {
+    /** The Ingress objects, by Ingress name. */
+    public readonly ingresses: Readonly<Record<string, k8s.networking.v1.Ingress>>;
+
+    constructor(name: string, args: PublicIngressesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-platform:workloads:PublicIngresses", name, {}, opts);
+
+        const maintenance = args.maintenance ?? false;
+        const ingresses: Record<string, k8s.networking.v1.Ingress> = {};
+        for (const route of args.routes) {
+            const backend = maintenance
+                ? { service: { name: maintenanceAction, port: { name: "use-annotation" } } }
+                : { service: { name: route.serviceName, port: { name: "http" } } };
+            ingresses[route.ingressName] = new k8s.networking.v1.Ingress(
+                `${name}-${route.ingressName}`,
+                {
+                    metadata: {
+                        name: route.ingressName,
+                        namespace: route.namespace,
+                        labels: standardLabels({
+                            name: route.ingressName,
+                            component: "ingress",
+                        }),
+                        annotations: albAnnotations(args, maintenance),
+                    },
+                    spec: {
+                        ingressClassName: "alb",
+                        rules: route.hosts.map((host) => ({
+                            host,
+                            http: { paths: [{ path: "/", pathType: "Prefix", backend }] },
+                        })),
+                    },
+                },
+                { parent: this },
+            );
+        }
+        this.ingresses = ingresses;
+        this.registerOutputs({ ingresses: Object.keys(ingresses) });
+    }
+}

@@ -1,0 +1,163 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../../config/workloads";
+import { metricsPort } from "../../config/workloads";
+import { selectorLabels } from "../kit/labels";
+import { dataStores, podsIn } from "../kit/network-policy";
+import { McpService, type McpServicePeer, type McpServiceScale } from "./mcp-service";
+
+export interface McpCatalogArgs {
+    /** The catalog: service name → figures (config `workloads.services`). */
+    readonly services: Readonly<Record<string, ServiceConfig>>;
+    /**
+     * A dr stack that waits for activation: every service runs at its standby size (HPA
+     * minimum = `standbyReplicas`, fixed-size services at `standbyReplicas`). @default false
+     */
+    readonly standby?: boolean;
+    /** Source of ALB traffic (IP targets): the VPC CIDR, allowed to public services' port. */
+    readonly albSourceCidr: string;
+    /** The Secret `secretEnv` reads. @default "mcp-secrets" */
+    readonly secretName?: string;
+    /** Changes when the Secret's content rotates; readers restart (pod annotation). */
+    readonly secretVersion?: string;
+    /** The ConfigMap `semanticConfigEnv` reads. @default "mcp-semantic-config" */
+    readonly semanticConfigName?: string;
+    /** IRSA roles by `<namespace>/<service>`, annotated on that service's account. @default {} */
+    readonly serviceAccountRoleArns?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** The service accounts of the services with `artifactAccess` (one IRSA role each). */
+export function artifactServiceAccounts(services: Readonly<Record<string, ServiceConfig>>) {
+    return Object.entries(services)
+        .filter(([, s]) => s.artifactAccess)
+        .map(([name, s]) => ({ namespace: s.namespace, name }));
+}
+
+/** Pod annotation that rolls a Secret's readers when the Secret rotates. */
+export const secretVersionAnnotation = "mcp-platform.io/secret-version";
+
+/** The size a service runs at: production figures, or the standby minimum on an idle dr stack. */
+export function effectiveScale(service: ServiceConfig, standby: boolean): McpServiceScale {
+    if (service.autoscaling !== undefined) {
+        if (!standby) return { autoscaling: service.autoscaling };
+        return {
+            autoscaling: { ...service.autoscaling, minReplicas: service.standbyReplicas },
+        };
+    }
+    return { replicas: standby ? service.standbyReplicas : service.replicas };
+}
+
+/** The `app`/name selector of a catalog service's pods. */
+export function catalogSelector(name: string, service: ServiceConfig): Record<string, string> {
+    return selectorLabels({ name, component: service.component, app: service.appLabel });
+}
+
+/** The public routes the ingress component exposes, from the catalog. */
+export function publicRoutes(services: Readonly<Record<string, ServiceConfig>>) {
+    return Object.entries(services)
+        .filter(([, s]) => s.ingress !== undefined)
+        .map(([name, s]) => ({
+            ingressName: s.ingress!.name,
+            namespace: s.namespace,
+            serviceName: name,
+            hosts: s.ingress!.hosts,
+        }));
+}
+
+/** Who may reach a service and what it may reach, from the catalog's `calls` and `dataAccess`. */
+export function serviceNetwork(
+    name: string,
+    services: Readonly<Record<string, ServiceConfig>>,
+    albSourceCidr: string,
+): { ingressFrom: McpServicePeer["peer"][]; egressTo: McpServicePeer[] } {
+    const service = services[name];
+    const ingressFrom: McpServicePeer["peer"][] = [];
+    if (service.ingress !== undefined) ingressFrom.push({ ipBlock: { cidr: albSourceCidr } });
+    for (const [caller, config] of Object.entries(services)) {
+        if (config.calls.includes(name)) {
+            ingressFrom.push(podsIn(config.namespace, catalogSelector(caller, config)));
+        }
+    }
+    const egressTo: McpServicePeer[] = service.calls.map((callee) => ({
+        peer: podsIn(services[callee].namespace, catalogSelector(callee, services[callee])),
+        ports: [services[callee].port],
+    }));
+    for (const store of service.dataAccess) {
+        for (const podLabels of dataStores[store].podLabels) {
+            egressTo.push({
+                peer: { podSelector: { matchLabels: podLabels } },
+                ports: [dataStores[store].port],
+            });
+        }
+    }
+    if (service.httpsEgress)
+        egressTo.push({ peer: { ipBlock: { cidr: "0.0.0.0/0" } }, ports: [443] });
+    return { ingressFrom, egressTo };
+}
+
+/**
+ * Every MCP service of the catalog (design.md's names table), one {@link McpService} each,
+ * sized for production or — on a dr stack waiting for activation — at standby size.
+ */
+export class McpCatalog extends pulumi.ComponentResource {
+    /** The services, by name. */
+    public readonly services: Readonly<Record<string, McpService>>;
+
+    constructor(name: string, args: McpCatalogArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp-platform:workloads:McpCatalog", name, {}, opts);
+
+        const standby = args.standby ?? false;
+        const secretName = args.secretName ?? "mcp-secrets";
+        const semanticConfigName = args.semanticConfigName ?? "mcp-semantic-config";
+        const services: Record<string, McpService> = {};
+        for (const [svc, config] of Object.entries(args.services)) {
+            const readsSecret = Object.keys(config.secretEnv).length > 0;
+            const network = serviceNetwork(svc, args.services, args.albSourceCidr);
+            const roleArn = args.serviceAccountRoleArns?.[`${config.namespace}/${svc}`];
+            services[svc] = new McpService(
+                `${name}-${svc}`,
+                {
+                    serviceName: svc,
+                    namespace: config.namespace,
+                    image: config.image,
+                    component: config.component,
+                    appLabel: config.appLabel,
+                    containerName: config.containerName,
+                    port: config.port,
+                    metricsPort,
+                    resources: config.resources,
+                    scale: effectiveScale(config, standby),
+                    env: config.env,
+                    secretEnv: Object.fromEntries(
+                        Object.entries(config.secretEnv).map(([env, key]) => [
+                            env,
+                            { secret: secretName, key },
+                        ]),
+                    ),
+                    configMapEnv: Object.fromEntries(
+                        Object.entries(config.semanticConfigEnv).map(([env, key]) => [
+                            env,
+                            { configMap: semanticConfigName, key },
+                        ]),
+                    ),
+                    podAnnotations:
+                        readsSecret && args.secretVersion !== undefined
+                            ? { [secretVersionAnnotation]: args.secretVersion }
+                            : undefined,
+                    serviceAccountAnnotations:
+                        roleArn !== undefined
+                            ? { "eks.amazonaws.com/role-arn": roleArn }
+                            : undefined,
+                    writablePaths: config.writablePaths,
+                    serviceAliases: config.serviceAliases,
+                    ingressFrom: network.ingressFrom,
+                    egressTo: network.egressTo,
+                },
+                { parent: this },
+            );
+        }
+        this.services = services;
+        this.registerOutputs({
+            services: Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.host])),
+        });
+    }
+}

@@ -1,0 +1,209 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import type { ResourceRecord } from "../../../tools/lib/records";
+import { projectDir, stackFileVariant, synth, type SynthResult } from "../../harness/synth";
+
+/**
+ * The data layer as `npm run synth` writes it for both stacks and for an activated dr stack:
+ * the seed schedules, the bucket's protections, replication, and the restore Job that only an
+ * activated dr stack declares.
+ */
+
+type Obj = Record<string, any>;
+
+const ofType = (records: ResourceRecord[], type: string) => records.filter((r) => r.type === type);
+/** The one resource of `type` that BackupStorage ("backups") declares. */
+const one = (records: ResourceRecord[], type: string) => {
+    const found = ofType(records, type).filter((r) => r.name.startsWith("backups-"));
+    expect(found, type).toHaveLength(1);
+    return found[0].inputs as Obj;
+};
+const manifest = (result: SynthResult, file: string) =>
+    parse(result.read(`k8s/mcp-production/${file}`)) as Obj;
+/** Policy results (advisory included) about the data layer's resources. */
+const dataViolations = (result: SynthResult) =>
+    result
+        .policyReport()
+        .results.filter((r) => /postgres|redis|backup/i.test(`${r.resource} ${r.message}`))
+        .map((r) => `${r.policy}: ${r.message}`);
+
+describe("data layer in the production synth", () => {
+    let result: SynthResult;
+    let records: ResourceRecord[];
+    beforeAll(() => {
+        result = synth("production");
+        records = result.resources();
+    });
+
+    it("declares CronJobs postgres-backup and app-data-backup in mcp-production with the seed schedules", () => {
+        const postgres = manifest(result, "cronjob-postgres-backup.yaml");
+        const appData = manifest(result, "cronjob-app-data-backup.yaml");
+        expect(postgres.metadata.namespace).toBe("mcp-production");
+        // every 30 minutes: with ≤ 15 min replication the DR copy stays within the 1 h RPO (seed 003)
+        expect(postgres.spec.schedule).toBe("*/30 * * * *");
+        expect(appData.spec.schedule).toBe("0 3 * * *");
+        for (const cron of [
+            postgres,
+            appData,
+            manifest(result, "cronjob-redis-backup.yaml"),
+            manifest(result, "cronjob-backup-verify.yaml"),
+        ]) {
+            expect(cron.spec.concurrencyPolicy).toBe("Forbid");
+            expect(cron.spec.suspend).toBe(false);
+        }
+        const env = Object.fromEntries(
+            postgres.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: Obj) => [
+                e.name,
+                e.value,
+            ]),
+        );
+        // seed 004: daily 02:00, weekly Sunday 03:00, monthly the 1st 04:00.
+        expect(env).toMatchObject({
+            TIER_DAILY_SCHEDULE: "0 2 * * *",
+            TIER_WEEKLY_SCHEDULE: "0 3 * * 0",
+            TIER_MONTHLY_SCHEDULE: "0 4 1 * *",
+            BACKUP_STANDBY: "false",
+        });
+    });
+
+    it("writes postgres-primary, postgres-replica and redis with their exporters", () => {
+        const primary = manifest(result, "statefulset-postgres-primary.yaml");
+        expect(primary.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual([
+            "postgres",
+            "postgres-exporter",
+        ]);
+        expect(primary.spec.template.spec.containers[0].args).toContain("shared_buffers=4GB");
+        expect(
+            manifest(result, "statefulset-postgres-replica.yaml").spec.template.metadata.labels.app,
+        ).toBe("postgres-replica");
+        expect(
+            manifest(result, "statefulset-redis.yaml").spec.template.spec.containers.map(
+                (c: Obj) => c.name,
+            ),
+        ).toEqual(["redis", "redis-exporter"]);
+        // Secrets are redacted in the output.
+        expect(result.read("k8s/mcp-production/secret-postgres-credentials.yaml")).not.toMatch(
+            /mock-password/,
+        );
+    });
+
+    it("protects the bucket: SSE-KMS with a rotating CMK, versioning, public access block, lifecycle, object lock", () => {
+        expect(one(records, "aws:s3/bucket:Bucket")).toMatchObject({ objectLockEnabled: true });
+        expect(
+            one(
+                records,
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            ).rules[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+        ).toBe("aws:kms");
+        const keys = ofType(records, "aws:kms/key:Key").filter((k) => k.name === "backups-key");
+        expect(keys[0].inputs.enableKeyRotation).toBe(true);
+        expect(
+            one(records, "aws:s3/bucketVersioning:BucketVersioning").versioningConfiguration.status,
+        ).toBe("Enabled");
+        expect(
+            one(records, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+                .restrictPublicBuckets,
+        ).toBe(true);
+        const rules = one(
+            records,
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        ).rules as Obj[];
+        expect(rules.find((r) => r.id === "postgres-hourly")!.expiration.days).toBe(2);
+        expect(rules.find((r) => r.id === "postgres-monthly")!.expiration.days).toBe(365);
+        expect(
+            one(records, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").rule
+                .defaultRetention.days,
+        ).toBe(2);
+        expect(JSON.stringify(one(records, "aws:s3/bucketPolicy:BucketPolicy").policy)).toContain(
+            "aws:SecureTransport",
+        );
+    });
+
+    it("replicates to the dr bucket with Replication Time Control, from config alone", () => {
+        const replication = one(records, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        expect(replication.rules[0].destination).toMatchObject({
+            bucket: "arn:aws:s3:::mcp-platform-backups-dr-111111111111",
+            replicationTime: { status: "Enabled", time: { minutes: 15 } },
+        });
+        expect(
+            ofType(records, "pulumi:pulumi:StackReference").filter((r) =>
+                /dr/.test(String(r.inputs.name)),
+            ),
+        ).toEqual([]);
+        expect(JSON.parse(result.read("outputs.json"))).toMatchObject({
+            backupBucketName: "mcp-platform-backups-production-111111111111",
+            backupBucketArn: "arn:aws:s3:::mcp-platform-backups-production-111111111111",
+        });
+    });
+
+    it("declares no restore Job and has no policy violation in the data layer", () => {
+        expect(ofType(records, "kubernetes:batch/v1:Job")).toEqual([]);
+        expect(dataViolations(result)).toEqual([]);
+    });
+});
+
+describe("data layer in the dr synth, standby and activated", () => {
+    let standby: SynthResult;
+    let active: SynthResult;
+    beforeAll(() => {
+        standby = synth("dr");
+        active = synth("dr", {
+            stackFile: stackFileVariant("dr", (doc) => {
+                doc.config["mcp-platform:drActive"] = true;
+            }),
+        });
+    });
+
+    it("keeps the backup jobs idle in standby, with no restore Job and no replication of its own", () => {
+        expect(standby.status, standby.stderr).toBe(0);
+        const records = standby.resources();
+        expect(ofType(records, "kubernetes:batch/v1:Job")).toEqual([]);
+        expect(ofType(records, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).toEqual(
+            [],
+        );
+        const env = manifest(standby, "cronjob-postgres-backup.yaml").spec.jobTemplate.spec.template
+            .spec.containers[0].env;
+        expect(env).toContainEqual({ name: "BACKUP_STANDBY", value: "true" });
+        expect(JSON.parse(standby.read("outputs.json")).backupBucketName).toBe(
+            "mcp-platform-backups-dr-111111111111",
+        );
+        expect(dataViolations(standby)).toEqual([]);
+    });
+
+    it("exports what production's replication config names: the dr bucket and key alias", () => {
+        const outputs = JSON.parse(standby.read("outputs.json"));
+        const production = parse(
+            fs.readFileSync(path.join(projectDir, "Pulumi.production.yaml"), "utf8"),
+        ).config["mcp-platform:backups"].replication;
+        expect(outputs.backupBucketArn).toBe(production.destinationBucketArn);
+        // Same region and alias (the mock runtime's account differs from the placeholder's).
+        expect(outputs.backupKmsAliasArn).toMatch(
+            /^arn:aws:kms:us-west-2:\d{12}:alias\/mcp-platform-backups-dr$/,
+        );
+        expect(production.destinationKmsKeyArn).toMatch(
+            /^arn:aws:kms:us-west-2:\d{12}:alias\/mcp-platform-backups-dr$/,
+        );
+    });
+
+    it("declares the restore Job when activated, and the backups start", () => {
+        expect(active.status, active.stderr).toBe(0);
+        const job = manifest(active, "job-postgres-restore-activation-latest.yaml");
+        expect(job.spec.template.spec.containers[0].command).toEqual([
+            "/bin/bash",
+            "/opt/mcp/ops/restore-postgres.sh",
+        ]);
+        const env = Object.fromEntries(
+            job.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]),
+        );
+        expect(env.BACKUP_BUCKET).toBe("mcp-platform-backups-dr-111111111111");
+        expect(JSON.parse(active.read("outputs.json")).postgresRestoreJobName).toBe(
+            "postgres-restore-activation-latest",
+        );
+        const cron = manifest(active, "cronjob-postgres-backup.yaml").spec.jobTemplate.spec.template
+            .spec.containers[0].env;
+        expect(cron).toContainEqual({ name: "BACKUP_STANDBY", value: "false" });
+        expect(dataViolations(active)).toEqual([]);
+    });
+});

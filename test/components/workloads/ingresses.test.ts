@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+    albAnnotations,
+    fixedResponseMaxLength,
+    maintenancePage,
+    PublicIngresses,
+    type PublicIngressesArgs,
+} from "../../../components/workloads/ingresses";
+import { type Recorded, recordResources } from "../../harness/pulumi";
+
+const args: PublicIngressesArgs = {
+    routes: [
+        {
+            ingressName: "mcp-semantic-ingress",
+            namespace: "mcp-system",
+            serviceName: "mcp-semantic-control-plane",
+            hosts: ["semantic.mcp-production.com", "semantic-us-east-1.mcp-production.com"],
+        },
+    ],
+    certificateArn:
+        "arn:aws:acm:us-east-1:111111111111:certificate/3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b",
+    tags: { environment: "production", owner: "platform-sre" },
+};
+
+const ingressOf = (recorded: Recorded) => {
+    const [ingress] = recorded.ofType("kubernetes:networking.k8s.io/v1:Ingress");
+    return ingress.inputs as Record<string, any>;
+};
+
+describe("PublicIngresses", () => {
+    let normal: Recorded;
+    let maintenance: Recorded;
+    beforeAll(async () => {
+        normal = await recordResources(() => new PublicIngresses("public", args));
+        maintenance = await recordResources(
+            () =>
+                new PublicIngresses("public", {
+                    ...args,
+                    maintenance: true,
+                    maintenanceMessage: "Back at 06:00 UTC <promise>",
+                }),
+        );
+    });
+
+    it("exposes each host through an internet-facing ALB with HTTPS and an HTTP redirect", () => {
+        const ingress = ingressOf(normal);
+        expect(ingress.metadata.name).toBe("mcp-semantic-ingress");
+        expect(ingress.metadata.namespace).toBe("mcp-system");
+        expect(ingress.spec.ingressClassName).toBe("alb");
+        expect(ingress.metadata.annotations).toMatchObject({
+            "alb.ingress.kubernetes.io/scheme": "internet-facing",
+            "alb.ingress.kubernetes.io/target-type": "ip",
+            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+            "alb.ingress.kubernetes.io/ssl-redirect": "443",
+            "alb.ingress.kubernetes.io/certificate-arn": args.certificateArn,
+            "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "alb.ingress.kubernetes.io/healthcheck-path": "/health/ready",
+            "alb.ingress.kubernetes.io/group.name": "mcp-public",
+            "alb.ingress.kubernetes.io/tags": "environment=production,owner=platform-sre",
+        });
+        expect(ingress.spec.rules).toEqual(
+            args.routes[0].hosts.map((host) => ({
+                host,
+                http: {
+                    paths: [
+                        {
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: {
+                                service: {
+                                    name: "mcp-semantic-control-plane",
+                                    port: { name: "http" },
+                                },
+                            },
+                        },
+                    ],
+                },
+            })),
+        );
+        expect(
+            Object.keys(ingress.metadata.annotations).filter((k) => k.includes("/actions.")),
+        ).toEqual([]);
+    });
+
+    it("answers 503 with an HTML maintenance page from the ALB in maintenance mode", () => {
+        const ingress = ingressOf(maintenance);
+        for (const rule of ingress.spec.rules) {
+            expect(rule.http.paths[0].backend).toEqual({
+                service: { name: "maintenance", port: { name: "use-annotation" } },
+            });
+        }
+        const action = JSON.parse(
+            ingress.metadata.annotations["alb.ingress.kubernetes.io/actions.maintenance"],
+        );
+        expect(action.type).toBe("fixed-response");
+        expect(action.fixedResponseConfig.statusCode).toBe("503");
+        expect(action.fixedResponseConfig.contentType).toBe("text/html");
+        expect(action.fixedResponseConfig.messageBody).toMatch(/^<!doctype html>/);
+        expect(action.fixedResponseConfig.messageBody).toContain(
+            "Back at 06:00 UTC &#60;promise&#62;",
+        );
+        expect(action.fixedResponseConfig.messageBody.length).toBeLessThanOrEqual(
+            fixedResponseMaxLength,
+        );
+    });
+
+    it("refuses a maintenance page longer than the ALB accepts", () => {
+        expect(() => maintenancePage("x".repeat(900))).toThrow(/at most 1024/);
+        expect(
+            albAnnotations({ ...args, maintenance: true }, true)[
+                "alb.ingress.kubernetes.io/actions.maintenance"
+            ],
+        ).toContain("Scheduled maintenance is in progress");
+    });
+});
