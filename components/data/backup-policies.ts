@@ -95,35 +95,6 @@ function document(statements: Statement[]): string {
     return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/**
- * The bucket policy: every request without TLS is denied (aws-s3-bucket-tls-only), and an
- * upload that asks for an encryption other than SSE-KMS is refused (uploads that name none
- * get the bucket's default, SSE-KMS with the backup key).
- */
-export function bucketPolicy(bucketArn: string): string {
-    return document([
-        {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-        {
-            Sid: "DenyObjectsWithoutKms",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:PutObject",
-            Resource: `${bucketArn}/*`,
-            Condition: {
-                StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
-                Null: { "s3:x-amz-server-side-encryption": "false" },
-            },
-        },
-    ]);
-}
-
 /** `arn:aws:kms:us-west-2:1111:alias/x` → its region, account and, for an alias, its name. */
 export function parseKmsArn(arn: string): {
     partition: string;

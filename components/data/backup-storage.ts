@@ -1,13 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    bucketPolicy,
     lifecycleRules,
     replicationRolePolicy,
     type RetentionSettings,
 } from "./backup-policies";
 import { accountKeyPolicy } from "../kit/kms";
-import { privateBucket } from "../kit/private-bucket";
+import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 
 export interface BackupReplication {
     /** The dr stack's bucket (its output `backupBucketArn`). */
@@ -104,7 +103,7 @@ export class BackupStorage extends pulumi.ComponentResource {
         );
         new aws.s3.BucketPolicy(
             `${name}-policy`,
-            { bucket: bucket.id, policy: bucket.arn.apply(bucketPolicy) },
+            { bucket: bucket.id, policy: bucket.arn.apply(privateBucketPolicy) },
             { ...child, dependsOn: [publicAccess, ownership] },
         );
         new aws.s3.BucketLifecycleConfiguration(

@@ -78,3 +78,35 @@ export function privateBucket(
     );
     return { bucket, ownership, publicAccess, versioning };
 }
+
+/**
+ * The bucket policy: every request without TLS is denied (aws-s3-bucket-tls-only), and an
+ * upload that asks for an encryption other than SSE-KMS is refused (uploads that name none
+ * get the bucket's default, SSE-KMS with its customer-managed key).
+ */
+export function privateBucketPolicy(bucketArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+            Sid: "DenyObjectsWithoutKms",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${bucketArn}/*`,
+            Condition: {
+                StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                Null: { "s3:x-amz-server-side-encryption": "false" },
+            },
+        },
+        ],
+    });
+}

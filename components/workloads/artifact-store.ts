@@ -1,10 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
-import { bucketPolicy } from "../data/backup-policies";
+import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 import type { OidcIdentity, ServiceAccountRef } from "../kit/irsa";
 import { accountKeyPolicy } from "../kit/kms";
-import { privateBucket } from "../kit/private-bucket";
 
 export interface ArtifactStoreArgs {
     /** Region of the stack (the key policy names it). */
@@ -83,7 +82,7 @@ export class ArtifactStore extends pulumi.ComponentResource {
         );
         new aws.s3.BucketPolicy(
             `${name}-policy`,
-            { bucket: bucket.id, policy: bucket.arn.apply(bucketPolicy) },
+            { bucket: bucket.id, policy: bucket.arn.apply(privateBucketPolicy) },
             { ...child, dependsOn: [publicAccess, ownership] },
         );
         new aws.s3.BucketLifecycleConfiguration(
