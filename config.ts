@@ -26,6 +26,7 @@ import {
 } from "./config/monitoring";
 import { networkSchema } from "./config/network";
 import { workloadsSchema } from "./config/workloads";
+import { type DrPosture, drPosture } from "./config/dr";
 
 /**
  * The whole stack configuration as one typed, validated object.
@@ -101,8 +102,8 @@ export interface PlatformConfig extends PlatformSettings {
     readonly region: string;
     /** AWS CLI profile of this stack (`aws:profile`), when credentials come from a profile. */
     readonly awsProfile?: string;
-    /** A standby stack that has not been activated runs at minimum size. */
-    readonly standby: boolean;
+    /** What the stack's DR role and activation decide (config/dr.ts). */
+    readonly dr: DrPosture;
     /** Credentials, each wrapped as a Pulumi secret. Absent when not configured. */
     readonly credentials: Readonly<Record<string, pulumi.Output<string>>>;
 }
@@ -206,7 +207,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         stackFile,
         region: aws.region,
         awsProfile: aws.profile,
-        standby: settings.role === "standby" && !settings.drActive,
+        dr: drPosture(settings.role, settings.drActive),
         credentials,
     };
 }

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
-import { effectiveNodeGroups } from "./config/cluster";
+import { nodeGroupSizes } from "./config/dr";
+import { storageClassName } from "./config/names";
 import { Dashboards } from "./components/monitoring/dashboards";
 import { platformDashboards } from "./components/monitoring/dashboard-catalog";
 import { edgeCredentialKeys } from "./config/edge";
@@ -29,14 +30,13 @@ import { Postgres } from "./components/data/postgres";
 import { PostgresRestoreJob } from "./components/data/postgres-restore-job";
 import { Redis } from "./components/data/redis";
 import { ClusterAddons } from "./components/cluster/cluster-addons";
-import { defaultStorageClassName, EksCluster } from "./components/cluster/eks-cluster";
+import { EksCluster } from "./components/cluster/eks-cluster";
 import {
     collectorName,
     collectorNamespace,
     LogCollector,
 } from "./components/logging/log-collector";
 import { LogStorage } from "./components/logging/log-storage";
-import { ownPrefixRoot } from "./components/data/backup-policies";
 import { defaultTags } from "./components/kit/tags";
 import { Network } from "./components/network/network";
 
@@ -72,7 +72,7 @@ const cluster = new EksCluster(
         adminRoleArns: cfg.cluster.adminRoleArns,
         logRetentionDays: cfg.cluster.logRetentionDays,
         // An activated standby takes its node groups' `activated` sizes (docs/dr.md).
-        nodeGroups: effectiveNodeGroups(cfg.cluster.nodeGroups, cfg.drActive),
+        nodeGroups: nodeGroupSizes(cfg.cluster.nodeGroups, cfg.dr),
         addonVersions: cfg.cluster.addons,
         awsProfile: cfg.awsProfile,
     },
@@ -97,7 +97,7 @@ const clusterAddons = new ClusterAddons(
         oidc: cluster.oidc,
         charts: cfg.cluster.charts,
         prometheus: cfg.cluster.prometheus,
-        storageClassName: defaultStorageClassName,
+        storageClassName,
     },
     { providers: { aws: awsProvider, kubernetes: kubernetesProvider } },
 );
@@ -167,7 +167,7 @@ const mcpCatalog = new McpCatalog(
     "mcp-catalog",
     {
         services: workloads.services,
-        standby: cfg.standby,
+        servicesAtMinimum: cfg.dr.servicesAtMinimum,
         albSourceCidr: cfg.network.vpcCidr,
         secretVersion: appConfig.secretVersion,
         serviceAccountRoleArns: artifactStore.roleArns,
@@ -254,7 +254,7 @@ const backupStorage = new BackupStorage(
         bucketName: cfg.backups.bucketName,
         keyAliasName: `mcp-platform-backups-${cfg.stack}`,
         replication: cfg.backups.replication,
-        ownPrefixRoot: ownPrefixRoot(cfg.role),
+        ownPrefixRoot: cfg.dr.backupRoot,
     },
     { providers: { aws: awsProvider } },
 );
@@ -285,7 +285,7 @@ const backupAccess = {
     oidc: cluster.oidc,
     scratchSize: cfg.backups.scratchSize,
 };
-const postgresRestore = cfg.drActive
+const postgresRestore = cfg.dr.restoreLatestBackup
     ? new PostgresRestoreJob(
           "postgres-restore",
           {
@@ -314,8 +314,7 @@ new BackupJobs(
         resources: cfg.backups.resources,
         verifyResources: cfg.backups.verifyResources,
         verifyMaxAgeMinutes: cfg.backups.verifyMaxAgeMinutes,
-        standby: cfg.standby,
-        ownPrefixRoot: ownPrefixRoot(cfg.role),
+        posture: cfg.dr,
         appNamespaces: mcpNamespaces.names,
     },
     {
@@ -350,7 +349,7 @@ const edgeSwitch = edgeCfg?.switch
           {
               accountId: edgeCfg.accountId,
               primaryStack: edgeCfg.switch.primaryStack,
-              activeRegion: cfg.drActive ? "dr" : "primary",
+              activeRegion: cfg.dr.activeRegion,
           },
           // Traffic moves to DR only once DR can take it: after the restore Job has loaded the
           // data and the services' autoscalers are at production size (docs/dr.md).

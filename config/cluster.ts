@@ -207,23 +207,3 @@ export const clusterSchema = z
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type NodeGroupConfig = z.output<typeof nodeGroupSchema>;
 export type TaintConfig = z.output<typeof taintSchema>;
-
-/**
- * The node-group sizes to deploy: on an activated standby stack each group takes its
- * `activated` sizes; everywhere else the configured ones.
- */
-interface Sized {
-    readonly minSize: number;
-    readonly desiredSize: number;
-    readonly activated?: { readonly minSize: number; readonly desiredSize: number };
-}
-
-export function effectiveNodeGroups<G extends Record<string, Sized>>(
-    groups: G,
-    drActive: boolean,
-): G {
-    if (!drActive) return groups;
-    return Object.fromEntries(
-        Object.entries(groups).map(([name, group]) => [name, { ...group, ...group.activated }]),
-    ) as G;
-}

@@ -1,21 +1,13 @@
 import { z } from "zod";
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "./lib/quantity";
 import { cpuQuantity, hostname, memoryQuantity, pinnedImage, positiveInt } from "./lib/validators";
+import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "./names";
 
 /**
  * `mcp-platform:workloads` — the MCP services the manuals name, with their figures, and what
  * surrounds them: the three application namespaces, the public ingresses, the shared secret
  * and the semantic control plane's configuration. docs/services.md explains every field.
  */
-
-/** The namespaces MCP services run in (design.md), each restricted and default-deny. */
-export const appNamespaces = ["mcp-production", "mcp-system", "mcp-platform"] as const;
-export type AppNamespace = (typeof appNamespaces)[number];
-
-/** Where the data layer (postgres-primary, postgres-replica, redis) and `mcp-secrets` live. */
-export const dataNamespace = "mcp-production";
-/** Where `mcp-semantic-config` lives (seed 002). */
-export const semanticConfigNamespace = "mcp-system";
 
 /** Keys of the `mcp-secrets` Secret a service may read into its environment. */
 export const secretKeys = ["jwt-secret"] as const;
@@ -31,9 +23,6 @@ export const semanticConfigKeys = [
 
 /** Port every MCP service serves Prometheus metrics on (design.md metrics contract). */
 export const metricsPort = 9090;
-
-/** Share of extra pods a rolling update may add (seed 003: 25 % at a time, none down). */
-export const maxSurgePercent = 25;
 
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
     message:

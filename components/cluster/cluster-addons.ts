@@ -21,6 +21,7 @@ import {
 } from "./addon-values";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
+import { storageClassName } from "../../config/names";
 
 export interface ChartVersions {
     readonly metricsServer: string;
@@ -91,7 +92,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             nodeSelector: { [nodeGroupLabel]: "system" },
             tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
         };
-        const storageClassName = args.storageClassName ?? "gp3";
+        const storageClass = args.storageClassName ?? storageClassName;
 
         const monitoring = this.namespace(name, addonNamespaces.monitoring, "restricted");
         const nodeExporter = this.namespace(name, addonNamespaces.nodeExporter, "privileged");
@@ -144,7 +145,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             repo: repositories.kubePrometheusStack,
             namespace: monitoring.metadata.name,
             values: kubePrometheusStackValues(placement, {
-                storageClassName,
+                storageClassName: storageClass,
                 retention: args.prometheus.retention,
                 storageGiB: args.prometheus.storageGiB,
                 nodeExporterNamespace: addonNamespaces.nodeExporter,

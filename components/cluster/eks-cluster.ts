@@ -8,6 +8,7 @@ import { type AddonVersions, nodeBootstrapAddons, workloadAddons } from "./manag
 import type { OidcIdentity } from "../kit/irsa";
 import { accountKeyPolicy, ebsCsiKmsPolicy, logsKeyPolicy } from "../kit/kms";
 import { kubeconfig } from "./kubeconfig";
+import { ebsVolumeType, storageClassName } from "../../config/names";
 
 /** Control-plane log types; CIS 2.1.1 wants all five. */
 export const controlPlaneLogTypes = [
@@ -19,7 +20,6 @@ export const controlPlaneLogTypes = [
 ] as const;
 
 /** The name of the default StorageClass the data layer asks for. */
-export const defaultStorageClassName = "gp3";
 
 export interface EksClusterArgs {
     /** Physical cluster name operators type (`aws eks update-kubeconfig --name ...`). */
@@ -285,12 +285,12 @@ export class EksCluster extends pulumi.ComponentResource {
             `${name}-gp3`,
             {
                 metadata: {
-                    name: defaultStorageClassName,
+                    name: storageClassName,
                     annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
                 },
                 provisioner: "ebs.csi.aws.com",
                 parameters: {
-                    type: "gp3",
+                    type: ebsVolumeType,
                     encrypted: "true",
                     kmsKeyId: volumeKey.arn,
                     "csi.storage.k8s.io/fstype": "ext4",

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig, TaintConfig } from "../../config/cluster";
+import { ebsVolumeType } from "../../config/names";
 
 /** The label every node carries with the name of its group (`system`, `workload`). */
 export const nodeGroupLabel = "mcp-platform.io/node-group";
@@ -102,7 +103,7 @@ export class EksNodeGroups extends pulumi.ComponentResource {
                             deviceName: "/dev/xvda",
                             ebs: {
                                 volumeSize: capacity.diskSizeGiB,
-                                volumeType: "gp3",
+                                volumeType: ebsVolumeType,
                                 encrypted: "true",
                                 deleteOnTermination: "true",
                             },

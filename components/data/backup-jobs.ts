@@ -1,12 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
-import {
-    type BackupPrefix,
-    backupPrefixes,
-    jobAccessPolicy,
-    ownBackupPrefix,
-} from "./backup-policies";
+import { jobAccessPolicy, ownBackupPrefix } from "./backup-policies";
 import {
     appDataExportRules,
     type JobLimits,
@@ -14,7 +9,7 @@ import {
     jobPodTemplate,
     jobSpec,
 } from "./backup-pods";
-import { dataNamespace, opsScripts, plainEnv, secretEnv } from "./data-pods";
+import { opsScripts, plainEnv, secretEnv } from "./data-pods";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import { allowSelector, podsIn, tcp } from "../kit/network-policy";
@@ -22,6 +17,13 @@ import type { ContainerResources } from "../kit/pod-spec";
 import { postgresNames } from "./postgres-pods";
 import { backupPodLabels } from "./postgres";
 import { redisNames } from "./redis";
+import { type DrPosture, drPosture } from "../../config/dr";
+import {
+    type BackupPrefix,
+    backupCronJobNames,
+    backupPrefixes,
+    dataNamespace,
+} from "../../config/names";
 
 export interface BackupSchedules {
     readonly postgres: string;
@@ -29,6 +31,14 @@ export interface BackupSchedules {
     readonly appData: string;
     readonly verify: string;
 }
+
+/** The fields of a {@link DrPosture} the backup jobs act on. */
+export type BackupPosture = Pick<
+    DrPosture,
+    "backupRoot" | "backupsOnStandby" | "verifyRoot" | "verifyWaitSeconds"
+>;
+
+const primaryBackupPosture: BackupPosture = drPosture("primary", false);
 
 export interface BackupJobsArgs {
     readonly region: string;
@@ -53,32 +63,18 @@ export interface BackupJobsArgs {
     /** backup-verify fails when the latest backup is older. @default 120 */
     readonly verifyMaxAgeMinutes?: number;
     /**
-     * A standby stack: its data stores are empty until activation, so the backup jobs log that
-     * and do nothing (the bucket holds production's replicated backups, which backup-verify
-     * checks). @default false
+     * What the stack's DR posture decides for its backups (`drPosture()` in config/dr.ts):
+     * where its own backups go (`dr/postgres/...` on the dr stack, so production's replication
+     * never overwrites them), whether the jobs run on an idle standby (they log that and write
+     * nothing), which root backup-verify checks and how long it waits for replication.
+     * @default a primary stack's posture
      */
-    readonly standby?: boolean;
-    /**
-     * Root of the stack's own backups (`ownPrefixRoot(cfg.role)`: `dr` on the standby stack):
-     * the backup jobs write `dr/postgres/...` and may put nothing else, so production's
-     * replication into the same bucket never overwrites them. backup-verify reads them once
-     * the stack is activated, and production's replicated `postgres/...` while in standby.
-     * @default none (`postgres/`, `redis/`, `app-data/`)
-     */
-    readonly ownPrefixRoot?: string;
+    readonly posture?: BackupPosture;
     /** Namespaces whose application objects app-data-backup exports. */
     readonly appNamespaces: readonly string[];
     /** @default "mcp-production" */
     readonly namespace?: string;
 }
-
-/** The CronJobs, by their key in `cfg.backups.schedules` (names fixed by seed 001). */
-export const backupCronJobNames = {
-    postgres: "postgres-backup",
-    redis: "redis-backup",
-    appData: "app-data-backup",
-    verify: "backup-verify",
-} as const;
 
 /** Every script a backup, verify or restore job runs. */
 export const backupScripts = [
@@ -107,14 +103,14 @@ export class BackupJobs extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:data:BackupJobs", name, {}, opts);
         const namespace = args.namespace ?? dataNamespace;
-        const standby = args.standby ?? false;
-        const ownRoot = args.ownPrefixRoot;
+        const posture = args.posture ?? primaryBackupPosture;
+        const standby = posture.backupsOnStandby;
+        const ownRoot = posture.backupRoot;
         const own = (kind: BackupPrefix) => ownBackupPrefix(kind, ownRoot);
         // Only a stack with its own root passes a prefix; the scripts default to the kind.
         const prefixEnv = (kind: BackupPrefix) =>
             ownRoot === undefined ? [] : plainEnv({ BACKUP_PREFIX: own(kind) });
-        // In standby, verify checks production's replicated backups; otherwise the stack's own.
-        const verifyRoot = standby ? undefined : ownRoot;
+        const verifyRoot = posture.verifyRoot;
         const verifyRootEnv =
             verifyRoot === undefined ? [] : plainEnv({ BACKUP_PREFIX_ROOT: verifyRoot });
         const child = { parent: this };
@@ -256,7 +252,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                                     (args.verifyMaxAgeMinutes ?? 120) * 60,
                                 ),
                                 // Replication may land a pointer before its object.
-                                VERIFY_WAIT_SECONDS: standby ? "900" : "0",
+                                VERIFY_WAIT_SECONDS: String(posture.verifyWaitSeconds),
                             }),
                             ...verifyRootEnv,
                         ],
@@ -271,7 +267,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                                 VERIFY_MAX_AGE_SECONDS: String(
                                     (args.verifyMaxAgeMinutes ?? 120) * 60,
                                 ),
-                                VERIFY_WAIT_SECONDS: standby ? "900" : "0",
+                                VERIFY_WAIT_SECONDS: String(posture.verifyWaitSeconds),
                             }),
                             ...verifyRootEnv,
                         ],

@@ -1,23 +1,9 @@
+import { type BackupPrefix, backupPrefixes } from "../../config/names";
 /**
  * The backup bucket's documents as pure functions: its lifecycle rules, its bucket policy, the
  * replication role's permissions and the IRSA permissions of the backup jobs. Each is tested
  * on its own (test/components/data/backup-storage.test.ts).
  */
-
-/** Key prefixes in the bucket, one per kind of backup (docs/data.md, "Layout"). */
-export const backupPrefixes = ["postgres", "redis", "app-data"] as const;
-export type BackupPrefix = (typeof backupPrefixes)[number];
-
-/**
- * Root under which a standby (dr) stack's own backup jobs write (`dr/postgres/...`), so the
- * objects production replicates into the dr bucket (`postgres/...`) never overwrite them.
- */
-export const standbyPrefixRoot = "dr";
-
-/** The root of a stack's own backups: none on a primary, `dr` on a standby. */
-export function ownPrefixRoot(role: "primary" | "standby"): string | undefined {
-    return role === "standby" ? standbyPrefixRoot : undefined;
-}
 
 /** Where a stack's own backups of one kind go: `postgres` (no root) or `dr/postgres`. */
 export function ownBackupPrefix(kind: BackupPrefix, root?: string): string {

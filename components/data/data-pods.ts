@@ -17,9 +17,6 @@ type VolumeMount = k8s.types.input.core.v1.VolumeMount;
  * database image, scratch volumes and Secret-backed environment variables.
  */
 
-/** Where the data layer runs (design.md: StatefulSets and CronJobs of seed 001). */
-export const dataNamespace = "mcp-production";
-
 /** UID/GID of the `postgres` and `redis` users of the official images. */
 export const dataStoreUid = 999;
 

@@ -3,11 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
 import { jobAccessPolicy } from "./backup-policies";
 import { jobPodTemplate, jobSpec } from "./backup-pods";
-import { dataNamespace, opsScripts, plainEnv, secretEnv } from "./data-pods";
+import { opsScripts, plainEnv, secretEnv } from "./data-pods";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import type { ContainerResources } from "../kit/pod-spec";
 import { postgresNames } from "./postgres-pods";
+import { dataNamespace } from "../../config/names";
 
 export interface PostgresRestoreJobArgs {
     readonly region: string;

@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { contentHash, dataNamespace, opsScripts } from "./data-pods";
+import { contentHash, opsScripts } from "./data-pods";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { initdbHook, pgHba, postgresNames, postgresPodTemplate } from "./postgres-pods";
 import { postgresTuning } from "./postgres-tuning";
+import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
 
 export interface PostgresArgs {
     /** PostgreSQL 15 image. */
@@ -65,11 +66,7 @@ export class Postgres extends pulumi.ComponentResource {
         const namespace = args.namespace ?? dataNamespace;
         const replicas = args.replicas ?? 1;
         const maxConnections = args.maxConnections ?? 200;
-        const clientNamespaces = args.clientNamespaces ?? [
-            "mcp-production",
-            "mcp-system",
-            "mcp-platform",
-        ];
+        const clientNamespaces = args.clientNamespaces ?? appNamespaces;
         const child = { parent: this };
         const version = args.image.split(":").pop()?.split("@")[0];
         const family = { name: "postgres", component: "database", version };
@@ -170,7 +167,7 @@ export class Postgres extends pulumi.ComponentResource {
             metadata: { name: "data", labels: standardLabels(family) },
             spec: {
                 accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClass ?? "gp3",
+                storageClassName: args.storageClass ?? storageClassName,
                 resources: { requests: { storage: args.storageSize } },
             },
         };

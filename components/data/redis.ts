@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { contentHash, dataNamespace, dataStoreUid, plainEnv, secretEnv } from "./data-pods";
+import { contentHash, dataStoreUid, plainEnv, secretEnv } from "./data-pods";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
@@ -11,6 +11,7 @@ import {
 } from "../kit/pod-security";
 import { memoryBytes } from "../../config/lib/quantity";
 import { backupPodLabels } from "./postgres";
+import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
 
 export interface RedisArgs {
     /** Redis 7 image. */
@@ -76,11 +77,7 @@ export class Redis extends pulumi.ComponentResource {
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:data:Redis", name, {}, opts);
         const namespace = args.namespace ?? dataNamespace;
-        const clientNamespaces = args.clientNamespaces ?? [
-            "mcp-production",
-            "mcp-system",
-            "mcp-platform",
-        ];
+        const clientNamespaces = args.clientNamespaces ?? appNamespaces;
         const child = { parent: this };
         const version = args.image.split(":").pop()?.split("@")[0];
         const source = { name: "redis", component: "cache", version };
@@ -267,7 +264,7 @@ export class Redis extends pulumi.ComponentResource {
                             metadata: { name: "data", labels },
                             spec: {
                                 accessModes: ["ReadWriteOnce"],
-                                storageClassName: args.storageClass ?? "gp3",
+                                storageClassName: args.storageClass ?? storageClassName,
                                 resources: { requests: { storage: args.storageSize } },
                             },
                         },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { standardLabels } from "../kit/labels";
+import { semanticConfigNamespace } from "../../config/names";
 
 export interface AppConfigArgs {
     /** Namespace of `mcp-secrets` (seed 001). @default "mcp-production" */
@@ -72,7 +73,7 @@ export class AppConfig extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: "mcp-semantic-config",
-                    namespace: args.semanticNamespace ?? "mcp-system",
+                    namespace: args.semanticNamespace ?? semanticConfigNamespace,
                     labels: standardLabels({
                         name: "mcp-semantic-config",
                         component: "config",

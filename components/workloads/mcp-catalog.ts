@@ -9,10 +9,10 @@ export interface McpCatalogArgs {
     /** The catalog: service name → figures (config `workloads.services`). */
     readonly services: Readonly<Record<string, ServiceConfig>>;
     /**
-     * A dr stack that waits for activation: every service runs at its standby size (HPA
-     * minimum = `standbyReplicas`, fixed-size services at `standbyReplicas`). @default false
+     * Every service runs at its standby size (HPA minimum = `standbyReplicas`, fixed-size
+     * services at `standbyReplicas`): a dr stack waiting for activation. @default false
      */
-    readonly standby?: boolean;
+    readonly servicesAtMinimum?: boolean;
     /** Source of ALB traffic (IP targets): the VPC CIDR, allowed to public services' port. */
     readonly albSourceCidr: string;
     /** The Secret `secretEnv` reads. @default "mcp-secrets" */
@@ -36,14 +36,14 @@ export function artifactServiceAccounts(services: Readonly<Record<string, Servic
 export const secretVersionAnnotation = "mcp-platform.io/secret-version";
 
 /** The size a service runs at: production figures, or the standby minimum on an idle dr stack. */
-export function effectiveScale(service: ServiceConfig, standby: boolean): McpServiceScale {
+export function effectiveScale(service: ServiceConfig, atMinimum: boolean): McpServiceScale {
     if (service.autoscaling !== undefined) {
-        if (!standby) return { autoscaling: service.autoscaling };
+        if (!atMinimum) return { autoscaling: service.autoscaling };
         return {
             autoscaling: { ...service.autoscaling, minReplicas: service.standbyReplicas },
         };
     }
-    return { replicas: standby ? service.standbyReplicas : service.replicas };
+    return { replicas: atMinimum ? service.standbyReplicas : service.replicas };
 }
 
 /** The `app`/name selector of a catalog service's pods. */
@@ -105,7 +105,7 @@ export class McpCatalog extends pulumi.ComponentResource {
     constructor(name: string, args: McpCatalogArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:workloads:McpCatalog", name, {}, opts);
 
-        const standby = args.standby ?? false;
+        const atMinimum = args.servicesAtMinimum ?? false;
         const secretName = args.secretName ?? "mcp-secrets";
         const semanticConfigName = args.semanticConfigName ?? "mcp-semantic-config";
         const services: Record<string, McpService> = {};
@@ -125,7 +125,7 @@ export class McpCatalog extends pulumi.ComponentResource {
                     port: config.port,
                     metricsPort,
                     resources: config.resources,
-                    scale: effectiveScale(config, standby),
+                    scale: effectiveScale(config, atMinimum),
                     env: config.env,
                     secretEnv: Object.fromEntries(
                         Object.entries(config.secretEnv).map(([env, key]) => [

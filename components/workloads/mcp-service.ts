@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { maxSurgePercent, mcpServicesScrapeJob } from "../../config/names";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, tcp } from "../kit/network-policy";
 import { type ContainerResources, podTemplate } from "../kit/pod-spec";
@@ -152,7 +153,7 @@ export class McpService extends pulumi.ComponentResource {
                     progressDeadlineSeconds: 600,
                     strategy: {
                         type: "RollingUpdate",
-                        rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" },
+                        rollingUpdate: { maxUnavailable: 0, maxSurge: `${maxSurgePercent}%` },
                     },
                     template: podTemplate({
                         containerName: args.containerName ?? svc,
@@ -183,7 +184,7 @@ export class McpService extends pulumi.ComponentResource {
         ];
         // `jobLabel` below reads this label: every MCP service is scraped as job="mcp-services"
         // (seed 004's ServiceDown alert selects `up{job="mcp-services"}`).
-        const scrapeLabels = { [McpService.jobLabelKey]: McpService.scrapeJob };
+        const scrapeLabels = { [McpService.jobLabelKey]: mcpServicesScrapeJob };
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
@@ -341,6 +342,4 @@ export class McpService extends pulumi.ComponentResource {
 
     /** Service label whose value the ServiceMonitor uses as the Prometheus `job`. */
     static readonly jobLabelKey = "mcp-platform.io/scrape-job";
-    /** The `job` every MCP service is scraped as (seed 004 `up{job="mcp-services"}`). */
-    static readonly scrapeJob = "mcp-services";
 }

@@ -18,7 +18,7 @@ describe("stack config", () => {
         const production = productionWith();
         expect(production.region).toBe("us-east-1");
         expect(production.role).toBe("primary");
-        expect(production.standby).toBe(false);
+        expect(production.dr.name).toBe("primary");
         expect(production.network.natGateways).toBe("perAz");
         const { config, secretKeys } = readStackConfig(
             projectDir,
@@ -29,7 +29,7 @@ describe("stack config", () => {
             "dr",
         );
         expect(dr.region).toBe("us-west-2");
-        expect(dr.standby).toBe(true);
+        expect(dr.dr.name).toBe("standby");
     });
 
     it("rejects a wrongly typed value with its key path", () => {

@@ -196,7 +196,7 @@ describe("writing the flag into the stack file", () => {
             "dr",
         );
         expect(cfg.drActive).toBe(true);
-        expect(cfg.standby).toBe(false);
+        expect(cfg.dr.name).toBe("activated");
 
         await setStackFileFlag(file, "mcp-platform:drActive", false);
         expect(fs.readFileSync(file, "utf8")).toBe(before);

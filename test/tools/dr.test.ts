@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { activate, type ActivateOptions } from "../../tools/lib/dr/activate";
 import { failback, type FailbackOptions } from "../../tools/lib/dr/failback";
 import { checkDeploy, renderStatus, status } from "../../tools/lib/dr/status";
-import { ownBackupPrefix, ownPrefixRoot } from "../../components/data/backup-policies";
+import { ownBackupPrefix } from "../../components/data/backup-policies";
+import { drPosture } from "../../config/dr";
 import { rpoMs } from "../../tools/lib/dr/targets";
 import { drPointerKey, DrStepError, productionKeyOf } from "../../tools/lib/dr/types";
 import { drDumpKey, dumpKey, World, type WorldOptions } from "./dr-fakes";
@@ -313,7 +314,7 @@ describe("npm run dr -- failback", () => {
         const result = await failback(world.deps(), failbackOptions());
         expect(result.backup.pointerLocation.key).toBe(drPointerKey);
         expect(drPointerKey).toBe(
-            `${ownBackupPrefix("postgres", ownPrefixRoot("standby"))}/latest.json`,
+            `${ownBackupPrefix("postgres", drPosture("standby", false).backupRoot)}/latest.json`,
         );
         expect(result.backup.pointer.key).toBe(drDumpKey);
         expect(world.actions()).not.toContain(

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from "cron-parser";
+import { backupCronJobNames, dataNamespace } from "../../../config/names";
 import { formatDuration, parseDuration } from "./promql";
 import type { AlertRule, RuleGroup, Severity } from "./types";
 
@@ -11,14 +12,11 @@ import type { AlertRule, RuleGroup, Severity } from "./types";
 /** The backup CronJobs (issue 5, seed 001), by their key in `cfg.backups.schedules`. */
 export const backupCronJobs: Readonly<Record<string, { cronjob: string; severity: Severity }>> = {
     /** RPO 1 h (seed 003): a stale database backup pages. */
-    postgres: { cronjob: "postgres-backup", severity: "critical" },
-    appData: { cronjob: "app-data-backup", severity: "critical" },
-    redis: { cronjob: "redis-backup", severity: "warning" },
-    verify: { cronjob: "backup-verify", severity: "warning" },
+    postgres: { cronjob: backupCronJobNames.postgres, severity: "critical" },
+    appData: { cronjob: backupCronJobNames.appData, severity: "critical" },
+    redis: { cronjob: backupCronJobNames.redis, severity: "warning" },
+    verify: { cronjob: backupCronJobNames.verify, severity: "warning" },
 };
-
-/** Where the backup CronJobs run (seed 001). */
-export const backupNamespace = "mcp-production";
 
 export interface BackupTarget {
     readonly cronjob: string;
@@ -65,7 +63,7 @@ export function staleAfterSeconds(schedule: string, grace: string): number {
 
 function staleRule(target: BackupTarget, grace: string): AlertRule {
     const threshold = staleAfterSeconds(target.schedule, grace);
-    const job = `namespace="${backupNamespace}", cronjob="${target.cronjob}"`;
+    const job = `namespace="${dataNamespace}", cronjob="${target.cronjob}"`;
     // Stale when the last success is too old, or when the CronJob has existed that long
     // without any success; suspended CronJobs (a standby region) are not expected to run.
     const expr = [

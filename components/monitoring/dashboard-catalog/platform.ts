@@ -1,6 +1,7 @@
 import { datastoreThresholds } from "../alert-catalog/datastores";
 import { kubernetesThresholds } from "../alert-catalog/kubernetes";
 import { mcpServicesThresholds } from "../alert-catalog/mcp-services";
+import { mcpServicesJob } from "../alert-catalog/scope";
 import { nodeThresholds } from "../alert-catalog/nodes";
 import { productionThresholds } from "../alert-catalog/production";
 import type { DashboardSpec } from "./grafana";
@@ -150,7 +151,7 @@ export const systemOverview: DashboardSpec = {
                 unit: "short",
                 queries: [
                     {
-                        expr: `sum(up{job="mcp-services", ${ns}}) by (service)`,
+                        expr: `sum(up{job="${mcpServicesJob}", ${ns}}) by (service)`,
                         legend: "{{service}}",
                     },
                 ],

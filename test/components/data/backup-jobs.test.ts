@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { drPosture } from "../../../config/dr";
 import {
     BackupJobs,
     type BackupJobsArgs,
@@ -207,7 +208,7 @@ describe("BackupJobs", () => {
 
     it("makes a standby stack's backups do nothing and its verify wait for replication", async () => {
         const recorded = await recordResources(
-            () => new BackupJobs("backup-jobs", { ...args, standby: true }),
+            () => new BackupJobs("backup-jobs", { ...args, posture: drPosture("standby", false) }),
         );
         const jobs = cronJobs(recorded.records);
         for (const name of ["postgres-backup", "redis-backup", "app-data-backup"]) {

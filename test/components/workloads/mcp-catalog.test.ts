@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PlatformConfig } from "../../../config";
-import { appNamespaces } from "../../../config/workloads";
+import { appNamespaces } from "../../../config/names";
 import { effectiveScale, serviceNetwork } from "../../../components/workloads/mcp-catalog";
 import { synth, type SynthResult } from "../../harness/synth";
 import { readManifests } from "../../lib/k8s-schema";
@@ -398,13 +398,13 @@ describe("DR: the dr stack runs the same catalog", () => {
     it("scales to production size once activated (drActive: true)", () => {
         const standby = stackConfig("dr");
         const active = stackConfig("dr", (ns) => (ns["mcp-platform"].drActive = true));
-        expect([standby.standby, active.standby]).toEqual([true, false]);
+        expect([standby.dr.servicesAtMinimum, active.dr.servicesAtMinimum]).toEqual([true, false]);
         const prod = stackConfig("production");
         for (const [name, service] of Object.entries(active.workloads.services)) {
-            expect(effectiveScale(service, active.standby), name).toEqual(
-                effectiveScale(prod.workloads.services[name], prod.standby),
+            expect(effectiveScale(service, active.dr.servicesAtMinimum), name).toEqual(
+                effectiveScale(prod.workloads.services[name], prod.dr.servicesAtMinimum),
             );
-            const minimum = effectiveScale(service, standby.standby);
+            const minimum = effectiveScale(service, standby.dr.servicesAtMinimum);
             expect(minimum.autoscaling?.minReplicas ?? minimum.replicas).toBe(
                 service.standbyReplicas,
             );

@@ -1,0 +1,95 @@
+import { backupRootOfStandby } from "./names";
+
+/** The two node-group sizes a DR posture picks between. */
+interface Sized {
+    readonly minSize: number;
+    readonly desiredSize: number;
+    readonly activated?: { readonly minSize: number; readonly desiredSize: number };
+}
+
+/**
+ * Everything that differs between a primary stack, an idle standby and an activated standby,
+ * decided once. Components receive these fields; none of them reads `role` or `drActive`.
+ */
+export interface DrPosture {
+    /** `primary`, `standby` (idle, waiting for activation) or `activated`. */
+    readonly name: "primary" | "standby" | "activated";
+    /** The region the edge sends traffic to while this stack is deployed. */
+    readonly activeRegion: "primary" | "dr";
+    /** Services run at their standby minimum instead of their production size. */
+    readonly servicesAtMinimum: boolean;
+    /** Node groups take their `activated` sizes. */
+    readonly nodeGroupsActivated: boolean;
+    /**
+     * The root under which this stack writes its own backups: none on the primary (its
+     * prefixes are `postgres/`, `redis/`, `app-data/`), `dr` on the dr stack, so production's
+     * replication never overwrites what the dr stack wrote.
+     */
+    readonly backupRoot: string | undefined;
+    /** Backup jobs know they run on an idle standby (the scripts skip writes there). */
+    readonly backupsOnStandby: boolean;
+    /** The restore Job loads the latest replicated dump before any backup runs. */
+    readonly restoreLatestBackup: boolean;
+    /**
+     * The root backup-verify checks: production's replicated backups on an idle standby,
+     * otherwise the stack's own.
+     */
+    readonly verifyRoot: string | undefined;
+    /** Seconds backup-verify waits for the replicated copy to arrive (replication lag). */
+    readonly verifyWaitSeconds: number;
+}
+
+/** How long an idle standby's backup-verify waits for S3 replication (RTC: 15 minutes). */
+const replicationWaitSeconds = 900;
+
+/** Turns the stack's DR role and activation flag into its {@link DrPosture}. */
+export function drPosture(role: "primary" | "standby", drActive: boolean): DrPosture {
+    if (role === "primary") {
+        return {
+            name: "primary",
+            activeRegion: "primary",
+            servicesAtMinimum: false,
+            nodeGroupsActivated: false,
+            backupRoot: undefined,
+            backupsOnStandby: false,
+            restoreLatestBackup: false,
+            verifyRoot: undefined,
+            verifyWaitSeconds: 0,
+        };
+    }
+    if (!drActive) {
+        return {
+            name: "standby",
+            activeRegion: "primary",
+            servicesAtMinimum: true,
+            nodeGroupsActivated: false,
+            backupRoot: backupRootOfStandby,
+            backupsOnStandby: true,
+            restoreLatestBackup: false,
+            verifyRoot: undefined,
+            verifyWaitSeconds: replicationWaitSeconds,
+        };
+    }
+    return {
+        name: "activated",
+        activeRegion: "dr",
+        servicesAtMinimum: false,
+        nodeGroupsActivated: true,
+        backupRoot: backupRootOfStandby,
+        backupsOnStandby: false,
+        restoreLatestBackup: true,
+        verifyRoot: backupRootOfStandby,
+        verifyWaitSeconds: 0,
+    };
+}
+
+/** The node-group sizes to deploy: each group's `activated` sizes when the posture says so. */
+export function nodeGroupSizes<G extends Record<string, Sized>>(
+    groups: G,
+    posture: Pick<DrPosture, "nodeGroupsActivated">,
+): G {
+    if (!posture.nodeGroupsActivated) return groups;
+    return Object.fromEntries(
+        Object.entries(groups).map(([name, group]) => [name, { ...group, ...group.activated }]),
+    ) as G;
+}

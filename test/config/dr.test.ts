@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { type DrPosture, drPosture, nodeGroupSizes } from "../../config/dr";
+import { backupRootOfStandby } from "../../config/names";
+import { parseStack } from "../harness/config";
+
+describe("drPosture", () => {
+    // One row per posture; every field that differs between them is in the table.
+    const table: [string, "primary" | "standby", boolean, DrPosture][] = [
+        [
+            "primary",
+            "primary",
+            false,
+            {
+                name: "primary",
+                activeRegion: "primary",
+                servicesAtMinimum: false,
+                nodeGroupsActivated: false,
+                backupRoot: undefined,
+                backupsOnStandby: false,
+                restoreLatestBackup: false,
+                verifyRoot: undefined,
+                verifyWaitSeconds: 0,
+            },
+        ],
+        [
+            "idle standby",
+            "standby",
+            false,
+            {
+                name: "standby",
+                activeRegion: "primary",
+                servicesAtMinimum: true,
+                nodeGroupsActivated: false,
+                backupRoot: backupRootOfStandby,
+                backupsOnStandby: true,
+                restoreLatestBackup: false,
+                verifyRoot: undefined,
+                verifyWaitSeconds: 900,
+            },
+        ],
+        [
+            "activated standby",
+            "standby",
+            true,
+            {
+                name: "activated",
+                activeRegion: "dr",
+                servicesAtMinimum: false,
+                nodeGroupsActivated: true,
+                backupRoot: backupRootOfStandby,
+                backupsOnStandby: false,
+                restoreLatestBackup: true,
+                verifyRoot: backupRootOfStandby,
+                verifyWaitSeconds: 0,
+            },
+        ],
+    ];
+
+    it.each(table)("%s", (_title, role, drActive, expected) => {
+        expect(drPosture(role, drActive)).toEqual(expected);
+    });
+
+    it("is what the config loader hands the program for each committed stack", () => {
+        expect(parseStack("production").dr).toEqual(drPosture("primary", false));
+        expect(parseStack("dr").dr).toEqual(drPosture("standby", false));
+        const activated = parseStack("dr", (ns) => (ns["mcp-platform"].drActive = true));
+        expect(activated.dr).toEqual(drPosture("standby", true));
+    });
+
+    it("grows node groups to their activated sizes only when activated", () => {
+        const groups = {
+            system: { minSize: 2, desiredSize: 2 },
+            workers: { minSize: 1, desiredSize: 1, activated: { minSize: 3, desiredSize: 5 } },
+        };
+        expect(nodeGroupSizes(groups, drPosture("standby", false))).toBe(groups);
+        expect(nodeGroupSizes(groups, drPosture("standby", true))).toEqual({
+            system: { minSize: 2, desiredSize: 2 },
+            workers: { minSize: 3, desiredSize: 5, activated: { minSize: 3, desiredSize: 5 } },
+        });
+    });
+});
