@@ -1,11 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    lifecycleRules,
-    replicationRolePolicy,
-    type RetentionSettings,
-} from "./backup-policies";
-import { accountKeyPolicy } from "../kit/kms";
+import { lifecycleRules, replicationRolePolicy, type RetentionSettings } from "./backup-policies";
+import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
 import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 
 export interface BackupReplication {
@@ -57,19 +53,12 @@ export class BackupStorage extends pulumi.ComponentResource {
         super("mcp-platform:data:BackupStorage", name, {}, opts);
         const child = { parent: this };
 
-        const partition = aws.getPartitionOutput({}, child).partition;
-        const accountId = aws.getCallerIdentityOutput({}, child).accountId;
-        const key = new aws.kms.Key(
+        const key = customerManagedKey(
             `${name}-key`,
             {
                 description: `Encrypts the ${name} backups (S3 SSE-KMS)`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: pulumi
-                    .all([partition, accountId])
-                    .apply(([p, a]) =>
-                        accountKeyPolicy({ partition: p, accountId: a, region: args.region }),
-                    ),
+                region: args.region,
+                policy: accountKeyPolicy,
             },
             child,
         );

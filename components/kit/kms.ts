@@ -1,3 +1,6 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
 /**
  * KMS key policies. Each key keeps the account's root as administrator (so IAM policies can
  * grant use of the key, as AWS's default key policy does) and adds only the service
@@ -28,17 +31,22 @@ export function accountKeyPolicy(context: KeyPolicyContext): string {
 }
 
 /**
- * A key CloudWatch Logs may use, but only for log groups of this account and region
+ * A key CloudWatch Logs may use, but only for log groups of this account and region — under
+ * `groupPrefix` when one is given
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
  */
-export function logsKeyPolicy(context: KeyPolicyContext): string {
+export function logsKeyPolicy(context: KeyPolicyContext, groupPrefix?: string): string {
     const { partition, accountId, region } = context;
+    const groups = groupPrefix === undefined ? "*" : `${groupPrefix}/*`;
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
             rootStatement(context),
             {
-                Sid: "CloudWatchLogsEncrypts",
+                Sid:
+                    groupPrefix === undefined
+                        ? "CloudWatchLogsEncrypts"
+                        : "CloudWatchLogsEncryptsPlatformLogGroups",
                 Effect: "Allow",
                 Principal: { Service: `logs.${region}.amazonaws.com` },
                 Action: [
@@ -51,7 +59,7 @@ export function logsKeyPolicy(context: KeyPolicyContext): string {
                 Resource: "*",
                 Condition: {
                     ArnLike: {
-                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${groups}`,
                     },
                 },
             },
@@ -88,4 +96,40 @@ export function ebsCsiKmsPolicy(keyArn: string): string {
             },
         ],
     });
+}
+
+export interface CustomerManagedKeyArgs {
+    readonly description: pulumi.Input<string>;
+    /** The key's region. */
+    readonly region: string;
+    /** Builds the key policy for the account, partition and region the key lives in. */
+    readonly policy: (context: KeyPolicyContext) => string;
+}
+
+/**
+ * A customer-managed KMS key as every bucket of the platform has it: yearly rotation, a
+ * 30-day deletion window, and the policy `args.policy` builds for the caller's account.
+ */
+export function customerManagedKey(
+    name: string,
+    args: CustomerManagedKeyArgs,
+    opts: pulumi.CustomResourceOptions,
+): aws.kms.Key {
+    const invoke = { parent: opts.parent };
+    const partition = aws.getPartitionOutput({}, invoke).partition;
+    const accountId = aws.getCallerIdentityOutput({}, invoke).accountId;
+    return new aws.kms.Key(
+        name,
+        {
+            description: args.description,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: pulumi
+                .all([partition, accountId])
+                .apply(([p, a]) =>
+                    args.policy({ partition: p, accountId: a, region: args.region }),
+                ),
+        },
+        opts,
+    );
 }

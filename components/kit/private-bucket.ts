@@ -88,25 +88,25 @@ export function privateBucketPolicy(bucketArn: string): string {
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-        {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-        {
-            Sid: "DenyObjectsWithoutKms",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:PutObject",
-            Resource: `${bucketArn}/*`,
-            Condition: {
-                StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
-                Null: { "s3:x-amz-server-side-encryption": "false" },
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
-        },
+            {
+                Sid: "DenyObjectsWithoutKms",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:PutObject",
+                Resource: `${bucketArn}/*`,
+                Condition: {
+                    StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+                    Null: { "s3:x-amz-server-side-encryption": "false" },
+                },
+            },
         ],
     });
 }

@@ -1,54 +1,7 @@
 /**
- * Pure builders for the log store: the KMS key policy that lets CloudWatch Logs encrypt our
- * log groups (and nothing else), the collector's write policy limited to exactly those log
+ * Pure builders for the log store: the collector's write policy limited to exactly those log
  * groups, and the saved Logs Insights queries operators run instead of `mcp logs` (seed 004).
  */
-
-export interface AccountScope {
-    readonly partition: string;
-    readonly accountId: string;
-    readonly region: string;
-}
-
-/**
- * Key policy: the account root administers the key (so IAM policies can grant its use, as
- * AWS's default key policy does), and the regional CloudWatch Logs service may use it only
- * for log groups under `groupPrefix`
- * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
- */
-export function logsKeyPolicy(scope: AccountScope, groupPrefix: string): string {
-    const { partition, accountId, region } = scope;
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "AccountAdministers",
-                Effect: "Allow",
-                Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-                Action: "kms:*",
-                Resource: "*",
-            },
-            {
-                Sid: "CloudWatchLogsEncryptsPlatformLogGroups",
-                Effect: "Allow",
-                Principal: { Service: `logs.${region}.amazonaws.com` },
-                Action: [
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                Resource: "*",
-                Condition: {
-                    ArnLike: {
-                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${groupPrefix}/*`,
-                    },
-                },
-            },
-        ],
-    });
-}
 
 /**
  * What the collector may do: create streams in, and put events to, exactly these log groups.

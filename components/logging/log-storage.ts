@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
 import { logGroupName, otherGroupSuffix } from "./fluent-bit-config";
 import type { OidcIdentity, ServiceAccountRef } from "../kit/irsa";
-import { logsKeyPolicy, logWriterPolicy, savedQueries } from "./log-storage-policies";
+import { logsKeyPolicy } from "../kit/kms";
+import { logWriterPolicy, savedQueries } from "./log-storage-policies";
 
 export interface LogStorageArgs {
     /** Log group prefix, e.g. `/mcp-platform/production`; each group is `<prefix>/<namespace>`. */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
 import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 import type { OidcIdentity, ServiceAccountRef } from "../kit/irsa";
-import { accountKeyPolicy } from "../kit/kms";
+import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
 
 export interface ArtifactStoreArgs {
     /** Region of the stack (the key policy names it). */
@@ -59,19 +59,12 @@ export class ArtifactStore extends pulumi.ComponentResource {
         super("mcp-platform:workloads:ArtifactStore", name, {}, opts);
         const child = { parent: this };
 
-        const partition = aws.getPartitionOutput({}, child).partition;
-        const accountId = aws.getCallerIdentityOutput({}, child).accountId;
-        const key = new aws.kms.Key(
+        const key = customerManagedKey(
             `${name}-key`,
             {
                 description: `Encrypts the ${args.bucketName} artifacts (S3 SSE-KMS)`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: pulumi
-                    .all([partition, accountId])
-                    .apply(([p, a]) =>
-                        accountKeyPolicy({ partition: p, accountId: a, region: args.region }),
-                    ),
+                region: args.region,
+                policy: accountKeyPolicy,
             },
             child,
         );
