@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { containerResources } from "./data";
+import { containerResources } from "./lib/resources";
 import { cronSchedule, memoryQuantity, pinnedImage } from "./lib/validators";
 
 /**

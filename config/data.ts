@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { cpuMillis, memoryBytes } from "./lib/quantity";
-import { cpuQuantity, memoryQuantity, pinnedImage } from "./lib/validators";
+import { memoryBytes } from "./lib/quantity";
+import { containerResources, parsedQuantity } from "./lib/resources";
+import { memoryQuantity, pinnedImage } from "./lib/validators";
 
 /**
  * `mcp-platform:data` — the data layer in mcp-production (docs/data.md): the postgres-primary
@@ -8,43 +9,8 @@ import { cpuQuantity, memoryQuantity, pinnedImage } from "./lib/validators";
  * storage. Names, users and ports are fixed by the manuals and are not configurable.
  */
 
-const amounts = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
-
-function parsed(parse: (q: string) => number, quantity: string): number | undefined {
-    try {
-        return parse(quantity);
-    } catch {
-        return undefined;
-    }
-}
-
-/** Container requests and limits; requests may not exceed limits. */
-export const containerResources = z
-    .strictObject({ requests: amounts, limits: amounts })
-    .superRefine((r, ctx) => {
-        const pairs = [
-            ["cpu", parsed(cpuMillis, r.requests.cpu), parsed(cpuMillis, r.limits.cpu)],
-            [
-                "memory",
-                parsed(memoryBytes, r.requests.memory),
-                parsed(memoryBytes, r.limits.memory),
-            ],
-        ] as const;
-        for (const [resource, request, limit] of pairs) {
-            if (request !== undefined && limit !== undefined && request > limit) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["requests", resource],
-                    input: r.requests[resource],
-                    message: `expected at most the ${resource} limit (${r.limits[resource]})`,
-                });
-            }
-        }
-    });
-export type ContainerResourcesConfig = z.output<typeof containerResources>;
-
 /** A PVC size such as "200Gi" (at least 1Gi). */
-const volumeSize = memoryQuantity.refine((q) => (parsed(memoryBytes, q) ?? 0) >= 2 ** 30, {
+const volumeSize = memoryQuantity.refine((q) => (parsedQuantity(memoryBytes, q) ?? 0) >= 2 ** 30, {
     message: 'expected a volume size of at least 1Gi such as "100Gi"',
 });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "./lib/quantity";
+import { containerResources, parsedQuantity, resourceAmounts } from "./lib/resources";
 import { cpuQuantity, hostname, memoryQuantity, pinnedImage, positiveInt } from "./lib/validators";
 import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "./names";
 
@@ -46,38 +47,6 @@ const acmCertificateArn = z
             "expected an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/<uuid>",
     });
 
-const amounts = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
-export type ResourceAmounts = z.output<typeof amounts>;
-
-/** Parses a quantity the schema already checked; `undefined` if it did not pass. */
-function safe(parse: (q: string) => number, quantity: string): number | undefined {
-    try {
-        return parse(quantity);
-    } catch {
-        return undefined;
-    }
-}
-
-const resourcesSchema = z
-    .strictObject({ requests: amounts, limits: amounts })
-    .superRefine((r, ctx) => {
-        const checks = [
-            ["cpu", safe(cpuMillis, r.requests.cpu), safe(cpuMillis, r.limits.cpu)],
-            ["memory", safe(memoryBytes, r.requests.memory), safe(memoryBytes, r.limits.memory)],
-        ] as const;
-        for (const [resource, request, limit] of checks) {
-            if (request !== undefined && limit !== undefined && request > limit) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["requests", resource],
-                    input: r.requests[resource],
-                    message: `expected at most the ${resource} limit (${r.limits[resource]})`,
-                });
-            }
-        }
-    });
-export type ResourcesConfig = z.output<typeof resourcesSchema>;
-
 const autoscalingSchema = z
     .strictObject({
         minReplicas: positiveInt,
@@ -112,7 +81,7 @@ export const serviceSchema = z
         containerName: k8sName.optional(),
         /** The port the service answers on (HTTP, probes). @default 8080 */
         port: unprivilegedPort.default(8080),
-        resources: resourcesSchema,
+        resources: containerResources,
         /** HPA figures; exclusive with `replicas`. */
         autoscaling: autoscalingSchema.optional(),
         /** Fixed size when no HPA owns the Deployment; exclusive with `autoscaling`. */
@@ -197,11 +166,11 @@ const namespaceSchema = z.strictObject({
     }),
     /** Per-container bounds and the defaults for containers that state none. */
     limitRange: z.strictObject({
-        max: amounts,
+        max: resourceAmounts,
         /** @default { cpu: "100m", memory: "128Mi" } */
-        defaultRequest: amounts.default({ cpu: "100m", memory: "128Mi" }),
+        defaultRequest: resourceAmounts.default({ cpu: "100m", memory: "128Mi" }),
         /** @default { cpu: "500m", memory: "512Mi" } */
-        defaultLimit: amounts.default({ cpu: "500m", memory: "512Mi" }),
+        defaultLimit: resourceAmounts.default({ cpu: "500m", memory: "512Mi" }),
     }),
 });
 export type NamespaceConfig = z.output<typeof namespaceSchema>;
@@ -294,14 +263,17 @@ export const workloadsSchema = z
             for (const [name, s] of members) {
                 const pods = peakPods(s);
                 need.pods += pods;
-                need.requestsCpu += pods * (safe(cpuMillis, s.resources.requests.cpu) ?? 0);
-                need.limitsCpu += pods * (safe(cpuMillis, s.resources.limits.cpu) ?? 0);
-                need.requestsMemory += pods * (safe(memoryBytes, s.resources.requests.memory) ?? 0);
-                need.limitsMemory += pods * (safe(memoryBytes, s.resources.limits.memory) ?? 0);
+                need.requestsCpu +=
+                    pods * (parsedQuantity(cpuMillis, s.resources.requests.cpu) ?? 0);
+                need.limitsCpu += pods * (parsedQuantity(cpuMillis, s.resources.limits.cpu) ?? 0);
+                need.requestsMemory +=
+                    pods * (parsedQuantity(memoryBytes, s.resources.requests.memory) ?? 0);
+                need.limitsMemory +=
+                    pods * (parsedQuantity(memoryBytes, s.resources.limits.memory) ?? 0);
                 for (const resource of ["cpu", "memory"] as const) {
                     const parse = resource === "cpu" ? cpuMillis : memoryBytes;
-                    const limit = safe(parse, s.resources.limits[resource]);
-                    const max = safe(parse, config.limitRange.max[resource]);
+                    const limit = parsedQuantity(parse, s.resources.limits[resource]);
+                    const max = parsedQuantity(parse, config.limitRange.max[resource]);
                     if (limit !== undefined && max !== undefined && limit > max) {
                         issue(
                             ["namespaces", namespace, "limitRange", "max", resource],
@@ -312,10 +284,10 @@ export const workloadsSchema = z
                 }
             }
             const have = {
-                requestsCpu: safe(cpuMillis, config.quota.requestsCpu),
-                limitsCpu: safe(cpuMillis, config.quota.limitsCpu),
-                requestsMemory: safe(memoryBytes, config.quota.requestsMemory),
-                limitsMemory: safe(memoryBytes, config.quota.limitsMemory),
+                requestsCpu: parsedQuantity(cpuMillis, config.quota.requestsCpu),
+                limitsCpu: parsedQuantity(cpuMillis, config.quota.limitsCpu),
+                requestsMemory: parsedQuantity(memoryBytes, config.quota.requestsMemory),
+                limitsMemory: parsedQuantity(memoryBytes, config.quota.limitsMemory),
                 pods: config.quota.pods,
             };
             for (const key of Object.keys(need) as (keyof typeof need)[]) {
