@@ -8,6 +8,7 @@ import type { ContainerResources } from "../kit/pod-spec";
 import { initdbHook, pgHba, postgresNames, postgresPodTemplate } from "./postgres-pods";
 import { postgresTuning } from "./postgres-tuning";
 import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
+import { serviceMonitor } from "../kit/service-monitor";
 
 export interface PostgresArgs {
     /** PostgreSQL 15 image. */
@@ -254,16 +255,12 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        new k8s.apiextensions.CustomResource(
+        serviceMonitor(
             `${name}-service-monitor`,
             {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
                 metadata: meta("postgres"),
-                spec: {
-                    selector: { matchLabels: { "mcp-platform.io/scrape": "postgres" } },
-                    endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
-                },
+                matchLabels: { "mcp-platform.io/scrape": "postgres" },
+                port: "metrics",
             },
             { parent: this, dependsOn: args.serviceMonitorDependsOn ?? [] },
         );

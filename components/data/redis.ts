@@ -12,6 +12,7 @@ import {
 import { memoryBytes } from "../../config/lib/quantity";
 import { backupPodLabels } from "./postgres";
 import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
+import { serviceMonitor } from "../kit/service-monitor";
 
 export interface RedisArgs {
     /** Redis 7 image. */
@@ -273,16 +274,12 @@ export class Redis extends pulumi.ComponentResource {
             },
             child,
         );
-        new k8s.apiextensions.CustomResource(
+        serviceMonitor(
             `${name}-service-monitor`,
             {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
                 metadata: meta("redis"),
-                spec: {
-                    selector: { matchLabels: { "mcp-platform.io/scrape": "redis" } },
-                    endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
-                },
+                matchLabels: { "mcp-platform.io/scrape": "redis" },
+                port: "metrics",
             },
             { parent: this, dependsOn: args.serviceMonitorDependsOn ?? [] },
         );

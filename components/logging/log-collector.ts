@@ -11,6 +11,7 @@ import {
 } from "./fluent-bit-config";
 import { collectorPodSpec } from "./fluent-bit-pod";
 import { selectorLabels, standardLabels } from "../kit/labels";
+import { serviceMonitor } from "../kit/service-monitor";
 
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 
@@ -202,21 +203,18 @@ export class LogCollector extends pulumi.ComponentResource {
             inNamespace,
         );
 
-        new k8s.apiextensions.CustomResource(
+        serviceMonitor(
             `${name}-service-monitor`,
             {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
                 metadata: {
                     name: collectorName,
                     namespace,
                     labels: { ...labels, ...monitoringSelectorLabels },
                 },
-                spec: {
-                    selector: { matchLabels: selector },
-                    namespaceSelector: { matchNames: [namespace] },
-                    endpoints: [{ port: "http-metrics", path: metricsPath, interval: "30s" }],
-                },
+                matchLabels: selector,
+                namespaces: [namespace],
+                port: "http-metrics",
+                path: metricsPath,
             },
             { ...inNamespace, dependsOn: [ns, service, ...(args.monitoringDependsOn ?? [])] },
         );

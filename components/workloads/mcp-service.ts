@@ -4,6 +4,7 @@ import { maxSurgePercent, mcpServicesScrapeJob } from "../../config/names";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, tcp } from "../kit/network-policy";
 import { type ContainerResources, podTemplate } from "../kit/pod-spec";
+import { serviceMonitor } from "../kit/service-monitor";
 
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
@@ -309,19 +310,14 @@ export class McpService extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new k8s.apiextensions.CustomResource(
+        serviceMonitor(
             `${name}-service-monitor`,
             {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
                 metadata: meta(svc),
-                spec: {
-                    jobLabel: McpService.jobLabelKey,
-                    selector: { matchLabels: { ...selector, ...scrapeLabels } },
-                    endpoints: [
-                        { port: "metrics", path: "/metrics", interval: "30s", scheme: "http" },
-                    ],
-                },
+                jobLabel: McpService.jobLabelKey,
+                matchLabels: { ...selector, ...scrapeLabels },
+                port: "metrics",
+                scheme: "http",
             },
             { parent: this, dependsOn: [this.service] },
         );
