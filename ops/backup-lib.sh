@@ -248,6 +248,26 @@ json_get() {
     printf '%s' "$value"
 }
 
+# parse_restore_args SCRIPT_NAME ARG...: the restore scripts' options, `--timestamp STAMP` and
+# `--key KEY`, into BACKUP_TIMESTAMP and BACKUP_KEY (read by resolve_backup).
+parse_restore_args() {
+    local script=$1
+    shift
+    while (($# > 0)); do
+        case $1 in
+            --timestamp)
+                BACKUP_TIMESTAMP=${2:-}
+                shift 2
+                ;;
+            --key)
+                BACKUP_KEY=${2:-}
+                shift 2
+                ;;
+            *) fail "unknown argument; usage: ${script} [--timestamp STAMP | --key KEY]" got "$1" ;;
+        esac
+    done
+}
+
 # shellcheck disable=SC2034 # EXPECTED_SHA256 is read by the sourcing script
 # resolve_backup PREFIX FILE_NAME: sets BACKUP_KEY and EXPECTED_SHA256 from BACKUP_KEY,
 # BACKUP_TIMESTAMP (a UTC stamp such as 20260101T020000Z, searched in every tier) or the

@@ -22,19 +22,7 @@ set -euo pipefail
 source "$(dirname "$0")/backup-lib.sh"
 
 step config
-while (($# > 0)); do
-    case $1 in
-        --timestamp)
-            BACKUP_TIMESTAMP=${2:-}
-            shift 2
-            ;;
-        --key)
-            BACKUP_KEY=${2:-}
-            shift 2
-            ;;
-        *) fail "unknown argument; usage: restore-postgres.sh [--timestamp STAMP | --key KEY]" got "$1" ;;
-    esac
-done
+parse_restore_args restore-postgres.sh "$@"
 require_env PGHOST PGUSER PGDATABASE BACKUP_BUCKET
 PREFIX=${BACKUP_PREFIX:-postgres}
 make_run_dir
