@@ -4,41 +4,33 @@ import * as k8s from "@pulumi/kubernetes";
 import { loadConfig } from "./config";
 import { nodeGroupSizes } from "./config/dr";
 import { storageClassName } from "./config/names";
-import { Dashboards } from "./components/monitoring/dashboards";
-import { platformDashboards } from "./components/monitoring/dashboard-catalog";
-import { edgeCredentialKeys } from "./config/edge";
-import { Edge } from "./components/edge/edge";
-import { EdgeSwitch } from "./components/edge/edge-switch";
-import { alertingCredentialKeys } from "./config/monitoring";
-import { AlertRules } from "./components/monitoring/alert-rules";
-import { AlertmanagerConfig } from "./components/monitoring/alertmanager-config";
-import { BlackboxExporter } from "./components/monitoring/blackbox-exporter";
-import { publicHostnames } from "./components/monitoring/blackbox-config";
-import { ruleCatalog, symptomAlertNames } from "./components/monitoring/alert-catalog";
-import { ArtifactStore } from "./components/workloads/artifact-store";
-import { AppConfig } from "./components/workloads/app-config";
-import { PublicIngresses } from "./components/workloads/ingresses";
+import { ClusterAddons, EksCluster } from "./components/cluster";
+import { BackupJobs, BackupStorage, Postgres, PostgresRestoreJob, Redis } from "./components/data";
+import { Edge, EdgeSwitch } from "./components/edge";
+import { defaultTags } from "./components/kit";
+import { collectorName, collectorNamespace, LogCollector, LogStorage } from "./components/logging";
 import {
+    AlertmanagerConfig,
+    AlertRules,
+    BlackboxExporter,
+    Dashboards,
+    platformDashboards,
+    publicHostnames,
+    ruleCatalog,
+    symptomAlertNames,
+} from "./components/monitoring";
+import { Network } from "./components/network";
+import {
+    AppConfig,
     artifactServiceAccounts,
+    ArtifactStore,
     McpCatalog,
+    McpNamespaces,
+    PublicIngresses,
     publicRoutes,
-} from "./components/workloads/mcp-catalog";
-import { McpNamespaces } from "./components/workloads/namespaces";
-import { BackupJobs } from "./components/data/backup-jobs";
-import { BackupStorage } from "./components/data/backup-storage";
-import { Postgres } from "./components/data/postgres";
-import { PostgresRestoreJob } from "./components/data/postgres-restore-job";
-import { Redis } from "./components/data/redis";
-import { ClusterAddons } from "./components/cluster/cluster-addons";
-import { EksCluster } from "./components/cluster/eks-cluster";
-import {
-    collectorName,
-    collectorNamespace,
-    LogCollector,
-} from "./components/logging/log-collector";
-import { LogStorage } from "./components/logging/log-storage";
-import { defaultTags } from "./components/kit/tags";
-import { Network } from "./components/network/network";
+} from "./components/workloads";
+import { edgeCredentialKeys } from "./config/edge";
+import { alertingCredentialKeys } from "./config/monitoring";
 
 // Read and validate the whole stack configuration once; a mistake stops here with every
 // problem listed, before anything is declared.

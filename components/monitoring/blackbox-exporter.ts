@@ -15,12 +15,12 @@ import {
 } from "./blackbox-config";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, clusterDns, prometheusPods, tcp } from "../kit/network-policy";
-import type { Placement } from "../cluster/addon-values";
+import type { Placement } from "../cluster";
 import {
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
 } from "../kit/pod-security";
-import { nodeGroupLabel } from "../cluster/eks-node-groups";
+import { nodeGroupLabel } from "../cluster";
 
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 

@@ -1,4 +1,4 @@
-import { collectorName, collectorNamespace } from "../../logging/fluent-bit-config";
+import { collectorName, collectorNamespace } from "../../logging";
 import type { RuleGroup } from "./types";
 
 /**

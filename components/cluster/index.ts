@@ -1,0 +1,5 @@
+export * from "./cluster-addons";
+export * from "./eks-cluster";
+export * from "./eks-node-groups";
+export * from "./managed-addons";
+export type { Placement } from "./addon-values";

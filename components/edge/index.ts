@@ -1,0 +1,3 @@
+export * from "./edge";
+export * from "./edge-switch";
+export * from "./edge-load-balancing";

@@ -1,0 +1,2 @@
+export * from "./log-collector";
+export * from "./log-storage";
