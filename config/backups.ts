@@ -8,10 +8,6 @@ import { cronSchedule, memoryQuantity, pinnedImage } from "./lib/validators";
  * daily/weekly/monthly schedules and retentions of seed 004, the CronJob names of seed 001.
  */
 
-/** The retention tiers, shortest first. */
-export const backupTiers = ["hourly", "daily", "weekly", "monthly"] as const;
-export type BackupTier = (typeof backupTiers)[number];
-
 /**
  * A tier rule: a 5-field cron expression whose fields are `*` or comma-separated numbers,
  * month `*`, and not both day-of-month and day-of-week restricted. The backup scripts match
@@ -196,5 +192,3 @@ export const backupsSchema = z
             });
         }
     });
-
-export type BackupsConfig = z.output<typeof backupsSchema>;

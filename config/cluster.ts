@@ -204,6 +204,5 @@ export const clusterSchema = z
         }
     });
 
-export type ClusterConfig = z.output<typeof clusterSchema>;
 export type NodeGroupConfig = z.output<typeof nodeGroupSchema>;
 export type TaintConfig = z.output<typeof taintSchema>;

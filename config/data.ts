@@ -71,7 +71,3 @@ export const dataSchema = z.strictObject({
     postgres: postgresSchema,
     redis: redisSchema,
 });
-
-export type DataConfig = z.output<typeof dataSchema>;
-export type PostgresConfig = z.output<typeof postgresSchema>;
-export type RedisConfig = z.output<typeof redisSchema>;

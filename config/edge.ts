@@ -149,7 +149,6 @@ export const edgeSchema = z
     });
 
 export type EdgeConfig = z.output<typeof edgeSchema>;
-export type EdgeWorkerConfig = NonNullable<EdgeConfig["worker"]>;
 
 /** `worker` belongs on the stack that serves traffic, `switch` on the standby stack. */
 export function edgeRoleProblems(

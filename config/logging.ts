@@ -69,5 +69,3 @@ export const loggingSchema = z
         slowRequestThresholdMs: 500,
         collectorImage: defaultCollectorImage,
     });
-
-export type LoggingConfig = z.output<typeof loggingSchema>;

@@ -9,7 +9,6 @@ export const productionNamespace = "mcp-production";
 export const systemNamespace = "mcp-system";
 export const platformNamespace = "mcp-platform";
 export const appNamespaces = [productionNamespace, systemNamespace, platformNamespace] as const;
-export type AppNamespace = (typeof appNamespaces)[number];
 
 /** Where the data layer (postgres-primary, postgres-replica, redis), its backups and `mcp-secrets` live. */
 export const dataNamespace = productionNamespace;

@@ -27,5 +27,3 @@ export const networkSchema = z.strictObject({
     /** How long VPC flow logs are kept in CloudWatch. @default 90 */
     flowLogRetentionDays: z.number().int().min(1).max(3653).default(90),
 });
-
-export type NetworkConfig = z.output<typeof networkSchema>;

@@ -64,7 +64,6 @@ const autoscalingSchema = z
             });
         }
     });
-export type AutoscalingConfig = z.output<typeof autoscalingSchema>;
 
 /** One MCP service of the catalog. */
 export const serviceSchema = z
@@ -173,7 +172,6 @@ const namespaceSchema = z.strictObject({
         defaultLimit: resourceAmounts.default({ cpu: "500m", memory: "512Mi" }),
     }),
 });
-export type NamespaceConfig = z.output<typeof namespaceSchema>;
 
 /** The pods a service can have at once: its maximum plus the rolling-update surge. */
 export function peakPods(service: ServiceConfig): number {
@@ -306,5 +304,3 @@ export const workloadsSchema = z
             }
         }
     });
-
-export type WorkloadsConfig = z.output<typeof workloadsSchema>;

@@ -15,7 +15,6 @@ import { buildSync } from "esbuild";
 export const workerMainModule = "worker.js";
 
 const projectDir = path.resolve(__dirname, "../..");
-export const workerEntryPoint = path.join(projectDir, "worker/src/index.ts");
 
 export interface WorkerBundle {
     /** The module's source text, exactly as deployed. */

@@ -74,4 +74,3 @@ export const dataStores = {
     },
     redis: { podLabels: [{ app: "redis" }], port: 6379 },
 } as const;
-export type DataStore = keyof typeof dataStores;

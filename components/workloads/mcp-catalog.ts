@@ -33,7 +33,7 @@ export function artifactServiceAccounts(services: Readonly<Record<string, Servic
 }
 
 /** Pod annotation that rolls a Secret's readers when the Secret rotates. */
-export const secretVersionAnnotation = "mcp-platform.io/secret-version";
+const secretVersionAnnotation = "mcp-platform.io/secret-version";
 
 /** The size a service runs at: production figures, or the standby minimum on an idle dr stack. */
 export function effectiveScale(service: ServiceConfig, atMinimum: boolean): McpServiceScale {

@@ -18,7 +18,6 @@ import type { Resource, Unwrap } from "@pulumi/pulumi";
 
 export type PodSpec = Unwrap<k8s.types.input.core.v1.PodSpec>;
 export type Container = Unwrap<k8s.types.input.core.v1.Container>;
-export type Volume = Unwrap<k8s.types.input.core.v1.Volume>;
 export type ObjectMeta = Unwrap<k8s.types.input.meta.v1.ObjectMeta>;
 
 /** One pod template, with the workload that declares it. */
@@ -105,14 +104,6 @@ export const podBearingKinds = [
     ["Pod", k8s.core.v1.Pod],
 ] as const;
 
-/** Type tokens of {@link podBearingKinds}, e.g. "kubernetes:apps/v1:Deployment". */
-export const podBearingTypes: ReadonlyMap<string, string> = new Map(
-    podBearingKinds.map(([kind, cls]) => [
-        (cls as unknown as { __pulumiType: string }).__pulumiType,
-        kind,
-    ]),
-);
-
 /** Kinds whose pods are meant to run continuously (probes apply to them). */
 export const longRunningKinds: readonly string[] = [
     "Deployment",
@@ -185,9 +176,4 @@ export function describeContainer(ref: ContainerRef): string {
 /** Windows pods are exempt from some restricted controls (PSS, since 1.25). */
 export function isWindowsPod(spec: PodSpec): boolean {
     return spec.os?.name === "windows";
-}
-
-/** The pod's labels (template labels for workloads). */
-export function podLabels(pod: PodTemplate): Record<string, string> {
-    return (pod.metadata.labels ?? {}) as Record<string, string>;
 }

@@ -13,7 +13,7 @@ import { semanticGroup } from "./semantic";
 import { sloGroup } from "./slo";
 import { alertsOf, type RuleGroup } from "./types";
 
-export { renderGroups, runbookPath, runbookUrl } from "./runbooks";
+export { renderGroups, runbookUrl } from "./runbooks";
 export * from "./types";
 
 /** What the catalog needs from the stack config. */

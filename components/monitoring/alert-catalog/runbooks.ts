@@ -8,11 +8,6 @@ export function runbookUrl(baseUrl: string, alert: string): string {
     return `${baseUrl.replace(/\/+$/, "")}/${alert}.md`;
 }
 
-/** The runbook's path in this repository. */
-export function runbookPath(alert: string): string {
-    return `docs/runbooks/${alert}.md`;
-}
-
 /** Renders the catalog as Prometheus rule groups, adding `runbook_url` to every alert. */
 export function renderGroups(
     groups: readonly RuleGroup[],

@@ -2,9 +2,6 @@ import { dashboard } from "./grafana";
 import { infrastructure, servicePerformance, systemOverview } from "./platform";
 import { artifacts, overview, promotion, validation } from "./semantic";
 
-export { dashboard } from "./grafana";
-export type { DashboardSpec, PanelSpec } from "./grafana";
-
 export interface DashboardOptions {
     /** `monitoring.artifactStorageQuotaGiB`, in bytes. */
     readonly artifactStorageQuotaBytes: number;
