@@ -6,8 +6,8 @@
  * requests to both, in alternating batches within one run (so machine noise hits both
  * alike), and reports p50/p99 latency and requests/s for each, and the difference.
  *
- * Options: --requests <n> (per target, default 4000), --concurrency <n> (default 8),
- *          --write-docs (replace the figures between the bench markers in docs/edge.md).
+ * Options: see `usage` (`npm run bench:edge -- --help`); a usage error prints one line and
+ * exits 2 before anything starts.
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Miniflare } from "miniflare";
+import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 import { edgeDefaults } from "../components/edge/edge";
 import { plainTextBindings, switchesBinding } from "../components/edge/edge-bindings";
 import { bundleWorker } from "../components/edge/worker-bundle";
@@ -25,21 +26,44 @@ interface Options {
     writeDocs: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
-    const options: Options = { requests: 4000, concurrency: 8, writeDocs: false };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const count = () => {
-            const n = Number(argv[++i]);
-            if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} needs a positive integer`);
-            return n;
-        };
-        if (arg === "--requests") options.requests = count();
-        else if (arg === "--concurrency") options.concurrency = count();
-        else if (arg === "--write-docs") options.writeDocs = true;
-        else throw new Error(`unknown option ${arg}`);
-    }
-    return options;
+const usage = `usage: npm run bench:edge -- [options]
+
+The edge Worker's added latency over a direct origin, both on loopback: p50/p99, mean and
+requests/s for each, printed as a Markdown table.
+
+options:
+  --requests <n>     GET requests per target (default: 4000)
+  --concurrency <n>  requests in flight (default: 8)
+  --write-docs       also replace the figures between the bench markers in docs/edge.md
+  -h, --help         print this help`;
+
+/** The options to run with, or undefined when --help asked for the usage. */
+function parseArgs(argv: string[]): Options | undefined {
+    const { values } = parseStrict({
+        args: argv,
+        options: {
+            requests: { type: "string" },
+            concurrency: { type: "string" },
+            "write-docs": { type: "boolean" },
+            help: { type: "boolean", short: "h" },
+        },
+        allowPositionals: false,
+        strict: true,
+    });
+    if (values.help) return undefined;
+    const count = (option: string, text: string | undefined, fallback: number) => {
+        if (text === undefined) return fallback;
+        const n = Number(text);
+        if (!Number.isInteger(n) || n < 1) {
+            throw new UsageError(`--${option} needs a positive integer (got "${text}")`);
+        }
+        return n;
+    };
+    return {
+        requests: count("requests", values.requests, 4000),
+        concurrency: count("concurrency", values.concurrency, 8),
+        writeDocs: values["write-docs"] ?? false,
+    };
 }
 
 const payload = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { tools: ["a", "b", "c"] } });
@@ -210,7 +234,19 @@ function writeDocs(table: string): void {
     process.stdout.write(`wrote the figures to ${path.relative(process.cwd(), file)}\n`);
 }
 
-main(parseArgs(process.argv.slice(2))).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-});
+let options: Options | undefined;
+try {
+    options = parseArgs(process.argv.slice(2));
+} catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${usageErrorLine("bench:edge", error)}\n`);
+    process.exit(2);
+}
+if (options === undefined) {
+    process.stdout.write(`${usage}\n`);
+} else {
+    main(options).catch((error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+    });
+}

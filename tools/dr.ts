@@ -6,12 +6,17 @@
  * access to the edge. The procedures themselves live in tools/lib/dr/ and are tested with
  * these three injected. See docs/dr.md.
  *
- * Exit codes: 0 done (status: no problems), 1 a step failed (status: problems), 2 usage.
+ * `npm run dr -- --help` lists the commands and options, `npm run dr -- <command> --help` the
+ * options of one command.
+ *
+ * Exit codes: 0 done (status: no problems), 1 a step failed (status: problems), 2 usage (one
+ * line on stderr naming the problem).
  */
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { activate } from "./lib/dr/activate";
-import { parseArgs, usage, UsageError, type CliOptions } from "./lib/dr/args";
+import { usageErrorLine } from "./lib/cli-args";
+import { parseArgs, UsageError, type CliOptions } from "./lib/dr/args";
 import { AwsCliBackupStore } from "./lib/dr/aws-cli-store";
 import { failback } from "./lib/dr/failback";
 import { fetchGet } from "./lib/dr/http";
@@ -37,16 +42,17 @@ async function confirmOnTerminal(summary: string, yes: boolean): Promise<boolean
 }
 
 export async function main(argv: readonly string[], deps?: Partial<DrDeps>): Promise<number> {
-    if (argv.length === 1 && ["help", "--help", "-h"].includes(argv[0])) {
-        console.log(usage);
-        return 0;
-    }
     let options: CliOptions;
     try {
-        options = parseArgs(argv);
+        const parsed = parseArgs(argv);
+        if ("help" in parsed) {
+            console.log(parsed.help);
+            return 0;
+        }
+        options = parsed;
     } catch (error) {
         if (error instanceof UsageError) {
-            console.error(`dr: ${error.message}\n\n${usage}`);
+            console.error(usageErrorLine("dr", error));
             return 2;
         }
         throw error;

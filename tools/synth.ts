@@ -6,14 +6,14 @@
  * pack's policies against it, prints a summary and exits non-zero on invalid config or any
  * mandatory policy violation. No Pulumi CLI, plugin or cloud account is involved.
  *
- * Options (for tests and fixtures):
- *   --out <dir>          write somewhere other than out/<stack>
- *   --stack-file <file>  read config from this file instead of Pulumi.<stack>.yaml
- *   --program <file>     run this program instead of index.ts
+ * Progress lines go to stderr as each step finishes (the run takes several seconds); the
+ * summary on stdout opens with one line: resources, policies and violations. `--help` lists
+ * the options; a usage error prints one line and exits 2.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
+import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 import { runPolicies, type PolicyReport } from "./lib/policy-runner";
 import { toPlainJson } from "./lib/records";
 import { runProgram } from "./lib/run-program";
@@ -22,33 +22,56 @@ import { writers } from "./lib/writers";
 
 const projectDir = path.resolve(__dirname, "..");
 
+const usage = `usage: npm run synth -- <stack> [options]
+
+Runs index.ts offline under Pulumi's mock runtime with Pulumi.<stack>.yaml, writes
+out/<stack>/ and runs the policy pack; exits 1 on invalid config or a mandatory violation.
+
+options:
+  --verbose            also list the resources by type in the summary
+  --quiet              no progress lines on stderr (errors and violations still print)
+  --out <dir>          write somewhere other than out/<stack>
+  --stack-file <file>  read config from this file instead of Pulumi.<stack>.yaml
+  --program <file>     run this program instead of index.ts (tests, fixtures)
+  -h, --help           print this help`;
+
 interface Options {
+    help: boolean;
     stack?: string;
     out?: string;
     stackFile?: string;
     program?: string;
+    verbose: boolean;
+    quiet: boolean;
 }
-
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-    const options: Options = {};
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const value = () => {
-            const next = argv[++i];
-            if (next === undefined) throw new UsageError(`${arg} needs a value`);
-            return next;
-        };
-        if (arg === "--out") options.out = value();
-        else if (arg === "--stack-file") options.stackFile = value();
-        else if (arg === "--program") options.program = value();
-        else if (arg.startsWith("--")) throw new UsageError(`unknown option ${arg}`);
-        else if (options.stack === undefined) options.stack = arg;
-        else throw new UsageError(`unexpected argument ${arg}`);
-    }
-    return options;
+    const { values, positionals } = parseStrict({
+        args: argv,
+        options: {
+            out: { type: "string" },
+            "stack-file": { type: "string" },
+            program: { type: "string" },
+            verbose: { type: "boolean" },
+            quiet: { type: "boolean" },
+            help: { type: "boolean", short: "h" },
+        },
+        allowPositionals: true,
+        strict: true,
+    });
+    if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+    return {
+        help: values.help ?? false,
+        stack: positionals[0],
+        out: values.out,
+        stackFile: values["stack-file"],
+        program: values.program,
+        verbose: values.verbose ?? false,
+        quiet: values.quiet ?? false,
+    };
 }
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 function summarize(
     stack: string,
@@ -57,23 +80,28 @@ function summarize(
     report: PolicyReport,
     policies: readonly Policy[],
     outDir: string,
+    verbose: boolean,
 ): string {
-    const counts = new Map<string, number>();
-    for (const record of records) counts.set(record.type, (counts.get(record.type) ?? 0) + 1);
-    const lines = [
-        `synth ${stack}: ${records.length} resources -> ${path.relative(process.cwd(), outDir) || "."}`,
+    const byLevel = (level: string) => report.results.filter((r) => r.level === level).length;
+    const totals = [
+        plural(records.length, "resource", "resources"),
+        plural(report.ran.length, "policy", "policies"),
+        plural(byLevel("mandatory"), "mandatory violation", "mandatory violations"),
+        `${byLevel("advisory")} advisory`,
     ];
-    for (const [type, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) {
-        lines.push(`  ${String(count).padStart(4)}  ${type}`);
-    }
+    const lines = [`${stack}: ${totals.join(", ")}`];
     const folders = new Set(artifacts.map((file) => file.split(path.sep)[0]));
     lines.push(
-        `artifacts: resources.json, policy-report.json${[...folders].map((f) => `, ${f}/`).join("")}`,
+        `artifacts in ${relative(outDir)}: resources.json, outputs.json, policy-report.json${[...folders].map((f) => `, ${f}/`).join("")}`,
     );
-    const byLevel = (level: string) => report.results.filter((r) => r.level === level).length;
-    lines.push(
-        `policies: ${report.ran.length} ran; ${byLevel("mandatory")} mandatory, ${byLevel("advisory")} advisory violation(s)`,
-    );
+    if (verbose) {
+        const counts = new Map<string, number>();
+        for (const record of records) counts.set(record.type, (counts.get(record.type) ?? 0) + 1);
+        lines.push("resources by type:");
+        for (const [type, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) {
+            lines.push(`  ${String(count).padStart(4)}  ${type}`);
+        }
+    }
     const remediation = new Map(policies.map((p) => [p.name, p.remediationSteps]));
     for (const result of report.results) {
         lines.push(`  [${result.level}] ${result.policy}: ${result.resource}`);
@@ -84,18 +112,24 @@ function summarize(
     return lines.join("\n");
 }
 
+const relative = (file: string) => path.relative(process.cwd(), file) || ".";
+
 async function main(argv: string[]): Promise<number> {
     const options = parseArgs(argv);
     const stacks = listStacks(projectDir);
+    if (options.help) {
+        process.stdout.write(`${usage}\n\nstacks in this project: ${stacks.join(", ")}\n`);
+        return 0;
+    }
     if (options.stack === undefined || (!options.stackFile && !stacks.includes(options.stack))) {
         const given =
             options.stack === undefined ? "no stack given" : `unknown stack "${options.stack}"`;
-        process.stderr.write(
-            `${given}; stacks in this project: ${stacks.join(", ")}\nusage: npm run synth -- <stack>\n`,
-        );
-        return 2;
+        throw new UsageError(`${given}; stacks in this project: ${stacks.join(", ")}`);
     }
     const stack = options.stack;
+    const progress = (line: string) => {
+        if (!options.quiet) process.stderr.write(`synth ${stack}: ${line}\n`);
+    };
     const stackFile = path.resolve(
         options.stackFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`),
     );
@@ -103,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
     const outDir = path.resolve(options.out ?? path.join(projectDir, "out", stack));
 
     const { project, config, secretKeys } = readStackConfig(projectDir, stackFile);
+    progress(`config loaded from ${relative(stackFile)}`);
+    progress(`running program ${relative(program)}`);
     const run = await runProgram({
         project,
         stack,
@@ -111,7 +147,9 @@ async function main(argv: string[]): Promise<number> {
         secretKeys,
         load: () => import(program),
     });
+    progress(`${plural(run.records.length, "resource", "resources")} registered`);
 
+    progress(`writing ${relative(outDir)}`);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
     const records = run.records.map(({ type, name, urn, parent, provider, custom, inputs }) => ({
@@ -134,12 +172,15 @@ async function main(argv: string[]): Promise<number> {
     const { policies, packEnforcementLevel } = await import("../policies/policies");
     const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
     const report = await runPolicies(policies, records, packEnforcementLevel, stackUrn);
+    progress(`policies: ${report.ran.length} ran`);
     fs.writeFileSync(
         path.join(outDir, "policy-report.json"),
         `${JSON.stringify(report, null, 2)}\n`,
     );
 
-    process.stdout.write(`${summarize(stack, records, artifacts, report, policies, outDir)}\n`);
+    process.stdout.write(
+        `${summarize(stack, records, artifacts, report, policies, outDir, options.verbose)}\n`,
+    );
     const mandatory = report.results.filter((r) => r.level === "mandatory").length;
     if (mandatory > 0) {
         process.stderr.write(
@@ -153,13 +194,16 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-        // Config errors and usage errors are the user's to fix: print the message alone.
+        // Usage and config errors are the user's to fix: print the message alone.
+        if (error instanceof UsageError) {
+            process.stderr.write(`${usageErrorLine("synth", error)}\n`);
+            process.exit(2);
+        }
         const known =
-            error instanceof UsageError ||
-            (error instanceof Error && (error.name === "ConfigError" || error.name === "RunError"));
+            error instanceof Error && (error.name === "ConfigError" || error.name === "RunError");
         process.stderr.write(
             `${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
         );
-        process.exit(known && error instanceof UsageError ? 2 : 1);
+        process.exit(1);
     },
 );

@@ -99,6 +99,8 @@ export function synth(stack: string, options: SynthOptions = {}): SynthResult {
             stack,
             "--out",
             outDir,
+            // No progress lines: suites read stderr as errors and warnings only.
+            "--quiet",
         ];
         if (options.stackFile) args.push("--stack-file", options.stackFile);
         if (options.program) args.push("--program", options.program);

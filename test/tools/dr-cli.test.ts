@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../config";
 import { groupConfig } from "../../config/lib/raw";
 import { main } from "../../tools/dr";
-import { parseArgs, UsageError } from "../../tools/lib/dr/args";
+import { commandUsage, parseArgs, usage, UsageError } from "../../tools/lib/dr/args";
 import { parseEdgeState } from "../../tools/lib/dr/edge";
 import { fetchGet } from "../../tools/lib/dr/http";
 import { checkPolicyPack, setStackFileFlag } from "../../tools/lib/dr/pulumi-workspace";
@@ -87,9 +87,60 @@ describe("command line", () => {
         [["status", "--yes"], "--yes does not apply to status"],
         [["activate", "--data-restored"], "--data-restored does not apply to activate"],
         [["activate", "extra"], "unexpected argument extra"],
+        [["activate", "--yes=1"], "--yes takes no value"],
+        [["status", "--dr-stack", "--json"], "--dr-stack needs a value"],
+        [["help", "promote"], 'unknown command "promote"'],
+        [["promote", "--help"], 'unknown command "promote"'],
     ])("rejects %j", (argv, message) => {
         expect(() => parseArgs(argv)).toThrow(UsageError);
         expect(() => parseArgs(argv)).toThrow(message);
+    });
+});
+
+describe("help", () => {
+    const allOptions = [
+        "--dr-stack <name>",
+        "--production-stack <name>",
+        "--max-backup-age <dur>",
+        "--edge-hostname <host>",
+        "--edge-deadline <dur>",
+        "--edge-poll-interval <dur>",
+        "--s3-endpoint-url <url>",
+        "--dry-run",
+        "--yes",
+        "--data-restored",
+        "--skip-production-up",
+        "--json",
+        "-h, --help",
+    ];
+
+    it("lists every command and every option in the usage", () => {
+        for (const command of ["status", "activate", "failback", "check-deploy"])
+            expect(usage).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
+        for (const option of allOptions) expect(usage).toContain(`\n  ${option} `);
+    });
+
+    it.each([[["--help"]], [["-h"]], [["help"]]])("%j asks for the usage", (argv) => {
+        expect(parseArgs(argv)).toEqual({ help: usage });
+    });
+
+    it.each([[["activate", "--help"]], [["activate", "--yes", "-h"]], [["help", "activate"]]])(
+        "%j asks for the usage of activate",
+        (argv) => {
+            expect(parseArgs(argv)).toEqual({ help: commandUsage("activate") });
+        },
+    );
+
+    it("lists only the options a command accepts", () => {
+        const activate = commandUsage("activate");
+        expect(activate).toMatch(/^usage: npm run dr -- activate \[options\]\n/);
+        for (const option of ["--dry-run", "--yes", "--edge-deadline <dur>", "--dr-stack <name>"])
+            expect(activate).toContain(`\n  ${option} `);
+        expect(activate).not.toContain("--json");
+        expect(activate).not.toContain("--data-restored");
+        expect(commandUsage("status")).toContain("\n  --json ");
+        expect(commandUsage("status")).not.toContain("--yes");
+        expect(commandUsage("failback")).toContain("\n  --data-restored ");
     });
 });
 
@@ -112,12 +163,11 @@ describe("main()", () => {
         expect(lines.join("\n")).toContain("activate       preflight, then drActive: true");
     });
 
-    it("exits 2 with the usage on a bad command line", async () => {
+    it("exits 2 with one line naming the problem on a bad command line", async () => {
         const out = capture();
         expect(await main(["activate", "--nope"])).toBe(2);
         out.restore();
-        expect(out.errors.join("\n")).toContain("dr: unknown option --nope");
-        expect(out.errors.join("\n")).toContain("usage: npm run dr -- <command>");
+        expect(out.errors).toEqual(["dr: unknown option --nope; see --help"]);
     });
 
     it("exits 1 naming the failed step and what to do", async () => {
@@ -153,6 +203,37 @@ describe("main()", () => {
 });
 
 describe("the real CLI process", () => {
+    const dr = (args: readonly string[]) =>
+        spawnSync(
+            process.execPath,
+            [path.join(projectDir, "node_modules/.bin/tsx"), "tools/dr.ts", ...args],
+            { cwd: projectDir, encoding: "utf8", timeout: 60_000 },
+        );
+
+    it("prints the usage on --help, and a command's usage on <command> --help, exit 0", () => {
+        const all = dr(["--help"]);
+        expect(all.stderr).toBe("");
+        expect(all.status).toBe(0);
+        expect(all.stdout).toBe(`${usage}\n`);
+        const activate = dr(["activate", "--help"]);
+        expect(activate.stderr).toBe("");
+        expect(activate.status).toBe(0);
+        expect(activate.stdout).toBe(`${commandUsage("activate")}\n`);
+    });
+
+    it.each([
+        [["activate", "--nope"], "unknown option --nope"],
+        [["status", "extra"], "unexpected argument extra"],
+        [["failback", "--edge-deadline", "soon"], "--edge-deadline: expected a duration"],
+    ])("%j exits 2 with one line on stderr and no stack trace", (args, problem) => {
+        const child = dr(args);
+        expect(child.status).toBe(2);
+        expect(child.stdout).toBe("");
+        expect(child.stderr).toMatch(/^dr: [^\n]+; see --help\n$/);
+        expect(child.stderr).toContain(`dr: ${problem}`);
+        expect(child.stderr).not.toMatch(/^\s+at /m);
+    });
+
     it("stops at the first step with an install hint when the Pulumi CLI is missing", () => {
         const child = spawnSync(
             process.execPath,

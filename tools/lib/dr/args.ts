@@ -1,4 +1,7 @@
+import { parseStrict, UsageError } from "../cli-args";
 import { defaultEdgeDeadlineMs, defaultEdgePollIntervalMs, parseDuration, rpoMs } from "./targets";
+
+export { UsageError } from "../cli-args";
 
 /** Command line of `npm run dr -- <command> [options]`. */
 export const commands = ["status", "activate", "failback", "check-deploy"] as const;
@@ -20,52 +23,147 @@ export interface CliOptions {
     readonly json: boolean;
 }
 
-export const usage = `usage: npm run dr -- <command> [options]
-
-commands:
-  status         both stacks, the newest replicated backup against the RPO, the edge's region
-  activate       preflight, then drActive: true and pulumi up on the dr stack, then verify the edge
-  failback       after production holds the DR data: pulumi up on production, drActive: false
-                 and pulumi up on the dr stack, then verify the edge (docs/dr.md)
-  check-deploy   fail when Pulumi.<dr>.yaml disagrees with the deployed dr stack (deploy workflow)
-
-options:
-  --dr-stack <name>          the standby stack (default: dr; may be org/dr)
-  --production-stack <name>  the primary stack (default: production)
-  --max-backup-age <dur>     newest backup may be this old (default: 1h, the RPO)
-  --edge-hostname <host>     edge hostname or base URL (default: the stacks' edgeHostname output)
-  --edge-deadline <dur>      how long to wait for the edge to switch (default: 5m)
-  --edge-poll-interval <dur> between edge checks (default: 10s)
-  --s3-endpoint-url <url>    an S3-compatible endpoint instead of AWS (drills, tests)
-  --dry-run                  activate/failback: run the preflight only, change nothing
-  --yes                      do not ask for confirmation (workflows)
-  --data-restored            failback: the final DR backup has been restored into production
-  --skip-production-up       failback: production was updated separately; check its last update
-  --json                     status: print the report as JSON`;
-
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
+/** `--help`, `-h` or `help [command]`: the text to print on stdout instead of running. */
+export interface HelpRequest {
+    readonly help: string;
 }
 
-const valueOptions = [
-    "--dr-stack",
-    "--production-stack",
-    "--max-backup-age",
-    "--edge-hostname",
-    "--edge-deadline",
-    "--edge-poll-interval",
-    "--s3-endpoint-url",
-] as const;
-const flagOptions = [
-    "--yes",
-    "--dry-run",
-    "--data-restored",
-    "--skip-production-up",
-    "--json",
-] as const;
+const descriptions: Record<Command, readonly string[]> = {
+    status: ["both stacks, the newest replicated backup against the RPO, the edge's region"],
+    activate: [
+        "preflight, then drActive: true and pulumi up on the dr stack, then verify the edge",
+    ],
+    failback: [
+        "after production holds the DR data: pulumi up on production, drActive: false",
+        "and pulumi up on the dr stack, then verify the edge (docs/dr.md)",
+    ],
+    "check-deploy": [
+        "fail when Pulumi.<dr>.yaml disagrees with the deployed dr stack (deploy workflow)",
+    ],
+};
+
+interface OptionSpec {
+    readonly type: "string" | "boolean";
+    readonly short?: string;
+    readonly label: string;
+    readonly help: string;
+    /** The commands that accept the option; all of them when absent. */
+    readonly only?: readonly Command[];
+}
+
+/** Every option, in the order the usage lists them. */
+const optionSpecs = {
+    "dr-stack": {
+        type: "string",
+        label: "--dr-stack <name>",
+        help: "the standby stack (default: dr; may be org/dr)",
+    },
+    "production-stack": {
+        type: "string",
+        label: "--production-stack <name>",
+        help: "the primary stack (default: production)",
+    },
+    "max-backup-age": {
+        type: "string",
+        label: "--max-backup-age <dur>",
+        help: "newest backup may be this old (default: 1h, the RPO)",
+    },
+    "edge-hostname": {
+        type: "string",
+        label: "--edge-hostname <host>",
+        help: "edge hostname or base URL (default: the stacks' edgeHostname output)",
+    },
+    "edge-deadline": {
+        type: "string",
+        label: "--edge-deadline <dur>",
+        help: "how long to wait for the edge to switch (default: 5m)",
+        only: ["activate", "failback"],
+    },
+    "edge-poll-interval": {
+        type: "string",
+        label: "--edge-poll-interval <dur>",
+        help: "between edge checks (default: 10s)",
+        only: ["activate", "failback"],
+    },
+    "s3-endpoint-url": {
+        type: "string",
+        label: "--s3-endpoint-url <url>",
+        help: "an S3-compatible endpoint instead of AWS (drills, tests)",
+    },
+    "dry-run": {
+        type: "boolean",
+        label: "--dry-run",
+        help: "activate/failback: run the preflight only, change nothing",
+        only: ["activate", "failback"],
+    },
+    yes: {
+        type: "boolean",
+        label: "--yes",
+        help: "do not ask for confirmation (workflows)",
+        only: ["activate", "failback"],
+    },
+    "data-restored": {
+        type: "boolean",
+        label: "--data-restored",
+        help: "failback: the final DR backup has been restored into production",
+        only: ["failback"],
+    },
+    "skip-production-up": {
+        type: "boolean",
+        label: "--skip-production-up",
+        help: "failback: production was updated separately; check its last update",
+        only: ["failback"],
+    },
+    json: {
+        type: "boolean",
+        label: "--json",
+        help: "status: print the report as JSON",
+        only: ["status"],
+    },
+    help: {
+        type: "boolean",
+        short: "h",
+        label: "-h, --help",
+        help: "print this help; `<command> --help`: only that command's options",
+    },
+} as const satisfies Record<string, OptionSpec>;
+
+type OptionName = keyof typeof optionSpecs;
+
+const optionLines = (names: readonly OptionName[]) =>
+    names.map((name) => `  ${optionSpecs[name].label.padEnd(26)} ${optionSpecs[name].help}`);
+
+const allOptions = Object.keys(optionSpecs) as OptionName[];
+
+const appliesTo = (name: OptionName, command: Command) => {
+    const spec: OptionSpec = optionSpecs[name];
+    return spec.only === undefined || spec.only.includes(command);
+};
+
+export const usage = [
+    "usage: npm run dr -- <command> [options]",
+    "",
+    "commands:",
+    ...commands.flatMap((command) =>
+        descriptions[command].map((line, i) => `  ${(i === 0 ? command : "").padEnd(14)} ${line}`),
+    ),
+    "",
+    "options:",
+    ...optionLines(allOptions),
+].join("\n");
+
+/** The usage of one command: what it does and only the options it accepts. */
+export function commandUsage(command: Command): string {
+    return [
+        `usage: npm run dr -- ${command} [options]`,
+        "",
+        ...descriptions[command],
+        "",
+        "options:",
+        ...optionLines(allOptions.filter((name) => appliesTo(name, command) && name !== "help")),
+        `  ${optionSpecs.help.label.padEnd(26)} print this help`,
+    ].join("\n");
+}
 
 function duration(option: string, text: string): number {
     try {
@@ -77,73 +175,62 @@ function duration(option: string, text: string): number {
     }
 }
 
-export function parseArgs(argv: readonly string[]): CliOptions {
-    const values = new Map<string, string>();
-    const flags = new Set<string>();
-    let command: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const [name, inline] = arg.startsWith("--") ? splitInline(arg) : [arg, undefined];
-        if ((valueOptions as readonly string[]).includes(name)) {
-            const value = inline ?? argv[++i];
-            if (value === undefined || value.startsWith("--")) {
-                throw new UsageError(`${name} needs a value`);
-            }
-            values.set(name, value);
-        } else if ((flagOptions as readonly string[]).includes(name)) {
-            if (inline !== undefined) throw new UsageError(`${name} takes no value`);
-            flags.add(name);
-        } else if (name.startsWith("--")) {
-            throw new UsageError(`unknown option ${name}`);
-        } else if (command === undefined) {
-            command = name;
-        } else {
-            throw new UsageError(`unexpected argument ${name}`);
-        }
+function knownCommand(name: string): Command {
+    if (!(commands as readonly string[]).includes(name)) {
+        throw new UsageError(`unknown command "${name}"; expected one of ${commands.join(", ")}`);
     }
-    if (command === undefined) throw new UsageError("no command given");
-    if (!(commands as readonly string[]).includes(command)) {
-        throw new UsageError(
-            `unknown command "${command}"; expected one of ${commands.join(", ")}`,
-        );
-    }
-    const only = (option: string, allowed: readonly Command[]) => {
-        if ((values.has(option) || flags.has(option)) && !allowed.includes(command as Command)) {
-            throw new UsageError(`${option} does not apply to ${command}`);
-        }
-    };
-    only("--dry-run", ["activate", "failback"]);
-    only("--yes", ["activate", "failback"]);
-    only("--data-restored", ["failback"]);
-    only("--skip-production-up", ["failback"]);
-    only("--json", ["status"]);
-    only("--edge-deadline", ["activate", "failback"]);
-    only("--edge-poll-interval", ["activate", "failback"]);
-
-    return {
-        command: command as Command,
-        drStack: values.get("--dr-stack") ?? "dr",
-        productionStack: values.get("--production-stack") ?? "production",
-        maxBackupAgeMs: values.has("--max-backup-age")
-            ? duration("--max-backup-age", values.get("--max-backup-age")!)
-            : rpoMs,
-        edgeHostname: values.get("--edge-hostname"),
-        edgeDeadlineMs: values.has("--edge-deadline")
-            ? duration("--edge-deadline", values.get("--edge-deadline")!)
-            : defaultEdgeDeadlineMs,
-        edgePollIntervalMs: values.has("--edge-poll-interval")
-            ? duration("--edge-poll-interval", values.get("--edge-poll-interval")!)
-            : defaultEdgePollIntervalMs,
-        s3EndpointUrl: values.get("--s3-endpoint-url"),
-        yes: flags.has("--yes"),
-        dryRun: flags.has("--dry-run"),
-        dataRestored: flags.has("--data-restored"),
-        skipProductionUp: flags.has("--skip-production-up"),
-        json: flags.has("--json"),
-    };
+    return name as Command;
 }
 
-function splitInline(arg: string): [string, string | undefined] {
-    const eq = arg.indexOf("=");
-    return eq < 0 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
+/** Parses the command line; throws a UsageError naming the first problem. */
+export function parseArgs(argv: readonly string[]): CliOptions | HelpRequest {
+    const { values, positionals } = parseStrict({
+        args: argv,
+        options: optionSpecs,
+        allowPositionals: true,
+        strict: true,
+    });
+    if (positionals[0] === "help") {
+        if (positionals.length > 2) throw new UsageError(`unexpected argument ${positionals[2]}`);
+        return {
+            help: positionals[1] === undefined ? usage : commandUsage(knownCommand(positionals[1])),
+        };
+    }
+    if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+    if (positionals.length === 0) {
+        if (values.help) return { help: usage };
+        throw new UsageError("no command given");
+    }
+    const command = knownCommand(positionals[0]);
+    if (values.help) return { help: commandUsage(command) };
+    for (const name of allOptions) {
+        if (values[name] !== undefined && !appliesTo(name, command)) {
+            throw new UsageError(`--${name} does not apply to ${command}`);
+        }
+    }
+
+    return {
+        command,
+        drStack: values["dr-stack"] ?? "dr",
+        productionStack: values["production-stack"] ?? "production",
+        maxBackupAgeMs:
+            values["max-backup-age"] !== undefined
+                ? duration("--max-backup-age", values["max-backup-age"])
+                : rpoMs,
+        edgeHostname: values["edge-hostname"],
+        edgeDeadlineMs:
+            values["edge-deadline"] !== undefined
+                ? duration("--edge-deadline", values["edge-deadline"])
+                : defaultEdgeDeadlineMs,
+        edgePollIntervalMs:
+            values["edge-poll-interval"] !== undefined
+                ? duration("--edge-poll-interval", values["edge-poll-interval"])
+                : defaultEdgePollIntervalMs,
+        s3EndpointUrl: values["s3-endpoint-url"],
+        yes: values.yes ?? false,
+        dryRun: values["dry-run"] ?? false,
+        dataRestored: values["data-restored"] ?? false,
+        skipProductionUp: values["skip-production-up"] ?? false,
+        json: values.json ?? false,
+    };
 }
