@@ -72,7 +72,7 @@ export interface BackupJobsArgs {
     readonly namespace?: string;
 }
 
-/** The CronJobs, by their key in `cfg.backups.schedules` (names fixed by seed 001). */
+/** The CronJobs, by their key in `cfg.backups.schedules` (names fixed by the runbooks). */
 export const backupCronJobNames = {
     postgres: "postgres-backup",
     redis: "redis-backup",
@@ -93,7 +93,7 @@ export const backupScripts = [
 ];
 
 /**
- * The backup CronJobs of mcp-production (seed 001, docs/data.md): `postgres-backup`,
+ * The backup CronJobs of mcp-production (docs/data.md): `postgres-backup`,
  * `redis-backup`, `app-data-backup` and `backup-verify`, the ConfigMap `backup-scripts`
  * holding the ops/ scripts they run, one ServiceAccount and IRSA role per job (writers may put
  * under their own prefix, never delete; verify only reads), read-only RBAC for the app-data

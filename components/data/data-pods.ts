@@ -17,7 +17,7 @@ type VolumeMount = k8s.types.input.core.v1.VolumeMount;
  * database image, scratch volumes and Secret-backed environment variables.
  */
 
-/** Where the data layer runs (design.md: StatefulSets and CronJobs of seed 001). */
+/** Where the data layer runs: its StatefulSets and CronJobs, in the runbooks' namespace. */
 export const dataNamespace = "mcp-production";
 
 /** UID/GID of the `postgres` and `redis` users of the official images. */

@@ -182,7 +182,7 @@ export class McpService extends pulumi.ComponentResource {
             { name: "metrics", port: metricsPort, targetPort: "metrics", protocol: "TCP" },
         ];
         // `jobLabel` below reads this label: every MCP service is scraped as job="mcp-services"
-        // (seed 004's ServiceDown alert selects `up{job="mcp-services"}`).
+        // (the ServiceDown alert selects `up{job="mcp-services"}`).
         const scrapeLabels = { [McpService.jobLabelKey]: McpService.scrapeJob };
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
@@ -247,7 +247,7 @@ export class McpService extends pulumi.ComponentResource {
         }
 
         // Recommendation only (`Off`): the VPA never evicts or resizes pods, so it cannot fight
-        // the HPA over CPU; operators read it with `kubectl describe vpa <svc>-vpa` (seed 001).
+        // the HPA over CPU; operators read it with `kubectl describe vpa <svc>-vpa`.
         new k8s.apiextensions.CustomResource(
             `${name}-vpa`,
             {
@@ -341,6 +341,6 @@ export class McpService extends pulumi.ComponentResource {
 
     /** Service label whose value the ServiceMonitor uses as the Prometheus `job`. */
     static readonly jobLabelKey = "mcp-platform.io/scrape-job";
-    /** The `job` every MCP service is scraped as (seed 004 `up{job="mcp-services"}`). */
+    /** The `job` every MCP service is scraped as (ServiceDown's `up{job="mcp-services"}`). */
     static readonly scrapeJob = "mcp-services";
 }

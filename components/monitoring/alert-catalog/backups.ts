@@ -8,16 +8,16 @@ import type { AlertRule, RuleGroup, Severity } from "./types";
  * alert follows the schedule when it changes.
  */
 
-/** The backup CronJobs (issue 5, seed 001), by their key in `cfg.backups.schedules`. */
+/** The backup CronJobs of components/data, by their key in `cfg.backups.schedules`. */
 export const backupCronJobs: Readonly<Record<string, { cronjob: string; severity: Severity }>> = {
-    /** RPO 1 h (seed 003): a stale database backup pages. */
+    /** RPO 1 h: a stale database backup pages. */
     postgres: { cronjob: "postgres-backup", severity: "critical" },
     appData: { cronjob: "app-data-backup", severity: "critical" },
     redis: { cronjob: "redis-backup", severity: "warning" },
     verify: { cronjob: "backup-verify", severity: "warning" },
 };
 
-/** Where the backup CronJobs run (seed 001). */
+/** Where the backup CronJobs run. */
 export const backupNamespace = "mcp-production";
 
 export interface BackupTarget {
