@@ -8,18 +8,18 @@ import { cpuQuantity, hostname, memoryQuantity, pinnedImage, positiveInt } from 
  * and the semantic control plane's configuration. docs/services.md explains every field.
  */
 
-/** The namespaces MCP services run in (design.md), each restricted and default-deny. */
+/** The namespaces MCP services run in, each restricted and default-deny. */
 export const appNamespaces = ["mcp-production", "mcp-system", "mcp-platform"] as const;
 export type AppNamespace = (typeof appNamespaces)[number];
 
 /** Where the data layer (postgres-primary, postgres-replica, redis) and `mcp-secrets` live. */
 export const dataNamespace = "mcp-production";
-/** Where `mcp-semantic-config` lives (seed 002). */
+/** Where `mcp-semantic-config` lives. */
 export const semanticConfigNamespace = "mcp-system";
 
 /** Keys of the `mcp-secrets` Secret a service may read into its environment. */
 export const secretKeys = ["jwt-secret"] as const;
-/** Keys of the `mcp-semantic-config` ConfigMap (seed 002 plus the artifact storage). */
+/** Keys of the `mcp-semantic-config` ConfigMap: the control plane's and the artifact storage's. */
 export const semanticConfigKeys = [
     "validation.cache.size",
     "validation.cache.ttl",
@@ -29,10 +29,10 @@ export const semanticConfigKeys = [
     "storage.region",
 ] as const;
 
-/** Port every MCP service serves Prometheus metrics on (design.md metrics contract). */
+/** Port every MCP service serves Prometheus metrics on (the metrics contract). */
 export const metricsPort = 9090;
 
-/** Share of extra pods a rolling update may add (seed 003: 25 % at a time, none down). */
+/** Share of extra pods a rolling update may add (25 % at a time, none down). */
 export const maxSurgePercent = 25;
 
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
@@ -241,7 +241,7 @@ export const workloadsSchema = z
                         "expected an ALB security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06",
                 })
                 .default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
-            /** Maintenance mode (seed 002): every public host answers 503 with a page. @default false */
+            /** Maintenance mode: every public host answers 503 with a page. @default false */
             maintenance: z.boolean().default(false),
             /** The sentence the maintenance page shows. */
             maintenanceMessage: z
@@ -254,7 +254,7 @@ export const workloadsSchema = z
             /** Changing this value generates a new `jwt-secret` (and restarts its readers). */
             jwtSecretRotation: z.string().min(1),
         }),
-        /** `mcp-semantic-config` values (seed 002). */
+        /** `mcp-semantic-config` values. */
         semanticConfig: z.strictObject({
             validationCacheSize: positiveInt,
             validationCacheTtlMs: positiveInt,
