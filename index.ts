@@ -142,7 +142,7 @@ const appConfig = new AppConfig(
     },
     { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
 );
-// The semantic control plane's artifact bucket (seed 002 `s3://mcp-artifacts`) and the IRSA
+// The semantic control plane's artifact bucket (`s3://mcp-artifacts`) and the IRSA
 // role of each service with `artifactAccess`.
 const artifactStore = new ArtifactStore(
     "mcp-artifacts",

@@ -4,8 +4,8 @@ import { cronSchedule, memoryQuantity, pinnedImage } from "./lib/validators";
 
 /**
  * `mcp-platform:backups` — the backup CronJobs, the S3 bucket they write to and the restore
- * used at DR activation (docs/data.md). Figures from the manuals: RPO 1 h (seed 003), the
- * daily/weekly/monthly schedules and retentions of seed 004, the CronJob names of seed 001.
+ * used at DR activation (docs/data.md). Figures from the operations procedures: RPO 1 h, the
+ * daily/weekly/monthly schedules and retentions, the CronJob names.
  */
 
 /**
@@ -64,9 +64,9 @@ export const kmsKeyOrAliasArn = z
 export const backupsSchema = z
     .strictObject({
         schedules: z.strictObject({
-            /** `postgres-backup`: pg_dump of mcp_db. Hourly meets the 1 h RPO of seed 003. */
+            /** `postgres-backup`: pg_dump of mcp_db. Hourly meets the 1 h RPO. */
             postgres: cronSchedule,
-            /** `app-data-backup` (seed 001). */
+            /** `app-data-backup`: the application data archive. */
             appData: cronSchedule,
             /** `redis-backup`: RDB snapshot. @default "30 * * * *" */
             redis: cronSchedule.default("30 * * * *"),
@@ -74,7 +74,7 @@ export const backupsSchema = z
             verify: cronSchedule.default("30 5 * * *"),
         }),
         /**
-         * Which runs count as daily, weekly and monthly backups (seed 004's schedule). A run
+         * Which runs count as daily, weekly and monthly backups (the runbooks' schedule). A run
          * that matches none is hourly. @default daily "0 2 * * *", weekly "0 3 * * 0",
          * monthly "0 4 1 * *"
          */
@@ -86,8 +86,8 @@ export const backupsSchema = z
             })
             .prefault({}),
         /**
-         * Days each tier is kept (lifecycle rules per prefix). @default hourly 2 (RPO 1 h,
-         * seed 003), daily 7, weekly 30, monthly 365 (seed 004)
+         * Days each tier is kept (lifecycle rules per prefix). @default hourly 2 (RPO 1 h),
+         * daily 7, weekly 30, monthly 365
          */
         retentionDays: z
             .strictObject({
@@ -97,7 +97,7 @@ export const backupsSchema = z
                 monthly: days.default(365),
             })
             .prefault({}),
-        /** Monthly backups move to a colder class (seed 004 "archive"). */
+        /** Monthly backups move to a colder class (the runbooks' "archive"). */
         archive: z
             .strictObject({
                 /** @default 30 */

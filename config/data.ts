@@ -20,7 +20,7 @@ export const postgresSchema = z.strictObject({
     /** postgres_exporter sidecar image. */
     exporterImage: pinnedImage,
     /**
-     * Requests and limits of the postgres container. The seed 004 tuning scales with the
+     * Requests and limits of the postgres container. The PostgreSQL tuning scales with the
      * memory limit (shared_buffers 25 %, effective_cache_size 75 %, ...).
      */
     resources: containerResources,
@@ -40,7 +40,7 @@ export const redisSchema = z.strictObject({
     resources: containerResources,
     /** PVC size (AOF and RDB files). */
     storageSize: volumeSize,
-    /** maxmemory-policy once maxmemory is reached. @default "allkeys-lru" (seed 004 cache: LRU) */
+    /** maxmemory-policy once maxmemory is reached. @default "allkeys-lru" (the cache is LRU) */
     maxmemoryPolicy: z
         .enum([
             "noeviction",

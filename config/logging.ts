@@ -4,7 +4,7 @@ import { pinnedImage } from "./lib/validators";
 /**
  * `mcp-platform:logging` — cluster-wide log collection (Fluent Bit on every node) into
  * CloudWatch Logs: one KMS-encrypted log group per namespace, kept `retentionDays`, searched
- * with saved Logs Insights queries (seed 003 structured logs, seed 004 `mcp logs` searches).
+ * with saved Logs Insights queries (structured JSON logs; the runbooks' `mcp logs` searches).
  */
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`). */
@@ -33,8 +33,8 @@ const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
 export const loggingSchema = z
     .strictObject({
         /**
-         * Days each log group keeps its events, then deletes them (seed 004: delete after
-         * 30 days). Must be a value CloudWatch accepts. @default 30
+         * Days each log group keeps its events, then deletes them (the runbooks delete
+         * after 30 days). Must be a value CloudWatch accepts. @default 30
          */
         retentionDays: z
             .number()
@@ -57,7 +57,7 @@ export const loggingSchema = z
             .default([...defaultLoggedNamespaces]),
         /**
          * The saved "slow requests" query lists requests whose `duration_ms` exceeds this
-         * (seed 002 treats 500 ms–1 s as degraded; seed 004 alerts on p95 > 500 ms). @default 500
+         * (500 ms–1 s counts as degraded; HighResponseTimeP95 fires above 500 ms). @default 500
          */
         slowRequestThresholdMs: z.number().int().min(1).max(600_000).default(500),
         /** The Fluent Bit image on every node. @default cr.fluentbit.io/fluent/fluent-bit:5.1.1 */

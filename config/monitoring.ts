@@ -181,7 +181,7 @@ export const monitoringSchema = z.strictObject({
      * plus this grace (the time a run may take). @default "30m"
      */
     backupStaleGrace: promDuration.default("30m"),
-    /** Quota of the artifact registry; ArtifactStorageFull fires above 90 % of it (seed 002). */
+    /** Quota of the artifact registry; ArtifactStorageFull fires above 90 % of it. */
     artifactStorageQuotaGiB: z.number().int().positive(),
     /**
      * The blackbox exporter that probes the public HTTPS endpoints (certificate expiry,

@@ -12,7 +12,7 @@ import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace 
 
 /** Keys of the `mcp-secrets` Secret a service may read into its environment. */
 export const secretKeys = ["jwt-secret"] as const;
-/** Keys of the `mcp-semantic-config` ConfigMap (seed 002 plus the artifact storage). */
+/** Keys of the `mcp-semantic-config` ConfigMap: the control plane's and the artifact storage's. */
 export const semanticConfigKeys = [
     "validation.cache.size",
     "validation.cache.ttl",
@@ -22,7 +22,7 @@ export const semanticConfigKeys = [
     "storage.region",
 ] as const;
 
-/** Port every MCP service serves Prometheus metrics on (design.md metrics contract). */
+/** Port every MCP service serves Prometheus metrics on (the metrics contract). */
 export const metricsPort = 9090;
 
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
@@ -197,7 +197,7 @@ export const workloadsSchema = z
                         "expected an ALB security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06",
                 })
                 .default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
-            /** Maintenance mode (seed 002): every public host answers 503 with a page. @default false */
+            /** Maintenance mode: every public host answers 503 with a page. @default false */
             maintenance: z.boolean().default(false),
             /** The sentence the maintenance page shows. */
             maintenanceMessage: z
@@ -210,7 +210,7 @@ export const workloadsSchema = z
             /** Changing this value generates a new `jwt-secret` (and restarts its readers). */
             jwtSecretRotation: z.string().min(1),
         }),
-        /** `mcp-semantic-config` values (seed 002). */
+        /** `mcp-semantic-config` values. */
         semanticConfig: z.strictObject({
             validationCacheSize: positiveInt,
             validationCacheTtlMs: positiveInt,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# backup-app-data.sh — the `app-data-backup` CronJob (seed 001): archive application data to S3.
+# backup-app-data.sh — the `app-data-backup` CronJob: archive application data to S3.
 #
 # Environment:
 #   APP_DATA_DIR     directory to archive (export-app-config.sh writes the namespaces' objects

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # export-app-config.sh — first stage of the `app-data-backup` CronJob: export the application
-# objects of the MCP namespaces as YAML (seed 001 "Configuration backup", seed 004
+# objects of the MCP namespaces as YAML (the runbooks' configuration backup,
 # "k8s-resources.yaml"), for backup-app-data.sh to archive.
 #
 # Environment:

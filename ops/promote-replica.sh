@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# promote-replica.sh — seed 004 "Database Failover Runbook", step 3: promote a replica.
+# promote-replica.sh — step 3 of the database failover runbook (docs/data.md): promote a replica.
 #
 # Run inside the replica pod: kubectl exec -n mcp-production postgres-replica-0 -c postgres -- \
 #   /opt/mcp/ops/promote-replica.sh

@@ -108,7 +108,7 @@ describe("the dr stack: standby and activated", () => {
             expect(activatedHpas[key], key).toEqual(productionHpas[key]);
             expect(activatedHpas[key].minReplicas, key).toBeGreaterThan(spec.minReplicas);
         }
-        // seed 001/002 figures reach the activated DR region unchanged
+        // the runbooks' sizes reach the activated DR region unchanged
         expect(activatedHpas["mcp-production/mcp-typescript-api-hpa"]).toMatchObject({
             maxReplicas: 20,
         });

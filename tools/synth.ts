@@ -2,7 +2,7 @@
  * Offline synth: `npm run synth -- <stack>`.
  *
  * Runs the real program (index.ts) under Pulumi's mock runtime with the stack's config,
- * writes what it declares to `out/<stack>/` (design.md's output contract), runs the policy
+ * writes what it declares to `out/<stack>/` (resources.json, k8s/, prometheus/, alertmanager/, worker/ and policy-report.json; docs/architecture.md), runs the policy
  * pack's policies against it, prints a summary and exits non-zero on invalid config or any
  * mandatory policy violation. No Pulumi CLI, plugin or cloud account is involved.
  *

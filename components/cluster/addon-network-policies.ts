@@ -6,7 +6,7 @@ type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
 
 /**
  * NetworkPolicies of the add-on namespaces: deny everything, then allow the flows each
- * add-on needs. Allow rules never select a pod labelled `quarantine=true` (seed 002), so a
+ * add-on needs. Allow rules never select a pod operators labelled `quarantine=true`, so a
  * quarantined add-on pod keeps no traffic at all.
  *
  * On EKS the API server and webhook callers are the control plane's ENIs inside the VPC, and

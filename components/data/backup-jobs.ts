@@ -89,7 +89,7 @@ export const backupScripts = [
 ];
 
 /**
- * The backup CronJobs of mcp-production (seed 001, docs/data.md): `postgres-backup`,
+ * The backup CronJobs of mcp-production (docs/data.md): `postgres-backup`,
  * `redis-backup`, `app-data-backup` and `backup-verify`, the ConfigMap `backup-scripts`
  * holding the ops/ scripts they run, one ServiceAccount and IRSA role per job (writers may put
  * under their own prefix, never delete; verify only reads), read-only RBAC for the app-data

@@ -106,7 +106,7 @@ export interface JobLimits {
     /** Retries of a failed pod. @default 1 */
     readonly backoffLimit?: number;
     /**
-     * Finished jobs are deleted after this long; a day keeps seed 001's
+     * Finished jobs are deleted after this long; a day keeps the runbooks'
      * `kubectl logs job/backup-$(date +%Y%m%d)` working. `undefined` keeps the Job.
      */
     readonly ttlSecondsAfterFinished?: number;

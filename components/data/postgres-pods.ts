@@ -17,7 +17,7 @@ type Probe = k8s.types.input.core.v1.Probe;
  * root filesystem: data on the PVC, the socket directory, /tmp and /dev/shm on emptyDirs.
  */
 
-/** Fixed by the manuals (seed 001): `psql -U mcp_user -d mcp_db`. */
+/** Fixed by the runbooks: operators type `psql -U mcp_user -d mcp_db`. */
 export const postgresNames = {
     user: "mcp_user",
     database: "mcp_db",

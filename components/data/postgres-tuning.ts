@@ -1,7 +1,8 @@
 import { memoryBytes } from "../../config/lib/quantity";
 
 /**
- * The PostgreSQL tuning of seed 004 ("Database Optimization"), scaled to the container.
+ * The PostgreSQL tuning of the operations procedures (database optimization), scaled to
+ * the container.
  *
  * The manual's values are for a 16 GB server: shared_buffers 4GB, effective_cache_size 12GB,
  * maintenance_work_mem 1GB, wal_buffers 16MB, checkpoint_completion_target 0.9,
@@ -48,7 +49,7 @@ export function postgresTuning(input: PostgresTuningInput): PostgresSettings {
     if (!Number.isInteger(input.maxConnections) || input.maxConnections < 1) {
         throw new Error(`max_connections must be a positive integer (got ${input.maxConnections})`);
     }
-    // seed 004 at 16 GB: 4GB (1/4), 12GB (3/4), 1GB (1/16), capped at 2GB like pgtune.
+    // The manual's 16 GB: 4GB (1/4), 12GB (3/4), 1GB (1/16), capped at 2GB like pgtune.
     const sharedBuffers = wholeMb(memory / 4);
     const effectiveCacheSize = wholeMb((memory * 3) / 4);
     const maintenanceWorkMem = Math.min(wholeMb(memory / 16), 2 * gb);

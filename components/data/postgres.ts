@@ -46,14 +46,14 @@ const postgresOps = [
 ];
 
 /**
- * PostgreSQL for mcp_db (seed 001; docs/data.md):
+ * PostgreSQL for mcp_db (docs/data.md):
  * - StatefulSet `postgres-primary` (pod postgres-primary-0) and `postgres-replica`, hot
  *   standbys cloned with pg_basebackup and streaming through a replication slot each;
  * - Services `postgres-primary` (read-write) and `postgres-replica` (read-only), headless
  *   Services for the pods, `postgres-metrics` for the postgres_exporter sidecars;
  * - passwords from @pulumi/random in Secrets `postgres-credentials` (mcp_user: username,
  *   password, database, host, port, url, readonly-host, readonly-url) and `postgres-admin`;
- * - seed 004's tuning scaled to the memory limit, encrypted gp3 PVCs, a PDB, and a
+ * - the runbooks' tuning scaled to the memory limit, encrypted gp3 PVCs, a PDB, and a
  *   NetworkPolicy admitting only the app namespaces, the backup jobs and Prometheus.
  */
 export class Postgres extends pulumi.ComponentResource {

@@ -64,7 +64,7 @@ export function redisConfig(maxmemoryBytes: number, policy: string): string {
 }
 
 /**
- * Redis for the MCP cache (seed 000 `mcp-cache`; docs/data.md): StatefulSet `redis` (pod
+ * Redis for the MCP cache (`mcp-cache`; docs/data.md): StatefulSet `redis` (pod
  * redis-0) with a password from @pulumi/random, AOF and RDB persistence on an encrypted gp3
  * PVC, maxmemory at a share of the memory limit with an eviction policy, a redis_exporter
  * sidecar, Service `redis` and a NetworkPolicy admitting only the app namespaces, the backup

@@ -8,12 +8,12 @@ type NetworkPolicyPort = k8s.types.input.networking.v1.NetworkPolicyPort;
  * NetworkPolicy building blocks shared by the namespaces, the MCP services and the data layer.
  *
  * Policies are additive: a pod selected by any allow policy gets that traffic even when a
- * "deny" policy also selects it. So quarantine (seed 002: `kubectl label pod X
+ * "deny" policy also selects it. So quarantine (operators run `kubectl label pod X
  * quarantine=true`) works by every allow policy excluding quarantined pods from its
  * `podSelector`; the quarantine policy itself then leaves them with no allowed traffic at all.
  */
 
-/** The label operators put on a pod to cut it off (seed 002). */
+/** The label operators put on a pod to cut it off (`quarantine=true`). */
 export const quarantineLabel = "quarantine";
 
 /** The requirement every allow policy's `podSelector` carries. */
@@ -64,7 +64,7 @@ export const clusterDns = {
 export const prometheusPods = podsIn("monitoring", { "app.kubernetes.io/name": "prometheus" });
 
 /**
- * The data layer's pods and ports (issue 5 runs them in mcp-production and writes the
+ * The data layer's pods and ports (they run in mcp-production; components/data writes the
  * database side of these flows).
  */
 export const dataStores = {

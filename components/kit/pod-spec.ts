@@ -8,11 +8,11 @@ type Probe = k8s.types.input.core.v1.Probe;
 /**
  * The pod template of an MCP service, as a pure function of plain values so it can be tested
  * on its own. It is hardened to the restricted Pod Security Standard (components/lib/
- * pod-security.ts), writes only to emptyDir volumes, answers the probes of seed 003
+ * pod-security.ts), writes only to emptyDir volumes, answers the probes the runbooks use
  * (`/health/live`, `/health/ready`), drains before it stops and spreads across zones and nodes.
  */
 
-/** Probe paths of seed 003. */
+/** Probe paths (liveness and readiness). */
 export const healthPaths = { live: "/health/live", ready: "/health/ready" } as const;
 
 /** Seconds the pod keeps serving after it is marked terminating, so the ALB and kube-proxy

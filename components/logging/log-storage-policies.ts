@@ -1,6 +1,6 @@
 /**
  * Pure builders for the log store: the collector's write policy limited to exactly those log
- * groups, and the saved Logs Insights queries operators run instead of `mcp logs` (seed 004).
+ * groups, and the saved Logs Insights queries operators run instead of `mcp logs`.
  */
 
 /**
@@ -41,7 +41,7 @@ export const requestIdPlaceholder = "REPLACE_WITH_REQUEST_ID";
  */
 const serviceField = "coalesce(service, kubernetes.labels.app, kubernetes.container_name)";
 
-/** The three searches the manuals run (seed 004 "Log Analysis", seed 003 "Check error logs"). */
+/** The three log searches of the operations procedures (docs/operations.md, "Logs"). */
 export function savedQueries(slowRequestThresholdMs: number): SavedQuery[] {
     if (!Number.isInteger(slowRequestThresholdMs) || slowRequestThresholdMs < 1) {
         throw new Error(`slow request threshold must be a positive number of ms`);

@@ -25,7 +25,7 @@ export const httpsModule = "http_2xx";
 export const configDir = "/etc/blackbox_exporter";
 export const configFileName = "blackbox.yml";
 
-/** The path probed on every public hostname; `/health` answers 2xx there (seed 000, seed 001). */
+/** The path probed on every public hostname; `/health` answers 2xx there. */
 export const defaultHealthPath = "/health";
 
 /**

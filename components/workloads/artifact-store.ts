@@ -8,9 +8,9 @@ import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
 export interface ArtifactStoreArgs {
     /** Region of the stack (the key policy names it). */
     readonly region: string;
-    /** Physical bucket name operators type (seed 002 `s3://mcp-artifacts`). */
+    /** Physical bucket name operators type (`s3://mcp-artifacts`). */
     readonly bucketName: string;
-    /** Artifacts older than this are deleted (seed 002 `artifact.retention.days`). */
+    /** Artifacts older than this are deleted (`artifact.retention.days`). */
     readonly retentionDays: number;
     /** Days a replaced or deleted version is kept, to undo a mistake. @default 30 */
     readonly noncurrentVersionDays?: number;
@@ -43,8 +43,8 @@ export function artifactAccessPolicy(bucketArn: string, keyArn: string): string 
 }
 
 /**
- * The semantic control plane's artifact registry storage (seed 002, runbook 4): an S3 bucket
- * encrypted with its own customer-managed key, versioned, private (public access block,
+ * The semantic control plane's artifact registry storage (runbook ArtifactStorageFull): an
+ * S3 bucket encrypted with its own customer-managed key, versioned, private (public access block,
  * ACLs disabled, TLS-only), whose objects expire after `artifact.retention.days`; and one
  * IRSA role per service account that uses it, limited to this bucket and key.
  */

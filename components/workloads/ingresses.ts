@@ -4,7 +4,7 @@ import { standardLabels } from "../kit/labels";
 
 /** One public entry point: an Ingress in front of one Service. */
 export interface PublicRoute {
-    /** Ingress name, e.g. "mcp-semantic-ingress" (seed 002). */
+    /** Ingress name, e.g. "mcp-semantic-ingress". */
     readonly ingressName: string;
     readonly namespace: string;
     /** Backend Service; its port must be named `http`. */
@@ -20,7 +20,7 @@ export interface PublicIngressesArgs {
     /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
     readonly sslPolicy?: string;
     /**
-     * Maintenance mode (seed 002): every route answers 503 with a maintenance page from the
+     * Maintenance mode: every route answers 503 with a maintenance page from the
      * ALB itself, without reaching the pods. @default false
      */
     readonly maintenance?: boolean;
@@ -28,7 +28,7 @@ export interface PublicIngressesArgs {
     readonly maintenanceMessage?: string;
     /** ALB IngressGroup: all routes share one load balancer. @default "mcp-public" */
     readonly groupName?: string;
-    /** Target health check path (seed 003 readiness). @default "/health/ready" */
+    /** Target health check path (readiness). @default "/health/ready" */
     readonly healthCheckPath?: string;
     /** AWS tags of the ALB, e.g. the stack's default tags. @default {} */
     readonly tags?: Readonly<Record<string, string>>;

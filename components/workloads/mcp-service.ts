@@ -184,7 +184,7 @@ export class McpService extends pulumi.ComponentResource {
             { name: "metrics", port: metricsPort, targetPort: "metrics", protocol: "TCP" },
         ];
         // `jobLabel` below reads this label: every MCP service is scraped as job="mcp-services"
-        // (seed 004's ServiceDown alert selects `up{job="mcp-services"}`).
+        // (the ServiceDown alert selects `up{job="mcp-services"}`).
         const scrapeLabels = { [McpService.jobLabelKey]: mcpServicesScrapeJob };
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
@@ -249,7 +249,7 @@ export class McpService extends pulumi.ComponentResource {
         }
 
         // Recommendation only (`Off`): the VPA never evicts or resizes pods, so it cannot fight
-        // the HPA over CPU; operators read it with `kubectl describe vpa <svc>-vpa` (seed 001).
+        // the HPA over CPU; operators read it with `kubectl describe vpa <svc>-vpa`.
         new k8s.apiextensions.CustomResource(
             `${name}-vpa`,
             {

@@ -27,7 +27,7 @@ export interface NamespaceSettings {
 export interface McpNamespacesArgs {
     /** Namespace name → its quota and limits. */
     readonly namespaces: Readonly<Record<string, NamespaceSettings>>;
-    /** Port Prometheus scrapes (design.md metrics contract). @default 9090 */
+    /** Port Prometheus scrapes (the metrics contract). @default 9090 */
     readonly metricsPort?: number;
     /** Pod Security Standard version the labels pin. @default "latest" */
     readonly podSecurityVersion?: string;
@@ -38,7 +38,7 @@ export const namespacePolicyNames = {
     defaultDeny: "default-deny",
     dns: "allow-dns",
     prometheus: "allow-prometheus-scrape",
-    /** Same name and spec as the policy seed 002 applies by hand, so that command is a no-op. */
+    /** Same name and spec as the policy operators apply by hand, so that command is a no-op. */
     quarantine: "deny-all",
 } as const;
 
@@ -47,7 +47,7 @@ export const namespacePolicyNames = {
  * - restricted Pod Security admission (enforce, audit and warn);
  * - default-deny ingress and egress, then explicit allows: DNS to CoreDNS, Prometheus
  *   scraping from `monitoring`; each service adds its own flows (McpService);
- * - the quarantine policy of seed 002 (`quarantine=true` pods get no traffic in or out);
+ * - the quarantine policy (`quarantine=true` pods get no traffic in or out);
  * - a ResourceQuota (no LoadBalancer or NodePort Services: traffic enters through the ALB)
  *   and a LimitRange giving containers defaults and an upper bound.
  */

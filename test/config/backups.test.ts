@@ -9,7 +9,7 @@ const load = (stack: string, edit?: (ns: Record<string, any>) => void): Platform
 const problems = (edit: (ns: Record<string, any>) => void) => configProblems("production", edit);
 
 describe("backups and data config", () => {
-    it("reads the committed stacks with the seed figures", () => {
+    it("reads the committed stacks with the runbooks' figures", () => {
         const production = load("production");
         expect(production.backups.schedules).toEqual({
             postgres: "*/30 * * * *",

@@ -23,8 +23,8 @@ describe("monitoring config", () => {
         expect(
             cfg.monitoring.maintenanceWindows.map((w) => [w.name, w.weekdays, w.start, w.end]),
         ).toEqual([
-            ["database-maintenance", ["sunday"], "02:00", "04:00"], // seed 001
-            ["semantic-maintenance", ["saturday"], "02:00", "06:00"], // seed 002, first Saturday
+            ["database-maintenance", ["sunday"], "02:00", "04:00"], // database maintenance
+            ["semantic-maintenance", ["saturday"], "02:00", "06:00"], // first Saturday of the month
         ]);
         expect(Object.keys(cfg.credentials)).toEqual(
             expect.arrayContaining([

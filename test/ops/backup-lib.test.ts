@@ -23,7 +23,7 @@ const seedTiers = {
 };
 
 describe("ops/backup-lib.sh", () => {
-    it("puts each run in the tier of seed 004's schedule (hourly jobs match the hour)", async () => {
+    it("puts each run in the tier of the runbooks' schedule (hourly jobs match the hour)", async () => {
         const cases: [string, string][] = [
             ["2026-03-10T13:00:05Z", "hourly"],
             ["2026-03-10T02:00:30Z", "daily"],

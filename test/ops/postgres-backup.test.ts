@@ -14,7 +14,7 @@ import {
 
 /**
  * backup-postgres.sh → S3 → verify-backup.sh / restore-postgres.sh, against PostgreSQL 15,
- * s3rver and the AWS CLI on loopback: the acceptance of issue 5 for the database.
+ * s3rver and the AWS CLI on loopback: the acceptance test of the database backups.
  */
 
 const hba = [

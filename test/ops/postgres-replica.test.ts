@@ -13,7 +13,7 @@ import {
 
 /**
  * The replica bootstrap (pg_basebackup through a replication slot, password from the
- * environment), streaming, and seed 004's failover step (promote-replica.sh → pg_promote),
+ * environment), streaming, and the failover's promote step (promote-replica.sh → pg_promote),
  * against two real PostgreSQL 15 servers. The primary runs with the tuning the component
  * derives for a 1Gi container, so PostgreSQL itself accepts every value.
  */
@@ -64,7 +64,7 @@ describe("postgres replica bootstrap, streaming and promotion (PostgreSQL 15)", 
         await Promise.all([replica?.stop(), primary?.stop()]);
     });
 
-    it("runs with seed 004's tuning scaled to the container's memory", async () => {
+    it("runs with the runbooks' tuning scaled to the container's memory", async () => {
         const shown = await primary.sql(
             "SELECT string_agg(name || '=' || current_setting(name), ',' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'effective_cache_size', 'maintenance_work_mem', 'wal_buffers', 'random_page_cost', 'effective_io_concurrency', 'max_connections')",
         );

@@ -18,7 +18,7 @@ import { readStackConfig } from "../../tools/lib/stack-file";
 import { projectDir } from "../harness/synth";
 import { World } from "./dr-fakes";
 
-describe("recovery targets (seed 003)", () => {
+describe("recovery targets", () => {
     it("are RPO 1 h and RTO 30 min", () => {
         expect(rpoMs).toBe(3_600_000);
         expect(rtoMs).toBe(1_800_000);

@@ -26,7 +26,7 @@ export const receiverSecretKeys = {
     deadMansSwitchToken: "deadmans-switch-token",
 } as const;
 
-/** Seed 004's routing timings. */
+/** The routing timings of the operations procedures. */
 export const routeTimings = {
     groupBy: ["alertname", "cluster", "service"],
     groupWait: "10s",

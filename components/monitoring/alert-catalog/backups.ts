@@ -9,9 +9,9 @@ import type { AlertRule, RuleGroup, Severity } from "./types";
  * alert follows the schedule when it changes.
  */
 
-/** The backup CronJobs (issue 5, seed 001), by their key in `cfg.backups.schedules`. */
+/** The backup CronJobs of components/data, by their key in `cfg.backups.schedules`. */
 export const backupCronJobs: Readonly<Record<string, { cronjob: string; severity: Severity }>> = {
-    /** RPO 1 h (seed 003): a stale database backup pages. */
+    /** RPO 1 h: a stale database backup pages. */
     postgres: { cronjob: backupCronJobNames.postgres, severity: "critical" },
     appData: { cronjob: backupCronJobNames.appData, severity: "critical" },
     redis: { cronjob: backupCronJobNames.redis, severity: "warning" },

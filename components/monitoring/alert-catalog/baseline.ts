@@ -2,9 +2,9 @@ import { num } from "./promql";
 import type { AlertRule, RuleGroup } from "./types";
 
 /**
- * Seed 003 ("Operations Guide", Performance Baseline): alert when a metric is more than 50 %
- * worse than its baseline (`current > baseline * 1.5`), per service. One alert name, one rule
- * per metric (label `metric`).
+ * The performance baseline of the general operations guide (docs/operations.md): alert when
+ * a metric is more than 50 % worse than its baseline (`current > baseline * 1.5`), per
+ * service. One alert name, one rule per metric (label `metric`).
  */
 export const performanceBaseline = {
     p50LatencySeconds: 0.1,

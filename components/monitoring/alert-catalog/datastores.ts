@@ -5,7 +5,7 @@ import type { RuleGroup } from "./types";
  * (redis_exporter sidecar of redis), in the spirit of the exporters' community alerts.
  */
 export const datastoreThresholds = {
-    /** Seed 004 "Database Failover Runbook": replication lag > 5 minutes. */
+    /** Database failover runbook: replication lag > 5 minutes. */
     replicationLagSeconds: 300,
     /** Connections near max_connections. */
     connectionsWarning: 0.8,

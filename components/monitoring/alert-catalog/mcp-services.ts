@@ -2,16 +2,16 @@ import { mcpServicesJob } from "./scope";
 import type { RuleGroup } from "./types";
 
 /**
- * Seed 004 ("MCP Platform Operations Manual"): its three alerts with their exact semantics,
+ * The MCP Platform manual (docs/operations.md): its three alerts with their exact semantics,
  * and one alert per row of its key-metric table. Error rate, memory, CPU and disk rows are
  * covered by HighErrorRate and the `nodes` group.
  *
- * The seed aggregates `by (service)`; we keep `namespace` as well (service names are unique
+ * The manual aggregates `by (service)`; we keep `namespace` as well (service names are unique
  * across namespaces, so the result is the same) so that maintenance windows and inhibitions,
  * which match on namespace, apply.
  */
 export const mcpServicesThresholds = {
-    /** HighErrorRate: errors / requests, for 5m (seed 004). */
+    /** HighErrorRate: errors / requests, for 5m. */
     errorRatio: 0.01,
     /** Key-metric table: requests per second per service. */
     requestRate: 1000,

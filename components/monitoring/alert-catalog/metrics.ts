@@ -1,5 +1,5 @@
 /**
- * The metrics contract (design.md "Metrics contract") as data: the only series alert rules
+ * The metrics contract as data: the only series alert rules
  * and dashboards may read, besides the recording rules the catalog defines. Tests parse every
  * rule and dashboard query and check each metric name against it.
  */
@@ -12,7 +12,7 @@ export interface MetricsContract {
 
 export const metricsContract: MetricsContract = {
     names: [
-        // What every MCP service exposes on :9090/metrics (seed 003/004).
+        // What every MCP service exposes on :9090/metrics.
         "mcp_requests_total",
         "mcp_errors_total",
         "mcp_request_duration_seconds_bucket",
@@ -26,9 +26,9 @@ export const metricsContract: MetricsContract = {
         "ALERTS",
     ],
     prefixes: {
-        validation_: "semantic control plane (seed 002)",
-        promotion_: "semantic control plane (seed 002)",
-        artifact_: "semantic control plane (seed 002)",
+        validation_: "semantic control plane",
+        promotion_: "semantic control plane",
+        artifact_: "semantic control plane",
         process_: "every service's client library",
         kube_: "kube-state-metrics",
         node_: "node-exporter",
@@ -38,12 +38,12 @@ export const metricsContract: MetricsContract = {
 };
 
 /**
- * Series the catalog reads beyond design.md's list; each needs its exporter in the cluster
+ * Series the catalog reads beyond the contract; each needs its exporter in the cluster
  * (docs/monitoring.md, "Metrics beyond the contract").
  */
 export const contractExtensions: MetricsContract = {
     names: [
-        // Seed 000's "threat_detections > 10/minute": the registry services' own counter.
+        // The registry's "threat_detections > 10/minute": the registry services' own counter.
         "mcp_threat_detections_total",
         // blackbox-exporter probes of the public endpoints (certificate expiry).
         "probe_ssl_earliest_cert_expiry",

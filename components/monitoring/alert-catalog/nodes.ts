@@ -1,11 +1,11 @@
 import type { RuleGroup } from "./types";
 
 /**
- * Seed 004's node-level alerts: HighMemoryUsage exactly as written there, and the CPU and
- * disk rows of its key-metric table, from node-exporter.
+ * The MCP Platform manual's node-level alerts: HighMemoryUsage exactly as written there,
+ * and the CPU and disk rows of its key-metric table, from node-exporter.
  */
 export const nodeThresholds = {
-    /** HighMemoryUsage: used share of node memory, for 10m (seed 004). */
+    /** HighMemoryUsage: used share of node memory, for 10m. */
     memoryUsed: 0.85,
     /** Key-metric table: CPU utilization. */
     cpuUsed: 0.8,

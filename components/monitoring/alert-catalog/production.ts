@@ -2,9 +2,9 @@ import { productionNamespace } from "./scope";
 import type { RuleGroup } from "./types";
 
 /**
- * Seed 001 ("MCP Servers Operations Runbook"), namespace mcp-production: the P1 and P2
- * symptoms (P1 pages through PagerDuty, seed 001 "Incident Communication") and the
- * emergency-rollback criteria. Errors are 5xx responses, as in the seed's PromQL.
+ * The MCP servers runbook (docs/operations.md), namespace mcp-production: the P1 and P2
+ * symptoms (P1 pages through PagerDuty) and the
+ * emergency-rollback criteria. Errors are 5xx responses, as in the runbook's PromQL.
  */
 export const productionThresholds = {
     /** P1 High Error Rate: error rate > 5% for > 5 minutes. */

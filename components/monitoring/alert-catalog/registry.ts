@@ -3,7 +3,7 @@ import { registryServices } from "./scope";
 import type { RuleGroup } from "./types";
 
 /**
- * Seed 000 ("Production Operations Guide - Registry-Powered-MCP"): its alert thresholds for
+ * The Registry-Powered-MCP production guide (docs/operations.md): its alert thresholds for
  * the critical services mcp-registry, mcp-router and mcp-cache. Memory and CPU are per
  * instance (pod), from the services' own process metrics; CPU is the share of one core.
  */

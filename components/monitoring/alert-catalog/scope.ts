@@ -11,8 +11,8 @@ import {
 export const inPlatformNamespaces = `namespace=~"${appNamespaces.join("|")}"`;
 
 /**
- * The scrape job of every MCP service (`up{job="mcp-services"}`): the services'
- * ServiceMonitors set `job` to this value.
+ * The scrape job of every MCP service (ServiceDown's `up{job="mcp-services"}`): the
+ * services' ServiceMonitors set `job` to this value.
  */
 export const mcpServicesJob = mcpServicesScrapeJob;
 

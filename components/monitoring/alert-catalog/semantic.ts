@@ -3,13 +3,13 @@ import { semanticNamespace } from "./scope";
 import type { AlertRule, RuleGroup } from "./types";
 
 /**
- * Seed 002 ("MCP Level 3 - Operations Manual"), the semantic control plane in mcp-system:
+ * The MCP Level 3 manual (docs/operations.md), the semantic control plane in mcp-system:
  * every threshold of its Validation, Promotion and Artifact Registry dashboards, and the
  * triggers of its runbooks (High Error Rate, High Latency, Storage Full; Pod Crash Loop is
  * PodCrashLooping in the kubernetes group). P1/P2 figures of its incident levels give the
  * critical latency threshold (slow responses > 1s).
  *
- * Assumed metric shapes (the seed names the metrics): `*_duration_seconds` are histograms,
+ * Assumed metric shapes (the manual names the metrics): `*_duration_seconds` are histograms,
  * `validation_cache_hit_rate` is a 0–1 gauge, `artifact_upload_failures_total` counts the
  * failed share of `artifact_uploads_total`.
  */

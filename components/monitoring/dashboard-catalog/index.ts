@@ -8,8 +8,8 @@ export interface DashboardOptions {
 }
 
 /**
- * Every dashboard of the manuals (seed 001: system-overview, service-performance,
- * infrastructure; seed 002: mcp-overview, mcp-validation, mcp-promotion, mcp-artifacts), as
+ * Every dashboard of the operations procedures (system-overview, service-performance,
+ * infrastructure; mcp-overview, mcp-validation, mcp-promotion, mcp-artifacts), as
  * Grafana JSON keyed by uid (the `/d/<uid>` of the manuals' URLs).
  */
 export function platformDashboards(options: DashboardOptions): Record<string, unknown>[] {

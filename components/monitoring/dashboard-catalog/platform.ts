@@ -7,8 +7,8 @@ import { productionThresholds } from "../alert-catalog/production";
 import type { DashboardSpec } from "./grafana";
 
 /**
- * Seed 001 ("Dashboard Access": system-overview, service-performance, infrastructure) and
- * seed 004 ("MCP Service Overview" panels): the platform-wide dashboards. Threshold lines are
+ * The runbooks' dashboards (system-overview, service-performance, infrastructure) with the
+ * "MCP Service Overview" panels: the platform-wide dashboards. Threshold lines are
  * the alert thresholds of the catalog.
  */
 
@@ -19,7 +19,7 @@ export const servicePerformance: DashboardSpec = {
     uid: "service-performance",
     title: "MCP Service Performance",
     description:
-        "Seed 004 'MCP Service Overview' panels (request rate, error rate, p95) plus connections and business metrics, per service.",
+        "The 'MCP Service Overview' panels (request rate, error rate, p95) plus connections and business metrics, per service.",
     tags,
     namespaceVariable: { metric: "mcp_requests_total" },
     rows: [
@@ -74,7 +74,7 @@ export const servicePerformance: DashboardSpec = {
                 warning: mcpServicesThresholds.activeConnections,
             },
             {
-                title: "5xx Ratio (seed 001 P1)",
+                title: "5xx Ratio (P1)",
                 unit: "percentunit",
                 queries: [
                     {
@@ -140,7 +140,7 @@ export const systemOverview: DashboardSpec = {
     uid: "system-overview",
     title: "MCP System Overview",
     description:
-        "Seed 001 system overview: service health, pods, deployments and firing alerts across the platform's namespaces.",
+        "System overview: service health, pods, deployments and firing alerts across the platform's namespaces.",
     tags,
     namespaceVariable: { metric: "kube_deployment_spec_replicas" },
     rows: [
@@ -223,7 +223,7 @@ export const infrastructure: DashboardSpec = {
     uid: "infrastructure",
     title: "MCP Infrastructure",
     description:
-        "Seed 001 infrastructure: nodes (seed 004 memory/CPU/disk thresholds), PostgreSQL, Redis, volumes and backups.",
+        "Infrastructure: nodes (memory/CPU/disk alert thresholds), PostgreSQL, Redis, volumes and backups.",
     tags,
     rows: [
         [

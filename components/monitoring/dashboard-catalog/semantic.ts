@@ -2,7 +2,7 @@ import { semanticThresholds as t } from "../alert-catalog/semantic";
 import type { DashboardSpec } from "./grafana";
 
 /**
- * Seed 002's dashboards of the semantic control plane (mcp-system), with the URLs the manual
+ * The Level 3 manual's dashboards of the semantic control plane (mcp-system), with the URLs it
  * gives (`/d/mcp-overview`, `/d/mcp-validation`, `/d/mcp-promotion`, `/d/mcp-artifacts`)
  * and its alert thresholds as threshold lines.
  */
@@ -19,7 +19,7 @@ export const overview: DashboardSpec = {
     uid: "mcp-overview",
     title: "MCP Overview",
     description:
-        "Seed 002 overview: request rate, error rate, latency (p50, p95, p99), resource usage and active alerts. Review every 15 minutes during business hours.",
+        "Overview: request rate, error rate, latency (p50, p95, p99), resource usage and active alerts. Review every 15 minutes during business hours.",
     tags,
     rows: [
         [
@@ -107,7 +107,7 @@ export const validation: DashboardSpec = {
     uid: "mcp-validation",
     title: "MCP Validation Engine",
     description:
-        "Seed 002 validation engine: validations, errors (warning > 5%, critical > 10%), latency (p95 > 100ms) and cache hit rate (< 70% info).",
+        "Validation engine: validations, errors (warning > 5%, critical > 10%), latency (p95 > 100ms) and cache hit rate (< 70% info).",
     tags,
     rows: [
         [
@@ -150,7 +150,7 @@ export const promotion: DashboardSpec = {
     uid: "mcp-promotion",
     title: "MCP Promotion Engine",
     description:
-        "Seed 002 promotion engine: promotions, successes, failures (warning > 5%, critical > 10%), rollbacks and promotion time (> 5min warning).",
+        "Promotion engine: promotions, successes, failures (warning > 5%, critical > 10%), rollbacks and promotion time (> 5min warning).",
     tags,
     rows: [
         [
@@ -206,7 +206,7 @@ export function artifacts(quotaBytes: number): DashboardSpec {
         uid: "mcp-artifacts",
         title: "MCP Artifact Registry",
         description:
-            "Seed 002 artifact registry: uploads, downloads, storage (> 90% of quota critical), lookup latency (> 200ms warning) and upload failures (> 1% warning).",
+            "Artifact registry: uploads, downloads, storage (> 90% of quota critical), lookup latency (> 200ms warning) and upload failures (> 1% warning).",
         tags,
         rows: [
             [

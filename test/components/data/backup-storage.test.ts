@@ -91,7 +91,7 @@ describe("BackupStorage", () => {
         ).toHaveLength(0);
     });
 
-    it("keeps each tier for its retention and archives the monthly backups (seed 003/004)", async () => {
+    it("keeps each tier for its retention and archives the monthly backups", async () => {
         const recorded = await recordResources(() => new BackupStorage("backups", args));
         const rules = recorded.one(
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",

@@ -7,7 +7,7 @@ import { projectDir, stackFileVariant, synth, type SynthResult } from "../../har
 
 /**
  * The data layer as `npm run synth` writes it for both stacks and for an activated dr stack:
- * the seed schedules, the bucket's protections, replication, and the restore Job that only an
+ * the runbooks' schedules, the bucket's protections, replication, and the restore Job that only an
  * activated dr stack declares.
  */
 
@@ -37,11 +37,11 @@ describe("data layer in the production synth", () => {
         records = result.resources();
     });
 
-    it("declares CronJobs postgres-backup and app-data-backup in mcp-production with the seed schedules", () => {
+    it("declares CronJobs postgres-backup and app-data-backup in mcp-production with the runbooks' schedules", () => {
         const postgres = manifest(result, "cronjob-postgres-backup.yaml");
         const appData = manifest(result, "cronjob-app-data-backup.yaml");
         expect(postgres.metadata.namespace).toBe("mcp-production");
-        // every 30 minutes: with ≤ 15 min replication the DR copy stays within the 1 h RPO (seed 003)
+        // every 30 minutes: with ≤ 15 min replication the DR copy stays within the 1 h RPO
         expect(postgres.spec.schedule).toBe("*/30 * * * *");
         expect(appData.spec.schedule).toBe("0 3 * * *");
         for (const cron of [
@@ -59,7 +59,7 @@ describe("data layer in the production synth", () => {
                 e.value,
             ]),
         );
-        // seed 004: daily 02:00, weekly Sunday 03:00, monthly the 1st 04:00.
+        // tiers: daily 02:00, weekly Sunday 03:00, monthly the 1st 04:00.
         expect(env).toMatchObject({
             TIER_DAILY_SCHEDULE: "0 2 * * *",
             TIER_WEEKLY_SCHEDULE: "0 3 * * 0",

@@ -5,7 +5,7 @@ import {
     settingsArgs,
 } from "../../../components/data/postgres-tuning";
 
-describe("postgresTuning (seed 004, scaled to the container)", () => {
+describe("postgresTuning (the runbooks' tuning, scaled to the container)", () => {
     it("gives exactly the manual's figures for a 16Gi container", () => {
         expect(
             postgresTuning({ memoryLimit: "16Gi", maxConnections: 200, storageSize: "200Gi" }),

@@ -79,7 +79,7 @@ describe("Postgres", () => {
         }
     });
 
-    it("passes seed 004's tuning for the memory limit as server arguments", async () => {
+    it("passes the tuning for the memory limit as server arguments", async () => {
         const recorded = await recordResources(() => new Postgres("postgres", args));
         const container = (
             byName(recorded.ofType(statefulSet), "postgres-primary").inputs.spec as Obj

@@ -4,7 +4,7 @@ import { renderFluentBitConfig, tagPrefix } from "../../../components/logging/fl
 import { compile, type CompiledRegex, groupNames, loadOniguruma } from "../../logging/oniguruma";
 
 /**
- * The collector's parsing, checked against container log lines of the shape seed 003 shows
+ * The collector's parsing, checked against container log lines of the shape our services write
  * (structlog JSON: event, request_id, tool, duration_ms, level, plus the service name).
  *
  * Fluent Bit itself is not packaged for Debian bookworm or npm, so the two steps are run
@@ -63,7 +63,7 @@ function mergeLog(record: Record<string, Json>): Record<string, Json> {
 }
 
 const time = "2026-08-01T12:00:00.123456789Z";
-/** structlog JSONRenderer output of seed 003's process_request, one per outcome. */
+/** structlog JSONRenderer output of a service's process_request, one per outcome. */
 const started = {
     event: "request_started",
     request_id: "abc-123-def",
@@ -96,7 +96,7 @@ const failed = {
 const criLine = (stream: string, flag: string, content: string) =>
     `${time} ${stream} ${flag} ${content}`;
 
-describe("collector parsing of seed 003 JSON log lines", () => {
+describe("collector parsing of the services' JSON log lines", () => {
     let cri: CompiledRegex;
     const parseLine = (line: string) => {
         const captures = cri.search(line);

@@ -55,15 +55,15 @@ describe("rule catalog", () => {
     it("names the manuals' alerts and the platform essentials", () => {
         const names = new Set(alertsOf(catalog).map((a) => a.alert));
         for (const name of [
-            "HighErrorRate", // seed 004
+            "HighErrorRate", // MCP Platform manual
             "ServiceDown",
             "HighMemoryUsage",
-            "RegistryHighLatencyP99", // seed 000
+            "RegistryHighLatencyP99", // registry guide
             "RegistryThreatDetections",
-            "ProductionHighErrorRate", // seed 001 P1
-            "ProductionHighResponseTime", // seed 001 P2
-            "PerformanceDegradation", // seed 003 baseline
-            "ValidationHighErrorRate", // seed 002 dashboards
+            "ProductionHighErrorRate", // MCP servers runbook, P1
+            "ProductionHighResponseTime", // MCP servers runbook, P2
+            "PerformanceDegradation", // performance baseline
+            "ValidationHighErrorRate", // Level 3 manual dashboards
             "PromotionRollback",
             "ArtifactStorageFull",
             "PodCrashLooping", // platform essentials
@@ -82,7 +82,7 @@ describe("rule catalog", () => {
         }
     });
 
-    it("keeps seed 004's three alerts with their exact semantics", () => {
+    it("keeps the MCP Platform manual's three alerts with their exact semantics", () => {
         const rule = (name: string) => alertsOf(catalog).find((a) => a.alert === name)!;
         expect(rule("HighErrorRate")).toMatchObject({
             for: "5m",

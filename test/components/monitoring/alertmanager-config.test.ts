@@ -59,7 +59,7 @@ const route = config.route as Route;
 const childFor = (matcher: string) => route.routes!.find((r) => r.matchers?.includes(matcher))!;
 
 describe("alertmanager.yaml", () => {
-    it("groups and times notifications as seed 004 does", () => {
+    it("groups and times notifications as the operations procedures do", () => {
         expect(route).toMatchObject({
             receiver: "email-default",
             group_by: ["alertname", "cluster", "service"],

@@ -61,13 +61,13 @@ const recordingRules = new Set(
 describe("platform dashboards", () => {
     it("are the manuals' dashboards, under the uids of their URLs", () => {
         expect(boards.map((b) => b.uid).sort()).toEqual([
-            "infrastructure", // seed 001 /d/infrastructure
-            "mcp-artifacts", // seed 002 /d/mcp-artifacts
-            "mcp-overview", // seed 002 /d/mcp-overview
-            "mcp-promotion", // seed 002 /d/mcp-promotion
-            "mcp-validation", // seed 002 /d/mcp-validation
-            "service-performance", // seed 001 /d/service-performance
-            "system-overview", // seed 001 /d/system-overview
+            "infrastructure", // /d/infrastructure
+            "mcp-artifacts", // /d/mcp-artifacts
+            "mcp-overview", // /d/mcp-overview
+            "mcp-promotion", // /d/mcp-promotion
+            "mcp-validation", // /d/mcp-validation
+            "service-performance", // /d/service-performance
+            "system-overview", // /d/system-overview
         ]);
     });
 
@@ -149,7 +149,7 @@ describe("platform dashboards", () => {
         expect(panelOf("mcp-artifacts", "Storage used / quota").targets[0].expr).toContain(
             `/ ${quotaBytes}`,
         );
-        // Seed 004's "MCP Service Overview" panel, as written in the manual.
+        // The "MCP Service Overview" panel, as the manual writes it.
         expect(panelOf("service-performance", "Response Time (p95)").targets[0].expr).toBe(
             'histogram_quantile(0.95, sum(rate(mcp_request_duration_seconds_bucket{namespace=~"$namespace"}[5m])) by (le, service))',
         );

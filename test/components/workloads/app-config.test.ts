@@ -31,7 +31,7 @@ describe("AppConfig", () => {
         expect(secret.stringData).toEqual({ "jwt-secret": "[secret]" });
     });
 
-    it("writes mcp-semantic-config with the seed 002 keys in mcp-system", async () => {
+    it("writes mcp-semantic-config with the control plane's keys in mcp-system", async () => {
         const recorded = await recordResources(() => new AppConfig("app", args));
         const map = recorded.one("kubernetes:core/v1:ConfigMap", "app-semantic-config")
             .inputs as any;

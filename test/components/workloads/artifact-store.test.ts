@@ -55,7 +55,7 @@ describe("ArtifactStore", () => {
         expect(policy.Statement[0].Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
     });
 
-    it("expires artifacts after artifact.retention.days (seed 002)", () => {
+    it("expires artifacts after artifact.retention.days", () => {
         const lifecycle = recorded.one(
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
             "artifacts-lifecycle",

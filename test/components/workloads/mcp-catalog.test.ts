@@ -10,7 +10,7 @@ import { parseStack } from "../../harness/config";
 
 type Obj = Record<string, any>;
 
-/** design.md's names table: Deployment → namespace, pod `app` label, container name. */
+/** docs/services.md's names table: Deployment → namespace, pod `app` label, container name. */
 const designDeployments: Record<string, { namespace: string; app: string; container: string }> = {
     "mcp-typescript-api": {
         namespace: "mcp-production",
@@ -79,7 +79,7 @@ describe("the catalog in out/production/k8s", () => {
         expect(dr.result.status).toBe(0);
     });
 
-    it("has every Deployment of design.md with its namespace, pod label and container", () => {
+    it("has every Deployment of the names table with its namespace, pod label and container", () => {
         for (const [name, expected] of Object.entries(designDeployments)) {
             const deployment = production.one("Deployment", name, expected.namespace);
             expect(deployment.metadata.labels.app).toBe(expected.app);
@@ -152,7 +152,7 @@ describe("the catalog in out/production/k8s", () => {
         });
 
         const fs = production.one("Deployment", "filesystem-mcp", "mcp-platform");
-        // Seed 004's 3 replicas are the HPA's floor (the policy pack wants an HPA on every
+        // The runbooks' 3 replicas are the HPA's floor (the policy pack wants an HPA on every
         // multi-replica service); the HPA owns the size, so spec.replicas is unset.
         const fsHpa = production.one(
             "HorizontalPodAutoscaler",

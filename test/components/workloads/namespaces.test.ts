@@ -109,7 +109,7 @@ describe("McpNamespaces", () => {
         ]);
     });
 
-    it("has the quarantine policy of seed 002 (same name and spec as its kubectl apply)", () => {
+    it("has the quarantine policy (same name and spec as the operators' kubectl apply)", () => {
         for (const namespace of names) {
             expect(policy(namespace, "deny-all")).toEqual({
                 podSelector: { matchLabels: { quarantine: "true" } },

@@ -1,5 +1,5 @@
 /**
- * Recovery targets (seed 003 `DisasterRecovery`: recovery_point_objective 1 h,
+ * Recovery targets (the runbooks' `DisasterRecovery`: recovery_point_objective 1 h,
  * recovery_time_objective 30 min) and the small duration helpers the CLI uses for them.
  */
 

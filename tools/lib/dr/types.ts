@@ -15,9 +15,9 @@ export const keys = {
 } as const;
 
 export const outputs = {
-    /** Each stack's backup bucket (issue 5); production replicates into the dr bucket. */
+    /** Each stack's backup bucket; production replicates into the dr bucket. */
     backupBucketName: "backupBucketName",
-    /** The public edge hostname in front of both regions (issue 7). */
+    /** The public edge hostname in front of both regions. */
     edgeHostname: "edgeHostname",
     /** index.ts exports the flag the stack was last deployed with. */
     drActive: "drActive",

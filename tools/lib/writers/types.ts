@@ -11,8 +11,8 @@ export interface SynthContext {
 }
 
 /**
- * Writes one folder of the synth's output contract (design.md). Returns the paths it wrote,
- * relative to `outDir`, for the summary.
+ * Writes one folder of the synth's output contract (`out/<stack>/`, listed in README.md).
+ * Returns the paths it wrote, relative to `outDir`, for the summary.
  */
 export interface ArtifactWriter {
     readonly name: string;
