@@ -2,8 +2,9 @@
  * Offline synth: `npm run synth -- <stack>`.
  *
  * Runs the real program (index.ts) under Pulumi's mock runtime with the stack's config,
- * writes what it declares to `out/<stack>/` (resources.json, k8s/, prometheus/, alertmanager/, worker/ and policy-report.json; docs/architecture.md), runs the policy
- * pack's policies against it, prints a summary and exits non-zero on invalid config or any
+ * writes what it declares to `out/<stack>/` (resources.json, k8s/, prometheus/,
+ * alertmanager/, worker/, policy-report.json; docs/architecture.md), runs the policy pack's
+ * policies against it, prints a summary and exits non-zero on invalid config or any
  * mandatory policy violation. No Pulumi CLI, plugin or cloud account is involved.
  *
  * Progress lines go to stderr as each step finishes (the run takes several seconds); the
