@@ -148,9 +148,6 @@ export function podRequests(spec: PodSpec): PodRequests {
     };
 }
 
-/** Workload kinds an HPA or VPA can target. */
-export const scalableKinds = ["Deployment", "StatefulSet", "ReplicaSet"];
-
 /** The workload an autoscaler (HPA or VPA) targets, when the stack declares it. */
 export function autoscalerTarget(
     autoscaler: K8sObject,

@@ -8,7 +8,7 @@ import {
     resources,
 } from "../../../policies/kubernetes-workloads";
 import {
-    noClusterAdminBinding,
+    noAdminRoleBinding,
     noEscalation,
     noWildcards,
     secretsAccess,
@@ -298,7 +298,7 @@ export const rbacCases: PolicyCases[] = [
         ],
     },
     {
-        policy: noClusterAdminBinding,
+        policy: noAdminRoleBinding,
         pass: [{ title: "binding to a narrow role", resources: [binding("RoleBinding", "view")] }],
         fail: [
             {
