@@ -193,6 +193,7 @@ const escalatingVerbs = ["bind", "escalate", "impersonate"];
 
 /** Verb/resource pairs that let a subject escalate (CIS EKS 4.1.4, 4.1.8–4.1.12). */
 const escalations: { resources: string[]; verbs: string[]; why: string }[] = [
+    { resources: ["pods"], verbs: ["create"], why: "creating pods (CIS 4.1.4)" },
     {
         resources: ["pods/exec", "pods/attach", "pods/portforward"],
         verbs: ["*", "create", "get", "update", "patch", "list", "watch", "delete"],
@@ -245,7 +246,7 @@ export const noEscalation: ResourceValidationPolicy = {
             const escalating = verbs.filter((v) => escalatingVerbs.includes(v));
             if (escalating.length > 0) {
                 report(
-                    `${describeRule(rule, index)} must not allow ${escalating.join(", ")} (CIS 4.1.8).`,
+                    `${describeRule(rule, index)} must not allow ${escalating.join(", ")}: bind/escalate/impersonate grant more than the subject holds (CIS 4.1.8).`,
                 );
             }
             for (const escalation of escalations) {

@@ -304,12 +304,12 @@ export const rbacCases: PolicyCases[] = [
             {
                 title: "ClusterRoleBinding to cluster-admin",
                 resources: [binding("ClusterRoleBinding", "cluster-admin")],
-                expect: /must not bind ClusterRole cluster-admin/,
+                expect: /must not bind the built-in ClusterRole cluster-admin/,
             },
             {
                 title: "RoleBinding to cluster-admin",
                 resources: [binding("RoleBinding", "cluster-admin")],
-                expect: /RoleBinding binding must not bind/,
+                expect: /RoleBinding mcp-production\/binding must not bind/,
             },
         ],
     },
