@@ -29,7 +29,7 @@ export const ebsEncrypted: ResourceValidationPolicy = {
         "Checks whether EBS volumes are encrypted: every launch template block device, instance root and data volume, and standalone volume.",
     enforcementLevel: "mandatory",
     severity: "high",
-    tags: ["encryption-at-rest", "seed-001-hardening"],
+    tags: ["encryption-at-rest", "hardening-baseline"],
     remediationSteps:
         'In the launch template set blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", kmsKeyId } }]; set encrypted: true on instances and volumes.',
     validateResource: [

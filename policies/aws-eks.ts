@@ -5,6 +5,7 @@ import {
     type StackValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
+import { coversInternet } from "./lib/cidr";
 import { configOf } from "./lib/config";
 import { cisEks } from "./lib/define";
 import { ofTypes, referenced } from "./lib/refs";
@@ -50,7 +51,7 @@ export const secretsEncryption: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisEks("5.3.1"),
-    tags: ["cis-eks-5.3.1", "seed-001-hardening"],
+    tags: ["cis-eks-5.3.1", "hardening-baseline"],
     remediationSteps:
         'Set encryptionConfig: { provider: { keyArn: <rotating aws.kms.Key ARN> }, resources: ["secrets"] } (only possible when the cluster is created).',
     validateResource: validateResourceOfType(aws.eks.Cluster, (cluster, args, reportViolation) => {
@@ -63,12 +64,10 @@ export const secretsEncryption: ResourceValidationPolicy = {
     }),
 };
 
-const openCidrs = ["0.0.0.0/0", "::/0"];
-
 export const endpointAccess: ResourceValidationPolicy = {
     name: "aws-eks-cluster-endpoint-access",
     description:
-        "Checks whether an EKS cluster's API endpoint is private, and public only for listed CIDRs that are not the whole internet.",
+        "Checks whether an EKS cluster's API endpoint is private, and public only for listed CIDRs that do not together cover the whole internet.",
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisEks("5.4.1, 5.4.2"),
@@ -85,7 +84,8 @@ export const endpointAccess: ResourceValidationPolicy = {
         // AWS defaults endpointPublicAccess to true and publicAccessCidrs to 0.0.0.0/0.
         if (vpc?.endpointPublicAccess === false) return;
         const cidrs = vpc?.publicAccessCidrs ?? [];
-        if (cidrs.length === 0 || cidrs.some((c) => openCidrs.includes(c))) {
+        // CIDRs that together cover the internet (0.0.0.0/1 + 128.0.0.0/1) count as 0.0.0.0/0.
+        if (cidrs.length === 0 || coversInternet(cidrs)) {
             reportViolation(
                 `EKS cluster ${args.name} must disable the public endpoint (vpcConfig.endpointPublicAccess: false) or restrict publicAccessCidrs (got ${cidrs.join(", ") || "the default 0.0.0.0/0"}).`,
             );

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { iamDocumentPolicies } from "./aws-iam-documents";
 import { asArray, configOf } from "./lib/config";
 import { conditionValues, principalValues, type Statement, statementsOf } from "./lib/iam";
 
@@ -18,11 +19,19 @@ const wildcardSchema = {
                 "Managed policy ARNs that grant administrator access and must not be attached.",
             default: [
                 "arn:aws:iam::aws:policy/AdministratorAccess",
+                "arn:aws:iam::aws:policy/PowerUserAccess",
                 "arn:aws:iam::aws:policy/IAMFullAccess",
             ],
         },
     },
 };
+
+/** Whether `arn` is one of `forbidden`, in any partition (aws, aws-us-gov, aws-cn). */
+function isForbiddenArn(arn: unknown, forbidden: readonly string[]): boolean {
+    if (typeof arn !== "string") return false;
+    const normal = (value: string) => value.replace(/^arn:aws(-[a-z-]+)?:/, "arn:aws:");
+    return forbidden.map(normal).includes(normal(arn));
+}
 
 function isAdminStatement(statement: Statement): boolean {
     if (statement.Effect !== "Allow") return false;
@@ -64,10 +73,10 @@ const attachments = [
 export const noWildcardAdmin: ResourceValidationPolicy = {
     name: "aws-iam-no-wildcard-admin",
     description:
-        'Checks whether an IAM policy allows Action "*" (or NotAction) on Resource "*", or an administrator managed policy is attached.',
+        'Checks whether an IAM policy allows Action "*" (or NotAction) on Resource "*", or an administrator-like AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess) is attached.',
     enforcementLevel: "mandatory",
     severity: "critical",
-    tags: ["least-privilege", "seed-001-hardening"],
+    tags: ["least-privilege", "hardening-baseline"],
     configSchema: wildcardSchema,
     remediationSteps:
         "Replace the statement with the specific actions and resource ARNs the principal needs (e.g. s3:PutObject on the backup prefix); never attach AdministratorAccess.",
@@ -93,7 +102,7 @@ export const noWildcardAdmin: ResourceValidationPolicy = {
                 );
             }
             for (const arn of (role as { managedPolicyArns?: string[] }).managedPolicyArns ?? []) {
-                if (forbiddenManagedPolicies.includes(arn)) {
+                if (isForbiddenArn(arn, forbiddenManagedPolicies)) {
                     reportViolation(`IAM role ${args.name} must not attach ${arn}.`);
                 }
             }
@@ -105,7 +114,7 @@ export const noWildcardAdmin: ResourceValidationPolicy = {
                     const { forbiddenManagedPolicies } = configOf<{
                         forbiddenManagedPolicies: string[];
                     }>(wildcardSchema, args);
-                    if (forbiddenManagedPolicies.includes(attachment.policyArn)) {
+                    if (isForbiddenArn(attachment.policyArn, forbiddenManagedPolicies)) {
                         reportViolation(
                             `IAM policy attachment ${args.name} must not attach ${attachment.policyArn}.`,
                         );
@@ -120,7 +129,7 @@ const serviceAccountSubject =
     /^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 
 /** Violations of one web-identity trust statement; none when it admits exactly one service account. */
-export function irsaTrustProblems(statement: Statement): string[] {
+function irsaTrustProblems(statement: Statement): string[] {
     const actions = asArray(statement.Action);
     if (
         statement.Effect !== "Allow" ||
@@ -181,4 +190,8 @@ export const irsaTrust: ResourceValidationPolicy = {
     }),
 };
 
-export const iamPolicies: ResourceValidationPolicy[] = [noWildcardAdmin, irsaTrust];
+export const iamPolicies: ResourceValidationPolicy[] = [
+    noWildcardAdmin,
+    irsaTrust,
+    ...iamDocumentPolicies,
+];

@@ -7,7 +7,13 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 import { asArray } from "./lib/config";
-import { principalValues, type Statement, statementsOf } from "./lib/iam";
+import {
+    isPublicPrincipal,
+    principalValues,
+    restrictingConditionKeys,
+    type Statement,
+    statementsOf,
+} from "./lib/iam";
 import { ofTypes, referenced, type ResourceClass } from "./lib/refs";
 
 /**
@@ -80,7 +86,7 @@ export const bucketEncrypted: StackValidationPolicy = {
         "Checks whether every S3 bucket encrypts objects by default with SSE-KMS under a customer-managed KMS key (not the AWS-managed aws/s3 key).",
     enforcementLevel: "mandatory",
     severity: "high",
-    tags: ["encryption-at-rest", "seed-001-hardening"],
+    tags: ["encryption-at-rest", "hardening-baseline"],
     remediationSteps:
         'Add aws.s3.BucketServerSideEncryptionConfiguration for the bucket with sseAlgorithm "aws:kms", kmsMasterKeyId set to a rotating aws.kms.Key ARN, and bucketKeyEnabled: true.',
     validateStack: (args, reportViolation: Report) =>
@@ -209,18 +215,32 @@ const publicGroups = [
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
 ];
 
+/**
+ * Condition keys that confine a `Principal: "*"` Allow to our own network or organization.
+ * Any other condition (a Referer, a user agent, a date) can be met by anyone.
+ */
+const restrictingKeys = [
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:sourcearn",
+    "aws:sourceaccount",
+];
+
+/** An Allow for everyone that no reviewed condition key confines; Deny statements never are. */
 function publicStatement(statement: Statement): boolean {
     return (
         statement.Effect === "Allow" &&
-        principalValues(statement.Principal).includes("*") &&
-        Object.keys(statement.Condition ?? {}).length === 0
+        isPublicPrincipal(statement) &&
+        !restrictingConditionKeys(statement).some((k) => restrictingKeys.includes(k))
     );
 }
 
 export const bucketNotPublic: ResourceValidationPolicy = {
     name: "aws-s3-bucket-not-public",
     description:
-        'Checks whether an S3 bucket is made public by a canned ACL (public-read, public-read-write, authenticated-read), an ACL grant to all users, or a bucket policy allowing Principal "*" without conditions.',
+        'Checks whether an S3 bucket is made public by a canned ACL (public-read, public-read-write, authenticated-read), an ACL grant to all users, or a bucket policy allowing Principal "*" unless a condition on aws:SourceVpce, aws:SourceVpc, aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount confines it.',
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["public-access"],
@@ -234,7 +254,7 @@ export const bucketNotPublic: ResourceValidationPolicy = {
                 }
                 if (statementsOf(bucket.policy).some(publicStatement)) {
                     reportViolation(
-                        `S3 bucket ${args.name} policy must not allow Principal "*" without conditions.`,
+                        `S3 bucket ${args.name} policy must not allow Principal "*" unless a condition on aws:SourceVpce, aws:SourceVpc, aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount confines it.`,
                     );
                 }
             }),
@@ -255,7 +275,7 @@ export const bucketNotPublic: ResourceValidationPolicy = {
         validateResourceOfType(aws.s3.BucketPolicy, (policy, args, reportViolation) => {
             if (statementsOf(policy.policy).some(publicStatement)) {
                 reportViolation(
-                    `S3 bucket policy ${args.name} must not allow Principal "*" without conditions.`,
+                    `S3 bucket policy ${args.name} must not allow Principal "*" unless a condition on aws:SourceVpce, aws:SourceVpc, aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount confines it.`,
                 );
             }
         }),

@@ -4,16 +4,18 @@ import {
     type StackValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
+import { dataPolicies } from "./aws-data";
 import { ec2Policies } from "./aws-ec2";
 import { eksResourcePolicies, eksStackPolicies } from "./aws-eks";
 import { iamPolicies } from "./aws-iam";
+import { awsNetworkPolicies } from "./aws-network";
 import { s3ResourcePolicies, s3StackPolicies } from "./aws-s3";
 import { configOf } from "./lib/config";
 import { cisEks } from "./lib/define";
 
-/** AWS policies: encryption, least privilege and the tags every resource must carry. */
+/** AWS policies: encryption, least privilege, network exposure and the tags every resource must carry. */
 
-export const requiredTags = ["environment", "stack", "owner", "managed-by"] as const;
+const requiredTags = ["environment", "stack", "owner", "managed-by"] as const;
 
 export const awsProviderDefaultTags: ResourceValidationPolicy = {
     name: "aws-provider-default-tags",
@@ -141,7 +143,9 @@ export const awsPolicies: ResourceValidationPolicy[] = [
     ...s3ResourcePolicies,
     ...iamPolicies,
     ...ec2Policies,
+    ...awsNetworkPolicies,
     ...eksResourcePolicies,
+    ...dataPolicies,
     logGroupRetention,
     logGroupKms,
     ecrScanOnPush,

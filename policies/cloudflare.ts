@@ -1,12 +1,13 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { configOf, patternOf } from "./lib/config";
+import { credentialKind } from "./lib/credentials";
 import type { AnyResourceClass } from "./lib/pods";
 
 /**
  * Cloudflare edge: Worker credentials only as `secret_text` bindings, a pinned
- * compatibility date, and origin DNS records (and load balancers) proxied through
- * Cloudflare so the regional origins are never exposed directly.
+ * compatibility date, origin DNS records (and load balancers) proxied through Cloudflare so
+ * the regional origins are never exposed directly, and Full (strict) TLS to those origins.
  */
 
 const workerClasses: [string, AnyResourceClass][] = [
@@ -30,7 +31,7 @@ type Binding = { name?: string; type?: string; text?: string; json?: string };
 export const workerSecretBindings: ResourceValidationPolicy = {
     name: "cloudflare-worker-secret-bindings",
     description:
-        "Checks whether a Worker passes credentials (bindings named like token, secret, key, password) only as secret_text bindings, never plain_text or json.",
+        "Checks whether a Worker passes credentials (bindings named like token, secret, key, password, or whose value looks like a credential) only as secret_text bindings, never plain_text or json.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["secrets", "edge"],
@@ -47,13 +48,14 @@ export const workerSecretBindings: ResourceValidationPolicy = {
             // The offline synth redacts a bindings list that holds a secret as a whole.
             const bindings = Array.isArray(script.bindings) ? (script.bindings as Binding[]) : [];
             for (const binding of bindings) {
-                if (
-                    binding.type === "secret_text" ||
-                    !binding.name ||
-                    !sensitive.test(binding.name)
-                )
-                    continue;
-                if (binding.type === "plain_text" || binding.type === "json") {
+                if (binding.type !== "plain_text" && binding.type !== "json") continue;
+                // By value as well as by name; the message names the binding, never the value.
+                const kind = credentialKind(binding.text) ?? credentialKind(binding.json);
+                if (kind) {
+                    reportViolation(
+                        `${what} ${args.name} binding ${binding.name ?? "?"} holds ${kind} and must be a secret_text binding (got ${binding.type}).`,
+                    );
+                } else if (binding.name && sensitive.test(binding.name)) {
                     reportViolation(
                         `${what} ${args.name} binding ${binding.name} must be a secret_text binding (got ${binding.type}).`,
                     );
@@ -165,8 +167,46 @@ export const dnsProxied: ResourceValidationPolicy = {
     ],
 };
 
+const sslSchema = {
+    properties: {
+        allowedModes: {
+            type: "array" as const,
+            items: { type: "string" as const },
+            description:
+                'SSL modes a zone may use; "strict" is Full (strict): TLS to the origin with a valid certificate.',
+            default: ["strict"],
+        },
+    },
+};
+
+export const zoneSslStrict: ResourceValidationPolicy = {
+    name: "cloudflare-zone-ssl-strict",
+    description:
+        'Checks whether a zone\'s SSL mode (ZoneSetting "ssl") is Full (strict), so Cloudflare verifies the origin certificate.',
+    enforcementLevel: "mandatory",
+    severity: "high",
+    tags: ["edge", "encryption-in-transit"],
+    configSchema: sslSchema,
+    remediationSteps:
+        'Declare cloudflare.ZoneSetting { settingId: "ssl", value: "strict" } for the zone; the origins serve certificates Cloudflare can verify.',
+    validateResource: validateResourceOfType(
+        cloudflare.ZoneSetting,
+        (setting, args, reportViolation) => {
+            if (setting.settingId !== "ssl") return;
+            const { allowedModes } = configOf<{ allowedModes: string[] }>(sslSchema, args);
+            const value = setting.value as unknown;
+            if (typeof value !== "string" || !allowedModes.includes(value)) {
+                reportViolation(
+                    `Zone setting ${args.name} must set the SSL mode to ${allowedModes.join(" or ")} (got ${typeof value === "string" ? value : "none"}).`,
+                );
+            }
+        },
+    ),
+};
+
 export const cloudflarePolicies: ResourceValidationPolicy[] = [
     workerSecretBindings,
     workerCompatibilityDate,
     dnsProxied,
+    zoneSslStrict,
 ];

@@ -47,7 +47,7 @@ export interface PodSecurityAdmissionExemption {
  * hostPath exemption above. Namespaces with a hostPath exemption are added automatically
  * (hostPath is forbidden even by `baseline`, so they need `privileged`).
  */
-export const podSecurityAdmissionExemptions: readonly PodSecurityAdmissionExemption[] = [
+const podSecurityAdmissionExemptions: readonly PodSecurityAdmissionExemption[] = [
     {
         namespace: "node-exporter",
         enforce: "privileged",
@@ -69,3 +69,79 @@ export function defaultPodSecurityAdmissionExemptions(): PodSecurityAdmissionExe
     }
     return entries;
 }
+
+export interface IamWildcardResourceExemption {
+    /** The logical name of the IAM policy resource (aws.iam.Policy / RolePolicy) exempted. */
+    readonly policy: string;
+    /** The exact actions that policy may grant on Resource "*", beyond the read-only list. */
+    readonly actions: readonly string[];
+    readonly reason: string;
+}
+
+/**
+ * Write actions that one IAM policy may grant on Resource "*". These are the `exemptions`
+ * default of `aws-iam-no-wildcard-resource`; every other action on "*" must be on that
+ * policy's reviewed read-only list.
+ */
+export const iamWildcardResourceExemptions: readonly IamWildcardResourceExemption[] = [
+    {
+        policy: "cluster-addons-alb-controller-policy",
+        actions: [
+            "wafv2:AssociateWebACL",
+            "wafv2:DisassociateWebACL",
+            "shield:CreateProtection",
+            "shield:DeleteProtection",
+        ],
+        reason: 'The AWS Load Balancer Controller (installed by the mcp-platform:cluster:ClusterAddons component) attaches WAF web ACLs and Shield protection to the ALBs it creates from Ingress annotations. Those APIs take the ALB\'s ARN, which exists only after the controller creates the ALB, so the upstream controller policy grants them on Resource "*". Every other action of that policy is either read-only or scoped. If the platform never sets the wafv2/shield Ingress annotations, these four actions can be dropped from the policy instead.',
+    },
+];
+
+export interface ExposedServiceExemption {
+    readonly namespace: string;
+    readonly name: string;
+    readonly reason: string;
+}
+
+/**
+ * Services that may be of type LoadBalancer or NodePort, or set externalIPs. Empty: the
+ * reviewed ingress path is the ALB that the AWS Load Balancer Controller builds from Ingress
+ * objects with target-type ip (the mcp-platform:workloads:PublicIngresses component), which reaches ClusterIP
+ * Services directly and needs no Service exposed on the nodes or its own load balancer.
+ */
+export const exposedServiceExemptions: readonly ExposedServiceExemption[] = [];
+
+export interface AllowedHelmChart {
+    /** The chart name as the release names it (`kube-prometheus-stack`). */
+    readonly chart: string;
+    /** The chart repository URL. */
+    readonly repository: string;
+    readonly reason: string;
+}
+
+/**
+ * The Helm charts the platform may install. The pack cannot see what a chart renders (its
+ * objects are not Pulumi resources offline), so a chart is reviewed once, by name and
+ * repository, and its release values are still scanned for privileged and host settings.
+ */
+export const allowedHelmCharts: readonly AllowedHelmChart[] = [
+    {
+        chart: "kube-prometheus-stack",
+        repository: "https://prometheus-community.github.io/helm-charts",
+        reason: "Prometheus, Alertmanager, Grafana and node-exporter (docs/monitoring.md); node-exporter's host access is confined to the node-exporter namespace's admission exemption above.",
+    },
+    {
+        chart: "aws-load-balancer-controller",
+        repository: "https://aws.github.io/eks-charts",
+        reason: "Builds the ALB from Ingress objects: the platform's one ingress path (docs/cluster.md).",
+    },
+    {
+        chart: "metrics-server",
+        repository: "https://kubernetes-sigs.github.io/metrics-server/",
+        reason: "Resource metrics for the HorizontalPodAutoscalers (docs/cluster.md).",
+    },
+    {
+        chart: "vpa",
+        repository: "https://charts.fairwinds.com/stable",
+        reason: "The VerticalPodAutoscaler recommender, updater and admission controller (docs/cluster.md).",
+    },
+];

@@ -9,9 +9,9 @@ import { cisEks } from "./lib/define";
 
 /**
  * Namespace-level and cluster-level Kubernetes controls: nothing in `default` (CIS EKS
- * 4.5.2), Pod Security admission labels on every namespace, TLS on every Ingress (CIS EKS
- * 5.4.5) and encrypted EBS StorageClasses (seed 001 "secrets properly encrypted" extends to
- * data at rest).
+ * 4.5.2), Pod Security admission labels on every namespace (and on every NamespacePatch
+ * that touches them), TLS on every Ingress (CIS EKS 5.4.5) and encrypted EBS StorageClasses
+ * (data at rest is encrypted everywhere, like Secrets).
  */
 
 /** Kinds that have no namespace. */
@@ -131,37 +131,42 @@ const psaSchema = {
 export const namespacePodSecurity: ResourceValidationPolicy = {
     name: "k8s-namespace-pod-security-admission",
     description:
-        "Checks whether every Namespace labels Pod Security admission to enforce, audit and warn at `restricted`.",
+        "Checks whether every Namespace labels Pod Security admission to enforce, audit and warn at `restricted`, and no NamespacePatch lowers or removes those labels.",
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisEks("4.2"),
-    tags: ["pss", "seed-001-hardening"],
+    tags: ["pss", "hardening-baseline"],
     configSchema: psaSchema,
     remediationSteps:
         "Label the namespace pod-security.kubernetes.io/enforce, /audit and /warn = restricted. A reviewed exception goes in policies/exemptions.ts.",
-    validateResource: validateResourceOfType(
-        k8s.core.v1.Namespace,
-        (namespace, args, reportViolation) => {
-            const { exemptions } = configOf<{ exemptions: PodSecurityAdmissionExemption[] }>(
-                psaSchema,
-                args,
-            );
-            const name = namespace.metadata?.name ?? args.name;
-            const labels = (namespace.metadata?.labels ?? {}) as Record<string, string>;
-            const exemption = exemptions.find((e) => e.namespace === name);
-            for (const label of psaLabels) {
-                const value = labels[label];
-                const allowed =
-                    label.endsWith("/enforce") && exemption
-                        ? ["restricted", exemption.enforce]
-                        : ["restricted"];
-                if (!allowed.includes(value)) {
-                    reportViolation(
-                        `Namespace ${name} must label ${label}=${allowed.join(" or ")} (got ${value ?? "none"}).`,
-                    );
+    validateResource: [k8s.core.v1.Namespace, k8s.core.v1.NamespacePatch].map((cls) =>
+        validateResourceOfType(
+            cls as typeof k8s.core.v1.Namespace,
+            (namespace, args, reportViolation) => {
+                const { exemptions } = configOf<{
+                    exemptions: PodSecurityAdmissionExemption[];
+                }>(psaSchema, args);
+                // A patch changes only the labels it names; one that names a Pod Security
+                // label must keep it at the level the full Namespace would need.
+                const patch = args.type.endsWith("Patch");
+                const name = namespace.metadata?.name ?? args.name;
+                const labels = (namespace.metadata?.labels ?? {}) as Record<string, string | null>;
+                const exemption = exemptions.find((e) => e.namespace === name);
+                for (const label of psaLabels) {
+                    if (patch && !(label in labels)) continue;
+                    const value = labels[label];
+                    const allowed =
+                        label.endsWith("/enforce") && exemption
+                            ? ["restricted", exemption.enforce]
+                            : ["restricted"];
+                    if (typeof value !== "string" || !allowed.includes(value)) {
+                        reportViolation(
+                            `${patch ? "NamespacePatch" : "Namespace"} ${name} must label ${label}=${allowed.join(" or ")} (got ${value ?? "none"}).`,
+                        );
+                    }
                 }
-            }
-        },
+            },
+        ),
     ),
 };
 
@@ -224,7 +229,7 @@ export const storageClassEncrypted: ResourceValidationPolicy = {
         'Checks whether every EBS-backed StorageClass encrypts its volumes (parameters.encrypted: "true").',
     enforcementLevel: "mandatory",
     severity: "high",
-    tags: ["seed-001-hardening", "encryption-at-rest"],
+    tags: ["hardening-baseline", "encryption-at-rest"],
     remediationSteps:
         'Set parameters: { type: "gp3", encrypted: "true", kmsKeyId: <CMK ARN> } on the StorageClass.',
     validateResource: validateResourceOfType(

@@ -116,7 +116,7 @@ export const hostPathPolicy: ResourceValidationPolicy = {
 };
 
 /** Inline volume types the restricted PSS allows. */
-export const restrictedVolumeTypes = [
+const restrictedVolumeTypes = [
     "configMap",
     "downwardAPI",
     "emptyDir",

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { configOf } from "./lib/config";
 import { podPolicy, pss } from "./lib/define";
-import { containersOf, describeContainer, isWindowsPod, type PodSpec } from "./lib/pods";
+import { containersOf, describeContainer, isWindowsPod } from "./lib/pods";
 import { hostPathPolicy, restrictedVolumeTypesPolicy } from "./kubernetes-host-path";
 
 /**
@@ -244,7 +244,7 @@ export const seccomp: ResourceValidationPolicy = podPolicy({
 });
 
 /** Sysctls PSS baseline allows, up to Kubernetes 1.32 (our clusters run 1.33). */
-export const safeSysctls = [
+const safeSysctls = [
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.tcp_syncookies",
@@ -314,9 +314,12 @@ export const noPrivilegeEscalation: ResourceValidationPolicy = podPolicy({
     },
 });
 
-function userNamespaced(spec: PodSpec): boolean {
-    return spec.hostUsers === false;
-}
+/*
+ * A user-namespaced pod (hostUsers: false) maps its root to an unprivileged host UID, and
+ * PSS from 1.35 lets it run as root. The pack does not: UID 0 inside the namespace still
+ * owns every file the pod mounts and every capability granted inside it, and the mapping
+ * depends on the node's runtime. So neither rule below has a hostUsers exception.
+ */
 
 export const runAsNonRoot: ResourceValidationPolicy = podPolicy({
     name: "k8s-pod-run-as-non-root",
@@ -325,10 +328,9 @@ export const runAsNonRoot: ResourceValidationPolicy = podPolicy({
     enforcementLevel: "mandatory",
     severity: "high",
     framework: pss("runAsNonRoot"),
-    tags: ["pss", "seed-001-hardening"],
+    tags: ["pss", "hardening-baseline"],
     remediationSteps: `Set spec.securityContext.runAsNonRoot: true and a non-zero runAsUser. ${restrictedFix}`,
     check: (pod, report) => {
-        if (userNamespaced(pod.spec)) return;
         const podValue = pod.spec.securityContext?.runAsNonRoot;
         if (podValue === false)
             report("spec.securityContext.runAsNonRoot must be true (got false).");
@@ -353,11 +355,10 @@ export const runAsUserNotRoot: ResourceValidationPolicy = podPolicy({
     enforcementLevel: "mandatory",
     severity: "high",
     framework: pss("runAsUser"),
-    tags: ["pss", "seed-001-hardening"],
+    tags: ["pss", "hardening-baseline"],
     remediationSteps:
         "Set runAsUser to a non-zero UID (the platform uses 10001) on the pod and containers.",
     check: (pod, report) => {
-        if (userNamespaced(pod.spec)) return;
         if (pod.spec.securityContext?.runAsUser === 0)
             report("spec.securityContext.runAsUser must not be 0.");
         for (const ref of containersOf(pod.spec)) {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import {
     type ResourceValidation,
+    type ResourceValidationArgs,
     type ResourceValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
@@ -9,9 +10,10 @@ import { configOf } from "./lib/config";
 import { cisEks } from "./lib/define";
 
 /**
- * Minimal RBAC (seed 001's checklist; CIS EKS 4.1.1–4.1.12): no wildcards, no
- * cluster-admin bindings, no broad access to Secrets, none of the verbs that lead to
- * privilege escalation, and ServiceAccounts that do not hand out API tokens by default.
+ * Minimal RBAC (CIS EKS 4.1.1–4.1.12): no wildcards, no bindings to the built-in admin
+ * roles or to everyone, no broad access to Secrets, no writes to workloads, none of the
+ * verbs that lead to privilege escalation, and ServiceAccounts that do not hand out API
+ * tokens by default. Each `*Patch` kind is judged like the object it becomes.
  */
 
 type PolicyRule = Unwrap<k8s.types.input.rbac.v1.PolicyRule>;
@@ -23,7 +25,9 @@ function validateRoles(
     return (
         [
             ["Role", k8s.rbac.v1.Role],
+            ["Role", k8s.rbac.v1.RolePatch],
             ["ClusterRole", k8s.rbac.v1.ClusterRole],
+            ["ClusterRole", k8s.rbac.v1.ClusterRolePatch],
         ] as const
     ).map(([kind, cls]) =>
         validateResourceOfType(cls as typeof k8s.rbac.v1.Role, (role, args, reportViolation) => {
@@ -48,7 +52,7 @@ export const noWildcards: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisEks("4.1.3"),
-    tags: ["cis-eks-4.1.3", "kube-linter:wildcard-in-rules", "seed-001-hardening"],
+    tags: ["cis-eks-4.1.3", "kube-linter:wildcard-in-rules", "hardening-baseline"],
     remediationSteps: "List the exact apiGroups, resources and verbs the subject needs.",
     validateResource: validateRoles((rules, _label, report) => {
         rules.forEach((rule, index) => {
@@ -61,50 +65,91 @@ export const noWildcards: ResourceValidationPolicy = {
     }),
 };
 
-const clusterAdminSchema = {
-    properties: {
-        forbiddenRoles: {
-            type: "array" as const,
-            items: { type: "string" as const },
-            description: "ClusterRoles no binding may grant.",
-            default: ["cluster-admin"],
-        },
-    },
-};
+type Binding = Unwrap<k8s.types.input.rbac.v1.RoleBinding>;
 
-export const noClusterAdminBinding: ResourceValidationPolicy = {
-    name: "k8s-rbac-no-cluster-admin-binding",
-    description:
-        "Checks whether a RoleBinding or ClusterRoleBinding grants the cluster-admin ClusterRole.",
-    enforcementLevel: "mandatory",
-    severity: "critical",
-    framework: cisEks("4.1.1"),
-    tags: ["cis-eks-4.1.1", "polaris:clusterrolebindingClusterAdmin"],
-    configSchema: clusterAdminSchema,
-    remediationSteps:
-        "Bind a Role with only the needed permissions. Human admins get cluster access through EKS access entries (mcp-platform:cluster.adminRoleArns), not bindings.",
-    validateResource: (
+/** One validation per binding kind (and its patch), with a label for messages. */
+function validateBindings(
+    check: (
+        binding: Binding,
+        label: string,
+        report: (m: string) => void,
+        args: ResourceValidationArgs,
+    ) => void,
+): ResourceValidation[] {
+    return (
         [
             ["RoleBinding", k8s.rbac.v1.RoleBinding],
+            ["RoleBinding", k8s.rbac.v1.RoleBindingPatch],
             ["ClusterRoleBinding", k8s.rbac.v1.ClusterRoleBinding],
+            ["ClusterRoleBinding", k8s.rbac.v1.ClusterRoleBindingPatch],
         ] as const
     ).map(([kind, cls]) =>
         validateResourceOfType(
             cls as typeof k8s.rbac.v1.RoleBinding,
             (binding, args, reportViolation) => {
-                const { forbiddenRoles } = configOf<{ forbiddenRoles: string[] }>(
-                    clusterAdminSchema,
-                    args,
-                );
-                const ref = binding.roleRef;
-                if (ref?.kind === "ClusterRole" && forbiddenRoles.includes(ref.name)) {
-                    reportViolation(
-                        `${kind} ${binding.metadata?.name ?? args.name} must not bind ClusterRole ${ref.name}.`,
-                    );
-                }
+                const ns = binding.metadata?.namespace ? `${binding.metadata.namespace}/` : "";
+                const label = `${kind} ${ns}${binding.metadata?.name ?? args.name}`;
+                check(binding as Binding, label, reportViolation, args);
             },
         ),
-    ),
+    );
+}
+
+const clusterAdminSchema = {
+    properties: {
+        forbiddenRoles: {
+            type: "array" as const,
+            items: { type: "string" as const },
+            description: "Built-in ClusterRoles no binding may grant.",
+            default: ["cluster-admin", "admin", "edit"],
+        },
+    },
+};
+
+export const noAdminRoleBinding: ResourceValidationPolicy = {
+    name: "k8s-rbac-no-admin-role-binding",
+    description:
+        "Checks whether a RoleBinding or ClusterRoleBinding grants one of the built-in admin roles (cluster-admin, admin, edit).",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    framework: cisEks("4.1.1"),
+    tags: [
+        "cis-eks-4.1.1",
+        "polaris:clusterrolebindingClusterAdmin",
+        "kube-linter:cluster-admin-role-binding",
+    ],
+    configSchema: clusterAdminSchema,
+    remediationSteps:
+        "Bind a Role with only the needed permissions. Human admins get cluster access through EKS access entries (mcp-platform:cluster.adminRoleArns), not bindings.",
+    validateResource: validateBindings((binding, label, report, args) => {
+        const { forbiddenRoles } = configOf<{ forbiddenRoles: string[] }>(clusterAdminSchema, args);
+        const ref = binding.roleRef;
+        if (ref?.kind === "ClusterRole" && forbiddenRoles.includes(ref.name)) {
+            report(`${label} must not bind the built-in ClusterRole ${ref.name}.`);
+        }
+    }),
+};
+
+/** Groups and users that stand for every caller, signed in or not. */
+const publicSubjects = ["system:unauthenticated", "system:anonymous", "system:authenticated"];
+
+export const noPublicSubjects: ResourceValidationPolicy = {
+    name: "k8s-rbac-no-public-subjects",
+    description:
+        "Checks whether a RoleBinding or ClusterRoleBinding grants its role to everyone: system:unauthenticated, system:anonymous or system:authenticated.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    framework: cisEks("4.1.1"),
+    tags: ["cis-eks-4.1.1"],
+    remediationSteps:
+        "Bind the role to the ServiceAccount (or the access-entry group) that needs it; every IAM identity that can reach the API is system:authenticated.",
+    validateResource: validateBindings((binding, label, report) => {
+        for (const subject of binding.subjects ?? []) {
+            if (publicSubjects.includes(subject.name)) {
+                report(`${label} must not bind ${subject.kind} ${subject.name}.`);
+            }
+        }
+    }),
 };
 
 const readVerbs = ["get", "list", "watch", "*"];
@@ -143,26 +188,15 @@ export const secretsAccess: ResourceValidationPolicy = {
     }),
 };
 
+/** Verbs that grant more than the subject holds, on any resource. */
+const escalatingVerbs = ["bind", "escalate", "impersonate"];
+
 /** Verb/resource pairs that let a subject escalate (CIS EKS 4.1.4, 4.1.8–4.1.12). */
 const escalations: { resources: string[]; verbs: string[]; why: string }[] = [
-    {
-        resources: [
-            "roles",
-            "clusterroles",
-            "users",
-            "groups",
-            "serviceaccounts",
-            "uids",
-            "userextras",
-            "*",
-        ],
-        verbs: ["bind", "escalate", "impersonate"],
-        why: "bind/escalate/impersonate (CIS 4.1.8)",
-    },
     { resources: ["pods"], verbs: ["create"], why: "creating pods (CIS 4.1.4)" },
     {
         resources: ["pods/exec", "pods/attach", "pods/portforward"],
-        verbs: ["create", "get"],
+        verbs: ["*", "create", "get", "update", "patch", "list", "watch", "delete"],
         why: "exec/attach into pods",
     },
     {
@@ -190,7 +224,7 @@ const escalations: { resources: string[]; verbs: string[]; why: string }[] = [
 export const noEscalation: ResourceValidationPolicy = {
     name: "k8s-rbac-no-privilege-escalation",
     description:
-        "Checks whether a Role or ClusterRole grants verbs that escalate privilege: bind/escalate/impersonate, create pods, exec/attach, create PersistentVolumes, nodes/proxy, admission webhooks, service-account tokens.",
+        "Checks whether a Role or ClusterRole grants verbs that escalate privilege: bind/escalate/impersonate on anything, any verb on pods/exec or pods/attach, create PersistentVolumes, nodes/proxy, admission webhooks, service-account tokens.",
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisEks("4.1.4, 4.1.8-4.1.12"),
@@ -208,17 +242,56 @@ export const noEscalation: ResourceValidationPolicy = {
         rules.forEach((rule, index) => {
             const verbs = rule.verbs ?? [];
             const resources = rule.resources ?? [];
+            // These verbs escalate whatever resource they name (roles, users, groups, …).
+            const escalating = verbs.filter((v) => escalatingVerbs.includes(v));
+            if (escalating.length > 0) {
+                report(
+                    `${describeRule(rule, index)} must not allow ${escalating.join(", ")}: bind/escalate/impersonate grant more than the subject holds (CIS 4.1.8).`,
+                );
+            }
             for (const escalation of escalations) {
                 const verbHit = verbs.some((v) => v === "*" || escalation.verbs.includes(v));
-                const resourceHit = resources.some(
-                    (r) =>
-                        escalation.resources.includes(r) ||
-                        (r.startsWith("userextras/") &&
-                            escalation.resources.includes("userextras")),
-                );
+                const resourceHit = resources.some((r) => escalation.resources.includes(r));
                 if (verbHit && resourceHit) {
                     report(`${describeRule(rule, index)} must not allow ${escalation.why}.`);
                 }
+            }
+        });
+    }),
+};
+
+/** Resources whose writers choose what runs: every pod-bearing kind. */
+const workloadResources = [
+    "pods",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "replicasets",
+];
+const writeVerbs = ["create", "update", "patch", "*"];
+
+export const noWorkloadWrites: ResourceValidationPolicy = {
+    name: "k8s-rbac-no-workload-writes",
+    description:
+        "Checks whether a Role or ClusterRole can create, update or patch workloads (pods, deployments, statefulsets, daemonsets, jobs, cronjobs, replicasets).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    framework: cisEks("4.1.4"),
+    tags: ["cis-eks-4.1.4", "kube-linter:access-to-create-pods"],
+    remediationSteps:
+        "Grant get/list/watch only; workloads change through the pipeline (pulumi up), never through an in-cluster identity.",
+    validateResource: validateRoles((rules, _label, report) => {
+        rules.forEach((rule, index) => {
+            const verbs = (rule.verbs ?? []).filter((v) => writeVerbs.includes(v));
+            const resources = (rule.resources ?? []).filter(
+                (r) => workloadResources.includes(r) || r === "*",
+            );
+            if (verbs.length > 0 && resources.length > 0) {
+                report(
+                    `${describeRule(rule, index)} must not allow ${verbs.join(", ")} on ${resources.join(", ")}.`,
+                );
             }
         });
     }),
@@ -249,8 +322,10 @@ export const serviceAccountAutomount: ResourceValidationPolicy = {
 
 export const rbacPolicies: ResourceValidationPolicy[] = [
     noWildcards,
-    noClusterAdminBinding,
+    noAdminRoleBinding,
+    noPublicSubjects,
     secretsAccess,
+    noWorkloadWrites,
     noEscalation,
     serviceAccountAutomount,
 ];

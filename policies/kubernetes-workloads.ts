@@ -5,7 +5,7 @@ import { containersOf, describeContainer, longRunningKinds } from "./lib/pods";
 import { parseQuantity } from "./lib/quantity";
 
 /**
- * Workload hygiene from seed 001's hardening checklist, CIS EKS 4.1.5/4.1.6/4.4.1 and the
+ * Workload hygiene from the platform's hardening baseline, CIS EKS 4.1.5/4.1.6/4.4.1 and the
  * default checks of kube-linter / kube-score / Polaris: read-only root filesystem,
  * requests and limits, probes, pinned images, no default service-account token, no secret
  * literals in env.
@@ -17,7 +17,7 @@ export const readOnlyRootFilesystem: ResourceValidationPolicy = podPolicy({
     enforcementLevel: "mandatory",
     severity: "high",
     tags: [
-        "seed-001-hardening",
+        "hardening-baseline",
         "kube-linter:no-read-only-root-fs",
         "polaris:notReadOnlyRootFilesystem",
     ],
@@ -93,7 +93,7 @@ export const probes: ResourceValidationPolicy = podPolicy({
         "polaris:livenessProbeMissing",
     ],
     remediationSteps:
-        "Add readinessProbe (GET /health/ready) and livenessProbe (GET /health/live) — seed 003 — or an exec/tcpSocket probe for sidecars.",
+        "Add readinessProbe (GET /health/ready) and livenessProbe (GET /health/live), the health endpoints every MCP service serves, or an exec/tcpSocket probe for sidecars.",
     kinds: longRunningKinds,
     check: (pod, report) => {
         for (const ref of containersOf(pod.spec, ["container"])) {

@@ -7,7 +7,6 @@ import {
     type InstanceCapacity,
 } from "./lib/instance-types";
 import {
-    autoscalersOf,
     autoscalerTarget,
     describeObject,
     type K8sObject,
@@ -18,10 +17,11 @@ import {
     templateOf,
 } from "./lib/k8s-objects";
 import { formatCpu, formatMemory, gib } from "./lib/quantity";
+import { maxReplicas } from "./lib/replicas";
 import { ofTypes, referenced } from "./lib/refs";
 
 /**
- * Capacity rule (seed 003 "Capacity Planning"): the node groups at their maximum size must
+ * Capacity rule (docs/operations.md, capacity planning): the node groups at their maximum size must
  * hold every HPA at its maximum, plus every fixed-size workload, with headroom on top.
  *
  * demand   = Σ HPA maxReplicas × pod requests of its target
@@ -84,14 +84,8 @@ function workloadDemand(workload: K8sObject, objects: readonly K8sObject[]): Pod
             return scale(pod, Number(spec.jobTemplate?.spec?.parallelism ?? 1));
         case "Pod":
             return pod;
-        default: {
-            const hpas = autoscalersOf(workload, objects, "HorizontalPodAutoscaler");
-            const replicas =
-                hpas.length > 0
-                    ? Math.max(...hpas.map((h) => Number(h.props.spec?.maxReplicas ?? 1)))
-                    : Number(spec.replicas ?? 1);
-            return scale(pod, replicas);
-        }
+        default:
+            return scale(pod, maxReplicas(workload, objects));
     }
 }
 
@@ -109,7 +103,7 @@ export const nodeCapacityHeadroom: StackValidationPolicy = {
         "Checks whether the EKS node groups at maxSize can hold every HPA at its maximum plus all fixed-size workloads, with the configured headroom (20 % by default), in CPU and memory requests.",
     enforcementLevel: "mandatory",
     severity: "high",
-    tags: ["seed-003", "capacity"],
+    tags: ["capacity"],
     configSchema: capacitySchema,
     remediationSteps:
         "Raise maxSize (or the instance type) of the workload node group in mcp-platform:cluster.nodeGroups, or lower HPA maxReplicas / pod requests in the service catalog.",

@@ -13,6 +13,7 @@ import {
     selects,
     templateOf,
 } from "./lib/k8s-objects";
+import { maxReplicas } from "./lib/replicas";
 import { nodeCapacityHeadroom } from "./stack-capacity";
 
 /**
@@ -32,7 +33,7 @@ export const namespaceDefaultDeny: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisEks("4.3.2"),
-    tags: ["cis-eks-4.3.2", "seed-001-hardening"],
+    tags: ["cis-eks-4.3.2", "hardening-baseline"],
     remediationSteps:
         "Add a NetworkPolicy in the namespace with podSelector: {}, policyTypes: [Ingress, Egress] and no ingress/egress rules, then allow the flows each service needs explicitly.",
     validateStack: (args, reportViolation) => {
@@ -64,14 +65,6 @@ export const namespaceDefaultDeny: StackValidationPolicy = {
         }
     },
 };
-
-/** Maximum replicas a workload can run: the HPA's max when one targets it, else spec.replicas. */
-function maxReplicas(workload: K8sObject, objects: readonly K8sObject[]): number {
-    const hpas = autoscalersOf(workload, objects, "HorizontalPodAutoscaler");
-    if (hpas.length > 0)
-        return Math.max(...hpas.map((h) => Number(h.props.spec?.maxReplicas ?? 1)));
-    return Number(workload.props.spec?.replicas ?? 1);
-}
 
 const pdbSchema = {
     properties: {
@@ -148,7 +141,7 @@ export const multiReplicaHpa: StackValidationPolicy = {
         "Checks whether every multi-replica service (Deployment with spec.replicas > 1) is scaled by a HorizontalPodAutoscaler instead of a fixed count.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    tags: ["seed-001", "seed-003"],
+    tags: ["autoscaling"],
     configSchema: hpaSchema,
     remediationSteps:
         "Add a HorizontalPodAutoscaler (<name>-hpa, autoscaling/v2) with the service's min/max from the stack config and remove spec.replicas.",
@@ -273,7 +266,7 @@ export const hpaVpaConflict: StackValidationPolicy = {
         "Checks whether a HorizontalPodAutoscaler and a VerticalPodAutoscaler act on the same resource (CPU or memory) of one workload, where they would fight.",
     enforcementLevel: "mandatory",
     severity: "high",
-    tags: ["seed-001", "style-12"],
+    tags: ["autoscaling"],
     configSchema: conflictSchema,
     remediationSteps:
         'Run the VPA in recommendation mode (updatePolicy.updateMode: "Off"), or restrict its controlledResources to what the HPA does not scale on.',
@@ -333,7 +326,7 @@ export const alertMetadata: StackValidationPolicy = {
         "Checks whether every alert in the stack's PrometheusRules has a severity label (critical, warning or info), a summary and an http(s) runbook_url.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    tags: ["seed-004", "monitoring"],
+    tags: ["monitoring"],
     configSchema: alertSchema,
     remediationSteps:
         "Build alerts with the rule catalog's helper, which sets labels.severity, annotations.summary/description and runbook_url (docs/runbooks/<alert>.md).",
@@ -401,7 +394,7 @@ export const dataStoreBackup: StackValidationPolicy = {
         "Checks whether every data store (StatefulSet postgres-*, redis) has a backup CronJob (<family>-backup) in its namespace that is not suspended.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    tags: ["seed-001", "seed-002", "seed-004"],
+    tags: ["backup", "data-protection"],
     configSchema: backupSchema,
     remediationSteps:
         "Declare the backup CronJob (postgres-backup for postgres-*, redis-backup for redis) in the data store's namespace, with suspend unset.",

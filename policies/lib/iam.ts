@@ -37,3 +37,38 @@ export function conditionValues(statement: Statement, operator: string, suffix: 
         .flatMap(([, value]) => asArray(value as string | string[]))
         .map(String);
 }
+
+/** Whether an IAM action pattern (`s3:Get*`, `iam:*`, `*`) matches `action`, case-insensitively. */
+export function actionMatches(pattern: string, action: string): boolean {
+    const regex = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        "i",
+    );
+    return regex.test(action);
+}
+
+/**
+ * Condition keys that limit a statement to a known caller, by operators that admit only the
+ * listed values. `StringNotEquals`, `Null` and `ForAllValues:` (true when the key is absent)
+ * do not restrict, and neither does a value of "*".
+ */
+export function restrictingConditionKeys(statement: Statement): string[] {
+    const keys: string[] = [];
+    for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+        if (/Not|^Null$|^ForAllValues:/i.test(operator) || !block || typeof block !== "object")
+            continue;
+        for (const [key, value] of Object.entries(block)) {
+            const values = asArray(value as string | string[]).map(String);
+            if (values.length > 0 && !values.includes("*")) keys.push(key.toLowerCase());
+        }
+    }
+    return keys;
+}
+
+/** Whether the statement's principal is everyone: `"*"` or `{ AWS: "*" }`. */
+export function isPublicPrincipal(statement: Statement): boolean {
+    return principalValues(statement.Principal).includes("*");
+}

@@ -94,15 +94,31 @@ export function podTemplateOf(
 }
 
 /** Resource classes whose objects carry a pod spec, with their kind. */
-export const podBearingKinds = [
+/**
+ * Resource classes whose objects carry a pod spec, with their kind. Each kind's `*Patch`
+ * class (server-side apply of part of an existing object) is judged like the object it
+ * becomes: a patch that sets a pod template must set it hardened, just as the full object
+ * would, since the pack cannot see the live object the patch merges into.
+ */
+const podBearingKinds = [
     ["Deployment", k8s.apps.v1.Deployment],
+    ["Deployment", k8s.apps.v1.DeploymentPatch],
     ["StatefulSet", k8s.apps.v1.StatefulSet],
+    ["StatefulSet", k8s.apps.v1.StatefulSetPatch],
     ["DaemonSet", k8s.apps.v1.DaemonSet],
+    ["DaemonSet", k8s.apps.v1.DaemonSetPatch],
     ["ReplicaSet", k8s.apps.v1.ReplicaSet],
+    ["ReplicaSet", k8s.apps.v1.ReplicaSetPatch],
     ["Job", k8s.batch.v1.Job],
+    ["Job", k8s.batch.v1.JobPatch],
     ["CronJob", k8s.batch.v1.CronJob],
+    ["CronJob", k8s.batch.v1.CronJobPatch],
     ["Pod", k8s.core.v1.Pod],
+    ["Pod", k8s.core.v1.PodPatch],
 ] as const;
+
+/** Every pod-bearing kind once. */
+const podKindNames = [...new Set(podBearingKinds.map(([kind]) => kind))];
 
 /** Kinds whose pods are meant to run continuously (probes apply to them). */
 export const longRunningKinds: readonly string[] = [
@@ -117,12 +133,12 @@ export const longRunningKinds: readonly string[] = [
 export type AnyResourceClass = new (name: string, args: any, ...rest: any[]) => Resource;
 
 /** Reports with the workload named, so every message says where the change is needed. */
-export type PodReport = (message: string) => void;
+type PodReport = (message: string) => void;
 
 export type PodCheck = (pod: PodTemplate, report: PodReport, args: ResourceValidationArgs) => void;
 
 /** `<Kind> <namespace>/<name>` for messages. */
-export function describePod(pod: Pick<PodTemplate, "kind" | "name" | "namespace">): string {
+function describePod(pod: Pick<PodTemplate, "kind" | "name" | "namespace">): string {
     return `${pod.kind} ${pod.namespace ?? "(no namespace)"}/${pod.name}`;
 }
 
@@ -132,7 +148,7 @@ export function describePod(pod: Pick<PodTemplate, "kind" | "name" | "namespace"
  */
 export function validatePods(
     check: PodCheck,
-    kinds: readonly string[] = podBearingKinds.map(([kind]) => kind),
+    kinds: readonly string[] = podKindNames,
 ): ResourceValidation[] {
     return podBearingKinds
         .filter(([kind]) => kinds.includes(kind))

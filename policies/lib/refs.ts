@@ -37,7 +37,7 @@ function stringLeaves(value: unknown): string[] {
 }
 
 /** The strings another resource's input may carry to refer to `resource`. */
-export function identifiersOf(resource: PolicyResource): string[] {
+function identifiersOf(resource: PolicyResource): string[] {
     const ids = [`${resource.name}-id`];
     for (const key of ["id", "arn", "name", "bucket"]) {
         const value = resource.props[key] as unknown;

@@ -5,6 +5,7 @@ import { awsCases } from "./cases/aws";
 import { cloudflareCases } from "./cases/cloudflare";
 import { podSecurityCases } from "./cases/kubernetes-pod-security";
 import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
+import { securityCases } from "./cases/security";
 import { stackCases } from "./cases/stack";
 import type { PolicyCases } from "./lib/cases";
 
@@ -16,6 +17,7 @@ const tables = [
     ...clusterCases,
     ...awsCases,
     ...cloudflareCases,
+    ...securityCases,
     ...stackCases,
 ];
 

@@ -20,7 +20,7 @@ describe("synth of an insecure program", () => {
     it("exits non-zero and says why on stderr", () => {
         expect(result.status).toBe(1);
         expect(result.stderr).toMatch(
-            /synth production: 8 mandatory policy violation\(s\); see above\./,
+            /synth production: 10 mandatory policy violation\(s\); see above\./,
         );
     });
 
@@ -73,7 +73,9 @@ describe("synth of an insecure program", () => {
         expect(report.ran.map((r) => r.policy).sort()).toEqual(policies.map((p) => p.name).sort());
         const violated = new Set(report.results.map((r) => r.policy));
         expect([...violated].sort()).toEqual([
+            "aws-iam-no-wildcard-action",
             "aws-iam-no-wildcard-admin",
+            "aws-iam-pass-role-scoped",
             "aws-s3-bucket-encrypted-cmk",
             "aws-s3-bucket-not-public",
             "aws-s3-bucket-public-access-block",

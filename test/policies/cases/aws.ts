@@ -237,7 +237,7 @@ export const awsCases: PolicyCases[] = [
                         },
                     ]),
                 ],
-                expect: /must not allow Principal "\*" without conditions/,
+                expect: /must not allow Principal "\*" unless a condition on aws:SourceVpce/,
             },
             {
                 title: "ACL grant to AllUsers",

@@ -463,8 +463,11 @@ export const podSecurityCases: PolicyCases[] = [
                     }),
                 ],
             },
+        ],
+        fail: [
             {
-                title: "user namespaces (hostUsers: false)",
+                // A user-namespaced pod gets no exception: root inside still owns its mounts.
+                title: "user namespaces (hostUsers: false) with runAsNonRoot false",
                 resources: [
                     deployment({
                         pod: (p) => {
@@ -473,9 +476,8 @@ export const podSecurityCases: PolicyCases[] = [
                         },
                     }),
                 ],
+                expect: /spec.securityContext.runAsNonRoot must be true \(got false\)/,
             },
-        ],
-        fail: [
             {
                 title: "set nowhere",
                 resources: [

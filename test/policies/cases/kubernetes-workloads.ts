@@ -8,7 +8,7 @@ import {
     resources,
 } from "../../../policies/kubernetes-workloads";
 import {
-    noClusterAdminBinding,
+    noAdminRoleBinding,
     noEscalation,
     noWildcards,
     secretsAccess,
@@ -298,18 +298,18 @@ export const rbacCases: PolicyCases[] = [
         ],
     },
     {
-        policy: noClusterAdminBinding,
+        policy: noAdminRoleBinding,
         pass: [{ title: "binding to a narrow role", resources: [binding("RoleBinding", "view")] }],
         fail: [
             {
                 title: "ClusterRoleBinding to cluster-admin",
                 resources: [binding("ClusterRoleBinding", "cluster-admin")],
-                expect: /must not bind ClusterRole cluster-admin/,
+                expect: /must not bind the built-in ClusterRole cluster-admin/,
             },
             {
                 title: "RoleBinding to cluster-admin",
                 resources: [binding("RoleBinding", "cluster-admin")],
-                expect: /RoleBinding binding must not bind/,
+                expect: /RoleBinding mcp-production\/binding must not bind/,
             },
         ],
     },

@@ -1,0 +1,4 @@
+import { securityCases } from "./cases/security";
+import { runPolicyCases } from "./lib/cases";
+
+runPolicyCases(securityCases);
