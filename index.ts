@@ -1,11 +1,26 @@
 import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
+import { qualifiedStackName } from "./config/lib/stack-ref";
 import { nodeGroupSizes } from "./config/dr";
 import { storageClassName } from "./config/names";
-import { ClusterAddons, EksCluster } from "./components/cluster";
-import { BackupJobs, BackupStorage, Postgres, PostgresRestoreJob, Redis } from "./components/data";
+import {
+    ClusterAddons,
+    DeployRunner,
+    EksCluster,
+    PreviewAccess,
+    previewGroup,
+} from "./components/cluster";
+import {
+    BackupJobs,
+    BackupStorage,
+    Postgres,
+    PostgresRestoreJob,
+    Redis,
+    replicationDestination,
+} from "./components/data";
 import { Edge, EdgeSwitch } from "./components/edge";
 import { defaultTags } from "./components/kit";
 import { collectorName, collectorNamespace, LogCollector, LogStorage } from "./components/logging";
@@ -35,6 +50,9 @@ import { alertingCredentialKeys } from "./config/monitoring";
 // Read and validate the whole stack configuration once; a mistake stops here with every
 // problem listed, before anything is declared.
 const cfg = loadConfig();
+// Stacks named in the config (`dr`, `production`) live in this organization and project.
+const stackName = (ref: string) =>
+    qualifiedStackName(ref, pulumi.getOrganization(), pulumi.getProject());
 
 // One explicit AWS provider per stack: its region comes from the stack file and its default
 // tags reach every taggable resource that components create under it.
@@ -61,7 +79,9 @@ const cluster = new EksCluster(
         vpcCidr: network.vpcCidr,
         privateSubnetIds: network.privateSubnetIds,
         endpointPublicAccessCidrs: cfg.cluster.endpointPublicAccessCidrs,
+        bootstrapOperatorCidr: cfg.cluster.bootstrap?.operatorCidr,
         adminRoleArns: cfg.cluster.adminRoleArns,
+        previewRoleArns: cfg.cluster.previewRoleArns,
         logRetentionDays: cfg.cluster.logRetentionDays,
         // An activated standby takes its node groups' `activated` sizes (docs/dr.md).
         nodeGroups: nodeGroupSizes(cfg.cluster.nodeGroups, cfg.dr),
@@ -74,6 +94,30 @@ const cluster = new EksCluster(
 // The Kubernetes provider every in-cluster component is created with: built from the
 // cluster (kubeconfig via `aws eks get-token`).
 const kubernetesProvider: k8s.Provider = cluster.kubernetesProvider;
+
+// The self-hosted runner deploys run on, inside the VPC next to the private API endpoint
+// (docs/cluster.md, "First deploy"), and the preview roles' read-only view of the cluster.
+if (cfg.cluster.deployRunner) {
+    new DeployRunner(
+        "deploy-runner",
+        {
+            ...cfg.cluster.deployRunner,
+            label: `mcp-${cfg.environment}`,
+            region: cfg.region,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            volumeKmsKeyArn: cluster.volumeKeyArn,
+        },
+        { providers: { aws: awsProvider } },
+    );
+}
+if (cfg.cluster.previewRoleArns.length > 0) {
+    new PreviewAccess(
+        "preview-access",
+        { group: previewGroup },
+        { provider: kubernetesProvider, dependsOn: [cluster] },
+    );
+}
 
 // In-cluster add-ons (docs/cluster.md): metrics-server, the Vertical Pod Autoscaler,
 // kube-prometheus-stack in `monitoring` and the AWS Load Balancer Controller (IngressClass
@@ -245,7 +289,14 @@ const backupStorage = new BackupStorage(
         objectLockMode: cfg.backups.objectLock.mode,
         bucketName: cfg.backups.bucketName,
         keyAliasName: `mcp-platform-backups-${cfg.stack}`,
-        replication: cfg.backups.replication,
+        replication: replicationDestination(
+            cfg.backups.replication && {
+                ...cfg.backups.replication,
+                fromStack:
+                    cfg.backups.replication.fromStack &&
+                    stackName(cfg.backups.replication.fromStack),
+            },
+        ),
         ownPrefixRoot: cfg.dr.backupRoot,
     },
     { providers: { aws: awsProvider } },
@@ -340,7 +391,7 @@ const edgeSwitch = edgeCfg?.switch
           "edge-switch",
           {
               accountId: edgeCfg.accountId,
-              primaryStack: edgeCfg.switch.primaryStack,
+              primaryStack: stackName(edgeCfg.switch.primaryStack),
               activeRegion: cfg.dr.activeRegion,
           },
           // Traffic moves to DR only once DR can take it: after the restore Job has loaded the

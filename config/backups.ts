@@ -1,3 +1,4 @@
+import { stackReference } from "./lib/stack-ref";
 import { z } from "zod";
 import { containerResources } from "./lib/resources";
 import { cronSchedule, memoryQuantity, pinnedImage } from "./lib/validators";
@@ -122,13 +123,28 @@ export const backupsSchema = z
         bucketName: s3BucketName.optional(),
         /**
          * Production only: replicate every backup to the dr stack's bucket with Replication
-         * Time Control (15 min). Both values come from the dr stack's outputs
-         * (`backupBucketArn`, `backupKmsKeyArn`), so this stack never needs the dr stack.
+         * Time Control (15 min). `fromStack` reads the destination from the dr stack's
+         * outputs (`backupBucketArn`, `backupKmsAliasArn`) through a StackReference; the ARNs
+         * can be given instead. Leave it unset for production's first deploy, before the dr
+         * stack exists (docs/dr.md, "First deploy order").
          */
         replication: z
             .strictObject({
-                destinationBucketArn: s3BucketArn,
-                destinationKmsKeyArn: kmsKeyOrAliasArn,
+                fromStack: stackReference.optional(),
+                destinationBucketArn: s3BucketArn.optional(),
+                destinationKmsKeyArn: kmsKeyOrAliasArn.optional(),
+            })
+            .superRefine((r, ctx) => {
+                const arns = [r.destinationBucketArn, r.destinationKmsKeyArn].filter(Boolean);
+                if ((r.fromStack === undefined) === (arns.length === 0) || arns.length === 1) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [],
+                        input: r,
+                        message:
+                            "expected either fromStack (the dr stack, e.g. dr) or both destinationBucketArn and destinationKmsKeyArn",
+                    });
+                }
             })
             .optional(),
         /** The restore Job of DR activation (dr stack with drActive: true). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { coversInternet, widestAllowedPrefix } from "./lib/cidrs";
 import { iamRoleArn, ipv4Cidr } from "./lib/validators";
 
 /** A Kubernetes label key (optional DNS prefix, then a name of at most 63 characters). */
@@ -157,6 +158,36 @@ export const prometheusSchema = z
     })
     .default(() => ({ ...defaultPrometheusSettings }));
 
+/**
+ * The deploy runner: one EC2 instance in an Auto Scaling group in the private subnets that
+ * registers itself as a GitHub Actions runner labelled `mcp-<environment>`.
+ */
+const deployRunnerSchema = z.strictObject({
+    /** `owner/repository` the runner registers with. */
+    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
+        message: "expected a GitHub repository such as acme/mcp-platform",
+    }),
+    /**
+     * SSM SecureString parameter holding a GitHub token that may create runner
+     * registration tokens (fine-grained: Administration read/write on the repository).
+     */
+    tokenParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, {
+        message:
+            "expected an SSM parameter name such as /mcp-platform/production/github-runner-token",
+    }),
+    /** actions/runner release, e.g. "2.330.0". */
+    version: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/, { message: 'expected a version such as "2.330.0"' }),
+    /** SHA-256 of actions-runner-linux-x64-<version>.tar.gz, from the release notes. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, {
+        message: "expected the 64-hex-digit SHA-256 the release notes list for linux-x64",
+    }),
+    /** @default "t3.large" */
+    instanceType: z.string().default("t3.large"),
+});
+export type DeployRunnerConfig = z.output<typeof deployRunnerSchema>;
+
 /** `mcp-platform:cluster` — the EKS control plane and its node groups. */
 export const clusterSchema = z
     .strictObject({
@@ -165,16 +196,42 @@ export const clusterSchema = z
             .string()
             .regex(/^1\.\d{2}$/, { message: 'expected a Kubernetes version such as "1.33"' }),
         /**
-         * CIDRs allowed to reach the public API endpoint. Empty keeps the endpoint private-only
-         * (CIS 5.4.2). `0.0.0.0/0` is refused (CIS 5.4.1). @default []
+         * CIDRs allowed to reach the public API endpoint, each a /16 or narrower and never
+         * together the whole internet. Empty keeps the endpoint private-only (CIS 5.4.2).
+         * @default []
          */
         endpointPublicAccessCidrs: z
             .array(
-                ipv4Cidr.refine((cidr) => !cidr.endsWith("/0"), {
-                    message: "expected a restricted CIDR; 0.0.0.0/0 opens the API to the internet",
+                ipv4Cidr.refine((cidr) => Number(cidr.split("/")[1]) >= widestAllowedPrefix, {
+                    message: `expected a restricted CIDR, /${widestAllowedPrefix} or narrower; wider ranges open the API to much of the internet`,
                 }),
             )
+            .refine((cidrs) => !coversInternet(cidrs), {
+                message:
+                    "expected CIDRs that leave most of the internet out; together these cover every address",
+            })
             .default([]),
+        /**
+         * The first deploy of a new account (docs/cluster.md, "First deploy"): the API's
+         * public endpoint opens to the operator's single address for the `pulumi up` that
+         * creates the cluster and the in-VPC deploy runner; unset it and deploy again from
+         * the runner to close it. @default unset (private endpoint only)
+         */
+        bootstrap: z
+            .strictObject({
+                /** The operator's public address as a /32, e.g. 203.0.113.7/32. */
+                operatorCidr: ipv4Cidr.refine((cidr) => cidr.endsWith("/32"), {
+                    message: "expected one address as a /32 such as 203.0.113.7/32",
+                }),
+            })
+            .optional(),
+        /**
+         * IAM roles of pull-request previews: an access entry with read-only access to
+         * what `pulumi preview` diffs (objects and Helm release Secrets). @default []
+         */
+        previewRoleArns: z.array(iamRoleArn).default([]),
+        /** The self-hosted GitHub Actions runner inside the VPC that deploys run on. */
+        deployRunner: deployRunnerSchema.optional(),
         /** IAM roles granted cluster-admin through EKS access entries. At least one. */
         adminRoleArns: z.array(iamRoleArn).min(1),
         /** Control-plane log retention in CloudWatch. @default 90 */

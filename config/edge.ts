@@ -1,3 +1,4 @@
+import { stackReference } from "./lib/stack-ref";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import type { ConfigProblem } from "./lib/format";
@@ -15,11 +16,6 @@ import { hostname } from "./lib/validators";
 /** A Cloudflare account or zone id. */
 const cloudflareId = z.string().regex(/^[0-9a-f]{32}$/, {
     message: "expected a Cloudflare id: 32 lowercase hexadecimal characters",
-});
-
-const stackName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
-    message:
-        "expected a fully qualified stack name <organization>/<project>/<stack> such as acme/mcp-platform/production",
 });
 
 const dnsTarget = z
@@ -90,8 +86,11 @@ const workerSchema = z.strictObject({
 });
 
 const switchSchema = z.strictObject({
-    /** The production stack whose `edgeKvNamespaceId` output holds the switches. */
-    primaryStack: stackName,
+    /**
+     * The production stack whose `edgeKvNamespaceId` output holds the switches: `production`
+     * (same organization and project) or `<organization>/<project>/<stack>`.
+     */
+    primaryStack: stackReference,
 });
 
 function inZone(name: string, zone: string): boolean {

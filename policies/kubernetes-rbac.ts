@@ -1,3 +1,4 @@
+import { secretsReadExemptions } from "./exemptions";
 import * as k8s from "@pulumi/kubernetes";
 import {
     type ResourceValidation,
@@ -172,9 +173,12 @@ export const secretsAccess: ResourceValidationPolicy = {
     tags: ["cis-eks-4.1.2", "kube-linter:access-to-secrets"],
     remediationSteps:
         "Grant only `get` on the named Secrets the workload needs (resourceNames), or mount the Secret into the pod instead of reading it through the API.",
-    validateResource: validateRoles((rules, _label, report) => {
+    validateResource: validateRoles((rules, label, report) => {
+        const exempt = secretsReadExemptions.some((e) => label === `ClusterRole ${e.clusterRole}`);
         rules.forEach((rule, index) => {
             if (!coversCoreResource(rule, "secrets")) return;
+            if (exempt && (rule.verbs ?? []).every((v) => ["get", "list", "watch"].includes(v)))
+                return;
             const verbs = (rule.verbs ?? []).filter((v) => readVerbs.includes(v));
             const broad = verbs.filter(
                 (v) => v !== "get" || (rule.resourceNames ?? []).length === 0,

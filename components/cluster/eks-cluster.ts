@@ -19,7 +19,8 @@ export const controlPlaneLogTypes = [
     "scheduler",
 ] as const;
 
-/** The name of the default StorageClass the data layer asks for. */
+/** The Kubernetes group preview roles are mapped to (bound read-only by ClusterAddons). */
+export const previewGroup = "mcp-platform:preview";
 
 export interface EksClusterArgs {
     /** Physical cluster name operators type (`aws eks update-kubeconfig --name ...`). */
@@ -38,8 +39,18 @@ export interface EksClusterArgs {
      * (CIS 5.4.2); `0.0.0.0/0` is refused (CIS 5.4.1). @default []
      */
     readonly endpointPublicAccessCidrs?: readonly string[];
+    /**
+     * The operator's single address (a /32) that may reach the public endpoint during the
+     * first deploy of a new account, before the in-VPC runner exists. @default none
+     */
+    readonly bootstrapOperatorCidr?: string;
     /** IAM roles granted cluster-admin through EKS access entries (at least one). */
     readonly adminRoleArns: readonly string[];
+    /**
+     * IAM roles of pull-request previews: read-only access, Secrets included, so that
+     * `pulumi preview` can diff every object and Helm release. @default []
+     */
+    readonly previewRoleArns?: readonly string[];
     /** Control-plane log retention in days. @default 90 */
     readonly logRetentionDays?: number;
     /** Node group capacity from the stack config. */
@@ -59,6 +70,9 @@ export interface EksClusterArgs {
 export function clusterArgsProblem(args: EksClusterArgs): string | undefined {
     if ((args.endpointPublicAccessCidrs ?? []).some((cidr) => cidr.endsWith("/0"))) {
         return "endpointPublicAccessCidrs must not contain 0.0.0.0/0 (CIS 5.4.1)";
+    }
+    if (args.bootstrapOperatorCidr !== undefined && !args.bootstrapOperatorCidr.endsWith("/32")) {
+        return "bootstrapOperatorCidr must be a single address (/32)";
     }
     if (args.adminRoleArns.length === 0) return "adminRoleArns needs at least one role";
     return undefined;
@@ -94,7 +108,10 @@ export class EksCluster extends pulumi.ComponentResource {
 
         const problem = clusterArgsProblem(args);
         if (problem) throw new pulumi.ResourceError(problem, this);
-        const publicCidrs = [...(args.endpointPublicAccessCidrs ?? [])];
+        const publicCidrs = [
+            ...(args.endpointPublicAccessCidrs ?? []),
+            ...(args.bootstrapOperatorCidr === undefined ? [] : [args.bootstrapOperatorCidr]),
+        ];
 
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
@@ -230,6 +247,22 @@ export class EksCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
         });
+
+        // Previews read everything they diff, Secrets included (Helm keeps its releases in
+        // Secrets); the Kubernetes group `mcp-platform:preview` is bound to a read-only
+        // ClusterRole by ClusterAddons. No EKS access policy: AmazonEKSViewPolicy omits Secrets.
+        for (const [index, principalArn] of (args.previewRoleArns ?? []).entries()) {
+            new aws.eks.AccessEntry(
+                `${name}-preview-${index}`,
+                {
+                    clusterName: cluster.name,
+                    principalArn,
+                    type: "STANDARD",
+                    kubernetesGroups: [previewGroup],
+                },
+                { parent: this },
+            );
+        }
 
         const bootstrapAddons = new EksManagedAddons(
             `${name}-node-addons`,

@@ -3,3 +3,5 @@ export * from "./eks-cluster";
 export * from "./eks-node-groups";
 export * from "./managed-addons";
 export type { Placement } from "./addon-values";
+export * from "./deploy-runner";
+export * from "./preview-access";

@@ -6,9 +6,43 @@ import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 
 export interface BackupReplication {
     /** The dr stack's bucket (its output `backupBucketArn`). */
-    readonly destinationBucketArn: string;
-    /** The dr stack's backup key: key ARN or alias ARN (its output `backupKmsKeyArn`). */
-    readonly destinationKmsKeyArn: string;
+    readonly destinationBucketArn: pulumi.Input<string>;
+    /** The dr stack's backup key: key ARN or alias ARN (its output `backupKmsAliasArn`). */
+    readonly destinationKmsKeyArn: pulumi.Input<string>;
+}
+
+/** Where production's backups replicate to, as the stack config states it. */
+export interface ReplicationSettings {
+    /** The dr stack (its fully qualified name): read its outputs through a StackReference. */
+    readonly fromStack?: string;
+    readonly destinationBucketArn?: string;
+    readonly destinationKmsKeyArn?: string;
+}
+
+/**
+ * The replication destination: read from the dr stack's outputs (`backupBucketArn`,
+ * `backupKmsAliasArn`) through a StackReference when the config names the stack, so no ARN
+ * is copied by hand, or the ARNs the config gives. The dr stack must have been deployed once.
+ */
+export function replicationDestination(
+    settings: ReplicationSettings | undefined,
+): BackupReplication | undefined {
+    if (settings?.fromStack !== undefined) {
+        const dr = new pulumi.StackReference(`backup-replication-${settings.fromStack}`, {
+            name: settings.fromStack,
+        });
+        return {
+            destinationBucketArn: dr.requireOutput("backupBucketArn").apply(String),
+            destinationKmsKeyArn: dr.requireOutput("backupKmsAliasArn").apply(String),
+        };
+    }
+    if (settings?.destinationBucketArn && settings.destinationKmsKeyArn) {
+        return {
+            destinationBucketArn: settings.destinationBucketArn,
+            destinationKmsKeyArn: settings.destinationKmsKeyArn,
+        };
+    }
+    return undefined;
 }
 
 export interface BackupStorageArgs {
@@ -147,15 +181,22 @@ export class BackupStorage extends pulumi.ComponentResource {
             `${name}-replication`,
             {
                 role: role.name,
-                policy: pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) =>
-                    replicationRolePolicy({
-                        sourceBucketArn: bucketArn,
-                        sourceKeyArn: keyArn,
-                        sourceRegion: region,
-                        destinationBucketArn: replication.destinationBucketArn,
-                        destinationKeyArn: replication.destinationKmsKeyArn,
-                    }),
-                ),
+                policy: pulumi
+                    .all([
+                        bucket.arn,
+                        key.arn,
+                        replication.destinationBucketArn,
+                        replication.destinationKmsKeyArn,
+                    ])
+                    .apply(([bucketArn, keyArn, destinationBucketArn, destinationKeyArn]) =>
+                        replicationRolePolicy({
+                            sourceBucketArn: bucketArn,
+                            sourceKeyArn: keyArn,
+                            sourceRegion: region,
+                            destinationBucketArn,
+                            destinationKeyArn,
+                        }),
+                    ),
             },
             child,
         );

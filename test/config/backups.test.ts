@@ -28,9 +28,7 @@ describe("backups and data config", () => {
             weekly: 30,
             monthly: 365,
         });
-        expect(production.backups.replication?.destinationBucketArn).toBe(
-            "arn:aws:s3:::mcp-platform-backups-dr-111111111111",
-        );
+        expect(production.backups.replication).toEqual({ fromStack: "dr" });
         expect(production.data.postgres.resources.limits.memory).toBe("16Gi");
         const dr = load("dr");
         expect(dr.backups.replication).toBeUndefined();
@@ -102,8 +100,10 @@ describe("backups and data config", () => {
 
     it("rejects malformed replication targets, restore sources and data sizes", () => {
         const found = problems((ns) => {
-            ns["mcp-platform"].backups.replication.destinationKmsKeyArn =
-                "alias/mcp-platform-backups-dr";
+            ns["mcp-platform"].backups.replication = {
+                destinationBucketArn: "arn:aws:s3:::mcp-platform-backups-dr-111111111111",
+                destinationKmsKeyArn: "alias/mcp-platform-backups-dr",
+            };
             ns["mcp-platform"].backups.restore = { source: "yesterday" };
             ns["mcp-platform"].data.postgres.resources.requests.memory = "32Gi";
             ns["mcp-platform"].data.postgres.image = "postgres:latest";

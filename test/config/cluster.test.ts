@@ -91,3 +91,35 @@ describe("mcp-platform:network", () => {
         ]);
     });
 });
+
+describe("mcp-platform:cluster first deploy and previews", () => {
+    it("accepts the operator's /32 for the bootstrap deploy", () => {
+        const cfg = production((s) => (s.cluster.bootstrap = { operatorCidr: "203.0.113.7/32" }));
+        expect(cfg.cluster.bootstrap).toEqual({ operatorCidr: "203.0.113.7/32" });
+    });
+
+    it("refuses a bootstrap range wider than one address", () => {
+        expect(problems((s) => (s.cluster.bootstrap = { operatorCidr: "203.0.113.0/24" }))).toEqual(
+            [
+                `${file}: mcp-platform:cluster.bootstrap.operatorCidr: expected one address as a /32 such as 203.0.113.7/32 (got "203.0.113.0/24")`,
+            ],
+        );
+    });
+
+    it("refuses wide public ranges and lists that together cover the internet", () => {
+        expect(problems((s) => (s.cluster.endpointPublicAccessCidrs = ["10.0.0.0/8"]))).toEqual([
+            `${file}: mcp-platform:cluster.endpointPublicAccessCidrs[0]: expected a restricted CIDR, /16 or narrower; wider ranges open the API to much of the internet (got "10.0.0.0/8")`,
+        ]);
+        const halves = problems(
+            (s) => (s.cluster.endpointPublicAccessCidrs = ["0.0.0.0/1", "128.0.0.0/1"]),
+        );
+        expect(halves.join("\n")).toContain("together these cover every address");
+    });
+
+    it("requires a real checksum for the deploy runner", () => {
+        const found = problems((s) => (s.cluster.deployRunner.sha256 = "latest"));
+        expect(found).toEqual([
+            `${file}: mcp-platform:cluster.deployRunner.sha256: expected the 64-hex-digit SHA-256 the release notes list for linux-x64 (got "latest")`,
+        ]);
+    });
+});

@@ -112,7 +112,8 @@ describe("stack config", () => {
                 (ns) => (ns["mcp-platform"].cluster.endpointPublicAccessCidrs = ["0.0.0.0/0"]),
             ),
         ).toEqual([
-            'Pulumi.production.yaml: mcp-platform:cluster.endpointPublicAccessCidrs[0]: expected a restricted CIDR; 0.0.0.0/0 opens the API to the internet (got "0.0.0.0/0")',
+            'Pulumi.production.yaml: mcp-platform:cluster.endpointPublicAccessCidrs[0]: expected a restricted CIDR, /16 or narrower; wider ranges open the API to much of the internet (got "0.0.0.0/0")',
+            'Pulumi.production.yaml: mcp-platform:cluster.endpointPublicAccessCidrs: expected CIDRs that leave most of the internet out; together these cover every address (got ["0.0.0.0/0"])',
         ]);
     });
 

@@ -59,7 +59,7 @@ describe("mcp-platform:edge", () => {
         expect(edgeRoleProblems("primary", production)).toEqual([]);
         const dr = edgeOf("dr");
         expect(dr.worker).toBeUndefined();
-        expect(dr.switch?.primaryStack).toBe("organization/mcp-platform/production");
+        expect(dr.switch?.primaryStack).toBe("production");
         expect(edgeRoleProblems("standby", dr)).toEqual([]);
         expect(dr.hostname).toBe(production.hostname);
         expect(dr.accountId).toBe(production.accountId);
@@ -81,7 +81,7 @@ describe("mcp-platform:edge", () => {
             "Pulumi.dr.yaml: mcp-platform:edge.worker: expected no `worker` on a standby stack: production deploys the Worker; set `switch.primaryStack` here (got a worker block)",
         );
         expect(formatProblems("Pulumi.production.yaml", edgeRoleProblems("primary", dr))).toBe(
-            'Pulumi.production.yaml: mcp-platform:edge.switch: expected no `switch` on the primary stack: the standby stack owns the DR switch; set `worker` here (got {"primaryStack":"organization/mcp-platform/production"})',
+            'Pulumi.production.yaml: mcp-platform:edge.switch: expected no `switch` on the primary stack: the standby stack owns the DR switch; set `worker` here (got {"primaryStack":"production"})',
         );
     });
 
@@ -117,10 +117,10 @@ describe("mcp-platform:edge", () => {
         ]);
         expect(
             problems("dr", (ns) => {
-                ns["mcp-platform"].edge.switch.primaryStack = "production";
+                ns["mcp-platform"].edge.switch.primaryStack = "acme/production";
             }),
         ).toEqual([
-            'Pulumi.dr.yaml: mcp-platform:edge.switch.primaryStack: expected a fully qualified stack name <organization>/<project>/<stack> such as acme/mcp-platform/production (got "production")',
+            'Pulumi.dr.yaml: mcp-platform:edge.switch.primaryStack: expected a stack name such as dr (same organization and project) or acme/mcp-platform/dr (got "acme/production")',
         ]);
     });
 

@@ -61,7 +61,9 @@ interface RegisterRequestLike {
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
     const mocks = createRecordingMocks(options.region);
-    await pulumi.runtime.setMocks(mocks, options.project, options.stack, false);
+    // Offline there is no Pulumi Cloud login: stacks the program references by bare name
+    // resolve in the placeholder organization `organization`.
+    await pulumi.runtime.setMocks(mocks, options.project, options.stack, false, "organization");
 
     // The public mocks API does not tell `newResource` where a resource sits in the tree.
     // The mock monitor computes the URN from the request's parent, so we read both from the

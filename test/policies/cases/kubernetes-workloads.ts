@@ -330,8 +330,49 @@ export const rbacCases: PolicyCases[] = [
                     ]),
                 ],
             },
+            {
+                title: "the reviewed preview role reads every secret",
+                resources: [
+                    k8sObject(
+                        k8s.rbac.v1.ClusterRole,
+                        "rbac.authorization.k8s.io/v1",
+                        "ClusterRole",
+                        { name: "mcp-platform-preview" },
+                        {
+                            rules: [
+                                {
+                                    apiGroups: [""],
+                                    resources: ["secrets"],
+                                    verbs: ["get", "list", "watch"],
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
         ],
         fail: [
+            {
+                title: "the reviewed preview role may not write secrets",
+                resources: [
+                    k8sObject(
+                        k8s.rbac.v1.ClusterRole,
+                        "rbac.authorization.k8s.io/v1",
+                        "ClusterRole",
+                        { name: "mcp-platform-preview" },
+                        {
+                            rules: [
+                                {
+                                    apiGroups: [""],
+                                    resources: ["secrets"],
+                                    verbs: ["get", "list", "update"],
+                                },
+                            ],
+                        },
+                    ),
+                ],
+                expect: /ClusterRole mcp-platform-preview: .*must not grant get, list on secrets/,
+            },
             {
                 title: "list secrets",
                 resources: [
