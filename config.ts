@@ -65,7 +65,7 @@ export const platformSchema = z.strictObject({
     data: dataSchema,
     monitoring: monitoringSchema,
     ...alertingCredentialFields,
-    /** MCP services, their namespaces, ingress and app config (docs/services.md). */
+    /** MCP services, their namespaces, ingress and app config (docs/workloads.md). */
     workloads: workloadsSchema,
 });
 

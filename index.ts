@@ -167,7 +167,7 @@ new LogCollector(
     { provider: kubernetesProvider },
 );
 
-// The MCP workloads (docs/services.md). The namespaces come first: every in-cluster component
+// The MCP workloads (docs/workloads.md). The namespaces come first: every in-cluster component
 // depends on them (`mcpNamespaces.byName["mcp-production"]`). Then the shared app config, the
 // service catalog (sized for standby on an idle dr stack) and the public ingresses.
 // They wait for the cluster add-ons: the VPA and ServiceMonitor CRDs, and the ALB controller

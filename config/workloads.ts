@@ -7,7 +7,7 @@ import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace 
 /**
  * `mcp-platform:workloads` — the MCP services the manuals name, with their figures, and what
  * surrounds them: the three application namespaces, the public ingresses, the shared secret
- * and the semantic control plane's configuration. docs/services.md explains every field.
+ * and the semantic control plane's configuration. docs/workloads.md explains every field.
  */
 
 /** Keys of the `mcp-secrets` Secret a service may read into its environment. */

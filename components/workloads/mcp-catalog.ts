@@ -95,7 +95,7 @@ export function serviceNetwork(
 }
 
 /**
- * Every MCP service of the catalog (docs/services.md's names table), one {@link McpService} each,
+ * Every MCP service of the catalog (docs/workloads.md's names table), one {@link McpService} each,
  * sized for production or — on a dr stack waiting for activation — at standby size.
  */
 export class McpCatalog extends pulumi.ComponentResource {

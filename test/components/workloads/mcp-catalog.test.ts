@@ -10,7 +10,7 @@ import { parseStack } from "../../harness/config";
 
 type Obj = Record<string, any>;
 
-/** docs/services.md's names table: Deployment → namespace, pod `app` label, container name. */
+/** docs/workloads.md's names table: Deployment → namespace, pod `app` label, container name. */
 const designDeployments: Record<string, { namespace: string; app: string; container: string }> = {
     "mcp-typescript-api": {
         namespace: "mcp-production",
