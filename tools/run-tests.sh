@@ -3,8 +3,25 @@
 # Ends with one plain line "N passed, N failed" derived from vitest's JSON report; a lint
 # failure counts as one failed test, and a skipped or todo test counts as failed (CI never
 # skips). Exits non-zero on any failure.
+#
+# `--fast` (npm run test:fast) is the development loop: lint and the suites that need no
+# server or built engine (no PostgreSQL, Redis, S3 server, workerd, kube-apiserver, peer
+# linters). CI always runs everything.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+
+subset=()
+case ${1:-} in
+    "") ;;
+    --fast)
+        subset=(--exclude "test/ops/**" --exclude "test/worker/**" --exclude "test/e2e/**"
+            --exclude "test/peers/**" --exclude "test/tools/dr-aws.test.ts")
+        ;;
+    *)
+        echo "usage: run-tests.sh [--fast]" >&2
+        exit 2
+        ;;
+esac
 
 report="$(mktemp -d)/vitest.json"
 lint_failed=0
@@ -15,7 +32,7 @@ if ! npm run -s lint; then
 fi
 
 echo "== tests"
-npx vitest run --reporter=default --reporter=json --outputFile="$report"
+npx vitest run "${subset[@]}" --reporter=default --reporter=json --outputFile="$report"
 vitest_status=$?
 
 node - "$report" "$lint_failed" "$vitest_status" <<'JS'
