@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
-import { CronExpressionParser } from "cron-parser";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { parseCron } from "./cron";
 
 /**
  * Reusable field schemas. Each states what it expects in the words the user will read
@@ -35,11 +35,8 @@ export const ipv4Cidr = z
  */
 export const cronSchedule = z.string().refine(
     (value) => {
-        const trimmed = value.trim();
-        if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(trimmed)) return true;
-        if (trimmed.split(/\s+/).length !== 5) return false;
         try {
-            CronExpressionParser.parse(trimmed);
+            parseCron(value);
             return true;
         } catch {
             return false;

@@ -1,4 +1,4 @@
-import { CronExpressionParser } from "cron-parser";
+import { longestGapSeconds } from "../../../config/lib/cron";
 import { backupCronJobNames, dataNamespace } from "../../../config/names";
 import { formatDuration, parseDuration } from "./promql";
 import type { AlertRule, RuleGroup, Severity } from "./types";
@@ -39,21 +39,11 @@ export function backupTargets(schedules: Readonly<Record<string, string>>): Back
 
 /**
  * The longest gap between two consecutive runs of a cron schedule (UTC), in seconds: 3600
- * for `0 * * * *`, 86400 for `0 3 * * *`, 2678400 (31 days) for `0 4 1 * *`. Looks at one
- * year of runs from a fixed date, so the result does not depend on when it is computed.
+ * for `0 * * * *`, 86400 for `0 3 * * *`, 2678400 (31 days) for `0 4 1 * *`. Looks at two
+ * years of runs from a fixed date, so the result does not depend on when it is computed.
  */
 export function schedulePeriodSeconds(schedule: string): number {
-    const start = Date.UTC(2025, 0, 1);
-    const end = start + 366 * 86400 * 1000;
-    const runs = CronExpressionParser.parse(schedule, { currentDate: new Date(start), tz: "UTC" });
-    let previous = runs.next().getTime();
-    let longest = 0;
-    for (let i = 0; i < 20000 && previous < end; i++) {
-        const next = runs.next().getTime();
-        longest = Math.max(longest, next - previous);
-        previous = next;
-    }
-    return longest / 1000;
+    return longestGapSeconds(schedule);
 }
 
 /** The age of the last success above which a CronJob is stale: its period plus the grace. */
