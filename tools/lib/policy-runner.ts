@@ -39,7 +39,14 @@ export interface PolicyReport {
     readonly results: PolicyResult[];
 }
 
-class NotApplicable extends Error {}
+/**
+ * Thrown by `notApplicable()`: a policy's type filter calls it for every resource of another
+ * type, thousands of times per synth, so it is a plain object rather than an Error (an Error
+ * captures and source-maps a stack trace each time).
+ */
+class NotApplicable {
+    constructor(readonly reason?: string) {}
+}
 
 const emptyOptions: PolicyResourceOptions = {
     protect: false,
