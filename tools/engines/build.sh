@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the real engines the tests drive (Pulumi CLI, the Kubernetes provider, kube-apiserver,
-# kwok) from the Go modules pinned under tools/engines/<name>/ into one cache directory:
+# Builds the real engines the tests drive (Pulumi CLI, the Kubernetes provider, the Kubernetes
+# control plane, kwok) from the Go modules pinned under tools/engines/<name>/ into one cache directory:
 #   ${MCP_ENGINES_DIR:-$HOME/.cache/mcp-platform/engines}/bin/<binary>
 # Each binary has a stamp (module@version, sha256 of go.sum, go version, ldflags); a binary
 # whose stamp matches is not rebuilt, so a second run with the same pins takes seconds.
@@ -81,8 +81,11 @@ provider_overlay() {
     echo "$gen/overlay.json"
 }
 
-build kube-apiserver kube-apiserver k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver \
-    "-X k8s.io/component-base/version.gitVersion=v1.35.4 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=35"
+# Without the version ldflags the Kubernetes binaries report v0.0.0-master.
+k8s_ldflags="-X k8s.io/component-base/version.gitVersion=v1.35.4 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=35"
+for component in kube-apiserver kube-controller-manager kube-scheduler; do
+    build "$component" kubernetes k8s.io/kubernetes "k8s.io/kubernetes/cmd/$component" "$k8s_ldflags"
+done
 
 # kwok carries its version as a constant (pkg/consts), so it needs no ldflags.
 build kwok kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok ""
