@@ -308,3 +308,24 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         throw error;
     }
 }
+
+/** Creates CustomResourceDefinitions and waits until the server serves each of them. */
+export async function installCrds(client: KubeClient, crds: readonly Record<string, any>[]) {
+    for (const crd of crds) {
+        const res = await client.apply(crd);
+        if (res.status >= 300) {
+            throw new Error(`installing CRD ${crd.metadata.name}: ${res.body.message}`);
+        }
+    }
+    for (const crd of crds) {
+        await client.waitFor(
+            `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+            (obj) =>
+                (obj.status?.conditions ?? []).some(
+                    (c: { type: string; status: string }) =>
+                        c.type === "Established" && c.status === "True",
+                ),
+        );
+    }
+    client.refreshDiscovery();
+}
