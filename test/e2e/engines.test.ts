@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { builtEngine, pinnedGoModule, systemTool } from "../harness/engines";
 
@@ -26,7 +27,9 @@ describe("engines built from the pinned Go modules", () => {
 
     it("pulumi is the CLI of @pulumi/pulumi's version", () => {
         const { version } = pinnedGoModule("pulumi", "github.com/pulumi/pulumi/pkg/v3");
-        const npmVersion = (require("@pulumi/pulumi/package.json") as { version: string }).version;
+        const npmVersion = JSON.parse(
+            fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8"),
+        ).version;
         expect(version).toBe(`v${npmVersion}`);
         expect(versionOf(builtEngine("pulumi"), ["version"])).toBe(version);
     });
