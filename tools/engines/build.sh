@@ -29,9 +29,9 @@ stamp_of() {
     printf '%s@%s go.sum=%s %s ldflags=%s\n' "$module" "$version" "$sum" "$go_version" "$ldflags"
 }
 
-# build NAME MODULE_DIR MODULE PACKAGE LDFLAGS [OVERLAY]
+# build NAME MODULE_DIR MODULE PACKAGE LDFLAGS [MODFILE]
 build() {
-    local name="$1" dir="$2" module="$3" package="$4" ldflags="$5" overlay="${6:-}"
+    local name="$1" dir="$2" module="$3" package="$4" ldflags="$5" modfile="${6:-}"
     local stamp started
     stamp="$(stamp_of "$dir" "$module" "$ldflags")"
     if [[ -x "$bin/$name" && -f "$stamps/$name" && "$(cat "$stamps/$name")" == "$stamp" ]]; then
@@ -41,7 +41,7 @@ build() {
     echo "$name: building $stamp"
     started=$SECONDS
     local args=(-o "$bin/$name.partial" -ldflags "$ldflags")
-    [[ -n "$overlay" ]] && args+=(-overlay "$overlay")
+    [[ -n "$modfile" ]] && args+=(-modfile "$modfile")
     if (cd "$here/$dir" && nice -n 10 go build "${args[@]}" "$package"); then
         mv "$bin/$name.partial" "$bin/$name"
         printf '%s' "$stamp" >"$stamps/$name"
@@ -55,30 +55,35 @@ build() {
 
 # The provider's main package embeds schema-embed.json and terraform-mapping-embed.json, which
 # its release build generates from the committed schema.json (with the release version set)
-# and terraform-mapping.json; the module zip holds only the latter two. Generate both into the
-# cache and hand them to the compiler with -overlay (the module cache stays read-only).
-provider_overlay() {
-    local version="$1" src gen
-    src="$(cd "$here/kubernetes-provider" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+# and terraform-mapping.json; the module zip holds only the latter two. The module cache is
+# read-only (and -overlay may not touch it), so the verified module is copied into the cache
+# directory, the two files are generated there, and the build uses a copy of our go.mod
+# (-modfile) that replaces the module with that copy. Prints the -modfile path.
+provider_modfile() {
+    local version="$1" module=github.com/pulumi/pulumi-kubernetes/provider/v4 dir gen src
+    dir="$(cd "$here/kubernetes-provider" && go mod download -json "$module" |
+        node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).Dir ?? ""))')"
+    [[ -n "$dir" ]] || return 1
     gen="$out/generated/pulumi-resource-kubernetes"
+    src="$gen/src"
+    rm -rf "$gen"
     mkdir -p "$gen"
+    cp -R "$dir" "$src" && chmod -R u+w "$src" || return 1
     # shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
     node -e '
         const fs = require("node:fs");
-        const [src, gen, version] = process.argv.slice(1);
-        const schema = JSON.parse(fs.readFileSync(`${src}/schema.json`, "utf8"));
+        const [cmd, version] = process.argv.slice(1);
+        const schema = JSON.parse(fs.readFileSync(`${cmd}/schema.json`, "utf8"));
         schema.version = version;
-        fs.writeFileSync(`${gen}/schema-embed.json`, JSON.stringify(schema));
-        const mapping = JSON.parse(fs.readFileSync(`${src}/terraform-mapping.json`, "utf8"));
-        fs.writeFileSync(`${gen}/terraform-mapping-embed.json`, JSON.stringify(mapping));
-        fs.writeFileSync(`${gen}/overlay.json`, JSON.stringify({
-            Replace: {
-                [`${src}/schema-embed.json`]: `${gen}/schema-embed.json`,
-                [`${src}/terraform-mapping-embed.json`]: `${gen}/terraform-mapping-embed.json`,
-            },
-        }));
-    ' "$src" "$gen" "$version"
-    echo "$gen/overlay.json"
+        fs.writeFileSync(`${cmd}/schema-embed.json`, JSON.stringify(schema));
+        const mapping = JSON.parse(fs.readFileSync(`${cmd}/terraform-mapping.json`, "utf8"));
+        fs.writeFileSync(`${cmd}/terraform-mapping-embed.json`, JSON.stringify(mapping));
+    ' "$src/cmd/pulumi-resource-kubernetes" "$version" || return 1
+    cp "$here/kubernetes-provider/go.mod" "$gen/build.mod"
+    cp "$here/kubernetes-provider/go.sum" "$gen/build.sum"
+    (cd "$here/kubernetes-provider" && go mod edit -modfile="$gen/build.mod" -replace="$module=$src") ||
+        return 1
+    echo "$gen/build.mod"
 }
 
 # Without the version ldflags the Kubernetes binaries report v0.0.0-master.
@@ -94,10 +99,15 @@ build pulumi pulumi github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/pkg
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.248.0"
 
 k8s_provider_version=4.25.0
-build pulumi-resource-kubernetes kubernetes-provider github.com/pulumi/pulumi-kubernetes/provider/v4 \
-    github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
-    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$k8s_provider_version" \
-    "$(provider_overlay "$k8s_provider_version")"
+if modfile="$(provider_modfile "$k8s_provider_version")"; then
+    build pulumi-resource-kubernetes kubernetes-provider github.com/pulumi/pulumi-kubernetes/provider/v4 \
+        github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
+        "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$k8s_provider_version" \
+        "$modfile"
+else
+    echo "pulumi-resource-kubernetes: FAILED to generate its embedded schema" >&2
+    failed+=(pulumi-resource-kubernetes)
+fi
 
 # The Node.js language host is a module of its own at this release
 # (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) and the Go module proxy
