@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { builtEngine, pinnedGoModule, systemTool } from "../harness/engines";
@@ -32,6 +32,33 @@ describe("engines built from the pinned Go modules", () => {
         ).version;
         expect(version).toBe(`v${npmVersion}`);
         expect(versionOf(builtEngine("pulumi"), ["version"])).toBe(version);
+    });
+
+    it("pulumi-resource-kubernetes embeds the schema of its pinned release and serves", async () => {
+        const bin = builtEngine("pulumi-resource-kubernetes");
+        // The Go module proxy serves provider/v4 only as the v4.25.0 tag's pseudo-version.
+        const { version } = pinnedGoModule(
+            "kubernetes-provider",
+            "github.com/pulumi/pulumi-kubernetes/provider/v4",
+        );
+        expect(version).toBe("v4.0.0-20260115033456-f47bc2d6f199");
+        expect(fs.readFileSync(bin).includes('"version":"4.25.0"')).toBe(true);
+        // A Pulumi plugin prints the port of its gRPC server on stdout once it serves.
+        const child = spawn(bin, [], { stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            const port = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                child.stdout.on("data", (d: Buffer) => {
+                    out += d.toString();
+                    if (out.includes("\n")) resolve(out.trim());
+                });
+                child.on("exit", (code) => reject(new Error(`exited ${code} before serving`)));
+                setTimeout(() => reject(new Error("no port after 20 s")), 20_000);
+            });
+            expect(port).toMatch(/^\d+$/);
+        } finally {
+            child.kill();
+        }
     });
 
     it("etcd is Debian's etcd-server", () => {

@@ -29,12 +29,19 @@ stamp_of() {
     printf '%s@%s go.sum=%s %s ldflags=%s\n' "$module" "$version" "$sum" "$go_version" "$ldflags"
 }
 
+# fresh NAME MODULE_DIR MODULE LDFLAGS: whether the binary's stamp matches the pins.
+fresh() {
+    local name="$1" stamp
+    stamp="$(stamp_of "$2" "$3" "$4")"
+    [[ -x "$bin/$name" && -f "$stamps/$name" && "$(cat "$stamps/$name")" == "$stamp" ]]
+}
+
 # build NAME MODULE_DIR MODULE PACKAGE LDFLAGS [MODFILE]
 build() {
     local name="$1" dir="$2" module="$3" package="$4" ldflags="$5" modfile="${6:-}"
     local stamp started
     stamp="$(stamp_of "$dir" "$module" "$ldflags")"
-    if [[ -x "$bin/$name" && -f "$stamps/$name" && "$(cat "$stamps/$name")" == "$stamp" ]]; then
+    if fresh "$name" "$dir" "$module" "$ldflags"; then
         echo "$name: up to date ($stamp)"
         return 0
     fi
@@ -99,11 +106,14 @@ build pulumi pulumi github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/pkg
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.248.0"
 
 k8s_provider_version=4.25.0
-if modfile="$(provider_modfile "$k8s_provider_version")"; then
-    build pulumi-resource-kubernetes kubernetes-provider github.com/pulumi/pulumi-kubernetes/provider/v4 \
-        github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
-        "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$k8s_provider_version" \
-        "$modfile"
+k8s_provider_module=github.com/pulumi/pulumi-kubernetes/provider/v4
+k8s_provider_ldflags="-X $k8s_provider_module/pkg/version.Version=$k8s_provider_version"
+if fresh pulumi-resource-kubernetes kubernetes-provider "$k8s_provider_module" "$k8s_provider_ldflags"; then
+    build pulumi-resource-kubernetes kubernetes-provider "$k8s_provider_module" \
+        "$k8s_provider_module/cmd/pulumi-resource-kubernetes" "$k8s_provider_ldflags"
+elif modfile="$(provider_modfile "$k8s_provider_version")"; then
+    build pulumi-resource-kubernetes kubernetes-provider "$k8s_provider_module" \
+        "$k8s_provider_module/cmd/pulumi-resource-kubernetes" "$k8s_provider_ldflags" "$modfile"
 else
     echo "pulumi-resource-kubernetes: FAILED to generate its embedded schema" >&2
     failed+=(pulumi-resource-kubernetes)
