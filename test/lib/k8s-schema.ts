@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
+import { upstreamCrds } from "../harness/crds";
 
 /**
  * Validates Kubernetes manifests against real schemas, never hand-written imitations:
@@ -9,16 +10,14 @@ import { parseAllDocuments } from "yaml";
  *   spec), through each model's `validate()`;
  * - prometheus-operator kinds (ServiceMonitor, PrometheusRule, …):
  *   `@kubernetes-models/prometheus-operator`;
- * - any other custom resource: the `openAPIV3Schema` of its CustomResourceDefinition, from a
- *   CRD vendored under test/fixtures/crds/ (with its source and license) or declared by the
+ * - any other custom resource: the `openAPIV3Schema` of its CustomResourceDefinition, read
+ *   from its upstream Go module at test time (test/harness/crds.ts) or declared by the
  *   program itself, compiled with ajv. Like an API server with strict field validation, an
  *   unknown field is an error unless the schema preserves unknown fields.
- * A manifest of a kind no schema covers is an error too: add its CRD to test/fixtures/crds/.
+ * A manifest of a kind no schema covers is an error too: add its CRD to test/harness/crds.ts.
  */
 
 type Obj = Record<string, any>;
-
-export const crdFixtureDir = path.resolve(__dirname, "../fixtures/crds");
 
 interface ModelClass {
     new (data: Obj): { validate(): void };
@@ -96,9 +95,14 @@ export class ManifestValidator {
         return this;
     }
 
-    /** The validator with every CRD vendored under test/fixtures/crds/. */
-    static async withFixtures(): Promise<ManifestValidator> {
-        return new ManifestValidator().addCrds(readManifests(crdFixtureDir).map((m) => m.manifest));
+    /**
+     * The validator with the CRDs of test/harness/crds.ts, except prometheus-operator's:
+     * those kinds are validated with `@kubernetes-models/prometheus-operator` (see above).
+     */
+    static async withUpstreamCrds(): Promise<ManifestValidator> {
+        return new ManifestValidator().addCrds(
+            upstreamCrds().filter((crd) => crd.spec?.group !== "monitoring.coreos.com"),
+        );
     }
 
     private async modelFor(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
@@ -136,9 +140,7 @@ export class ManifestValidator {
         }
         const model = await this.modelFor(apiVersion, kind);
         if (!model) {
-            return [
-                `no schema for ${apiVersion} ${kind}: vendor its CRD under test/fixtures/crds/`,
-            ];
+            return [`no schema for ${apiVersion} ${kind}: add its CRD to test/harness/crds.ts`];
         }
         try {
             new model(manifest).validate();
