@@ -133,11 +133,8 @@ function generatedStackFile(size: number): string {
 }
 
 function resourcesIn(out: string): number {
-    return (
-        JSON.parse(
-            fs.readFileSync(path.join(out, "resources.json"), "utf8"),
-        ) as unknown[]
-    ).length;
+    return (JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as unknown[])
+        .length;
 }
 
 function main(): void {
