@@ -81,7 +81,7 @@ describe("mcp-platform:edge", () => {
             "Pulumi.dr.yaml: mcp-platform:edge.worker: expected no `worker` on a standby stack: production deploys the Worker; set `switch.primaryStack` here (got a worker block)",
         );
         expect(formatProblems("Pulumi.production.yaml", edgeRoleProblems("primary", dr))).toBe(
-            'Pulumi.production.yaml: mcp-platform:edge.switch: expected no `switch` on the primary stack: the standby stack owns the DR switch; set `worker` here (got {"primaryStack":"organization/mcp-platform/production"})',
+            'Pulumi.production.yaml: mcp-platform:edge.switch: expected no `switch` on the primary stack: the standby stack owns the DR switch; set `worker` here (got {"primaryStack":"organization/mcp-platform/production","zoneId":"a1b2c3d4e5f60718293a4b5c6d7e8f90"})',
         );
     });
 
