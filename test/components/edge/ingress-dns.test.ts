@@ -70,7 +70,11 @@ describe("IngressDns", () => {
                     ],
                 }),
         );
-        expect(recorded.ofType(dnsType).map((r) => ({ logical: r.name, ...r.inputs }))).toEqual([
+        const records = recorded
+            .ofType(dnsType)
+            .map((r) => ({ logical: r.name, ...r.inputs }))
+            .sort((a, b) => a.logical.localeCompare(b.logical));
+        expect(records).toEqual([
             {
                 logical: "ingress-dns-api.example.com",
                 zoneId: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
