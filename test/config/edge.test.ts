@@ -124,6 +124,28 @@ describe("mcp-platform:edge", () => {
         ]);
     });
 
+    it("wants the DR target for Load Balancing and the zone on the standby", () => {
+        expect(
+            problems("production", (ns) => {
+                ns["mcp-platform"].edge.worker.loadBalancing.enabled = true;
+            }),
+        ).toEqual([
+            "Pulumi.production.yaml: mcp-platform:edge.worker.origins.dr.target: expected the DR ALB's DNS name when loadBalancing is enabled (the dr stack's albHostname output) (got nothing)",
+        ]);
+        expect(
+            problems("production", (ns) => {
+                ns["mcp-platform"].edge.worker.loadBalancing.enabled = true;
+                ns["mcp-platform"].edge.worker.origins.dr.target =
+                    "k8s-mcppublic-abc-123.us-west-2.elb.amazonaws.com";
+            }),
+        ).toEqual([]);
+        expect(
+            problems("dr", (ns) => {
+                delete ns["mcp-platform"].edge.switch.zoneId;
+            }),
+        ).toHaveLength(1);
+    });
+
     it("accepts the origin credential only as a secret", () => {
         const set = (ns: Record<string, any>) => (ns["mcp-platform"].edgeOriginToken = "t0ken");
         expect(problems("production", set)).toEqual([
