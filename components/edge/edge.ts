@@ -72,11 +72,16 @@ export const edgeDefaults = {
     switchCacheSeconds: 5,
 } as const;
 
-function loadBalancedOrigin(origin: EdgeOrigin, region: "primary" | "dr") {
-    if (origin.target === undefined) {
-        throw new Error(`Load Balancing needs a target for the ${region} origin`);
-    }
-    return { hostname: origin.hostname, target: origin.target };
+/** The origins as Load Balancing pools them: both need a target. */
+export function loadBalancedOrigins(origins: EdgeArgs["origins"]) {
+    const one = (region: "primary" | "dr") => {
+        const { hostname, target } = origins[region];
+        if (target === undefined) {
+            throw new Error(`Load Balancing needs a target for the ${region} origin`);
+        }
+        return { hostname, target };
+    };
+    return { primary: one("primary"), dr: one("dr") };
 }
 
 /**
@@ -94,6 +99,10 @@ export class Edge extends pulumi.ComponentResource {
     public readonly bundleSha256: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked before anything registers, so a bad argument leaves no half-built component.
+        const lbOrigins = args.loadBalancing?.enabled
+            ? loadBalancedOrigins(args.origins)
+            : undefined;
         super("mcp-platform:edge:Edge", name, {}, opts);
         const { accountId, zoneId } = args;
         const bundle = bundleWorker();
@@ -143,10 +152,7 @@ export class Edge extends pulumi.ComponentResource {
                       accountId,
                       zoneId,
                       hostname: lbOptions.hostname ?? `origin.${args.zoneName}`,
-                      origins: {
-                          primary: loadBalancedOrigin(args.origins.primary, "primary"),
-                          dr: loadBalancedOrigin(args.origins.dr, "dr"),
-                      },
+                      origins: lbOrigins!,
                       healthPath: args.healthPath ?? edgeDefaults.healthPath,
                       monitorIntervalSeconds: lbOptions.monitorIntervalSeconds,
                       notificationEmail: lbOptions.notificationEmail,

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { Edge, edgeDefaults, type EdgeArgs } from "../../../components/edge/edge";
+import {
+    Edge,
+    edgeDefaults,
+    type EdgeArgs,
+    loadBalancedOrigins,
+} from "../../../components/edge/edge";
 import { workerBindings } from "../../../components/edge/edge-bindings";
 import { bundleWorker } from "../../../components/edge/worker-bundle";
 import { promiseOf, recordResources } from "../../harness/pulumi";
@@ -153,16 +158,9 @@ describe("Edge", () => {
         expect(bindings.find((b) => b.name === "DR_ORIGIN")?.text).toBe(
             "https://origin-usw2.example.com",
         );
-        await expect(
-            recordResources(
-                () =>
-                    new Edge("edge", {
-                        ...args,
-                        origins: { ...args.origins, dr: { hostname: "origin-usw2.example.com" } },
-                        loadBalancing: { enabled: true },
-                    }),
-            ),
-        ).rejects.toThrow("Load Balancing needs a target for the dr origin");
+        expect(() =>
+            loadBalancedOrigins({ ...args.origins, dr: { hostname: "origin-usw2.example.com" } }),
+        ).toThrow("Load Balancing needs a target for the dr origin");
     });
 
     it("binds the origin credential only as secret_text", async () => {
