@@ -21,7 +21,7 @@ import {
     Redis,
     replicationDestination,
 } from "./components/data";
-import { Edge, EdgeSwitch } from "./components/edge";
+import { Edge, EdgeSwitch, IngressDns, ownedIngressHosts } from "./components/edge";
 import { defaultTags } from "./components/kit";
 import { collectorName, collectorNamespace, LogCollector, LogStorage } from "./components/logging";
 import {
@@ -210,15 +210,30 @@ const mcpCatalog = new McpCatalog(
     },
     { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig, clusterAddons] },
 );
-new PublicIngresses(
+// The stack's Cloudflare provider (the edge below, the ingresses' DNS records and the origin
+// lock's address ranges).
+const cloudflareProvider = new cloudflare.Provider(`${cfg.stack}-cloudflare`, {
+    apiToken: cfg.credentials["cloudflare:apiToken"],
+});
+// The origin lock (docs/edge.md): the ALB accepts only Cloudflare's published ranges.
+const cloudflareRanges = cloudflare.getIpRangesOutput({}, { provider: cloudflareProvider });
+const { sharedHosts, ...ingressSettings } = workloads.ingress;
+const ingressRoutes = publicRoutes(workloads.services);
+const publicIngresses = new PublicIngresses(
     "mcp-ingresses",
     {
-        routes: publicRoutes(workloads.services),
-        ...workloads.ingress,
+        routes: ingressRoutes,
+        ...ingressSettings,
+        sourceRanges: cloudflareRanges.apply((r) => ({ ipv4: r.ipv4Cidrs, ipv6: r.ipv6Cidrs })),
         tags: defaultTags(cfg),
     },
     { provider: kubernetesProvider, dependsOn: [mcpCatalog, clusterAddons] },
 );
+/** The ALB DNS name of the Ingress that serves `host`, if one does. */
+const albOf = (host: string) => {
+    const route = ingressRoutes.find((r) => r.hosts.includes(host));
+    return route ? publicIngresses.albHostnames[route.ingressName] : undefined;
+};
 
 // Monitoring (docs/monitoring.md): the typed alert catalog as PrometheusRules, Alertmanager's
 // routing with its receivers' credentials, and the manuals' Grafana dashboards, all in
@@ -369,15 +384,31 @@ new BackupJobs(
 // The Cloudflare edge (docs/edge.md). The stack that serves traffic deploys the Worker; the
 // standby stack owns only the DR switch in that Worker's KV namespace (found through a
 // StackReference), set to "dr" once drActive is true.
-const cloudflareProvider = new cloudflare.Provider(`${cfg.stack}-cloudflare`, {
-    apiToken: cfg.credentials["cloudflare:apiToken"],
-});
 const edgeCfg = cfg.edge;
+// The primary origin's record points at this stack's ALB unless a target is configured.
+const edgeOrigins = edgeCfg?.worker
+    ? {
+          primary: {
+              hostname: edgeCfg.worker.origins.primary.hostname,
+              target:
+                  edgeCfg.worker.origins.primary.target ??
+                  albOf(edgeCfg.worker.origins.primary.hostname) ??
+                  missingOriginTarget(edgeCfg.worker.origins.primary.hostname),
+          },
+          dr: edgeCfg.worker.origins.dr,
+      }
+    : undefined;
+function missingOriginTarget(host: string): never {
+    throw new Error(
+        `mcp-platform:edge.worker.origins.primary.target: expected a target, since no Ingress of this stack serves ${host}`,
+    );
+}
 const edge = edgeCfg?.worker
     ? new Edge(
           "edge",
           {
               ...edgeCfg.worker,
+              origins: edgeOrigins!,
               accountId: edgeCfg.accountId,
               hostname: edgeCfg.hostname,
               environment: cfg.environment,
@@ -402,6 +433,29 @@ const edgeSwitch = edgeCfg?.switch
           },
       )
     : undefined;
+// Proxied CNAMEs for the hostnames this stack's Ingresses serve (docs/edge.md, DNS records):
+// each points at the ALB its Ingress reports. The Edge declares the primary origin's record;
+// the primary stack owns the hosts every stack serves (`ingress.sharedHosts`).
+const dnsZoneId = edgeCfg?.worker?.zoneId ?? edgeCfg?.switch?.zoneId;
+if (dnsZoneId !== undefined) {
+    new IngressDns(
+        "ingress-dns",
+        {
+            zoneId: dnsZoneId,
+            records: ownedIngressHosts(ingressRoutes, {
+                role: cfg.role,
+                sharedHosts,
+                ownedElsewhere: (["primary", "dr"] as const)
+                    .filter((region) => edgeOrigins?.[region].target !== undefined)
+                    .map((region) => edgeOrigins![region].hostname),
+            }).map(({ hostname, ingressName }) => ({
+                hostname,
+                target: publicIngresses.albHostnames[ingressName],
+            })),
+        },
+        { provider: cloudflareProvider },
+    );
+}
 
 export const stack = cfg.stack;
 export const region = cfg.region;
@@ -425,3 +479,7 @@ export const backupKmsKeyArn = backupStorage.kmsKeyArn;
 export const backupKmsAliasArn = backupStorage.kmsAliasArn;
 export const postgresRestoreJobName = postgresRestore?.jobName ?? null;
 export const artifactBucketName = artifactStore.bucketName;
+/** The DNS name of this stack's public ALB (every Ingress shares one ALB group). */
+export const albHostname = ingressRoutes[0]
+    ? publicIngresses.albHostnames[ingressRoutes[0].ingressName]
+    : null;

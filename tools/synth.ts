@@ -157,7 +157,12 @@ async function main(argv: string[]): Promise<number> {
     progress(`writing ${relative(outDir)}`);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
-    const records = run.records.map(({ type, name, urn, parent, provider, custom, inputs }) => ({
+    // Registration order depends on when each `apply` resolves; URN order does not, so every
+    // run writes the same files.
+    const inUrnOrder = [...run.records].sort((a, b) =>
+        a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0,
+    );
+    const records = inUrnOrder.map(({ type, name, urn, parent, provider, custom, inputs }) => ({
         type,
         name,
         urn,

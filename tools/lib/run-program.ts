@@ -89,11 +89,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     await pulumi.runtime.disconnect();
     const stackRecord = mocks.records.find((r) => r.type === "pulumi:pulumi:Stack");
     return {
-        // Registration order depends on when each `apply` resolves; URN order does not, so
-        // every run writes the same files.
-        records: mocks.records
-            .filter((r) => r !== stackRecord)
-            .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
+        records: mocks.records.filter((r) => r !== stackRecord),
         outputs:
             stackOutputs(monitor, stackRecord?.urn) ??
             ((resolved ?? {}) as Record<string, unknown>),
