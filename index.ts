@@ -5,7 +5,14 @@ import { loadConfig } from "./config";
 import { nodeGroupSizes } from "./config/dr";
 import { storageClassName } from "./config/names";
 import { ClusterAddons, EksCluster } from "./components/cluster";
-import { BackupJobs, BackupStorage, Postgres, PostgresRestoreJob, Redis } from "./components/data";
+import {
+    BackupJobs,
+    BackupStorage,
+    Postgres,
+    PostgresRestoreAccess,
+    PostgresRestoreJob,
+    Redis,
+} from "./components/data";
 import { Edge, EdgeSwitch } from "./components/edge";
 import { defaultTags } from "./components/kit";
 import { collectorName, collectorNamespace, LogCollector, LogStorage } from "./components/logging";
@@ -277,21 +284,34 @@ const backupAccess = {
     oidc: cluster.oidc,
     scratchSize: cfg.backups.scratchSize,
 };
-const postgresRestore = cfg.dr.restoreLatestBackup
-    ? new PostgresRestoreJob(
+// The restore's IAM role exists on the whole dr stack, so activation adds Kubernetes objects
+// only (docs/dr.md).
+const restoreAccess = cfg.dr.restoreAccess
+    ? new PostgresRestoreAccess(
           "postgres-restore",
-          {
-              ...backupAccess,
-              ...cfg.backups.restore,
-              images: { postgres: cfg.data.postgres.image, awsCli: cfg.backups.images.awsCli },
-              resources: cfg.backups.resources,
-          },
-          {
-              providers: { aws: awsProvider, kubernetes: kubernetesProvider },
-              dependsOn: [postgres],
-          },
+          { ...backupAccess },
+          { providers: { aws: awsProvider } },
       )
     : undefined;
+const postgresRestore =
+    cfg.dr.restoreLatestBackup && restoreAccess
+        ? new PostgresRestoreJob(
+              "postgres-restore",
+              {
+                  region: cfg.region,
+                  bucketName: backupStorage.bucketName,
+                  roleArn: restoreAccess.roleArn,
+                  scratchSize: cfg.backups.scratchSize,
+                  ...cfg.backups.restore,
+                  images: {
+                      postgres: cfg.data.postgres.image,
+                      awsCli: cfg.backups.images.awsCli,
+                  },
+                  resources: cfg.backups.resources,
+              },
+              { provider: kubernetesProvider, dependsOn: [postgres] },
+          )
+        : undefined;
 new BackupJobs(
     "backup-jobs",
     {
