@@ -153,15 +153,18 @@ async function main(argv: string[]): Promise<number> {
     progress(`writing ${relative(outDir)}`);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
-    const records = run.records.map(({ type, name, urn, parent, provider, custom, inputs }) => ({
-        type,
-        name,
-        urn,
-        parent,
-        provider,
-        custom,
-        inputs,
-    }));
+    const records = run.records.map(
+        ({ type, name, urn, parent, provider, custom, inputs, options }) => ({
+            type,
+            name,
+            urn,
+            parent,
+            provider,
+            custom,
+            inputs,
+            options,
+        }),
+    );
     fs.writeFileSync(path.join(outDir, "resources.json"), `${JSON.stringify(records, null, 2)}\n`);
     const outputs = toPlainJson(run.outputs) as Record<string, unknown>;
     fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(outputs, null, 2)}\n`);

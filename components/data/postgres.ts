@@ -230,7 +230,11 @@ export class Postgres extends pulumi.ComponentResource {
                         volumeClaimTemplates: [claim],
                     },
                 },
-                child,
+                // retainOnDelete, not protect: the StatefulSet holds no data itself (its claims
+                // do, and Kubernetes retains them, above), so removing it from the program or
+                // destroying a stack that is being rebuilt leaves the database running instead
+                // of deleting its pods — and nothing refuses an ordinary update.
+                { ...child, retainOnDelete: true },
             );
         }
 

@@ -272,7 +272,8 @@ export class Redis extends pulumi.ComponentResource {
                     ],
                 },
             },
-            child,
+            // Left running when removed from the stack; claims retained (docs/data.md).
+            { ...child, retainOnDelete: true },
         );
         serviceMonitor(
             `${name}-service-monitor`,
