@@ -17,6 +17,7 @@ import {
     BackupJobs,
     BackupStorage,
     Postgres,
+    PostgresRestoreAccess,
     PostgresRestoreJob,
     Redis,
     replicationDestination,
@@ -343,21 +344,34 @@ const backupAccess = {
     oidc: cluster.oidc,
     scratchSize: cfg.backups.scratchSize,
 };
-const postgresRestore = cfg.dr.restoreLatestBackup
-    ? new PostgresRestoreJob(
+// The restore's IAM role exists on the whole dr stack, so activation adds Kubernetes objects
+// only (docs/dr.md).
+const restoreAccess = cfg.dr.restoreAccess
+    ? new PostgresRestoreAccess(
           "postgres-restore",
-          {
-              ...backupAccess,
-              ...cfg.backups.restore,
-              images: { postgres: cfg.data.postgres.image, awsCli: cfg.backups.images.awsCli },
-              resources: cfg.backups.resources,
-          },
-          {
-              providers: { aws: awsProvider, kubernetes: kubernetesProvider },
-              dependsOn: [postgres],
-          },
+          { ...backupAccess },
+          { providers: { aws: awsProvider } },
       )
     : undefined;
+const postgresRestore =
+    cfg.dr.restoreLatestBackup && restoreAccess
+        ? new PostgresRestoreJob(
+              "postgres-restore",
+              {
+                  region: cfg.region,
+                  bucketName: backupStorage.bucketName,
+                  roleArn: restoreAccess.roleArn,
+                  scratchSize: cfg.backups.scratchSize,
+                  ...cfg.backups.restore,
+                  images: {
+                      postgres: cfg.data.postgres.image,
+                      awsCli: cfg.backups.images.awsCli,
+                  },
+                  resources: cfg.backups.resources,
+              },
+              { provider: kubernetesProvider, dependsOn: [postgres] },
+          )
+        : undefined;
 new BackupJobs(
     "backup-jobs",
     {

@@ -162,15 +162,18 @@ async function main(argv: string[]): Promise<number> {
     const inUrnOrder = [...run.records].sort((a, b) =>
         a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0,
     );
-    const records = inUrnOrder.map(({ type, name, urn, parent, provider, custom, inputs }) => ({
-        type,
-        name,
-        urn,
-        parent,
-        provider,
-        custom,
-        inputs,
-    }));
+    const records = inUrnOrder.map(
+        ({ type, name, urn, parent, provider, custom, inputs, options }) => ({
+            type,
+            name,
+            urn,
+            parent,
+            provider,
+            custom,
+            inputs,
+            options,
+        }),
+    );
     fs.writeFileSync(path.join(outDir, "resources.json"), `${JSON.stringify(records, null, 2)}\n`);
     const outputs = toPlainJson(run.outputs) as Record<string, unknown>;
     fs.writeFileSync(path.join(outDir, "outputs.json"), `${JSON.stringify(outputs, null, 2)}\n`);

@@ -63,6 +63,8 @@ export interface BackupStorageArgs {
      * `ownPrefixRoot`); they get the same tier expiry. @default none
      */
     readonly ownPrefixRoot?: string;
+    /** Protect the bucket and its key from deletion (docs/data.md, "Protection"). @default true */
+    readonly protect?: boolean;
 }
 
 /**
@@ -93,6 +95,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 description: `Encrypts the ${name} backups (S3 SSE-KMS)`,
                 region: args.region,
                 policy: accountKeyPolicy,
+                protect: args.protect,
             },
             child,
         );
@@ -107,7 +110,12 @@ export class BackupStorage extends pulumi.ComponentResource {
 
         const { bucket, ownership, publicAccess, versioning } = privateBucket(
             name,
-            { bucketName: args.bucketName, kmsKeyArn: key.arn, objectLockEnabled: true },
+            {
+                bucketName: args.bucketName,
+                kmsKeyArn: key.arn,
+                objectLockEnabled: true,
+                protect: args.protect,
+            },
             child,
         );
         new aws.s3.BucketObjectLockConfiguration(

@@ -15,6 +15,12 @@ export interface PrivateBucketArgs {
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Object Lock can only be enabled when the bucket is created. @default false */
     readonly objectLockEnabled?: boolean;
+    /**
+     * Refuse to delete the bucket (`pulumi state unprotect <urn>` lifts it); its settings
+     * (ownership, versioning, encryption) are recreated from code and stay unprotected.
+     * @default true
+     */
+    readonly protect?: boolean;
 }
 
 export interface PrivateBucket {
@@ -37,7 +43,7 @@ export function privateBucket(
             ...(args.objectLockEnabled ? { objectLockEnabled: true } : {}),
             forceDestroy: false,
         },
-        opts,
+        { ...opts, protect: args.protect ?? true },
     );
     const ownership = new aws.s3.BucketOwnershipControls(
         `${name}-ownership`,

@@ -18,6 +18,8 @@ export interface ArtifactStoreArgs {
     readonly oidc: OidcIdentity;
     /** Service accounts that read and write artifacts; each gets its own role. */
     readonly serviceAccounts: readonly ServiceAccountRef[];
+    /** Protect the bucket and its key from deletion (docs/data.md, "Protection"). @default true */
+    readonly protect?: boolean;
 }
 
 /** The least-privilege policy of an artifact reader/writer. */
@@ -65,12 +67,13 @@ export class ArtifactStore extends pulumi.ComponentResource {
                 description: `Encrypts the ${args.bucketName} artifacts (S3 SSE-KMS)`,
                 region: args.region,
                 policy: accountKeyPolicy,
+                protect: args.protect,
             },
             child,
         );
         const { bucket, ownership, publicAccess, versioning } = privateBucket(
             name,
-            { bucketName: args.bucketName, kmsKeyArn: key.arn },
+            { bucketName: args.bucketName, kmsKeyArn: key.arn, protect: args.protect },
             child,
         );
         new aws.s3.BucketPolicy(
