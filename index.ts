@@ -179,26 +179,30 @@ const mcpNamespaces = new McpNamespaces(
     { namespaces: workloads.namespaces },
     { provider: kubernetesProvider },
 );
-const appConfig = new AppConfig(
-    "mcp-app-config",
-    {
-        jwtSecretRotation: workloads.secrets.jwtSecretRotation,
-        semanticConfig: { ...workloads.semanticConfig, region: cfg.region },
-    },
-    { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
-);
-// The semantic control plane's artifact bucket (`s3://mcp-artifacts`) and the IRSA
+// The semantic control plane's artifact bucket (`s3://mcp-artifacts-<account>-<region>`) and the IRSA
 // role of each service with `artifactAccess`.
 const artifactStore = new ArtifactStore(
     "mcp-artifacts",
     {
         region: cfg.region,
-        bucketName: workloads.semanticConfig.artifactBucket,
+        bucketPrefix: workloads.semanticConfig.artifactBucketPrefix,
         retentionDays: workloads.semanticConfig.artifactRetentionDays,
         oidc: cluster.oidc,
         serviceAccounts: artifactServiceAccounts(workloads.services),
     },
     { providers: { aws: awsProvider } },
+);
+const appConfig = new AppConfig(
+    "mcp-app-config",
+    {
+        jwtSecretRotation: workloads.secrets.jwtSecretRotation,
+        semanticConfig: {
+            ...workloads.semanticConfig,
+            artifactBucket: artifactStore.bucketName,
+            region: cfg.region,
+        },
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
 );
 const mcpCatalog = new McpCatalog(
     "mcp-catalog",
@@ -303,7 +307,7 @@ const backupStorage = new BackupStorage(
             lockDays: cfg.backups.objectLock.days,
         },
         objectLockMode: cfg.backups.objectLock.mode,
-        bucketName: cfg.backups.bucketName,
+        bucketPrefix: cfg.backups.bucketPrefix,
         keyAliasName: `mcp-platform-backups-${cfg.stack}`,
         replication: replicationDestination(
             cfg.backups.replication && {

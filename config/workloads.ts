@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "./lib/quantity";
 import { containerResources, parsedQuantity, resourceAmounts } from "./lib/resources";
-import { cpuQuantity, hostname, memoryQuantity, pinnedImage, positiveInt } from "./lib/validators";
+import {
+    cpuQuantity,
+    hostname,
+    memoryQuantity,
+    pinnedImage,
+    positiveInt,
+    s3BucketPrefix,
+} from "./lib/validators";
 import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "./names";
 
 /**
@@ -220,9 +227,8 @@ export const workloadsSchema = z
             validationCacheSize: positiveInt,
             validationCacheTtlMs: positiveInt,
             artifactRetentionDays: positiveInt,
-            artifactBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-                message: "expected an S3 bucket name",
-            }),
+            /** The artifact bucket's name prefix (account id and region appended). */
+            artifactBucketPrefix: s3BucketPrefix,
         }),
         services: z.record(k8sName, serviceSchema),
     })

@@ -152,7 +152,10 @@ describe("the dr stack: standby and activated", () => {
         const drConfig = parse(
             fs.readFileSync(path.join(projectDir, "Pulumi.dr.yaml"), "utf8"),
         ).config;
-        expect(env.BACKUP_BUCKET).toBe(drConfig["mcp-platform:backups"].bucketName);
+        // The dr stack's own bucket: its prefix, the account id and the dr region.
+        expect(env.BACKUP_BUCKET).toBe(
+            `${drConfig["mcp-platform:backups"].bucketPrefix}-123456789012-us-west-2`,
+        );
         expect(env.AWS_REGION).toBe("us-west-2");
         expect(jobs(production)).toEqual([]);
     });

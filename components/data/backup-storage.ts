@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { lifecycleRules, replicationRolePolicy, type RetentionSettings } from "./backup-policies";
 import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
-import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
+import { globalBucketName, privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 
 export interface BackupReplication {
     /** The dr stack's bucket (its output `backupBucketArn`). */
@@ -52,8 +52,11 @@ export interface BackupStorageArgs {
     readonly retention: RetentionSettings;
     /** Object Lock default retention mode. @default "GOVERNANCE" */
     readonly objectLockMode?: "GOVERNANCE" | "COMPLIANCE";
-    /** Physical bucket name. @default auto-named from the logical name */
-    readonly bucketName?: string;
+    /**
+     * Physical bucket name prefix; the account id and region are appended (globally unique,
+     * stable for another stack to refer to). @default auto-named from the logical name
+     */
+    readonly bucketPrefix?: string;
     /** Alias of the CMK, `alias/<aliasName>`. @default `mcp-platform-backups-<name>` */
     readonly keyAliasName?: string;
     /** Replicate to the dr bucket with Replication Time Control. @default no replication */
@@ -111,7 +114,10 @@ export class BackupStorage extends pulumi.ComponentResource {
         const { bucket, ownership, publicAccess, versioning } = privateBucket(
             name,
             {
-                bucketName: args.bucketName,
+                bucketName:
+                    args.bucketPrefix === undefined
+                        ? undefined
+                        : globalBucketName(args.bucketPrefix, args.region, child),
                 kmsKeyArn: key.arn,
                 objectLockEnabled: true,
                 protect: args.protect,

@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * The hardening every bucket of the platform shares, declared once: owner-enforced objects
@@ -115,4 +115,17 @@ export function privateBucketPolicy(bucketArn: string): string {
             },
         ],
     });
+}
+
+/**
+ * A bucket name no other account can hold: `<prefix>-<account id>-<region>` (S3 names are
+ * global, so a plain `mcp-artifacts` is almost certainly taken).
+ */
+export function globalBucketName(
+    prefix: string,
+    region: string,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
+    const accountId = aws.getCallerIdentityOutput({}, { parent: opts.parent }).accountId;
+    return pulumi.interpolate`${prefix}-${accountId}-${region}`;
 }

@@ -67,7 +67,7 @@ const computedOutputs: Record<
         name: inputs.name ?? name,
         outputs: {
             edgeKvNamespaceId: "edge-switches-id",
-            backupBucketArn: `arn:aws:s3:::mcp-platform-backups-dr-${accountId}`,
+            backupBucketArn: `arn:aws:s3:::mcp-platform-backups-dr-${accountId}-us-west-2`,
             backupKmsAliasArn: `arn:aws:kms:us-west-2:${accountId}:alias/mcp-platform-backups-dr`,
         },
         secretOutputNames: [],
