@@ -91,6 +91,16 @@ export const credentialKeys: readonly string[] = [
     ...Object.values(alertingCredentialKeys),
 ];
 
+/**
+ * The credentials a deploy cannot run without: the Alertmanager receivers' always, and the
+ * Cloudflare API token when the stack declares an edge (its provider manages the Worker or
+ * the DR switch). `mcp-platform:edgeOriginToken` is optional. With `hasEdge: true` this is
+ * every credential any stack can require, which is what the offline synth fills in.
+ */
+export function requiredCredentialKeys(hasEdge: boolean): string[] {
+    return [...(hasEdge ? ["cloudflare:apiToken"] : []), ...Object.values(alertingCredentialKeys)];
+}
+
 export type PlatformSettings = z.output<typeof platformSchema>;
 
 export interface PlatformConfig extends PlatformSettings {
@@ -183,6 +193,16 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     );
 
     if (settings) problems.push(...edgeRoleProblems(settings.role, settings.edge));
+    for (const fullKey of requiredCredentialKeys(
+        raw.byNamespace[projectName]?.edge !== undefined,
+    )) {
+        const [namespace, key] = fullKey.split(":");
+        if (raw.byNamespace[namespace]?.[key] !== undefined) continue;
+        problems.push({
+            keyPath: fullKey,
+            expected: `a required credential is not set: run \`pulumi config set --secret ${fullKey} <value>\``,
+        });
+    }
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({
             keyPath: `${projectName}:drActive`,

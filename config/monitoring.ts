@@ -213,10 +213,14 @@ export const alertingCredentialKeys = {
     deadMansSwitchToken: "mcp-platform:deadMansSwitchToken",
 } as const;
 
-/** Required; the value itself is read through cfg.credentials (a Pulumi secret), never here. */
+/**
+ * The value itself is read through cfg.credentials (a Pulumi secret), never here. Required:
+ * config.ts reports a missing one with the `pulumi config set --secret` command that sets it.
+ */
 const credential = z
     .string()
     .min(1)
+    .optional()
     .transform(() => undefined);
 
 /** Schema entries of the credential keys; spread into `platformSchema`. */

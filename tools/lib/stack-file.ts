@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { requiredCredentialKeys } from "../../config";
 import { redacted } from "./records";
 
 /**
@@ -8,12 +9,21 @@ import { redacted } from "./records";
  * becomes a string (structured values JSON-encoded), project-level defaults from
  * `Pulumi.yaml` fill keys the stack leaves out, and `secure:` values — which only the CLI
  * can decrypt — become the redacted placeholder and are marked secret.
+ *
+ * Offline only: a required credential the file does not set becomes the secret placeholder
+ * `unset:<key>`, so the synth runs on a stack file that holds no ciphertext. The real CLI
+ * never reads this module; under `pulumi up` an unset credential is a config error.
  */
 export interface StackConfig {
     readonly project: string;
     readonly config: Record<string, string>;
     readonly secretKeys: string[];
+    /** The credentials filled with an `unset:<key>` placeholder because the file lacks them. */
+    readonly unsetCredentials: string[];
 }
+
+/** The value an unset credential has under the offline synth. */
+const unsetPlaceholder = (key: string) => `unset:${key}`;
 
 /** Stack names that have a `Pulumi.<stack>.yaml` in `dir`. */
 export function listStacks(dir: string): string[] {
@@ -80,5 +90,10 @@ export function readStackConfig(projectDir: string, stackFile: string): StackCon
     }
     for (const [key, raw] of Object.entries(stack.config ?? {}))
         put(qualify(project.name, key), raw);
-    return { project: project.name, config, secretKeys };
+    const unsetCredentials = requiredCredentialKeys(true).filter((key) => !(key in config));
+    for (const key of unsetCredentials) {
+        config[key] = unsetPlaceholder(key);
+        secretKeys.push(key);
+    }
+    return { project: project.name, config, secretKeys, unsetCredentials };
 }
