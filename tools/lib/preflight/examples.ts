@@ -12,7 +12,8 @@ export type ExampleKind =
     | "alb-target"
     | "stack-name"
     | "image"
-    | "hostname";
+    | "hostname"
+    | "deploy-runner";
 
 export interface ExampleValue {
     readonly kind: ExampleKind;
@@ -62,6 +63,17 @@ function isSecure(value: unknown): boolean {
 
 function classify(key: string, value: string): ExampleValue | undefined {
     const leaf = key.replace(/^.*[.[\]"]/, "");
+    if (/deployRunner\.sha256$/.test(key) && /^(.)\1{63}$/.test(value)) {
+        return {
+            kind: "deploy-runner",
+            key,
+            current: value,
+            replacement: "<sha256-of-the-linux-x64-tarball>",
+        };
+    }
+    if (/deployRunner\.repository$/.test(key) && /^example-org\//.test(value)) {
+        return { kind: "deploy-runner", key, current: value, replacement: "<owner>/<repository>" };
+    }
     if (/^arn:aws:acm:/.test(value) && (placeholderCertificate.test(value) || hasAccount(value))) {
         return { kind: "certificate", key, current: value, replacement: "<acm-certificate-arn>" };
     }

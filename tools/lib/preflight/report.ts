@@ -58,6 +58,8 @@ const titles: Record<PreflightGroup["id"], string> = {
     "stack-name": "example stack names: use your Pulumi organization",
     image: "example images: use the image your registry publishes",
     hostname: "example hostnames and addresses (example.com): use your own domain",
+    "deploy-runner":
+        'the deploy runner: your repository, and the SHA-256 the actions/runner release notes list for actions-runner-linux-x64-<version>.tar.gz (docs/cluster.md, "The deploy runner")',
     invalid: "values the config validation rejects",
 };
 
