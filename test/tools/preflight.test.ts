@@ -52,12 +52,10 @@ describe("npm run preflight -- production (the committed stack file)", () => {
         for (const line of [
             "  mcp-platform:cluster.adminRoleArns[0]  now arn:aws:iam::111111111111:role/platform-admin",
             "    pulumi config set --stack production --path 'mcp-platform:cluster.adminRoleArns[0]' 'arn:aws:iam::<account-id>:role/platform-admin'",
-            "    pulumi config set --stack production --path 'mcp-platform:backups.replication.destinationKmsKeyArn' 'arn:aws:kms:us-west-2:<account-id>:alias/mcp-platform-backups-dr'",
+            "    pulumi config set --stack production --path 'mcp-platform:cluster.deployRunner.sha256' '<sha256-of-the-linux-x64-tarball>'",
             "    pulumi config set --stack production --path 'mcp-platform:workloads.ingress.certificateArn' '<acm-certificate-arn>'",
             "    pulumi config set --stack production --path 'mcp-platform:edge.accountId' '<cloudflare-account-id>'",
             "    pulumi config set --stack production --path 'mcp-platform:edge.worker.zoneId' '<cloudflare-zone-id>'",
-            "    pulumi config set --stack production --path 'mcp-platform:edge.worker.origins.primary.target' '<alb-dns-name>'",
-            "    pulumi config set --stack production --path 'mcp-platform:edge.worker.origins.dr.target' '<alb-dns-name>'",
             "    pulumi config set --stack production --path 'mcp-platform:monitoring.receivers.email.to' 'ops@<your-domain>'",
             "    pulumi config set --stack production --path 'mcp-platform:monitoring.receivers.email.smarthost' 'smtp.<your-domain>:587'",
         ]) {
@@ -78,8 +76,8 @@ describe("npm run preflight -- production (the committed stack file)", () => {
             "example ACM certificate ARNs",
             "the example AWS account ID in ARNs and names",
             "example Cloudflare IDs",
-            "placeholder ALB origin targets",
             "example hostnames and addresses",
+            "the deploy runner",
         ]);
         expect(result.stdout.trimEnd().split("\n").at(-1)).toBe(
             "Set them, then run `npm run preflight -- production` again; it exits 0 when none is left.",
@@ -93,19 +91,14 @@ describe("npm run preflight -- dr --json", () => {
     const keys = (id: string) =>
         report.groups.find((g) => g.id === id)?.items.map((item) => item.key) ?? [];
 
-    it("reports the dr stack's example stack reference and account, exit 1", () => {
+    it("reports the dr stack's example accounts, exit 1; the primary stack is found by name", () => {
         expect(result.status).toBe(1);
         expect(report).toMatchObject({ stack: "dr", stackFile: "Pulumi.dr.yaml", ready: false });
-        expect(keys("stack-name")).toEqual(["mcp-platform:edge.switch.primaryStack"]);
-        const primary = report.groups
-            .flatMap((g) => g.items)
-            .find((i) => i.key === "mcp-platform:edge.switch.primaryStack");
-        expect(primary?.command).toBe(
-            "pulumi config set --stack dr --path 'mcp-platform:edge.switch.primaryStack' '<org>/mcp-platform/production'",
-        );
+        // `primaryStack: production` resolves in the deploying organization: nothing to fill.
+        expect(keys("stack-name")).toEqual([]);
         expect(keys("aws-account")).toEqual([
             "mcp-platform:cluster.adminRoleArns[0]",
-            "mcp-platform:backups.bucketName",
+            "mcp-platform:cluster.previewRoleArns[0]",
         ]);
         expect(keys("unset-secrets")).toContain("cloudflare:apiToken");
         // Secrets are listed by key only: no `current` value.
@@ -125,7 +118,7 @@ describe("npm run preflight on a filled-in stack file", () => {
         expect(result.status).toBe(0);
     });
 
-    it("finds one example value anywhere in the file (an image, an account in a bucket name)", () => {
+    it("finds one example value anywhere in the file (an image, an account in an ARN)", () => {
         const file = variant((text) =>
             text
                 .replace(
@@ -133,15 +126,15 @@ describe("npm run preflight on a filled-in stack file", () => {
                     "image: registry.example.com/mcp-cache:v2.4.1",
                 )
                 .replace(
-                    "bucketName: mcp-platform-backups-production-210987654321",
-                    "bucketName: mcp-platform-backups-production-123456789012",
+                    "arn:aws:iam::210987654321:role/platform-admin",
+                    "arn:aws:iam::123456789012:role/platform-admin",
                 ),
         );
         const report = JSON.parse(
             run(["production", "--stack-file", file, "--json"]).stdout,
         ) as PreflightReport;
         expect(report.groups.map((g) => [g.id, g.items.map((i) => i.key)])).toEqual([
-            ["aws-account", ["mcp-platform:backups.bucketName"]],
+            ["aws-account", ["mcp-platform:cluster.adminRoleArns[0]"]],
             ["image", ["mcp-platform:workloads.services.mcp-cache.image"]],
         ]);
     });
