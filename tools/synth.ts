@@ -14,6 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
 import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 import { runPolicies, type PolicyReport } from "./lib/policy-runner";
 import { toPlainJson } from "./lib/records";
@@ -209,8 +210,12 @@ main(process.argv.slice(2)).then(
             process.stderr.write(`${usageErrorLine("synth", error)}\n`);
             process.exit(2);
         }
+        // Config errors and the runner's own (an invoke the mocks do not answer) are RunErrors.
         const known =
-            error instanceof Error && (error.name === "ConfigError" || error.name === "RunError");
+            error instanceof Error &&
+            (error.name === "ConfigError" ||
+                error.name === "RunError" ||
+                pulumi.RunError.isInstance(error));
         process.stderr.write(
             `${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
         );
