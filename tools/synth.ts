@@ -215,6 +215,7 @@ main(process.argv.slice(2)).then(
             error instanceof Error &&
             (error.name === "ConfigError" ||
                 error.name === "RunError" ||
+                error.name === "StackFileError" ||
                 pulumi.RunError.isInstance(error));
         process.stderr.write(
             `${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 import { redacted } from "./records";
 
 /**
@@ -54,16 +54,51 @@ function redactNested(value: unknown): { value: unknown; secret: boolean } {
     return { value, secret: false };
 }
 
+/**
+ * A stack or project file that cannot be read as YAML. The message is one line:
+ * `<file>:<line>:<column>: <what is wrong>`, or `<file>: <what is wrong>`.
+ */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/** Parses a YAML file, refusing non-UTF-8 bytes, duplicate keys and every syntax error. */
+function readYaml(file: string): unknown {
+    const shown = path.relative(process.cwd(), file) || file;
+    let text: string;
+    try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(fs.readFileSync(file));
+    } catch (error) {
+        if (error instanceof TypeError) {
+            throw new StackFileError(`${shown}: not valid UTF-8 text; save the file as UTF-8`);
+        }
+        throw error;
+    }
+    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const error = document.errors[0];
+    if (error) {
+        // The library's message ends with " at line L, column C:" and a code frame.
+        const what = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        const at = error.linePos?.[0];
+        const where = at ? `${shown}:${at.line}:${at.col}` : shown;
+        throw new StackFileError(`${where}: ${what}`);
+    }
+    return document.toJS();
+}
+
 function qualify(project: string, key: string): string {
     return key.includes(":") ? key : `${project}:${key}`;
 }
 
 export function readStackConfig(projectDir: string, stackFile: string): StackConfig {
-    const project = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as {
         name: string;
         config?: Record<string, { default?: unknown } | unknown>;
     };
-    const stack = (parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as {
+    const stack = (readYaml(stackFile) ?? {}) as {
         config?: Record<string, unknown>;
     };
     const config: Record<string, string> = {};
