@@ -145,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
     // every resource; source-mapping each was a third of the synth's time. Traces keep their
     // file names, with positions in the transpiled code; MCP_SYNTH_SOURCE_MAPS=1 maps them.
     if (process.env.MCP_SYNTH_SOURCE_MAPS !== "1") process.setSourceMapsEnabled(false);
+    // The program reads the peer stack's file beside its own (config/network.ts).
+    process.env.MCP_STACK_DIR = path.dirname(stackFile);
     const run = await runProgram({
         project,
         stack,

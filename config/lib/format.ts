@@ -13,6 +13,14 @@ export interface ConfigProblem {
     readonly got?: string;
 }
 
+/** What a problem shows instead of a value that may be a credential. */
+export const valueHidden = "(value hidden)";
+
+/** A key named like a credential: its value is never echoed back. */
+export function looksLikeCredential(key: string): boolean {
+    return /password|token|secret|key|webhook/i.test(key);
+}
+
 /** Renders a value the user wrote, short enough for one line. */
 export function renderValue(value: unknown): string {
     if (value === undefined) return "nothing";
@@ -152,7 +160,12 @@ export function problemsFromIssues(
                     expected: hint
                         ? `unknown key; did you mean "${hint}"?`
                         : `unknown key; expected one of ${known.join(", ")}`,
-                    got: renderValue((issue as { input?: Record<string, unknown> }).input?.[key]),
+                    got:
+                        looksLikeCredential(key) || (hint && looksLikeCredential(hint))
+                            ? valueHidden
+                            : renderValue(
+                                  (issue as { input?: Record<string, unknown> }).input?.[key],
+                              ),
                 });
             }
             continue;
@@ -171,6 +184,10 @@ export function problemsFromIssues(
 /** One line per problem, in the documented format. */
 export function formatProblems(stackFile: string, problems: readonly ConfigProblem[]): string {
     return problems
-        .map((p) => `${stackFile}: ${p.keyPath}: ${p.expected} (got ${p.got ?? "nothing"})`)
+        .map((p) =>
+            p.got === valueHidden
+                ? `${stackFile}: ${p.keyPath}: ${p.expected} ${valueHidden}`
+                : `${stackFile}: ${p.keyPath}: ${p.expected} (got ${p.got ?? "nothing"})`,
+        )
         .join("\n");
 }

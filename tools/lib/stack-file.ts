@@ -34,18 +34,29 @@ function isSecure(value: unknown): boolean {
     );
 }
 
+/** Thrown for a `secure:` value with no ciphertext; the caller names the file. */
+class EmptySecure extends Error {
+    constructor(readonly keyPath: string) {
+        super(`empty secure: at ${keyPath}`);
+    }
+}
+
 /** Replaces nested `secure:` leaves; reports whether any were found. */
-function redactNested(value: unknown): { value: unknown; secret: boolean } {
-    if (isSecure(value)) return { value: redacted, secret: true };
+function redactNested(value: unknown, at: string): { value: unknown; secret: boolean } {
+    if (isSecure(value)) {
+        const cipher = (value as { secure: unknown }).secure;
+        if (typeof cipher !== "string" || cipher.trim() === "") throw new EmptySecure(at);
+        return { value: redacted, secret: true };
+    }
     if (Array.isArray(value)) {
-        const items = value.map(redactNested);
+        const items = value.map((item, index) => redactNested(item, `${at}[${index}]`));
         return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
     }
     if (value !== null && typeof value === "object") {
         let secret = false;
         const out: Record<string, unknown> = {};
         for (const [key, entry] of Object.entries(value)) {
-            const result = redactNested(entry);
+            const result = redactNested(entry, `${at}.${key}`);
             out[key] = result.value;
             secret ||= result.secret;
         }
@@ -104,7 +115,16 @@ export function readStackConfig(projectDir: string, stackFile: string): StackCon
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const put = (key: string, raw: unknown) => {
-        const { value, secret } = redactNested(raw);
+        let redactedValue: { value: unknown; secret: boolean };
+        try {
+            redactedValue = redactNested(raw, key);
+        } catch (error) {
+            if (!(error instanceof EmptySecure)) throw error;
+            throw new StackFileError(
+                `${path.basename(stackFile)}: ${error.keyPath}: expected the ciphertext \`pulumi config set --secret\` writes (got an empty secure: value)`,
+            );
+        }
+        const { value, secret } = redactedValue;
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
         if (secret) secretKeys.push(key);
     };
