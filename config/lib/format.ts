@@ -171,6 +171,15 @@ export function problemsFromIssues(
             continue;
         }
         const input = (issue as { input?: unknown }).input;
+        // A check that found a credential asks for its value to stay out of the message.
+        if (issue.code === "custom" && issue.params?.hideValue === true) {
+            problems.push({
+                keyPath: at(issue.path),
+                expected: expectation(issue),
+                got: valueHidden,
+            });
+            continue;
+        }
         const missing = input === undefined && issue.code === "invalid_type";
         problems.push({
             keyPath: at(issue.path),

@@ -56,6 +56,8 @@ describe("a stack file that is not valid YAML", () => {
 
     it("fails the synth with that line alone, without a stack trace", () => {
         const file = stackFile("config:\n  aws:region: us-east-1\n  aws:region: us-west-2\n");
+        // The harness caches runs by file content; the path in a comment keeps this run its own.
+        fs.appendFileSync(file, `# ${file}\n`);
         const result = synth("production", { stackFile: file });
         expect(result.status).toBe(1);
         expect(result.stdout).toBe("");
