@@ -7,8 +7,10 @@ import {
     closestKey,
     type ConfigProblem,
     formatProblems,
+    looksLikeCredential,
     problemsFromIssues,
     renderValue,
+    valueHidden,
 } from "./config/lib/format";
 import {
     edgeCredentialFields,
@@ -16,7 +18,7 @@ import {
     edgeRoleProblems,
     edgeSchema,
 } from "./config/edge";
-import { readRawConfig, type RawConfig } from "./config/lib/raw";
+import { readRawConfig, type RawConfig, stringsAsWritten } from "./config/lib/raw";
 import { awsRegion } from "./config/lib/validators";
 import { loggingSchema } from "./config/logging";
 import {
@@ -24,7 +26,7 @@ import {
     alertingCredentialKeys,
     monitoringSchema,
 } from "./config/monitoring";
-import { networkSchema } from "./config/network";
+import { networkSchema, peerVpcProblems } from "./config/network";
 import { workloadsSchema } from "./config/workloads";
 import { type DrPosture, drPosture } from "./config/dr";
 
@@ -39,14 +41,20 @@ import { type DrPosture, drPosture } from "./config/dr";
 
 export const projectName = "mcp-platform";
 
+/** AWS's limit on a tag value; `environment` and `owner` become default tags. */
+const tagValueMaxLength = 256;
+
 /** Keys of the `mcp-platform` namespace. Sections live in `config/<area>.ts`. */
 export const platformSchema = z.strictObject({
     /** Free-form environment name carried in tags and labels, e.g. "production". */
-    environment: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, {
-        message: "expected a lowercase name such as production or dr",
-    }),
+    environment: z
+        .string()
+        .max(tagValueMaxLength)
+        .regex(/^[a-z][a-z0-9-]{1,30}$/, {
+            message: "expected a lowercase name such as production or dr",
+        }),
     /** Team that owns the stack; carried in the `owner` tag of every AWS resource. */
-    owner: z.string().min(1),
+    owner: z.string().min(1).max(tagValueMaxLength),
     /**
      * `primary` serves traffic; `standby` is the warm DR copy that waits for activation.
      * @default "primary"
@@ -138,7 +146,7 @@ function parseSection<T extends z.ZodType>(
     namespace: string,
     problems: ConfigProblem[],
 ): z.output<T> | undefined {
-    const result = schema.safeParse(input, { reportInput: true });
+    const result = schema.safeParse(stringsAsWritten(schema, input), { reportInput: true });
     if (result.success) return result.data;
     for (const problem of problemsFromIssues(schema, result.error.issues, "")) {
         problems.push({ ...problem, keyPath: `${namespace}:${problem.keyPath}` });
@@ -161,7 +169,10 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
                 expected: hint
                     ? `unknown config namespace; did you mean "${hint}:${key}"?`
                     : `unknown config namespace; expected one of ${knownNamespaces.join(", ")}`,
-                got: renderValue(raw.byNamespace[namespace][key]),
+                got:
+                    looksLikeCredential(key) || looksLikeCredential(namespace)
+                        ? valueHidden
+                        : renderValue(raw.byNamespace[namespace][key]),
             });
         }
     }
@@ -202,6 +213,10 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
             keyPath: fullKey,
             expected: `a required credential is not set: run \`pulumi config set --secret ${fullKey} <value>\``,
         });
+    }
+    if (settings) {
+        const stackDir = raw.stackDir ?? process.cwd();
+        problems.push(...peerVpcProblems(stack, settings.network.vpcCidr, stackDir));
     }
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({

@@ -14,6 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
 import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 import { runPolicies, type PolicyReport } from "./lib/policy-runner";
 import { toPlainJson } from "./lib/records";
@@ -144,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
     // every resource; source-mapping each was a third of the synth's time. Traces keep their
     // file names, with positions in the transpiled code; MCP_SYNTH_SOURCE_MAPS=1 maps them.
     if (process.env.MCP_SYNTH_SOURCE_MAPS !== "1") process.setSourceMapsEnabled(false);
+    // The program reads the peer stack's file beside its own (config/network.ts).
+    process.env.MCP_STACK_DIR = path.dirname(stackFile);
     const run = await runProgram({
         project,
         stack,
@@ -212,8 +215,13 @@ main(process.argv.slice(2)).then(
             process.stderr.write(`${usageErrorLine("synth", error)}\n`);
             process.exit(2);
         }
+        // Config errors and the runner's own (an invoke the mocks do not answer) are RunErrors.
         const known =
-            error instanceof Error && (error.name === "ConfigError" || error.name === "RunError");
+            error instanceof Error &&
+            (error.name === "ConfigError" ||
+                error.name === "RunError" ||
+                error.name === "StackFileError" ||
+                pulumi.RunError.isInstance(error));
         process.stderr.write(
             `${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
         );

@@ -13,6 +13,14 @@ export interface ConfigProblem {
     readonly got?: string;
 }
 
+/** What a problem shows instead of a value that may be a credential. */
+export const valueHidden = "(value hidden)";
+
+/** A key named like a credential: its value is never echoed back. */
+export function looksLikeCredential(key: string): boolean {
+    return /password|token|secret|key|webhook/i.test(key);
+}
+
 /** Renders a value the user wrote, short enough for one line. */
 export function renderValue(value: unknown): string {
     if (value === undefined) return "nothing";
@@ -152,12 +160,26 @@ export function problemsFromIssues(
                     expected: hint
                         ? `unknown key; did you mean "${hint}"?`
                         : `unknown key; expected one of ${known.join(", ")}`,
-                    got: renderValue((issue as { input?: Record<string, unknown> }).input?.[key]),
+                    got:
+                        looksLikeCredential(key) || (hint && looksLikeCredential(hint))
+                            ? valueHidden
+                            : renderValue(
+                                  (issue as { input?: Record<string, unknown> }).input?.[key],
+                              ),
                 });
             }
             continue;
         }
         const input = (issue as { input?: unknown }).input;
+        // A check that found a credential asks for its value to stay out of the message.
+        if (issue.code === "custom" && issue.params?.hideValue === true) {
+            problems.push({
+                keyPath: at(issue.path),
+                expected: expectation(issue),
+                got: valueHidden,
+            });
+            continue;
+        }
         const missing = input === undefined && issue.code === "invalid_type";
         problems.push({
             keyPath: at(issue.path),
@@ -171,6 +193,10 @@ export function problemsFromIssues(
 /** One line per problem, in the documented format. */
 export function formatProblems(stackFile: string, problems: readonly ConfigProblem[]): string {
     return problems
-        .map((p) => `${stackFile}: ${p.keyPath}: ${p.expected} (got ${p.got ?? "nothing"})`)
+        .map((p) =>
+            p.got === valueHidden
+                ? `${stackFile}: ${p.keyPath}: ${p.expected} ${valueHidden}`
+                : `${stackFile}: ${p.keyPath}: ${p.expected} (got ${p.got ?? "nothing"})`,
+        )
         .join("\n");
 }

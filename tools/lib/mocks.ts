@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parseAllDocuments } from "yaml";
 import { engineUrn, type ResourceRecord, toPlainJson } from "./records";
 
 /**
@@ -92,6 +93,66 @@ const computedOutputs: Record<
     "random:index/randomPassword:RandomPassword": (name) => ({ result: `mock-password-${name}` }),
 };
 
+interface PolicyStatement {
+    sid?: string;
+    effect?: string;
+    actions?: string[];
+    notActions?: string[];
+    resources?: string[];
+    notResources?: string[];
+    principals?: { type: string; identifiers: string[] }[];
+    notPrincipals?: { type: string; identifiers: string[] }[];
+    conditions?: { test: string; variable: string; values: string[] }[];
+}
+
+/** The provider writes a one-element list as its only string. */
+const oneOrMany = (values: readonly string[]) => (values.length === 1 ? values[0] : [...values]);
+
+function principalBlock(principals: PolicyStatement["principals"]): unknown {
+    if (!principals || principals.length === 0) return undefined;
+    // `type = "*"` with identifier `*` is rendered as the bare wildcard, as the provider does.
+    if (principals.every((p) => p.type === "*")) return "*";
+    const block: Record<string, string[]> = {};
+    for (const p of principals) (block[p.type] ??= []).push(...p.identifiers);
+    return Object.fromEntries(Object.entries(block).map(([type, ids]) => [type, oneOrMany(ids)]));
+}
+
+/** `aws.iam.getPolicyDocument`: the statements rendered as an IAM policy document. */
+function policyDocument(inputs: Record<string, unknown>): Record<string, unknown> {
+    const statements = (inputs.statements ?? []) as PolicyStatement[];
+    const rendered = statements.map((s) => {
+        const statement: Record<string, unknown> = {};
+        if (s.sid !== undefined && s.sid !== "") statement.Sid = s.sid;
+        statement.Effect = s.effect ?? "Allow";
+        if (s.actions?.length) statement.Action = oneOrMany(s.actions);
+        if (s.notActions?.length) statement.NotAction = oneOrMany(s.notActions);
+        if (s.resources?.length) statement.Resource = oneOrMany(s.resources);
+        if (s.notResources?.length) statement.NotResource = oneOrMany(s.notResources);
+        const principal = principalBlock(s.principals);
+        if (principal !== undefined) statement.Principal = principal;
+        const notPrincipal = principalBlock(s.notPrincipals);
+        if (notPrincipal !== undefined) statement.NotPrincipal = notPrincipal;
+        if (s.conditions?.length) {
+            const condition: Record<string, Record<string, unknown>> = {};
+            for (const c of s.conditions) {
+                (condition[c.test] ??= {})[c.variable] = oneOrMany(c.values);
+            }
+            statement.Condition = condition;
+        }
+        return statement;
+    });
+    const document: Record<string, unknown> = { Version: inputs.version ?? "2012-10-17" };
+    if (inputs.policyId !== undefined) document.Id = inputs.policyId;
+    document.Statement = rendered;
+    const json = JSON.stringify(document, null, 2);
+    return {
+        ...inputs,
+        id: String(json.length),
+        json,
+        minifiedJson: JSON.stringify(document),
+    };
+}
+
 /** Invokes the program makes, keyed by token. */
 const invokes: Record<
     string,
@@ -114,6 +175,16 @@ const invokes: Record<
         type: "String",
         value: "ami-0123456789abcdef0",
     }),
+    "aws:iam/getPolicyDocument:getPolicyDocument": (inputs) => policyDocument(inputs),
+    // `k8s.yaml.ConfigFile`/`ConfigGroup` have the provider split a YAML stream into objects.
+    "kubernetes:yaml:decode": (inputs) => ({
+        result: parseAllDocuments(String(inputs.text ?? ""))
+            .map((document) => {
+                if (document.errors.length > 0) throw new Error(document.errors[0].message);
+                return document.toJSON() as unknown;
+            })
+            .filter((object) => object !== null && object !== undefined),
+    }),
     // Documentation ranges (RFC 5737, RFC 3849) standing in for Cloudflare's published list,
     // which only the real provider returns.
     "cloudflare:index/getIpRanges:getIpRanges": () => ({
@@ -131,13 +202,17 @@ function serviceOf(type: string): string {
 export interface RecordingMocks extends pulumi.runtime.Mocks {
     /** Records in registration order, filled in as the program runs. */
     readonly records: ResourceRecord[];
+    /** Invoke tokens the program called that these mocks do not answer. */
+    readonly unimplemented: string[];
 }
 
 /** Creates mocks that record every resource; `region` shapes ARNs and invoke answers. */
 export function createRecordingMocks(region: string): RecordingMocks {
     const records: ResourceRecord[] = [];
+    const unimplemented: string[] = [];
     return {
         records,
+        unimplemented,
         newResource(args: pulumi.runtime.MockResourceArgs) {
             const inputs = args.inputs as Record<string, unknown>;
             const id = `${args.name}-id`;
@@ -163,9 +238,11 @@ export function createRecordingMocks(region: string): RecordingMocks {
         call(args: pulumi.runtime.MockCallArgs) {
             const answer = invokes[args.token];
             if (!answer) {
-                throw new Error(
-                    `mock invoke not implemented: ${args.token} (add it to tools/lib/mocks.ts)`,
-                );
+                // The SDK rethrows a failed invoke as `new Error(err.details)`, dropping the
+                // message, so the token is kept here for the runner to report.
+                const message = `mock invoke not implemented: ${args.token} (add it to tools/lib/mocks.ts)`;
+                unimplemented.push(args.token);
+                throw Object.assign(new Error(message), { details: message });
             }
             return answer(args.inputs as Record<string, unknown>, region);
         },

@@ -124,6 +124,15 @@ function optionsOf(req: RegisterRequestLike): ResourceOptionsRecord | undefined 
     return set.length > 0 ? (Object.fromEntries(set) as ResourceOptionsRecord) : undefined;
 }
 
+/** One error naming every invoke token the mocks do not answer, or none. */
+function unimplementedInvokeError(tokens: readonly string[]): pulumi.RunError | undefined {
+    if (tokens.length === 0) return undefined;
+    const unique = [...new Set(tokens)];
+    return new pulumi.RunError(
+        `mock invoke not implemented: ${unique.join(", ")} (add ${unique.length === 1 ? "it" : "them"} to tools/lib/mocks.ts)`,
+    );
+}
+
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
     const mocks = createRecordingMocks(options.region);
@@ -156,8 +165,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         };
     }
 
-    const resolved = await pulumi.runtime.runInPulumiStack(options.load);
-    await pulumi.runtime.disconnect();
+    let resolved: unknown;
+    try {
+        resolved = await pulumi.runtime.runInPulumiStack(options.load);
+        await pulumi.runtime.disconnect();
+    } catch (error) {
+        throw unimplementedInvokeError(mocks.unimplemented) ?? error;
+    }
+    // An invoke whose result nothing awaits fails without failing the program; it is still
+    // an invoke these mocks cannot answer.
+    const missing = unimplementedInvokeError(mocks.unimplemented);
+    if (missing) throw missing;
     const stackRecord = mocks.records.find((r) => r.type === "pulumi:pulumi:Stack");
     return {
         records: mocks.records.filter((r) => r !== stackRecord),

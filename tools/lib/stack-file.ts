@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 import { requiredCredentialKeys } from "../../config";
 import { redacted } from "./records";
 
@@ -44,18 +44,29 @@ function isSecure(value: unknown): boolean {
     );
 }
 
+/** Thrown for a `secure:` value with no ciphertext; the caller names the file. */
+class EmptySecure extends Error {
+    constructor(readonly keyPath: string) {
+        super(`empty secure: at ${keyPath}`);
+    }
+}
+
 /** Replaces nested `secure:` leaves; reports whether any were found. */
-function redactNested(value: unknown): { value: unknown; secret: boolean } {
-    if (isSecure(value)) return { value: redacted, secret: true };
+function redactNested(value: unknown, at: string): { value: unknown; secret: boolean } {
+    if (isSecure(value)) {
+        const cipher = (value as { secure: unknown }).secure;
+        if (typeof cipher !== "string" || cipher.trim() === "") throw new EmptySecure(at);
+        return { value: redacted, secret: true };
+    }
     if (Array.isArray(value)) {
-        const items = value.map(redactNested);
+        const items = value.map((item, index) => redactNested(item, `${at}[${index}]`));
         return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
     }
     if (value !== null && typeof value === "object") {
         let secret = false;
         const out: Record<string, unknown> = {};
         for (const [key, entry] of Object.entries(value)) {
-            const result = redactNested(entry);
+            const result = redactNested(entry, `${at}.${key}`);
             out[key] = result.value;
             secret ||= result.secret;
         }
@@ -64,22 +75,66 @@ function redactNested(value: unknown): { value: unknown; secret: boolean } {
     return { value, secret: false };
 }
 
+/**
+ * A stack or project file that cannot be read as YAML. The message is one line:
+ * `<file>:<line>:<column>: <what is wrong>`, or `<file>: <what is wrong>`.
+ */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/** Parses a YAML file, refusing non-UTF-8 bytes, duplicate keys and every syntax error. */
+function readYaml(file: string): unknown {
+    const shown = path.relative(process.cwd(), file) || file;
+    let text: string;
+    try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(fs.readFileSync(file));
+    } catch (error) {
+        if (error instanceof TypeError) {
+            throw new StackFileError(`${shown}: not valid UTF-8 text; save the file as UTF-8`);
+        }
+        throw error;
+    }
+    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    const error = document.errors[0];
+    if (error) {
+        // The library's message ends with " at line L, column C:" and a code frame.
+        const what = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        const at = error.linePos?.[0];
+        const where = at ? `${shown}:${at.line}:${at.col}` : shown;
+        throw new StackFileError(`${where}: ${what}`);
+    }
+    return document.toJS();
+}
+
 function qualify(project: string, key: string): string {
     return key.includes(":") ? key : `${project}:${key}`;
 }
 
 export function readStackConfig(projectDir: string, stackFile: string): StackConfig {
-    const project = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as {
         name: string;
         config?: Record<string, { default?: unknown } | unknown>;
     };
-    const stack = (parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as {
+    const stack = (readYaml(stackFile) ?? {}) as {
         config?: Record<string, unknown>;
     };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const put = (key: string, raw: unknown) => {
-        const { value, secret } = redactNested(raw);
+        let redactedValue: { value: unknown; secret: boolean };
+        try {
+            redactedValue = redactNested(raw, key);
+        } catch (error) {
+            if (!(error instanceof EmptySecure)) throw error;
+            throw new StackFileError(
+                `${path.basename(stackFile)}: ${error.keyPath}: expected the ciphertext \`pulumi config set --secret\` writes (got an empty secure: value)`,
+            );
+        }
+        const { value, secret } = redactedValue;
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
         if (secret) secretKeys.push(key);
     };

@@ -195,16 +195,24 @@ describe("the worker/ writer", () => {
         expect(workerModules([])).toEqual([]);
     });
 
-    it("refuses non-text content, clashing module names and paths", () => {
-        expect(() => workerModules([script("a", { mainModule: "w.js", content: 42 })])).toThrow(
-            "WorkersScript a: content is not a plain string",
-        );
-        expect(() =>
+    it("writes modules that share a name under each script's resource name", () => {
+        expect(
             workerModules([
                 script("a", { mainModule: "w.js", content: "x" }),
                 script("b", { mainModule: "w.js", content: "y" }),
+                script("c", { mainModule: "c.js", content: "z" }),
             ]),
-        ).toThrow("two WorkersScripts deploy a module named w.js");
+        ).toEqual([
+            { file: "a/w.js", content: "x" },
+            { file: "b/w.js", content: "y" },
+            { file: "c.js", content: "z" },
+        ]);
+    });
+
+    it("refuses non-text content and paths", () => {
+        expect(() => workerModules([script("a", { mainModule: "w.js", content: 42 })])).toThrow(
+            "WorkersScript a: content is not a plain string",
+        );
         expect(() => workerModules([script("a", { mainModule: "../w.js", content: "x" })])).toThrow(
             "unexpected mainModule ../w.js",
         );
