@@ -89,6 +89,23 @@ function bumpImages(node: unknown, key = ""): unknown {
     return node;
 }
 
+/** The error and warning diagnostics of a `--json` event stream, one a line. */
+function errorsOf(events: string): string {
+    return events
+        .split("\n")
+        .flatMap((line) => {
+            try {
+                const d = (JSON.parse(line) as { diagnosticEvent?: Obj }).diagnosticEvent;
+                return d && d.severity !== "info" && d.severity !== "info#err"
+                    ? [`${d.severity}: ${d.urn ?? ""} ${String(d.message).trim()}`]
+                    : [];
+            } catch {
+                return [];
+            }
+        })
+        .join("\n");
+}
+
 function run(
     cmd: string,
     args: string[],
@@ -107,7 +124,7 @@ function run(
     if (res.status !== 0 && !allowFail) {
         throw new Error(
             `${path.basename(cmd)} ${args.join(" ")} exited ${res.status}:\n` +
-                `${res.stdout.slice(-8000)}\n${res.stderr.slice(-8000)}`,
+                `${errorsOf(res.stdout) || res.stdout.slice(-8000)}\n${res.stderr.slice(-8000)}`,
         );
     }
     return res;
@@ -172,9 +189,14 @@ function countOps(steps: PreviewStep[]): Record<string, number> {
     return ops;
 }
 
-/** The `changeSummary` counts of `pulumi up --json`. */
-function summaryOf(upJson: string): Record<string, number> {
-    return (JSON.parse(upJson) as { changeSummary?: Record<string, number> }).changeSummary ?? {};
+/** The `resourceChanges` of the summary event of `pulumi up --json` (an event stream). */
+function summaryOf(upEvents: string): Record<string, number> {
+    for (const line of upEvents.split("\n").reverse()) {
+        if (!line.includes('"summaryEvent"')) continue;
+        return (JSON.parse(line) as { summaryEvent: { resourceChanges: Record<string, number> } })
+            .summaryEvent.resourceChanges;
+    }
+    throw new Error("pulumi up --json printed no summary event");
 }
 
 export async function runE2e(log: (line: string) => void = () => {}): Promise<E2eResult> {
