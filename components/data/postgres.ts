@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentHash, opsScripts } from "./data-pods";
-import { selectorLabels, standardLabels } from "../kit/labels";
+import { claimTemplateLabels, selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { initdbHook, pgHba, postgresNames, postgresPodTemplate } from "./postgres-pods";
@@ -165,7 +165,7 @@ export class Postgres extends pulumi.ComponentResource {
             annotations: { "mcp-platform.io/config-hash": contentHash([settings, hba, scripts]) },
         });
         const claim = {
-            metadata: { name: "data", labels: standardLabels(family) },
+            metadata: { name: "data", labels: claimTemplateLabels(family) },
             spec: {
                 accessModes: ["ReadWriteOnce"],
                 storageClassName: args.storageClass ?? storageClassName,

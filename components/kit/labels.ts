@@ -45,3 +45,14 @@ export function standardLabels(source: LabelSource): Record<string, string> {
     }
     return labels;
 }
+
+/**
+ * Labels for a StatefulSet's `volumeClaimTemplates`: every label but the version. The API
+ * server forbids any change to a StatefulSet's claim templates, so a label that follows the
+ * image tag there would make every image bump fail to apply.
+ */
+export function claimTemplateLabels(source: LabelSource): Record<string, string> {
+    const labels = standardLabels(source);
+    delete labels["app.kubernetes.io/version"];
+    return labels;
+}
