@@ -298,8 +298,9 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         set.spec.serviceName = `${set.spec.serviceName}-scratch`;
         fs.writeFileSync(setFile, stringify(set));
         const scratch = await timed("scratch preview", () =>
-            cli(["preview", "--json", "--non-interactive"]),
+            cli(["preview", "--json", "--non-interactive"], true),
         );
+        fs.writeFileSync(path.join(tmp, "scratch-preview.json"), `${scratch.stdout}\n${scratch.stderr}`);
         const scratchReplacements = replacementsOf(stepsOf(scratch.stdout));
         // Back to what is deployed, so destroy sees the second synth.
         copyManifests(second.outDir, manifestDir);
@@ -324,6 +325,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         };
     } finally {
         await plane?.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
+        if (process.env.MCP_E2E_KEEP) log(`e2e: kept ${tmp}`);
+        else fs.rmSync(tmp, { recursive: true, force: true });
     }
 }
