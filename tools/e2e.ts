@@ -8,9 +8,10 @@ import { runE2e } from "../test/harness/real-engine";
  */
 async function main(): Promise<void> {
     const r = await runE2e((line) => console.error(line));
-    console.log(`manifests: ${r.manifests}`);
+    console.log(`manifests: ${r.manifests}, pods the controllers created: ${r.podsCreated}`);
     console.log(`second preview steps: ${JSON.stringify(r.secondPreviewOps)}`);
-    for (const x of r.replacements) console.log(`replaced: ${x.urn} (${x.op}): ${x.fields.join(", ")}`);
+    for (const x of r.replacements)
+        console.log(`replaced: ${x.urn} (${x.op}): ${x.fields.join(", ")}`);
     for (const x of r.scratchReplacements)
         console.log(`scratch replacement (expected): ${x.urn}: ${x.fields.join(", ")}`);
     for (const f of r.failedCreates) console.log(`failed create: ${f}`);
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
             .join(", ")}`,
     );
     const scratchOk = r.scratchReplacements.some((x) => x.urn.includes(r.scratchStatefulSet));
-    if (!scratchOk) console.log(`scratch serviceName change on ${r.scratchStatefulSet} was NOT reported as a replace`);
+    if (!scratchOk)
+        console.log(
+            `scratch serviceName change on ${r.scratchStatefulSet} was NOT reported as a replace`,
+        );
     const failed = r.failedCreates.length + (scratchOk ? 0 : 1) + (r.leftAfterDestroy > 0 ? 1 : 0);
     console.log(
         `e2e: ${r.created} created, ${r.updated} updated, ${r.replacements.length} replaced, ${failed} failed`,

@@ -61,6 +61,8 @@ export interface E2eResult {
     readonly scratchReplacements: Replacement[];
     /** The StatefulSet whose `serviceName` the scratch copy changed. */
     readonly scratchStatefulSet: string;
+    /** Pods the controllers created after the first up (each one admitted). */
+    readonly podsCreated: number;
     /** Pods the controllers could not create (FailedCreate events: admission rejections). */
     readonly failedCreates: string[];
     /** Resources left in the stack after `pulumi destroy`. */
@@ -246,7 +248,12 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         const manifestDir = path.join(work, "manifests");
         const files = copyManifests(first.outDir, manifestDir);
         const manifests = files.reduce(
-            (n, f) => n + fs.readFileSync(f, "utf8").split(/^---$/m).filter((d) => d.trim()).length,
+            (n, f) =>
+                n +
+                fs
+                    .readFileSync(f, "utf8")
+                    .split(/^---$/m)
+                    .filter((d) => d.trim()).length,
             0,
         );
         writeProgram(work, plane.kubeconfig, files);
@@ -263,7 +270,12 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
 
         // Pods the controllers create are admitted (or not) by PodSecurity in each namespace.
         await new Promise((r) => setTimeout(r, 5000));
-        const events = await plane.client.request("GET", "/api/v1/events?fieldSelector=reason%3DFailedCreate");
+        const events = await plane.client.request(
+            "GET",
+            "/api/v1/events?fieldSelector=reason%3DFailedCreate",
+        );
+        const pods = await plane.client.request("GET", "/api/v1/pods");
+        const podsCreated = ((pods.body.items ?? []) as Obj[]).length;
         const failedCreates = ((events.body.items ?? []) as Obj[]).map(
             (e) =>
                 `${e.involvedObject.kind} ${e.involvedObject.namespace}/${e.involvedObject.name}: ${e.message}`,
@@ -300,7 +312,8 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         const scratch = await timed("scratch preview", () =>
             cli(["preview", "--json", "--non-interactive"], true),
         );
-        fs.writeFileSync(path.join(tmp, "scratch-preview.json"), `${scratch.stdout}\n${scratch.stderr}`);
+        // The provider plans the replacement, then its dry run of the new object's apply (same
+        // name, the old one still there) is refused by the API server, so this preview exits 1.
         const scratchReplacements = replacementsOf(stepsOf(scratch.stdout));
         // Back to what is deployed, so destroy sees the second synth.
         copyManifests(second.outDir, manifestDir);
@@ -319,6 +332,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
             secondPreviewOps: countOps(steps2),
             scratchReplacements,
             scratchStatefulSet: `${set.metadata.namespace}/${set.metadata.name}`,
+            podsCreated,
             failedCreates,
             leftAfterDestroy: exported.deployment?.resources?.length ?? 0,
             timings,
