@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real engines the tests drive (Pulumi CLI, the Kubernetes provider, the Pulumi YAML
-# language host, the Kubernetes control plane, kwok) from the Go modules pinned under tools/engines/<name>/ into one cache directory:
+# language host, the Kubernetes control plane, kwok) from the Go modules pinned under
+# tools/engines/<name>/ into one cache directory:
 #   ${MCP_ENGINES_DIR:-$HOME/.cache/mcp-platform/engines}/bin/<binary>
 # Each binary has a stamp (module@version, sha256 of go.sum, go version, ldflags); a binary
 # whose stamp matches is not rebuilt, so a second run with the same pins takes seconds.
