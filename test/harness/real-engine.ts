@@ -276,10 +276,23 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         );
         const pods = await plane.client.request("GET", "/api/v1/pods");
         const podsCreated = ((pods.body.items ?? []) as Obj[]).length;
-        const failedCreates = ((events.body.items ?? []) as Obj[]).map(
-            (e) =>
-                `${e.involvedObject.kind} ${e.involvedObject.namespace}/${e.involvedObject.name}: ${e.message}`,
-        );
+        // A ConfigGroup orders only Namespaces and CRDs first, so a controller may try a Pod
+        // before its ServiceAccount exists; it retries, so that failure counts only while the
+        // ServiceAccount is still missing. Every other FailedCreate (PodSecurity, quota,
+        // LimitRange) counts.
+        const failedCreates: string[] = [];
+        for (const e of (events.body.items ?? []) as Obj[]) {
+            const sa = /error looking up service account ([^/\s]+)\/([^:\s]+)/.exec(e.message);
+            if (sa) {
+                const res = await plane.client.request(
+                    "GET",
+                    `/api/v1/namespaces/${sa[1]}/serviceaccounts/${sa[2]}`,
+                );
+                if (res.status === 200) continue;
+            }
+            const o = e.involvedObject;
+            failedCreates.push(`${o.kind} ${o.namespace}/${o.name}: ${e.message}`);
+        }
 
         // Second synth: every image tag bumped, one replica count and one limit changed.
         const variant = stackFileVariant(stack, (doc) => {
