@@ -17,11 +17,12 @@ import {
     BackupJobs,
     BackupStorage,
     Postgres,
+    PostgresRestoreAccess,
     PostgresRestoreJob,
     Redis,
     replicationDestination,
 } from "./components/data";
-import { Edge, EdgeSwitch } from "./components/edge";
+import { Edge, EdgeSwitch, IngressDns, ownedIngressHosts } from "./components/edge";
 import { defaultTags } from "./components/kit";
 import { collectorName, collectorNamespace, LogCollector, LogStorage } from "./components/logging";
 import {
@@ -178,26 +179,30 @@ const mcpNamespaces = new McpNamespaces(
     { namespaces: workloads.namespaces },
     { provider: kubernetesProvider },
 );
-const appConfig = new AppConfig(
-    "mcp-app-config",
-    {
-        jwtSecretRotation: workloads.secrets.jwtSecretRotation,
-        semanticConfig: { ...workloads.semanticConfig, region: cfg.region },
-    },
-    { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
-);
-// The semantic control plane's artifact bucket (`s3://mcp-artifacts`) and the IRSA
+// The semantic control plane's artifact bucket (`s3://mcp-artifacts-<account>-<region>`) and the IRSA
 // role of each service with `artifactAccess`.
 const artifactStore = new ArtifactStore(
     "mcp-artifacts",
     {
         region: cfg.region,
-        bucketName: workloads.semanticConfig.artifactBucket,
+        bucketPrefix: workloads.semanticConfig.artifactBucketPrefix,
         retentionDays: workloads.semanticConfig.artifactRetentionDays,
         oidc: cluster.oidc,
         serviceAccounts: artifactServiceAccounts(workloads.services),
     },
     { providers: { aws: awsProvider } },
+);
+const appConfig = new AppConfig(
+    "mcp-app-config",
+    {
+        jwtSecretRotation: workloads.secrets.jwtSecretRotation,
+        semanticConfig: {
+            ...workloads.semanticConfig,
+            artifactBucket: artifactStore.bucketName,
+            region: cfg.region,
+        },
+    },
+    { provider: kubernetesProvider, dependsOn: [mcpNamespaces] },
 );
 const mcpCatalog = new McpCatalog(
     "mcp-catalog",
@@ -210,15 +215,30 @@ const mcpCatalog = new McpCatalog(
     },
     { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig, clusterAddons] },
 );
-new PublicIngresses(
+// The stack's Cloudflare provider (the edge below, the ingresses' DNS records and the origin
+// lock's address ranges).
+const cloudflareProvider = new cloudflare.Provider(`${cfg.stack}-cloudflare`, {
+    apiToken: cfg.credentials["cloudflare:apiToken"],
+});
+// The origin lock (docs/edge.md): the ALB accepts only Cloudflare's published ranges.
+const cloudflareRanges = cloudflare.getIpRangesOutput({}, { provider: cloudflareProvider });
+const { sharedHosts, ...ingressSettings } = workloads.ingress;
+const ingressRoutes = publicRoutes(workloads.services);
+const publicIngresses = new PublicIngresses(
     "mcp-ingresses",
     {
-        routes: publicRoutes(workloads.services),
-        ...workloads.ingress,
+        routes: ingressRoutes,
+        ...ingressSettings,
+        sourceRanges: cloudflareRanges.apply((r) => ({ ipv4: r.ipv4Cidrs, ipv6: r.ipv6Cidrs })),
         tags: defaultTags(cfg),
     },
     { provider: kubernetesProvider, dependsOn: [mcpCatalog, clusterAddons] },
 );
+/** The ALB DNS name of the Ingress that serves `host`, if one does. */
+const albOf = (host: string) => {
+    const route = ingressRoutes.find((r) => r.hosts.includes(host));
+    return route ? publicIngresses.albHostnames[route.ingressName] : undefined;
+};
 
 // Monitoring (docs/monitoring.md): the typed alert catalog as PrometheusRules, Alertmanager's
 // routing with its receivers' credentials, and the manuals' Grafana dashboards, all in
@@ -287,7 +307,7 @@ const backupStorage = new BackupStorage(
             lockDays: cfg.backups.objectLock.days,
         },
         objectLockMode: cfg.backups.objectLock.mode,
-        bucketName: cfg.backups.bucketName,
+        bucketPrefix: cfg.backups.bucketPrefix,
         keyAliasName: `mcp-platform-backups-${cfg.stack}`,
         replication: replicationDestination(
             cfg.backups.replication && {
@@ -328,21 +348,34 @@ const backupAccess = {
     oidc: cluster.oidc,
     scratchSize: cfg.backups.scratchSize,
 };
-const postgresRestore = cfg.dr.restoreLatestBackup
-    ? new PostgresRestoreJob(
+// The restore's IAM role exists on the whole dr stack, so activation adds Kubernetes objects
+// only (docs/dr.md).
+const restoreAccess = cfg.dr.restoreAccess
+    ? new PostgresRestoreAccess(
           "postgres-restore",
-          {
-              ...backupAccess,
-              ...cfg.backups.restore,
-              images: { postgres: cfg.data.postgres.image, awsCli: cfg.backups.images.awsCli },
-              resources: cfg.backups.resources,
-          },
-          {
-              providers: { aws: awsProvider, kubernetes: kubernetesProvider },
-              dependsOn: [postgres],
-          },
+          { ...backupAccess },
+          { providers: { aws: awsProvider } },
       )
     : undefined;
+const postgresRestore =
+    cfg.dr.restoreLatestBackup && restoreAccess
+        ? new PostgresRestoreJob(
+              "postgres-restore",
+              {
+                  region: cfg.region,
+                  bucketName: backupStorage.bucketName,
+                  roleArn: restoreAccess.roleArn,
+                  scratchSize: cfg.backups.scratchSize,
+                  ...cfg.backups.restore,
+                  images: {
+                      postgres: cfg.data.postgres.image,
+                      awsCli: cfg.backups.images.awsCli,
+                  },
+                  resources: cfg.backups.resources,
+              },
+              { provider: kubernetesProvider, dependsOn: [postgres] },
+          )
+        : undefined;
 new BackupJobs(
     "backup-jobs",
     {
@@ -369,15 +402,31 @@ new BackupJobs(
 // The Cloudflare edge (docs/edge.md). The stack that serves traffic deploys the Worker; the
 // standby stack owns only the DR switch in that Worker's KV namespace (found through a
 // StackReference), set to "dr" once drActive is true.
-const cloudflareProvider = new cloudflare.Provider(`${cfg.stack}-cloudflare`, {
-    apiToken: cfg.credentials["cloudflare:apiToken"],
-});
 const edgeCfg = cfg.edge;
+// The primary origin's record points at this stack's ALB unless a target is configured.
+const edgeOrigins = edgeCfg?.worker
+    ? {
+          primary: {
+              hostname: edgeCfg.worker.origins.primary.hostname,
+              target:
+                  edgeCfg.worker.origins.primary.target ??
+                  albOf(edgeCfg.worker.origins.primary.hostname) ??
+                  missingOriginTarget(edgeCfg.worker.origins.primary.hostname),
+          },
+          dr: edgeCfg.worker.origins.dr,
+      }
+    : undefined;
+function missingOriginTarget(host: string): never {
+    throw new Error(
+        `mcp-platform:edge.worker.origins.primary.target: expected a target, since no Ingress of this stack serves ${host}`,
+    );
+}
 const edge = edgeCfg?.worker
     ? new Edge(
           "edge",
           {
               ...edgeCfg.worker,
+              origins: edgeOrigins!,
               accountId: edgeCfg.accountId,
               hostname: edgeCfg.hostname,
               environment: cfg.environment,
@@ -402,6 +451,29 @@ const edgeSwitch = edgeCfg?.switch
           },
       )
     : undefined;
+// Proxied CNAMEs for the hostnames this stack's Ingresses serve (docs/edge.md, DNS records):
+// each points at the ALB its Ingress reports. The Edge declares the primary origin's record;
+// the primary stack owns the hosts every stack serves (`ingress.sharedHosts`).
+const dnsZoneId = edgeCfg?.worker?.zoneId ?? edgeCfg?.switch?.zoneId;
+if (dnsZoneId !== undefined) {
+    new IngressDns(
+        "ingress-dns",
+        {
+            zoneId: dnsZoneId,
+            records: ownedIngressHosts(ingressRoutes, {
+                role: cfg.role,
+                sharedHosts,
+                ownedElsewhere: (["primary", "dr"] as const)
+                    .filter((region) => edgeOrigins?.[region].target !== undefined)
+                    .map((region) => edgeOrigins![region].hostname),
+            }).map(({ hostname, ingressName }) => ({
+                hostname,
+                target: publicIngresses.albHostnames[ingressName],
+            })),
+        },
+        { provider: cloudflareProvider },
+    );
+}
 
 export const stack = cfg.stack;
 export const region = cfg.region;
@@ -425,3 +497,7 @@ export const backupKmsKeyArn = backupStorage.kmsKeyArn;
 export const backupKmsAliasArn = backupStorage.kmsAliasArn;
 export const postgresRestoreJobName = postgresRestore?.jobName ?? null;
 export const artifactBucketName = artifactStore.bucketName;
+/** The DNS name of this stack's public ALB (every Ingress shares one ALB group). */
+export const albHostname = ingressRoutes[0]
+    ? publicIngresses.albHostnames[ingressRoutes[0].ingressName]
+    : null;

@@ -1,7 +1,7 @@
 import { stackReference } from "./lib/stack-ref";
 import { z } from "zod";
 import { containerResources } from "./lib/resources";
-import { cronSchedule, memoryQuantity, pinnedImage } from "./lib/validators";
+import { cronSchedule, memoryQuantity, pinnedImage, s3BucketPrefix } from "./lib/validators";
 
 /**
  * `mcp-platform:backups` — the backup CronJobs, the S3 bucket they write to and the restore
@@ -45,9 +45,6 @@ export const backupStamp = z.string().regex(/^\d{8}T\d{6}Z$/, {
     message: 'expected "latest" or a backup timestamp such as 20260101T020000Z',
 });
 
-const s3BucketName = z.string().regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    message: "expected an S3 bucket name (3-63 lowercase letters, digits, '.' and '-')",
-});
 const s3BucketArn = z.string().regex(/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
     message: "expected an S3 bucket ARN such as arn:aws:s3:::mcp-platform-backups-dr",
 });
@@ -119,8 +116,11 @@ export const backupsSchema = z
                 days: days.default(2),
             })
             .prefault({}),
-        /** Physical bucket name; needed where another stack refers to it. @default auto-named */
-        bucketName: s3BucketName.optional(),
+        /**
+         * Bucket name prefix; the account id and region are appended, so the name is globally
+         * unique and stable for the other stack to refer to. @default auto-named
+         */
+        bucketPrefix: s3BucketPrefix.optional(),
         /**
          * Production only: replicate every backup to the dr stack's bucket with Replication
          * Time Control (15 min). `fromStack` reads the destination from the dr stack's

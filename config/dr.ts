@@ -31,6 +31,12 @@ export interface DrPosture {
     /** The restore Job loads the latest replicated dump before any backup runs. */
     readonly restoreLatestBackup: boolean;
     /**
+     * The restore Job's IAM role and policy exist. True on the whole dr stack, idle standby
+     * included, so that activation creates no IAM: IAM is a global control plane whose
+     * outage or eventual consistency must not delay a failover (docs/dr.md).
+     */
+    readonly restoreAccess: boolean;
+    /**
      * The root backup-verify checks: production's replicated backups on an idle standby,
      * otherwise the stack's own.
      */
@@ -53,6 +59,7 @@ export function drPosture(role: "primary" | "standby", drActive: boolean): DrPos
             backupRoot: undefined,
             backupsOnStandby: false,
             restoreLatestBackup: false,
+            restoreAccess: false,
             verifyRoot: undefined,
             verifyWaitSeconds: 0,
         };
@@ -66,6 +73,7 @@ export function drPosture(role: "primary" | "standby", drActive: boolean): DrPos
             backupRoot: backupRootOfStandby,
             backupsOnStandby: true,
             restoreLatestBackup: false,
+            restoreAccess: true,
             verifyRoot: undefined,
             verifyWaitSeconds: replicationWaitSeconds,
         };
@@ -78,6 +86,7 @@ export function drPosture(role: "primary" | "standby", drActive: boolean): DrPos
         backupRoot: backupRootOfStandby,
         backupsOnStandby: false,
         restoreLatestBackup: true,
+        restoreAccess: true,
         verifyRoot: backupRootOfStandby,
         verifyWaitSeconds: 0,
     };

@@ -8,9 +8,10 @@ import { hostname } from "./lib/validators";
  * `mcp-platform:edge` — the Cloudflare Worker in front of the platform (docs/edge.md).
  *
  * The stack that serves traffic (production) sets `worker:` and deploys the Worker, its KV
- * namespace, route and DNS records. The standby stack (dr) sets `switch:` and owns only the
+ * namespace, route and DNS records. The standby stack (dr) sets `switch:` and owns the
  * `active-region` KV entry, found through a StackReference to the production stack, so DR
- * activation never needs the production stack to change.
+ * activation never needs the production stack to change, and the DNS records of its own
+ * regional hostnames in `switch.zoneId`.
  */
 
 /** A Cloudflare account or zone id. */
@@ -31,8 +32,12 @@ const dnsTarget = z
 const originSchema = z.strictObject({
     /** Proxied hostname inside the zone, e.g. origin-use1.example.com (default port 443). */
     hostname,
-    /** The region's ingress endpoint the record points at: a hostname (CNAME) or IPv4 (A). */
-    target: dnsTarget,
+    /**
+     * The region's ingress endpoint the record points at: a hostname (CNAME) or IPv4 (A).
+     * @default primary: the ALB of this stack's Ingress serving `hostname` (its status);
+     * dr: none, the dr stack's Ingress DNS owns the record
+     */
+    target: dnsTarget.optional(),
 });
 
 const loadBalancingSchema = z.strictObject({
@@ -91,6 +96,8 @@ const switchSchema = z.strictObject({
      * (same organization and project) or `<organization>/<project>/<stack>`.
      */
     primaryStack: stackReference,
+    /** The zone of this stack's Ingress hostnames, whose DNS records this stack owns. */
+    zoneId: cloudflareId,
 });
 
 function inZone(name: string, zone: string): boolean {
@@ -133,6 +140,15 @@ export const edgeSchema = z
                     message: `expected a hostname inside the zone ${worker.zoneName}`,
                 });
             }
+        }
+        if (worker.loadBalancing?.enabled && worker.origins.dr.target === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["worker", "origins", "dr", "target"],
+                input: undefined,
+                message:
+                    "expected the DR ALB's DNS name when loadBalancing is enabled (the dr stack's albHostname output)",
+            });
         }
         const given = names.map(([, name]) => name).filter((name) => name !== undefined);
         const repeated = given.filter((name, i) => given.indexOf(name) !== i);

@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "./lib/quantity";
 import { containerResources, parsedQuantity, resourceAmounts } from "./lib/resources";
-import { cpuQuantity, hostname, memoryQuantity, pinnedImage, positiveInt } from "./lib/validators";
+import {
+    cpuQuantity,
+    hostname,
+    memoryQuantity,
+    pinnedImage,
+    positiveInt,
+    s3BucketPrefix,
+} from "./lib/validators";
 import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "./names";
 
 /**
@@ -205,6 +212,11 @@ export const workloadsSchema = z
                 .min(1)
                 .max(300)
                 .default("Scheduled maintenance is in progress. Please try again shortly."),
+            /**
+             * Hosts every stack's Ingress serves (e.g. api.<zone>) whose one DNS record the
+             * primary stack owns; a standby stack declares no record for them. @default []
+             */
+            sharedHosts: z.array(hostname).default([]),
         }),
         secrets: z.strictObject({
             /** Changing this value generates a new `jwt-secret` (and restarts its readers). */
@@ -215,9 +227,8 @@ export const workloadsSchema = z
             validationCacheSize: positiveInt,
             validationCacheTtlMs: positiveInt,
             artifactRetentionDays: positiveInt,
-            artifactBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-                message: "expected an S3 bucket name",
-            }),
+            /** The artifact bucket's name prefix (account id and region appended). */
+            artifactBucketPrefix: s3BucketPrefix,
         }),
         services: z.record(k8sName, serviceSchema),
     })
@@ -225,6 +236,16 @@ export const workloadsSchema = z
         const issue = (path: PropertyKey[], input: unknown, message: string) =>
             ctx.addIssue({ code: "custom", path, input, message });
         const names = Object.keys(w.services);
+        const ingressHosts = Object.values(w.services).flatMap((s) => s.ingress?.hosts ?? []);
+        for (const [index, host] of w.ingress.sharedHosts.entries()) {
+            if (!ingressHosts.includes(host)) {
+                issue(
+                    ["ingress", "sharedHosts", index],
+                    host,
+                    "expected a host of one of the services' ingresses",
+                );
+            }
+        }
         const taken = new Map<string, string>();
         for (const [name, service] of Object.entries(w.services)) {
             for (const [index, callee] of service.calls.entries()) {

@@ -2,6 +2,7 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { awsPolicies, awsStackPolicies } from "./aws";
 import { cloudflarePolicies } from "./cloudflare";
 import { kubernetesPolicies } from "./kubernetes";
+import { protectionPolicies } from "./protection";
 import { stackPolicies } from "./stack";
 
 /**
@@ -16,6 +17,7 @@ export const policies: Policies = [
     ...cloudflarePolicies,
     ...awsStackPolicies,
     ...stackPolicies,
+    ...protectionPolicies,
 ];
 
 /** The pack's default: a violation blocks `pulumi preview`/`up` unless a policy says otherwise. */

@@ -152,7 +152,10 @@ describe("the dr stack: standby and activated", () => {
         const drConfig = parse(
             fs.readFileSync(path.join(projectDir, "Pulumi.dr.yaml"), "utf8"),
         ).config;
-        expect(env.BACKUP_BUCKET).toBe(drConfig["mcp-platform:backups"].bucketName);
+        // The dr stack's own bucket: its prefix, the account id and the dr region.
+        expect(env.BACKUP_BUCKET).toBe(
+            `${drConfig["mcp-platform:backups"].bucketPrefix}-123456789012-us-west-2`,
+        );
         expect(env.AWS_REGION).toBe("us-west-2");
         expect(jobs(production)).toEqual([]);
     });
@@ -161,6 +164,48 @@ describe("the dr stack: standby and activated", () => {
         expect(kvValue(standby)).toEqual(["primary"]);
         expect(kvValue(activated)).toEqual(["dr"]);
         expect(kvValue(production)).toEqual([]);
+    });
+
+    it("activates without IAM: the restore role and its trust exist in standby already", () => {
+        const iam = (result: SynthResult) =>
+            result
+                .resources()
+                .filter((r) => r.type.startsWith("aws:iam/"))
+                .map((r) => r.urn)
+                .sort();
+        const standbyUrns = new Set(standby.resources().map((r) => r.urn));
+        const addedIam = activated
+            .resources()
+            .filter((r) => !standbyUrns.has(r.urn) && r.type.startsWith("aws:iam/"))
+            .map((r) => r.urn);
+        expect(addedIam).toEqual([]);
+        expect(iam(activated)).toEqual(iam(standby));
+        // The role the Job's service account names is the standby's, unchanged.
+        const restoreIam = (result: SynthResult) =>
+            result
+                .resources()
+                .filter(
+                    (r) => r.type.startsWith("aws:iam/") && r.name.startsWith("postgres-restore-"),
+                )
+                .map((r) => [r.urn, r.inputs]);
+        expect(restoreIam(standby).map(([urn]) => urn)).toEqual([
+            expect.stringContaining("aws:iam/role:Role::postgres-restore-role-role"),
+            expect.stringContaining("aws:iam/rolePolicy:RolePolicy::postgres-restore-role-policy"),
+        ]);
+        expect(restoreIam(activated)).toEqual(restoreIam(standby));
+        // Activation adds only Kubernetes objects (and the component that groups them).
+        const added = activated.resources().filter((r) => !standbyUrns.has(r.urn));
+        expect(added.length).toBeGreaterThan(0);
+        for (const record of added) {
+            expect(
+                record.type.startsWith("kubernetes:") || !record.custom,
+                `${record.type} ${record.name} is created by activation`,
+            ).toBe(true);
+        }
+        // Production has neither.
+        expect(production.resources().filter((r) => r.name.startsWith("postgres-restore"))).toEqual(
+            [],
+        );
     });
 
     it("differs in exactly those things, the backup jobs' standby switch and verify's prefix", () => {
@@ -361,6 +406,7 @@ describe("the production stack", () => {
         const types = new Set(production.resources().map((r) => r.type));
         expect(types.has("mcp-platform:edge:EdgeSwitch")).toBe(false);
         expect(types.has("mcp-platform:data:PostgresRestoreJob")).toBe(false);
+        expect(types.has("mcp-platform:data:PostgresRestoreAccess")).toBe(false);
         expect(JSON.parse(production.read("outputs.json")).drActive).toBe(false);
     });
 });

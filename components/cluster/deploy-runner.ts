@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployRunnerConfig } from "../../config/cluster";
-import { ebsVolumeType } from "../../config/names";
+import { hardenedLaunchTemplate } from "../kit/launch-template";
 
 export interface DeployRunnerArgs extends DeployRunnerConfig {
     /** Label the workflows select (`runs-on: [self-hosted, linux, x64, <label>]`). */
@@ -135,28 +135,11 @@ export class DeployRunner extends pulumi.ComponentResource {
                 vpcSecurityGroupIds: [securityGroup.id],
                 userData: Buffer.from(runnerUserData(args)).toString("base64"),
                 updateDefaultVersion: true,
-                blockDeviceMappings: [
-                    {
-                        deviceName: "/dev/xvda",
-                        ebs: {
-                            volumeSize: 50,
-                            volumeType: ebsVolumeType,
-                            encrypted: "true",
-                            kmsKeyId: args.volumeKmsKeyArn,
-                            deleteOnTermination: "true",
-                        },
-                    },
-                ],
-                metadataOptions: {
-                    httpEndpoint: "enabled",
-                    httpTokens: "required",
-                    httpPutResponseHopLimit: 1,
-                    instanceMetadataTags: "disabled",
-                },
-                tagSpecifications: ["instance", "volume"].map((resourceType) => ({
-                    resourceType,
-                    tags: { Name: args.label },
-                })),
+                ...hardenedLaunchTemplate({
+                    rootVolumeGiB: 50,
+                    kmsKeyId: args.volumeKmsKeyArn,
+                    nameTag: args.label,
+                }),
             },
             child,
         );

@@ -136,7 +136,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 retentionInDays: args.logRetentionDays ?? 90,
                 kmsKeyId: logsKey.arn,
             },
-            { parent: this },
+            { parent: this, protect: true },
         );
 
         const clusterRole = new aws.iam.Role(
@@ -216,7 +216,8 @@ export class EksCluster extends pulumi.ComponentResource {
                 upgradePolicy: { supportType: "STANDARD" },
                 deletionProtection: args.deletionProtection ?? true,
             },
-            { parent: this, dependsOn: [logGroup, clusterPolicy] },
+            // Protected: deleting the cluster deletes every workload and volume attachment.
+            { parent: this, dependsOn: [logGroup, clusterPolicy], protect: true },
         );
 
         const issuer = cluster.identities.apply((identities) => identities[0].oidcs![0].issuer!);
@@ -373,7 +374,8 @@ export class EksCluster extends pulumi.ComponentResource {
                 deletionWindowInDays: 30,
                 policy: context.apply(forLogs ? logsKeyPolicy : accountKeyPolicy),
             },
-            { parent: this },
+            // Protected: without it the cluster's secrets, volumes or logs are unreadable.
+            { parent: this, protect: true },
         );
         new aws.kms.Alias(
             `${name}-${purpose}-key`,

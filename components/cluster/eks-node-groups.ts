@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig, TaintConfig } from "../../config/cluster";
-import { ebsVolumeType } from "../../config/names";
+import { hardenedLaunchTemplate } from "../kit/launch-template";
 
 /** The label every node carries with the name of its group (`system`, `workload`). */
 export const nodeGroupLabel = "mcp-platform.io/node-group";
@@ -98,27 +98,10 @@ export class EksNodeGroups extends pulumi.ComponentResource {
                 {
                     description: `EKS ${spec.nodeGroupName}: encrypted gp3 root, IMDSv2 only`,
                     updateDefaultVersion: true,
-                    blockDeviceMappings: [
-                        {
-                            deviceName: "/dev/xvda",
-                            ebs: {
-                                volumeSize: capacity.diskSizeGiB,
-                                volumeType: ebsVolumeType,
-                                encrypted: "true",
-                                deleteOnTermination: "true",
-                            },
-                        },
-                    ],
-                    metadataOptions: {
-                        httpEndpoint: "enabled",
-                        httpTokens: "required",
-                        httpPutResponseHopLimit: 1,
-                        instanceMetadataTags: "disabled",
-                    },
-                    tagSpecifications: ["instance", "volume"].map((resourceType) => ({
-                        resourceType,
-                        tags: { Name: spec.nodeGroupName },
-                    })),
+                    ...hardenedLaunchTemplate({
+                        rootVolumeGiB: capacity.diskSizeGiB,
+                        nameTag: spec.nodeGroupName,
+                    }),
                 },
                 { parent: this },
             );

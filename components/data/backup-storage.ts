@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { lifecycleRules, replicationRolePolicy, type RetentionSettings } from "./backup-policies";
 import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
-import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
+import { globalBucketName, privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 
 export interface BackupReplication {
     /** The dr stack's bucket (its output `backupBucketArn`). */
@@ -52,8 +52,11 @@ export interface BackupStorageArgs {
     readonly retention: RetentionSettings;
     /** Object Lock default retention mode. @default "GOVERNANCE" */
     readonly objectLockMode?: "GOVERNANCE" | "COMPLIANCE";
-    /** Physical bucket name. @default auto-named from the logical name */
-    readonly bucketName?: string;
+    /**
+     * Physical bucket name prefix; the account id and region are appended (globally unique,
+     * stable for another stack to refer to). @default auto-named from the logical name
+     */
+    readonly bucketPrefix?: string;
     /** Alias of the CMK, `alias/<aliasName>`. @default `mcp-platform-backups-<name>` */
     readonly keyAliasName?: string;
     /** Replicate to the dr bucket with Replication Time Control. @default no replication */
@@ -63,6 +66,8 @@ export interface BackupStorageArgs {
      * `ownPrefixRoot`); they get the same tier expiry. @default none
      */
     readonly ownPrefixRoot?: string;
+    /** Protect the bucket and its key from deletion (docs/data.md, "Protection"). @default true */
+    readonly protect?: boolean;
 }
 
 /**
@@ -93,6 +98,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 description: `Encrypts the ${name} backups (S3 SSE-KMS)`,
                 region: args.region,
                 policy: accountKeyPolicy,
+                protect: args.protect,
             },
             child,
         );
@@ -107,7 +113,15 @@ export class BackupStorage extends pulumi.ComponentResource {
 
         const { bucket, ownership, publicAccess, versioning } = privateBucket(
             name,
-            { bucketName: args.bucketName, kmsKeyArn: key.arn, objectLockEnabled: true },
+            {
+                bucketName:
+                    args.bucketPrefix === undefined
+                        ? undefined
+                        : globalBucketName(args.bucketPrefix, args.region, child),
+                kmsKeyArn: key.arn,
+                objectLockEnabled: true,
+                protect: args.protect,
+            },
             child,
         );
         new aws.s3.BucketObjectLockConfiguration(

@@ -10,13 +10,74 @@ import type { ContainerResources } from "../kit/pod-spec";
 import { postgresNames } from "./postgres-pods";
 import { dataNamespace } from "../../config/names";
 
+export interface PostgresRestoreAccessArgs {
+    readonly region: string;
+    /** The bucket holding the (replicated) backups: this stack's own. */
+    readonly bucketArn: pulumi.Input<string>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly oidc: OidcIdentity;
+    /** @default "mcp-production" */
+    readonly namespace?: string;
+}
+
+/** The service account the restore Job runs as; the role trusts exactly this one. */
+const restoreAccountName = "postgres-restore";
+
+/**
+ * The IAM side of the restore: the IRSA role of `mcp-production/postgres-restore`, allowed
+ * to read `postgres/` from this stack's backup bucket and decrypt with its key.
+ *
+ * Declared on the dr stack at all times, idle standby included, so activation changes only
+ * Kubernetes objects: IAM is a global control plane, and a failover must neither wait for it
+ * nor for a new role's trust to propagate before the Job can read the dump.
+ */
+export class PostgresRestoreAccess extends pulumi.ComponentResource {
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(
+        name: string,
+        args: PostgresRestoreAccessArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super("mcp-platform:data:PostgresRestoreAccess", name, {}, opts);
+        const namespace = args.namespace ?? dataNamespace;
+        const role = new IrsaRole(
+            `${name}-role`,
+            {
+                oidc: args.oidc,
+                serviceAccount: { namespace, name: restoreAccountName },
+                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, keyArn]) =>
+                    jobAccessPolicy({
+                        bucketArn,
+                        keyArn,
+                        region: args.region,
+                        prefixes: ["postgres"],
+                        access: "read",
+                    }),
+                ),
+            },
+            {
+                parent: this,
+                // The role used to be a child of the restore Job's component, declared only
+                // on activation; a stack activated before the split keeps its role.
+                aliases: [
+                    {
+                        parent: pulumi.createUrn(name, "mcp-platform:data:PostgresRestoreJob"),
+                    },
+                ],
+            },
+        );
+        this.roleArn = role.roleArn;
+        this.registerOutputs({ roleArn: this.roleArn });
+    }
+}
+
 export interface PostgresRestoreJobArgs {
     readonly region: string;
     /** The bucket holding the (replicated) backups: this stack's own. */
     readonly bucketName: pulumi.Input<string>;
-    readonly bucketArn: pulumi.Input<string>;
-    readonly kmsKeyArn: pulumi.Input<string>;
-    readonly oidc: OidcIdentity;
+    /** {@link PostgresRestoreAccess.roleArn}: the role exists before activation. */
+    readonly roleArn: pulumi.Input<string>;
     /** "latest" (postgres/latest.json) or a backup timestamp such as 20260101T020000Z. */
     readonly source: string;
     /** Distinguishes activations: part of the Job's name. */
@@ -43,7 +104,8 @@ export function restoreJobName(activationId: string, source: string): string {
  * copy replicated from production — after checking its sha256, then comparing every table's
  * row count and checksum with the backup's metadata.
  *
- * Declared only while the dr stack is active. `pulumi up` waits for the Job to complete (and
+ * Declared only while the dr stack is active, and only Kubernetes objects: the IAM role it
+ * runs with is {@link PostgresRestoreAccess}, present before activation. `pulumi up` waits for the Job to complete (and
  * fails if it fails), so what depends on it — the dr stack's backup CronJobs — starts only
  * after the data is back. The Job is never replaced by a later update (its spec is ignored
  * once created) and keeps no TTL: a `pulumi refresh` must never find it gone and run the
@@ -60,7 +122,7 @@ export class PostgresRestoreJob extends pulumi.ComponentResource {
         super("mcp-platform:data:PostgresRestoreJob", name, {}, opts);
         const namespace = args.namespace ?? dataNamespace;
         const child = { parent: this };
-        const accountName = "postgres-restore";
+        const accountName = restoreAccountName;
         const activeDeadlineSeconds = args.activeDeadlineSeconds ?? 5400;
         this.jobName = restoreJobName(args.activationId, args.source);
         const labels = standardLabels({ name: "postgres-restore", component: "backup" });
@@ -74,29 +136,12 @@ export class PostgresRestoreJob extends pulumi.ComponentResource {
             },
             child,
         );
-        const role = new IrsaRole(
-            `${name}-role`,
-            {
-                oidc: args.oidc,
-                serviceAccount: { namespace, name: accountName },
-                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, keyArn]) =>
-                    jobAccessPolicy({
-                        bucketArn,
-                        keyArn,
-                        region: args.region,
-                        prefixes: ["postgres"],
-                        access: "read",
-                    }),
-                ),
-            },
-            child,
-        );
         const account = new k8s.core.v1.ServiceAccount(
             `${name}-service-account`,
             {
                 metadata: {
                     ...meta(accountName),
-                    annotations: { "eks.amazonaws.com/role-arn": role.roleArn },
+                    annotations: { "eks.amazonaws.com/role-arn": args.roleArn },
                 },
                 automountServiceAccountToken: false,
             },

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentHash, opsScripts } from "./data-pods";
-import { claimTemplateLabels, selectorLabels, standardLabels } from "../kit/labels";
+import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { initdbHook, pgHba, postgresNames, postgresPodTemplate } from "./postgres-pods";
@@ -165,7 +165,7 @@ export class Postgres extends pulumi.ComponentResource {
             annotations: { "mcp-platform.io/config-hash": contentHash([settings, hba, scripts]) },
         });
         const claim = {
-            metadata: { name: "data", labels: claimTemplateLabels(family) },
+            metadata: { name: "data", labels: stableLabels(family) },
             spec: {
                 accessModes: ["ReadWriteOnce"],
                 storageClassName: args.storageClass ?? storageClassName,
@@ -230,7 +230,11 @@ export class Postgres extends pulumi.ComponentResource {
                         volumeClaimTemplates: [claim],
                     },
                 },
-                child,
+                // retainOnDelete, not protect: the StatefulSet holds no data itself (its claims
+                // do, and Kubernetes retains them, above), so removing it from the program or
+                // destroying a stack that is being rebuilt leaves the database running instead
+                // of deleting its pods — and nothing refuses an ordinary update.
+                { ...child, retainOnDelete: true },
             );
         }
 

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentHash, dataStoreUid, plainEnv, secretEnv } from "./data-pods";
-import { claimTemplateLabels, selectorLabels, standardLabels } from "../kit/labels";
+import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import {
@@ -262,7 +262,7 @@ export class Redis extends pulumi.ComponentResource {
                     },
                     volumeClaimTemplates: [
                         {
-                            metadata: { name: "data", labels: claimTemplateLabels(source) },
+                            metadata: { name: "data", labels: stableLabels(source) },
                             spec: {
                                 accessModes: ["ReadWriteOnce"],
                                 storageClassName: args.storageClass ?? storageClassName,
@@ -272,7 +272,8 @@ export class Redis extends pulumi.ComponentResource {
                     ],
                 },
             },
-            child,
+            // Left running when removed from the stack; claims retained (docs/data.md).
+            { ...child, retainOnDelete: true },
         );
         serviceMonitor(
             `${name}-service-monitor`,

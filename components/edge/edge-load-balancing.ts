@@ -6,7 +6,7 @@ export interface LoadBalancedOrigin {
     /** The proxied origin hostname; sent as the Host header (and used by the monitor). */
     readonly hostname: string;
     /** The region's ingress endpoint the pool connects to (hostname or IPv4). */
-    readonly target: string;
+    readonly target: pulumi.Input<string>;
 }
 
 export interface EdgeLoadBalancingArgs {

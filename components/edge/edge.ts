@@ -8,8 +8,12 @@ import { bundleWorker } from "./worker-bundle";
 export interface EdgeOrigin {
     /** Proxied hostname in the zone the Worker fetches on port 443, e.g. origin-use1.example.com. */
     readonly hostname: string;
-    /** The region's ingress endpoint the DNS record points at: hostname (CNAME) or IPv4 (A). */
-    readonly target: string;
+    /**
+     * The region's ingress endpoint: hostname (CNAME) or IPv4 (A). Given, this component
+     * declares the origin's proxied record; absent, another stack owns it (the dr stack's
+     * IngressDns for the DR origin) and Load Balancing cannot use the origin.
+     */
+    readonly target?: pulumi.Input<string>;
 }
 
 export interface EdgeLoadBalancingOptions {
@@ -68,6 +72,18 @@ export const edgeDefaults = {
     switchCacheSeconds: 5,
 } as const;
 
+/** The origins as Load Balancing pools them: both need a target. */
+export function loadBalancedOrigins(origins: EdgeArgs["origins"]) {
+    const one = (region: "primary" | "dr") => {
+        const { hostname, target } = origins[region];
+        if (target === undefined) {
+            throw new Error(`Load Balancing needs a target for the ${region} origin`);
+        }
+        return { hostname, target };
+    };
+    return { primary: one("primary"), dr: one("dr") };
+}
+
 /**
  * The Cloudflare edge in front of the platform: the bundled Worker (worker/), the KV
  * namespace of its switches, the route for the public hostname, proxied DNS records for the
@@ -83,6 +99,10 @@ export class Edge extends pulumi.ComponentResource {
     public readonly bundleSha256: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked before anything registers, so a bad argument leaves no half-built component.
+        const lbOrigins = args.loadBalancing?.enabled
+            ? loadBalancedOrigins(args.origins)
+            : undefined;
         super("mcp-platform:edge:Edge", name, {}, opts);
         const { accountId, zoneId } = args;
         const bundle = bundleWorker();
@@ -103,17 +123,19 @@ export class Edge extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // Proxied records for the regional origins: the Worker fetches these names on 443.
-        const originRecords = (["primary", "dr"] as const).map((region) => {
+        // Proxied records for the regional origins given a target: the Worker fetches these
+        // names on 443.
+        const originRecords = (["primary", "dr"] as const).flatMap((region) => {
             const origin = args.origins[region];
-            const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(origin.target);
+            if (origin.target === undefined) return [];
+            const target = pulumi.output(origin.target);
             return new cloudflare.DnsRecord(
                 `${name}-origin-${region}`,
                 {
                     zoneId,
                     name: origin.hostname,
-                    type: isIp ? "A" : "CNAME",
-                    content: origin.target,
+                    type: target.apply((t) => (/^\d{1,3}(\.\d{1,3}){3}$/.test(t) ? "A" : "CNAME")),
+                    content: target,
                     proxied: true,
                     ttl: 1,
                     comment: `mcp ${region} region origin (managed by Pulumi)`,
@@ -130,7 +152,7 @@ export class Edge extends pulumi.ComponentResource {
                       accountId,
                       zoneId,
                       hostname: lbOptions.hostname ?? `origin.${args.zoneName}`,
-                      origins: args.origins,
+                      origins: lbOrigins!,
                       healthPath: args.healthPath ?? edgeDefaults.healthPath,
                       monitorIntervalSeconds: lbOptions.monitorIntervalSeconds,
                       notificationEmail: lbOptions.notificationEmail,

@@ -1,3 +1,4 @@
 export * from "./edge";
 export * from "./edge-switch";
 export * from "./edge-load-balancing";
+export * from "./ingress-dns";

@@ -8,3 +8,4 @@ export * from "./pod-spec";
 export * from "./private-bucket";
 export * from "./service-monitor";
 export * from "./tags";
+export * from "./launch-template";

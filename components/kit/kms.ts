@@ -104,6 +104,11 @@ export interface CustomerManagedKeyArgs {
     readonly region: string;
     /** Builds the key policy for the account, partition and region the key lives in. */
     readonly policy: (context: KeyPolicyContext) => string;
+    /**
+     * Refuse to delete the key (`pulumi state unprotect <urn>` lifts it): what it encrypted
+     * is unreadable once it is gone. @default true
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -130,6 +135,6 @@ export function customerManagedKey(
                     args.policy({ partition: p, accountId: a, region: args.region }),
                 ),
         },
-        opts,
+        { ...opts, protect: args.protect ?? true },
     );
 }

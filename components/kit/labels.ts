@@ -30,29 +30,27 @@ export function selectorLabels(source: LabelSource): Record<string, string> {
     };
 }
 
-/** Every label, for `metadata.labels` and pod template labels. */
-export function standardLabels(source: LabelSource): Record<string, string> {
-    const labels: Record<string, string> = {
+/**
+ * Every label but the version, for what an update must never change: a StatefulSet's
+ * `volumeClaimTemplates` are immutable, and the Kubernetes provider replaces the StatefulSet
+ * when they differ, so an image bump must not reach them.
+ */
+export function stableLabels(source: LabelSource): Record<string, string> {
+    return {
         ...selectorLabels(source),
         "app.kubernetes.io/component": source.component,
         "app.kubernetes.io/part-of": partOf,
         "app.kubernetes.io/managed-by": "pulumi",
     };
+}
+
+/** Every label, for `metadata.labels` and pod template labels. */
+export function standardLabels(source: LabelSource): Record<string, string> {
+    const labels: Record<string, string> = stableLabels(source);
     if (source.version !== undefined) {
         labels["app.kubernetes.io/version"] = source.version
             .replace(/[^A-Za-z0-9._-]/g, "_")
             .slice(0, 63);
     }
-    return labels;
-}
-
-/**
- * Labels for a StatefulSet's `volumeClaimTemplates`: every label but the version. The API
- * server forbids any change to a StatefulSet's claim templates, so a label that follows the
- * image tag there would make every image bump fail to apply.
- */
-export function claimTemplateLabels(source: LabelSource): Record<string, string> {
-    const labels = standardLabels(source);
-    delete labels["app.kubernetes.io/version"];
     return labels;
 }

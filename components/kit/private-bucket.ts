@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * The hardening every bucket of the platform shares, declared once: owner-enforced objects
@@ -15,6 +15,12 @@ export interface PrivateBucketArgs {
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Object Lock can only be enabled when the bucket is created. @default false */
     readonly objectLockEnabled?: boolean;
+    /**
+     * Refuse to delete the bucket (`pulumi state unprotect <urn>` lifts it); its settings
+     * (ownership, versioning, encryption) are recreated from code and stay unprotected.
+     * @default true
+     */
+    readonly protect?: boolean;
 }
 
 export interface PrivateBucket {
@@ -37,7 +43,7 @@ export function privateBucket(
             ...(args.objectLockEnabled ? { objectLockEnabled: true } : {}),
             forceDestroy: false,
         },
-        opts,
+        { ...opts, protect: args.protect ?? true },
     );
     const ownership = new aws.s3.BucketOwnershipControls(
         `${name}-ownership`,
@@ -109,4 +115,17 @@ export function privateBucketPolicy(bucketArn: string): string {
             },
         ],
     });
+}
+
+/**
+ * A bucket name no other account can hold: `<prefix>-<account id>-<region>` (S3 names are
+ * global, so a plain `mcp-artifacts` is almost certainly taken).
+ */
+export function globalBucketName(
+    prefix: string,
+    region: string,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
+    const accountId = aws.getCallerIdentityOutput({}, { parent: opts.parent }).accountId;
+    return pulumi.interpolate`${prefix}-${accountId}-${region}`;
 }

@@ -24,6 +24,11 @@ export interface LogStorageArgs {
     readonly oidc: OidcIdentity;
     /** The one service account that may write (the log collector's). */
     readonly writer: ServiceAccountRef;
+    /**
+     * Protect the key and the log groups from deletion: a deleted group loses its history,
+     * and the key is what makes it readable. @default true
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export class LogStorage extends pulumi.ComponentResource {
             throw new pulumi.ResourceError("LogStorage needs at least one namespace", this);
         }
 
+        const protect = args.protect ?? true;
         const identity = aws.getCallerIdentityOutput({}, { parent: this });
         const partition = aws.getPartitionOutput({}, { parent: this });
         const region = aws.getRegionOutput({}, { parent: this });
@@ -70,7 +76,7 @@ export class LogStorage extends pulumi.ComponentResource {
                         ),
                     ),
             },
-            { parent: this },
+            { parent: this, protect },
         );
         new aws.kms.Alias(
             `${name}-key-alias`,
@@ -88,7 +94,7 @@ export class LogStorage extends pulumi.ComponentResource {
                         retentionInDays: retentionDays,
                         kmsKeyId: key.arn,
                     },
-                    { parent: this },
+                    { parent: this, protect },
                 ),
         );
 

@@ -221,12 +221,13 @@ export class Network extends pulumi.ComponentResource {
                     logsKeyPolicy({ partition, accountId, region }),
                 ),
             },
-            { parent: this },
+            // The flow logs are audit evidence: neither they nor their key go with an update.
+            { parent: this, protect: true },
         );
         const group = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
             { retentionInDays: retentionDays, kmsKeyId: key.arn },
-            { parent: this },
+            { parent: this, protect: true },
         );
         const role = new aws.iam.Role(
             `${name}-flow-logs`,

@@ -21,7 +21,7 @@ export interface AppConfigArgs {
         readonly validationCacheSize: number;
         readonly validationCacheTtlMs: number;
         readonly artifactRetentionDays: number;
-        readonly artifactBucket: string;
+        readonly artifactBucket: pulumi.Input<string>;
         readonly region: string;
     };
 }

@@ -1,15 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
-import { privateBucket, privateBucketPolicy } from "../kit/private-bucket";
+import { globalBucketName, privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 import type { OidcIdentity, ServiceAccountRef } from "../kit/irsa";
 import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
 
 export interface ArtifactStoreArgs {
     /** Region of the stack (the key policy names it). */
     readonly region: string;
-    /** Physical bucket name operators type (`s3://mcp-artifacts`). */
-    readonly bucketName: string;
+    /**
+     * Bucket name prefix; the account id and region are appended
+     * (`s3://mcp-artifacts-<account>-<region>`, the stack output `artifactBucketName`).
+     */
+    readonly bucketPrefix: string;
     /** Artifacts older than this are deleted (`artifact.retention.days`). */
     readonly retentionDays: number;
     /** Days a replaced or deleted version is kept, to undo a mistake. @default 30 */
@@ -18,6 +21,8 @@ export interface ArtifactStoreArgs {
     readonly oidc: OidcIdentity;
     /** Service accounts that read and write artifacts; each gets its own role. */
     readonly serviceAccounts: readonly ServiceAccountRef[];
+    /** Protect the bucket and its key from deletion (docs/data.md, "Protection"). @default true */
+    readonly protect?: boolean;
 }
 
 /** The least-privilege policy of an artifact reader/writer. */
@@ -62,15 +67,20 @@ export class ArtifactStore extends pulumi.ComponentResource {
         const key = customerManagedKey(
             `${name}-key`,
             {
-                description: `Encrypts the ${args.bucketName} artifacts (S3 SSE-KMS)`,
+                description: `Encrypts the ${args.bucketPrefix} artifacts (S3 SSE-KMS)`,
                 region: args.region,
                 policy: accountKeyPolicy,
+                protect: args.protect,
             },
             child,
         );
         const { bucket, ownership, publicAccess, versioning } = privateBucket(
             name,
-            { bucketName: args.bucketName, kmsKeyArn: key.arn },
+            {
+                bucketName: globalBucketName(args.bucketPrefix, args.region, child),
+                kmsKeyArn: key.arn,
+                protect: args.protect,
+            },
             child,
         );
         new aws.s3.BucketPolicy(

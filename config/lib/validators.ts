@@ -80,3 +80,13 @@ export const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\
 
 /** A positive whole number, e.g. a replica count or a size in GiB. */
 export const positiveInt = z.number().int().positive();
+
+/**
+ * The first part of a globally unique S3 bucket name: the program appends the account id and
+ * the region (`<prefix>-123456789012-us-east-1`), so the whole stays within S3's 63
+ * characters for every region (the longest names are 14 characters).
+ */
+export const s3BucketPrefix = z.string().regex(/^[a-z0-9][a-z0-9-]{1,33}[a-z0-9]$/, {
+    message:
+        "expected a bucket name prefix of 3-35 lowercase letters, digits and '-' (the account id and region are appended)",
+});

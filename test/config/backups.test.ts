@@ -125,3 +125,20 @@ describe("backups and data config", () => {
         expect(found).toHaveLength(4);
     });
 });
+
+describe("bucket name prefixes", () => {
+    it("refuses a prefix that would not leave room for the account id and region", () => {
+        const found = problems((ns) => {
+            ns["mcp-platform"].backups.bucketPrefix = "a".repeat(40);
+            ns["mcp-platform"].workloads.semanticConfig.artifactBucketPrefix = "Mcp_Artifacts";
+        });
+        expect(found).toEqual([
+            expect.stringContaining(
+                "mcp-platform:backups.bucketPrefix: expected a bucket name prefix of 3-35 lowercase letters",
+            ),
+            expect.stringContaining(
+                "mcp-platform:workloads.semanticConfig.artifactBucketPrefix: expected a bucket name prefix",
+            ),
+        ]);
+    });
+});

@@ -81,7 +81,7 @@ describe("mcp-platform:edge", () => {
             "Pulumi.dr.yaml: mcp-platform:edge.worker: expected no `worker` on a standby stack: production deploys the Worker; set `switch.primaryStack` here (got a worker block)",
         );
         expect(formatProblems("Pulumi.production.yaml", edgeRoleProblems("primary", dr))).toBe(
-            'Pulumi.production.yaml: mcp-platform:edge.switch: expected no `switch` on the primary stack: the standby stack owns the DR switch; set `worker` here (got {"primaryStack":"production"})',
+            'Pulumi.production.yaml: mcp-platform:edge.switch: expected no `switch` on the primary stack: the standby stack owns the DR switch; set `worker` here (got {"primaryStack":"production","zoneId":"a1b2c3d4e5f60718293a4b5c6d7e8f90"})',
         );
     });
 
@@ -122,6 +122,28 @@ describe("mcp-platform:edge", () => {
         ).toEqual([
             'Pulumi.dr.yaml: mcp-platform:edge.switch.primaryStack: expected a stack name such as dr (same organization and project) or acme/mcp-platform/dr (got "acme/production")',
         ]);
+    });
+
+    it("wants the DR target for Load Balancing and the zone on the standby", () => {
+        expect(
+            problems("production", (ns) => {
+                ns["mcp-platform"].edge.worker.loadBalancing.enabled = true;
+            }),
+        ).toEqual([
+            "Pulumi.production.yaml: mcp-platform:edge.worker.origins.dr.target: expected the DR ALB's DNS name when loadBalancing is enabled (the dr stack's albHostname output) (got nothing)",
+        ]);
+        expect(
+            problems("production", (ns) => {
+                ns["mcp-platform"].edge.worker.loadBalancing.enabled = true;
+                ns["mcp-platform"].edge.worker.origins.dr.target =
+                    "k8s-mcppublic-abc-123.us-west-2.elb.amazonaws.com";
+            }),
+        ).toEqual([]);
+        expect(
+            problems("dr", (ns) => {
+                delete ns["mcp-platform"].edge.switch.zoneId;
+            }),
+        ).toHaveLength(1);
     });
 
     it("accepts the origin credential only as a secret", () => {

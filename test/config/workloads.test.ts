@@ -83,6 +83,16 @@ describe("mcp-platform:workloads", () => {
         ]);
     });
 
+    it("accepts as shared hosts only hosts the services' ingresses serve", () => {
+        expect(
+            problemsOf((w) => {
+                w.ingress.sharedHosts = ["api.mcp-production.com", "www.mcp-production.com"];
+            }),
+        ).toEqual([
+            `${at("ingress.sharedHosts[1]")}: expected a host of one of the services' ingresses (got "www.mcp-production.com")`,
+        ]);
+    });
+
     it("counts a service's peak as its maximum plus the 25 % surge", () => {
         const base = { autoscaling: { minReplicas: 5, maxReplicas: 20, targetCpuUtilization: 60 } };
         expect(peakPods(base as unknown as ServiceConfig)).toBe(25);

@@ -5,6 +5,7 @@ import { awsCases } from "./cases/aws";
 import { cloudflareCases } from "./cases/cloudflare";
 import { podSecurityCases } from "./cases/kubernetes-pod-security";
 import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
+import { protectionCases } from "./cases/protection";
 import { securityCases } from "./cases/security";
 import { stackCases } from "./cases/stack";
 import type { PolicyCases } from "./lib/cases";
@@ -19,6 +20,7 @@ const tables = [
     ...cloudflareCases,
     ...securityCases,
     ...stackCases,
+    ...protectionCases,
 ];
 
 /** Policies of `list` that lack a passing or a failing fixture in `cases`. */

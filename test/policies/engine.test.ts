@@ -143,7 +143,13 @@ describe("engine semantics", () => {
     });
 
     it("every policy runs on props wrapped in the engine's proxy and passes hardened resources", async () => {
-        const records = [deployment(), hardenedCluster(), launchTemplate(), ...hardenedBucket()];
+        // Hardened includes protected: the cluster and the bucket hold state.
+        const records = [
+            deployment(),
+            hardenedCluster(),
+            launchTemplate(),
+            ...hardenedBucket(),
+        ].map((r) => ({ ...r, options: { protect: true } }));
         for (const policy of policies) {
             if (isStackPolicy(policy)) {
                 const messages: string[] = [];

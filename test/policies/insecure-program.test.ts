@@ -20,7 +20,7 @@ describe("synth of an insecure program", () => {
     it("exits non-zero and says why on stderr", () => {
         expect(result.status).toBe(1);
         expect(result.stderr).toMatch(
-            /synth production: 10 mandatory policy violation\(s\); see above\./,
+            /synth production: 11 mandatory policy violation\(s\); see above\./,
         );
     });
 
@@ -81,6 +81,7 @@ describe("synth of an insecure program", () => {
             "aws-s3-bucket-public-access-block",
             "aws-s3-bucket-tls-only",
             "aws-s3-bucket-versioning",
+            "aws-stateful-resources-protected",
             "k8s-container-no-privilege-escalation",
             "k8s-container-not-privileged",
         ]);

@@ -157,6 +157,8 @@ describe("the policy pack under Pulumi's policy-pack runner", () => {
             "aws-s3-bucket-public-access-block",
             "aws-s3-bucket-tls-only",
             "aws-s3-bucket-versioning",
+            // Not protected: the request carries no protect option.
+            "aws-stateful-resources-protected",
         ]);
         expect(new Set(found.map((d) => d.urn))).toEqual(new Set([bucket.getUrn()]));
     });

@@ -53,6 +53,8 @@ describe("npm run bench:edge", () => {
         expect(result.stderr).toBe("");
         expect(result.status).toBe(0);
         expect(result.stdout).toContain("20 GET requests per target, 2 in flight");
-        expect(result.stdout).toMatch(/^\| through the Worker \| [\d.]+ ms \|/m);
+        expect(result.stdout).toMatch(/^\| through our Worker \| [\d.]+ ms \|/m);
+        expect(result.stdout).toMatch(/^\| through a bare pass-through Worker \| [\d.]+ ms \|/m);
+        expect(result.stdout).toMatch(/^\| \*\*ours ÷ bare Worker\*\* \| \*\*[\d.]+×\*\* \|/m);
     });
 });

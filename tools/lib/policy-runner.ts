@@ -74,13 +74,37 @@ export function policyConfig(policy: Policy, overrides: Record<string, unknown> 
     return { ...defaults, ...overrides };
 }
 
+/**
+ * The options a policy sees, from what the program set. `retainOnDelete` is recorded too,
+ * although `@pulumi/policy` 1.21 does not pass it to a pack in `pulumi preview`: a policy
+ * that reads it must not depend on it alone.
+ */
+function optionsOf(
+    record: Pick<ResourceRecord, "options"> & { parent?: string },
+): PolicyResourceOptions & { retainOnDelete?: boolean } {
+    const options = record.options ?? {};
+    return {
+        ...emptyOptions,
+        protect: options.protect ?? false,
+        ignoreChanges: options.ignoreChanges ?? [],
+        aliases: (options.aliases ?? []).filter((a): a is string => typeof a === "string"),
+        ...(options.deleteBeforeReplace !== undefined
+            ? { deleteBeforeReplace: options.deleteBeforeReplace }
+            : {}),
+        ...(options.retainOnDelete !== undefined ? { retainOnDelete: options.retainOnDelete } : {}),
+        parent: record.parent,
+    };
+}
+
 function throwNotApplicable(reason?: string): never {
     throw new NotApplicable(reason);
 }
 
 /** `ResourceValidationArgs` for one resource, as the engine builds them. */
 export function resourceArgs(
-    record: Pick<ResourceRecord, "type" | "name" | "urn" | "inputs"> & { parent?: string },
+    record: Pick<ResourceRecord, "type" | "name" | "urn" | "inputs" | "options"> & {
+        parent?: string;
+    },
     config: object = {},
     stackTags: ReadonlyMap<string, string> = new Map(),
 ): ResourceValidationArgs {
@@ -90,7 +114,7 @@ export function resourceArgs(
         props,
         urn: record.urn,
         name: record.name,
-        opts: { ...emptyOptions, parent: record.parent },
+        opts: optionsOf(record),
         stackTags,
         isType: (cls) => isTypeOf(record.type, cls),
         asType: ((cls: unknown) =>
@@ -114,7 +138,7 @@ export function stackArgs(
             props,
             urn: record.urn,
             name: record.name,
-            opts: { ...emptyOptions, parent: record.parent },
+            opts: optionsOf(record),
             dependencies: [],
             propertyDependencies: {},
             isType: (cls) => isTypeOf(record.type, cls),

@@ -15,6 +15,29 @@ export interface ResourceRecord {
     readonly custom: boolean;
     /** Inputs as declared; secret values are replaced by {@link redacted}. */
     readonly inputs: Record<string, unknown>;
+    /** The resource options the engine receives; only those that were set. */
+    readonly options?: ResourceOptionsRecord;
+}
+
+/**
+ * The options that decide what an update or a delete does to a resource, as the SDK sends
+ * them to the engine (a child inherits `protect` from its parent there, so it is recorded
+ * as inherited).
+ */
+export interface ResourceOptionsRecord {
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    /** Set only when the program chose a value (`true` or an explicit `false`). */
+    readonly deleteBeforeReplace?: boolean;
+    readonly ignoreChanges?: string[];
+    /**
+     * URNs of every resource this one waits for: its `dependsOn` (a component expanded to its
+     * resources) and those its inputs come from.
+     */
+    readonly dependencies?: string[];
+    /** Former identities: an alias URN, or an alias spec (name, type, parent URN…). */
+    readonly aliases?: unknown[];
+    readonly customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 export const redacted = "[secret]";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createRecordingMocks } from "./mocks";
-import { engineUrn, type ResourceRecord } from "./records";
+import { engineUrn, type ResourceOptionsRecord, type ResourceRecord } from "./records";
 
 /**
  * Runs a Pulumi program in this process under the SDK's mock runtime and returns every
@@ -56,6 +56,72 @@ interface RegisterRequestLike {
     getType(): string;
     getName(): string;
     getParent(): string;
+    // Only on RegisterResourceRequest (readResource has none of these).
+    getProtect?(): boolean | undefined;
+    getRetainondelete?(): boolean | undefined;
+    getDeletebeforereplace?(): boolean;
+    getDeletebeforereplacedefined?(): boolean;
+    getIgnorechangesList?(): string[];
+    getDependenciesList?(): string[];
+    getAliasesList?(): AliasLike[];
+    getCustomtimeouts?():
+        { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+
+interface AliasLike {
+    getUrn(): string;
+    getSpec():
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
+        | undefined;
+}
+
+/** An alias as JSON: its URN, or the spec's fields that were set. */
+function aliasOf(alias: AliasLike): unknown {
+    const spec = alias.getSpec();
+    if (alias.getUrn() || spec === undefined) return alias.getUrn();
+    const fields: Record<string, unknown> = {
+        name: spec.getName(),
+        type: spec.getType(),
+        stack: spec.getStack(),
+        project: spec.getProject(),
+        parent: spec.getParenturn() ? engineUrn(spec.getParenturn()) : undefined,
+        noParent: spec.getNoparent() || undefined,
+    };
+    return Object.fromEntries(
+        Object.entries(fields).filter(([, v]) => v !== undefined && v !== ""),
+    );
+}
+
+/** The options of a registration, leaving out those at their default. */
+function optionsOf(req: RegisterRequestLike): ResourceOptionsRecord | undefined {
+    const timeouts = req.getCustomtimeouts?.();
+    const customTimeouts = timeouts && {
+        ...(timeouts.getCreate() ? { create: timeouts.getCreate() } : {}),
+        ...(timeouts.getUpdate() ? { update: timeouts.getUpdate() } : {}),
+        ...(timeouts.getDelete() ? { delete: timeouts.getDelete() } : {}),
+    };
+    const list = <T>(items: T[] | undefined) => (items && items.length > 0 ? items : undefined);
+    const options: Record<string, unknown> = {
+        protect: req.getProtect?.() || undefined,
+        retainOnDelete: req.getRetainondelete?.() || undefined,
+        deleteBeforeReplace: req.getDeletebeforereplacedefined?.()
+            ? req.getDeletebeforereplace?.()
+            : undefined,
+        ignoreChanges: list(req.getIgnorechangesList?.()),
+        dependencies: list(req.getDependenciesList?.().map(engineUrn)),
+        aliases: list(req.getAliasesList?.().map(aliasOf)),
+        customTimeouts:
+            customTimeouts && Object.keys(customTimeouts).length > 0 ? customTimeouts : undefined,
+    };
+    const set = Object.entries(options).filter(([, v]) => v !== undefined);
+    return set.length > 0 ? (Object.fromEntries(set) as ResourceOptionsRecord) : undefined;
 }
 
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
@@ -75,11 +141,16 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             const before = mocks.records.length;
             const done = original(req, callback);
             if (mocks.records.length === before + 1) {
-                const record = mocks.records[before] as { urn: string; parent?: string };
+                const record = mocks.records[before] as {
+                    urn: string;
+                    parent?: string;
+                    options?: ResourceOptionsRecord;
+                };
                 record.urn = engineUrn(
                     monitor.newUrn(req.getParent(), req.getType(), req.getName()),
                 );
                 record.parent = req.getParent() ? engineUrn(req.getParent()) : undefined;
+                record.options = optionsOf(req);
             }
             return done;
         };
@@ -89,11 +160,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     await pulumi.runtime.disconnect();
     const stackRecord = mocks.records.find((r) => r.type === "pulumi:pulumi:Stack");
     return {
-        // Registration order depends on when each `apply` resolves; URN order does not, so
-        // every run writes the same files.
-        records: mocks.records
-            .filter((r) => r !== stackRecord)
-            .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
+        records: mocks.records.filter((r) => r !== stackRecord),
         outputs:
             stackOutputs(monitor, stackRecord?.urn) ??
             ((resolved ?? {}) as Record<string, unknown>),

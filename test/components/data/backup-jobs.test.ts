@@ -8,6 +8,7 @@ import {
     backupScripts,
 } from "../../../components/data/backup-jobs";
 import {
+    PostgresRestoreAccess,
     PostgresRestoreJob,
     type PostgresRestoreJobArgs,
     restoreJobName,
@@ -228,9 +229,7 @@ describe("PostgresRestoreJob", () => {
     const restoreArgs: PostgresRestoreJobArgs = {
         region: "us-west-2",
         bucketName: "mcp-backups-dr",
-        bucketArn: "arn:aws:s3:::mcp-backups-dr",
-        kmsKeyArn: "arn:aws:kms:us-west-2:123456789012:key/k",
-        oidc,
+        roleArn: "arn:aws:iam::123456789012:role/postgres-restore",
         source: "latest",
         activationId: "activation",
         images: { postgres: "postgres:15.13-bookworm", awsCli: "amazon/aws-cli:2.17.0" },
@@ -257,6 +256,29 @@ describe("PostgresRestoreJob", () => {
             PGDATABASE: "mcp_db",
             BACKUP_BUCKET: "mcp-backups-dr",
         });
+        const account = recorded.one(
+            "kubernetes:core/v1:ServiceAccount",
+            "postgres-restore-service-account",
+        ).inputs as Obj;
+        expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(
+            restoreArgs.roleArn,
+        );
+        // Only Kubernetes objects: the role comes from PostgresRestoreAccess.
+        expect(
+            recorded.records.filter((r) => r.custom && !r.type.startsWith("kubernetes:")),
+        ).toEqual([]);
+    });
+
+    it("grants the restore role read access to postgres/ only, for the Job's service account", async () => {
+        const recorded = await recordResources(
+            () =>
+                new PostgresRestoreAccess("postgres-restore", {
+                    region: "us-west-2",
+                    bucketArn: "arn:aws:s3:::mcp-backups-dr",
+                    kmsKeyArn: "arn:aws:kms:us-west-2:123456789012:key/k",
+                    oidc,
+                }),
+        );
         const policy = JSON.parse(
             recorded.one("aws:iam/rolePolicy:RolePolicy", "postgres-restore-role-policy").inputs
                 .policy as string,
@@ -267,6 +289,13 @@ describe("PostgresRestoreJob", () => {
             Action: ["s3:GetObject"],
             Resource: ["arn:aws:s3:::mcp-backups-dr/postgres/*"],
         });
+        const trust = JSON.parse(
+            recorded.one("aws:iam/role:Role", "postgres-restore-role-role").inputs
+                .assumeRolePolicy as string,
+        );
+        expect(JSON.stringify(trust)).toContain(
+            "system:serviceaccount:mcp-production:postgres-restore",
+        );
     });
 
     it("restores a chosen timestamp under its own name", async () => {

@@ -14,7 +14,11 @@ const retention = {
     archive: { afterDays: 30, storageClass: "GLACIER_IR" },
     lockDays: 2,
 };
-const args: BackupStorageArgs = { region: "us-east-1", retention, bucketName: "mcp-backups-prod" };
+const args: BackupStorageArgs = {
+    region: "us-east-1",
+    retention,
+    bucketPrefix: "mcp-backups-prod",
+};
 const replication = {
     destinationBucketArn: "arn:aws:s3:::mcp-platform-backups-dr-111111111111",
     destinationKmsKeyArn: "arn:aws:kms:us-west-2:111111111111:alias/mcp-platform-backups-dr",
@@ -30,7 +34,7 @@ describe("BackupStorage", () => {
         const recorded = await recordResources(() => new BackupStorage("backups", args));
         const bucket = recorded.one("aws:s3/bucket:Bucket", "backups-bucket").inputs;
         expect(bucket).toMatchObject({
-            bucket: "mcp-backups-prod",
+            bucket: "mcp-backups-prod-123456789012-us-east-1",
             objectLockEnabled: true,
             forceDestroy: false,
         });
@@ -83,7 +87,10 @@ describe("BackupStorage", () => {
             Effect: "Deny",
             Principal: "*",
             Action: "s3:*",
-            Resource: ["arn:aws:s3:::mcp-backups-prod", "arn:aws:s3:::mcp-backups-prod/*"],
+            Resource: [
+                "arn:aws:s3:::mcp-backups-prod-123456789012-us-east-1",
+                "arn:aws:s3:::mcp-backups-prod-123456789012-us-east-1/*",
+            ],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
         });
         expect(

@@ -132,8 +132,8 @@ describe("data layer in the production synth", () => {
             "organization/mcp-platform/dr",
         ]);
         expect(JSON.parse(result.read("outputs.json"))).toMatchObject({
-            backupBucketName: "mcp-platform-backups-production-111111111111",
-            backupBucketArn: "arn:aws:s3:::mcp-platform-backups-production-111111111111",
+            backupBucketName: "mcp-platform-backups-production-123456789012-us-east-1",
+            backupBucketArn: "arn:aws:s3:::mcp-platform-backups-production-123456789012-us-east-1",
         });
     });
 
@@ -166,7 +166,7 @@ describe("data layer in the dr synth, standby and activated", () => {
             .spec.containers[0].env;
         expect(env).toContainEqual({ name: "BACKUP_STANDBY", value: "true" });
         expect(JSON.parse(standby.read("outputs.json")).backupBucketName).toBe(
-            "mcp-platform-backups-dr-111111111111",
+            "mcp-platform-backups-dr-123456789012-us-west-2",
         );
         expect(dataViolations(standby)).toEqual([]);
     });
@@ -193,7 +193,7 @@ describe("data layer in the dr synth, standby and activated", () => {
         const env = Object.fromEntries(
             job.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]),
         );
-        expect(env.BACKUP_BUCKET).toBe("mcp-platform-backups-dr-111111111111");
+        expect(env.BACKUP_BUCKET).toBe("mcp-platform-backups-dr-123456789012-us-west-2");
         expect(JSON.parse(active.read("outputs.json")).postgresRestoreJobName).toBe(
             "postgres-restore-activation-latest",
         );

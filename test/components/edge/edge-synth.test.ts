@@ -59,10 +59,13 @@ describe("npm run synth -- production: the edge", () => {
             script: "cloudflare-workers-app-production",
         });
         const records = resources.filter((r) => r.type === T.dns).map((r) => r.inputs);
+        // The DR origin's record belongs to the dr stack (test/components/edge/dns-synth.test.ts).
         expect(records.map((r) => r.name).sort()).toEqual([
             "api-us-east-1.mcp-production.com",
-            "api-us-west-2.mcp-production.com",
+            "api.mcp-production.com",
             "mcp.mcp-production.com",
+            "semantic-us-east-1.mcp-production.com",
+            "semantic.mcp-production.com",
         ]);
         for (const record of records) expect(record.proxied).toBe(true);
         // Production owns maintenance only; the DR switch belongs to the dr stack.

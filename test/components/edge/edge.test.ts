@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { Edge, edgeDefaults, type EdgeArgs } from "../../../components/edge/edge";
+import {
+    Edge,
+    edgeDefaults,
+    type EdgeArgs,
+    loadBalancedOrigins,
+} from "../../../components/edge/edge";
 import { workerBindings } from "../../../components/edge/edge-bindings";
 import { bundleWorker } from "../../../components/edge/worker-bundle";
 import { promiseOf, recordResources } from "../../harness/pulumi";
@@ -125,6 +130,37 @@ describe("Edge", () => {
         });
         const off = await recordResources(() => new Edge("edge", { ...args, workersDev: false }));
         expect(off.one(T.subdomain, "edge-workers-dev").inputs.enabled).toBe(false);
+    });
+
+    it("declares an origin's record only when given its target, which may be an Output", async () => {
+        const recorded = await recordResources(
+            () =>
+                new Edge("edge", {
+                    ...args,
+                    origins: {
+                        primary: {
+                            hostname: "origin-use1.example.com",
+                            target: pulumi.output("k8s-alb-mock.us-east-1.elb.amazonaws.com"),
+                        },
+                        dr: { hostname: "origin-usw2.example.com" },
+                    },
+                }),
+        );
+        const records = Object.fromEntries(recorded.ofType(T.dns).map((r) => [r.name, r.inputs]));
+        expect(Object.keys(records).sort()).toEqual(["edge-hostname", "edge-origin-primary"]);
+        expect(records["edge-origin-primary"]).toMatchObject({
+            type: "CNAME",
+            content: "k8s-alb-mock.us-east-1.elb.amazonaws.com",
+            proxied: true,
+        });
+        // The Worker still fetches the DR origin by name; the dr stack owns its record.
+        const bindings = recorded.one(T.script, "edge-script").inputs.bindings as Binding[];
+        expect(bindings.find((b) => b.name === "DR_ORIGIN")?.text).toBe(
+            "https://origin-usw2.example.com",
+        );
+        expect(() =>
+            loadBalancedOrigins({ ...args.origins, dr: { hostname: "origin-usw2.example.com" } }),
+        ).toThrow("Load Balancing needs a target for the dr origin");
     });
 
     it("binds the origin credential only as secret_text", async () => {

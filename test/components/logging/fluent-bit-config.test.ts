@@ -10,7 +10,7 @@ import {
     renderFluentBitConfig,
     stateDir,
 } from "../../../components/logging/fluent-bit-config";
-import { compile, loadOniguruma } from "../../logging/oniguruma";
+import { compile, loadOniguruma } from "./oniguruma";
 
 /**
  * The rendered Fluent Bit configuration: what the pipeline reads, where it writes, and the

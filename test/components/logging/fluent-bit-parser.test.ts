@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderFluentBitConfig, tagPrefix } from "../../../components/logging/fluent-bit-config";
-import { compile, type CompiledRegex, groupNames, loadOniguruma } from "../../logging/oniguruma";
+import { compile, type CompiledRegex, groupNames, loadOniguruma } from "./oniguruma";
 
 /**
  * The collector's parsing, checked against container log lines of the shape our services write

@@ -9,7 +9,7 @@ describe("ArtifactStore", () => {
             () =>
                 new ArtifactStore("artifacts", {
                     region: "us-east-1",
-                    bucketName: "mcp-artifacts",
+                    bucketPrefix: "mcp-artifacts",
                     retentionDays: 90,
                     oidc: {
                         providerArn: "arn:aws:iam::123456789012:oidc-provider/oidc.example/id/X",
@@ -24,7 +24,8 @@ describe("ArtifactStore", () => {
 
     it("keeps the bucket private, versioned and encrypted with its own rotating key", () => {
         const bucket = recorded.one("aws:s3/bucket:Bucket", "artifacts-bucket").inputs;
-        expect(bucket.bucket).toBe("mcp-artifacts");
+        // Globally unique: the prefix, the account id and the region.
+        expect(bucket.bucket).toBe("mcp-artifacts-123456789012-us-east-1");
         expect(recorded.one("aws:kms/key:Key", "artifacts-key").inputs.enableKeyRotation).toBe(
             true,
         );

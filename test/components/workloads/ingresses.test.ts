@@ -2,11 +2,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
     albAnnotations,
     fixedResponseMaxLength,
+    inboundCidrs,
     maintenancePage,
     PublicIngresses,
     type PublicIngressesArgs,
 } from "../../../components/workloads/ingresses";
-import { type Recorded, recordResources } from "../../harness/pulumi";
+import { promiseOf, type Recorded, recordResources } from "../../harness/pulumi";
+
+const sourceRanges = { ipv4: ["198.51.100.0/24", "203.0.113.0/24"], ipv6: ["2001:db8::/32"] };
 
 const args: PublicIngressesArgs = {
     routes: [
@@ -20,6 +23,7 @@ const args: PublicIngressesArgs = {
     certificateArn:
         "arn:aws:acm:us-east-1:111111111111:certificate/3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b",
     tags: { environment: "production", owner: "platform-sre" },
+    sourceRanges,
 };
 
 const ingressOf = (recorded: Recorded) => {
@@ -111,5 +115,35 @@ describe("PublicIngresses", () => {
                 "alb.ingress.kubernetes.io/actions.maintenance"
             ],
         ).toContain("Scheduled maintenance is in progress");
+    });
+
+    it("accepts only the given source ranges: IPv4, plus IPv6 on a dualstack ALB", async () => {
+        expect(ingressOf(normal).metadata.annotations).toMatchObject({
+            "alb.ingress.kubernetes.io/inbound-cidrs": "198.51.100.0/24,203.0.113.0/24",
+        });
+        expect(ingressOf(normal).metadata.annotations).not.toHaveProperty(
+            "alb.ingress.kubernetes.io/ip-address-type",
+        );
+        const dualstack = await recordResources(
+            () => new PublicIngresses("public", { ...args, ipAddressType: "dualstack" }),
+        );
+        expect(ingressOf(dualstack).metadata.annotations).toMatchObject({
+            "alb.ingress.kubernetes.io/ip-address-type": "dualstack",
+            "alb.ingress.kubernetes.io/inbound-cidrs":
+                "198.51.100.0/24,203.0.113.0/24,2001:db8::/32",
+        });
+        expect(() => inboundCidrs({ ipv4: [], ipv6: ["2001:db8::/32"] }, "ipv4")).toThrow(
+            /no source ranges/,
+        );
+    });
+
+    it("reports each Ingress's ALB hostname from its status", async () => {
+        let hostname: Promise<string> | undefined;
+        await recordResources(() => {
+            const ingresses = new PublicIngresses("public", args);
+            hostname = promiseOf(ingresses.albHostnames["mcp-semantic-ingress"]);
+        });
+        // The mock runtime answers k8s-<name>-mock.<region>.elb.amazonaws.com for an Ingress.
+        expect(await hostname).toBe("k8s-mcp-semantic-ingress-mock.us-east-1.elb.amazonaws.com");
     });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { ResourceRecord } from "../../tools/lib/records";
-import { synth } from "../harness/synth";
+import type { ResourceRecord } from "../../../tools/lib/records";
+import { synth } from "../../harness/synth";
 
 /**
  * Issue acceptance, on the real program: `npm run synth -- <stack>` declares the collector,
@@ -24,7 +24,8 @@ describe.each(["production", "dr"] as const)("logging in the %s synth", (stack) 
 
     it("declares a KMS-encrypted log group with 30-day retention per namespace, plus _other", () => {
         const groups = ofType("aws:cloudwatch/logGroup:LogGroup").filter(underLogging);
-        expect(groups.map((g) => g.inputs.name)).toEqual(
+        // resources.json lists resources in URN order.
+        expect(groups.map((g) => g.inputs.name).sort()).toEqual(
             [
                 "mcp-production",
                 "mcp-system",
@@ -33,7 +34,9 @@ describe.each(["production", "dr"] as const)("logging in the %s synth", (stack) 
                 "logging",
                 "kube-system",
                 "_other",
-            ].map((ns) => `/mcp-platform/${stack}/${ns}`),
+            ]
+                .map((ns) => `/mcp-platform/${stack}/${ns}`)
+                .sort(),
         );
         const key = ofType("aws:kms/key:Key").find(
             (k) => underLogging(k) && k.name === "logs-key",

@@ -1,0 +1,4 @@
+import { protectionCases } from "./cases/protection";
+import { runPolicyCases } from "./lib/cases";
+
+runPolicyCases(protectionCases);
