@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the real engines the tests drive (Pulumi CLI, the Kubernetes provider, the Kubernetes
-# control plane, kwok) from the Go modules pinned under tools/engines/<name>/ into one cache directory:
+# Builds the real engines the tests drive (Pulumi CLI, the Kubernetes provider, the Pulumi YAML
+# language host, the Kubernetes control plane, kwok) from the Go modules pinned under
+# tools/engines/<name>/ into one cache directory:
 #   ${MCP_ENGINES_DIR:-$HOME/.cache/mcp-platform/engines}/bin/<binary>
 # Each binary has a stamp (module@version, sha256 of go.sum, go version, ldflags); a binary
 # whose stamp matches is not rebuilt, so a second run with the same pins takes seconds.
@@ -118,6 +119,11 @@ else
     echo "pulumi-resource-kubernetes: FAILED to generate its embedded schema" >&2
     failed+=(pulumi-resource-kubernetes)
 fi
+
+# The YAML language host: the real CLI runs `npm run e2e`'s generated YAML program through it.
+build pulumi-language-yaml pulumi-yaml github.com/pulumi/pulumi-yaml \
+    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v1.25.0"
 
 # The Node.js language host is a module of its own at this release
 # (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) and the Go module proxy

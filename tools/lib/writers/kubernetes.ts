@@ -63,7 +63,13 @@ export const kubernetesWriter: ArtifactWriter = {
                 `${manifest.kind.toLowerCase()}-${manifest.metadata.name}.yaml`,
             );
             fs.mkdirSync(path.join(outDir, path.dirname(file)), { recursive: true });
-            fs.writeFileSync(path.join(outDir, file), stringify(manifest, { lineWidth: 0 }));
+            // YAML 1.1 quoting: kubectl and the Kubernetes provider read manifests with Go's
+            // YAML 1.1 parsers, to which a bare Off/On/yes/no is a boolean (a VPA's
+            // `updateMode: Off` would arrive as false).
+            fs.writeFileSync(
+                path.join(outDir, file),
+                stringify(manifest, { lineWidth: 0, version: "1.1" }),
+            );
             written.push(file);
         }
         return written;
