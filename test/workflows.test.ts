@@ -343,10 +343,10 @@ describe("pull-request.yml", () => {
         expect(packages(runs(offline))).toEqual(expect.arrayContaining(packages(ci)));
     });
 
-    it("uploads the synth output", () => {
+    it("uploads the synth output only when every step passed", () => {
         const [upload] = usesOf(offline, "actions/upload-artifact");
         expect(upload.with).toMatchObject({ path: "out/", "if-no-files-found": "error" });
-        expect(upload.if).toBe("${{ !cancelled() }}");
+        expect(upload.if).toBe("${{ success() }}");
     });
 
     it("previews both stacks with the policy pack and comments on the pull request", () => {
