@@ -211,6 +211,7 @@ const mcpCatalog = new McpCatalog(
         servicesAtMinimum: cfg.dr.servicesAtMinimum,
         albSourceCidr: cfg.network.vpcCidr,
         secretVersion: appConfig.secretVersion,
+        semanticConfigVersion: appConfig.semanticConfigVersion,
         serviceAccountRoleArns: artifactStore.roleArns,
     },
     { provider: kubernetesProvider, dependsOn: [mcpNamespaces, appConfig, clusterAddons] },

@@ -311,7 +311,16 @@ export class EksCluster extends pulumi.ComponentResource {
         // Waits for admin access and for nodes with DNS, so Helm releases can start.
         this.kubernetesProvider = new k8s.Provider(
             `${name}-k8s`,
-            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            {
+                kubeconfig: this.kubeconfig,
+                enableServerSideApply: true,
+                // A ConfigMap or Secret whose data changes (an mcp-secrets rotation) is updated
+                // in place instead of deleted and recreated under the same name, which left a
+                // window in which pods reading it could not start; the pods that read one carry
+                // its version in an annotation, so they roll after the update.
+                enableConfigMapMutable: true,
+                enableSecretMutable: true,
+            },
             { parent: this, dependsOn: [...adminAccess, addons] },
         );
 

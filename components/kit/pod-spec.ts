@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
@@ -38,7 +39,7 @@ export interface PodSpecSource {
     /** The stable selector labels, for anti-affinity and topology spread. */
     readonly selector: Record<string, string>;
     /** Pod template annotations (e.g. a secret version that restarts pods when it changes). */
-    readonly annotations?: Record<string, string>;
+    readonly annotations?: Record<string, pulumi.Input<string>>;
     /** Plain variables. */
     readonly env?: Record<string, string>;
     /** Variables from Secrets: name → { secret, key }. */

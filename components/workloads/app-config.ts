@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -39,6 +40,8 @@ export class AppConfig extends pulumi.ComponentResource {
     public readonly semanticConfigName: pulumi.Output<string>;
     /** The rotation keeper in force; a pod annotation carries it so readers restart on change. */
     public readonly secretVersion: string;
+    /** Digest of `mcp-semantic-config`'s data. */
+    public readonly semanticConfigVersion: pulumi.Output<string>;
 
     constructor(name: string, args: AppConfigArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:workloads:AppConfig", name, {}, opts);
@@ -95,6 +98,12 @@ export class AppConfig extends pulumi.ComponentResource {
         this.secretName = secret.metadata.name;
         this.semanticConfigName = configMap.metadata.name;
         this.secretVersion = args.jwtSecretRotation;
+        // The data's digest: pods that read the ConfigMap carry it, so a change rolls them.
+        this.semanticConfigVersion = pulumi
+            .output(configMap.data)
+            .apply((data) =>
+                createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16),
+            );
         this.registerOutputs({
             secretName: this.secretName,
             semanticConfigName: this.semanticConfigName,

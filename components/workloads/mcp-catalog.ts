@@ -19,6 +19,8 @@ export interface McpCatalogArgs {
     readonly secretName?: string;
     /** Changes when the Secret's content rotates; readers restart (pod annotation). */
     readonly secretVersion?: string;
+    /** Digest of `mcp-semantic-config` (AppConfig.semanticConfigVersion), for the pods that read it. */
+    readonly semanticConfigVersion?: pulumi.Input<string>;
     /** The ConfigMap `semanticConfigEnv` reads. @default "mcp-semantic-config" */
     readonly semanticConfigName?: string;
     /** IRSA roles by `<namespace>/<service>`, annotated on that service's account. @default {} */
@@ -34,6 +36,17 @@ export function artifactServiceAccounts(services: Readonly<Record<string, Servic
 
 /** Pod annotation that rolls a Secret's readers when the Secret rotates. */
 const secretVersionAnnotation = "mcp-platform.io/secret-version";
+const semanticConfigVersionAnnotation = "mcp-platform.io/semantic-config-version";
+
+/** The annotations that roll a service's pods when what they read changes; none if empty. */
+function podVersionAnnotations(
+    versions: Record<string, pulumi.Input<string> | undefined>,
+): Record<string, pulumi.Input<string>> | undefined {
+    const set = Object.entries(versions).filter(
+        (entry): entry is [string, pulumi.Input<string>] => entry[1] !== undefined,
+    );
+    return set.length === 0 ? undefined : Object.fromEntries(set);
+}
 
 /** The size a service runs at: production figures, or the standby minimum on an idle dr stack. */
 export function effectiveScale(service: ServiceConfig, atMinimum: boolean): McpServiceScale {
@@ -139,10 +152,13 @@ export class McpCatalog extends pulumi.ComponentResource {
                             { configMap: semanticConfigName, key },
                         ]),
                     ),
-                    podAnnotations:
-                        readsSecret && args.secretVersion !== undefined
-                            ? { [secretVersionAnnotation]: args.secretVersion }
-                            : undefined,
+                    podAnnotations: podVersionAnnotations({
+                        [secretVersionAnnotation]: readsSecret ? args.secretVersion : undefined,
+                        [semanticConfigVersionAnnotation]:
+                            Object.keys(config.semanticConfigEnv).length > 0
+                                ? args.semanticConfigVersion
+                                : undefined,
+                    }),
                     serviceAccountAnnotations:
                         roleArn !== undefined
                             ? { "eks.amazonaws.com/role-arn": roleArn }

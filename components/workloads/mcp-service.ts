@@ -52,7 +52,7 @@ export interface McpServiceArgs {
     /** Variables from ConfigMaps in the same namespace. @default {} */
     readonly configMapEnv?: Record<string, { readonly configMap: string; readonly key: string }>;
     /** Pod template annotations; a changed value rolls the pods. @default {} */
-    readonly podAnnotations?: Record<string, string>;
+    readonly podAnnotations?: Record<string, pulumi.Input<string>>;
     /** Directories backed by emptyDir (the root filesystem is read-only). @default ["/tmp"] */
     readonly writablePaths?: readonly string[];
     /** Size limit of each emptyDir. @default "1Gi" */

@@ -40,9 +40,9 @@ const forceNew: Record<string, string[]> = {
     ],
     "core/v1:ResourceQuota": [".spec.scopes"],
     "core/v1:Service": [".spec.clusterIP"],
-    // Without the provider's enableConfigMapMutable / enableSecretMutable (checked below).
-    "core/v1:ConfigMap": [".binaryData", ".data"],
-    "core/v1:Secret": [".type", ".stringData", ".data"],
+    // ConfigMap and Secret data replace only without the provider's enableConfigMapMutable /
+    // enableSecretMutable, which ours sets (checked below); a Secret's type always replaces.
+    "core/v1:Secret": [".type"],
     // policy/v1beta1 only: a policy/v1 PDB updates in place.
     "policy/v1beta1:PodDisruptionBudget": [".spec"],
     "rbac.authorization.k8s.io/v1:RoleBinding": [".roleRef"],
@@ -157,12 +157,13 @@ describe.each([
         expect(replacements(base.resources(), next.resources())).toEqual([]);
     });
 
-    it("uses a provider that replaces ConfigMaps and Secrets on a data change, as compared", () => {
+    it("uses a provider that updates ConfigMaps and Secrets in place, as compared", () => {
         const providers = base.resources().filter((r) => r.type === "pulumi:providers:kubernetes");
         expect(providers.length).toBeGreaterThan(0);
         for (const provider of providers) {
-            expect(provider.inputs.enableConfigMapMutable ?? false).not.toBe(true);
-            expect(provider.inputs.enableSecretMutable ?? false).not.toBe(true);
+            // Provider inputs travel as strings.
+            expect(String(provider.inputs.enableConfigMapMutable)).toBe("true");
+            expect(String(provider.inputs.enableSecretMutable)).toBe("true");
         }
     });
 
@@ -202,5 +203,41 @@ describe("the comparison", () => {
         expect(
             replacements([set("1")], [{ ...set("2"), options: { ignoreChanges: ["spec"] } }]),
         ).toEqual([]);
+    });
+});
+
+describe("a secret rotation and a semantic config change on production", () => {
+    const base = synth("production");
+    const next = synth("production", {
+        stackFile: stackFileVariant("production", (doc) => {
+            const workloads = doc.config["mcp-platform:workloads"] as Obj;
+            workloads.secrets.jwtSecretRotation = "2099-01";
+            workloads.semanticConfig.validationCacheSize += 1;
+        }),
+    });
+    const template = (result: SynthResult, name: string): Obj =>
+        result
+            .resources()
+            .find(
+                (r) =>
+                    r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.name === name,
+            )!.inputs.spec.template.metadata.annotations;
+
+    it("replaces nothing: the Secret and ConfigMap update in place", () => {
+        expect(next.status, next.stderr).toBe(0);
+        expect(replacements(base.resources(), next.resources())).toEqual([]);
+    });
+
+    it("rolls exactly the pods that read them, through their version annotations", () => {
+        expect(template(next, "mcp-typescript-api")["mcp-platform.io/secret-version"]).toBe(
+            "2099-01",
+        );
+        const semantic = "mcp-semantic-control-plane";
+        expect(template(next, semantic)["mcp-platform.io/semantic-config-version"]).toMatch(
+            /^[0-9a-f]{16}$/,
+        );
+        expect(template(next, semantic)["mcp-platform.io/semantic-config-version"]).not.toBe(
+            template(base, semantic)["mcp-platform.io/semantic-config-version"],
+        );
     });
 });
