@@ -215,13 +215,16 @@ describe("a secret rotation and a semantic config change on production", () => {
             workloads.semanticConfig.validationCacheSize += 1;
         }),
     });
-    const template = (result: SynthResult, name: string): Obj =>
-        result
+    const template = (result: SynthResult, name: string): Obj => {
+        const deployment = result
             .resources()
             .find(
                 (r) =>
-                    r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.name === name,
-            )!.inputs.spec.template.metadata.annotations;
+                    r.type === "kubernetes:apps/v1:Deployment" &&
+                    (r.inputs as Obj).metadata?.name === name,
+            )!.inputs as Obj;
+        return deployment.spec.template.metadata.annotations;
+    };
 
     it("replaces nothing: the Secret and ConfigMap update in place", () => {
         expect(next.status, next.stderr).toBe(0);
