@@ -12,7 +12,7 @@
 import * as path from "node:path";
 import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 import { preflight, renderText, StackFileError } from "./lib/preflight/report";
-import { listStacks } from "./lib/stack-file";
+import { listStacks, resolveStack } from "./lib/stack-file";
 
 const projectDir = path.resolve(__dirname, "..");
 
@@ -49,20 +49,13 @@ function parseArgs(argv: string[]) {
 
 function main(argv: string[]): number {
     const options = parseArgs(argv);
-    const stacks = listStacks(projectDir);
     if (options.help) {
-        process.stdout.write(`${usage}\n\nstacks in this project: ${stacks.join(", ")}\n`);
+        const stacks = listStacks(projectDir).join(", ");
+        process.stdout.write(`${usage}\n\nstacks in this project: ${stacks}\n`);
         return 0;
     }
-    if (options.stack === undefined || (!options.stackFile && !stacks.includes(options.stack))) {
-        const given =
-            options.stack === undefined ? "no stack given" : `unknown stack "${options.stack}"`;
-        throw new UsageError(`${given}; stacks in this project: ${stacks.join(", ")}`);
-    }
-    const stackFile = path.resolve(
-        options.stackFile ?? path.join(projectDir, `Pulumi.${options.stack}.yaml`),
-    );
-    const report = preflight(projectDir, options.stack, stackFile);
+    const { stack, stackFile } = resolveStack(projectDir, options.stack, options.stackFile);
+    const report = preflight(projectDir, stack, stackFile);
     process.stdout.write(
         options.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderText(report)}\n`,
     );

@@ -19,7 +19,7 @@ import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 import { runPolicies, type PolicyReport } from "./lib/policy-runner";
 import { toPlainJson } from "./lib/records";
 import { runProgram } from "./lib/run-program";
-import { listStacks, readStackConfig } from "./lib/stack-file";
+import { listStacks, readStackConfig, resolveStack } from "./lib/stack-file";
 import { writers } from "./lib/writers";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -118,23 +118,15 @@ const relative = (file: string) => path.relative(process.cwd(), file) || ".";
 
 async function main(argv: string[]): Promise<number> {
     const options = parseArgs(argv);
-    const stacks = listStacks(projectDir);
     if (options.help) {
-        process.stdout.write(`${usage}\n\nstacks in this project: ${stacks.join(", ")}\n`);
+        const stacks = listStacks(projectDir).join(", ");
+        process.stdout.write(`${usage}\n\nstacks in this project: ${stacks}\n`);
         return 0;
     }
-    if (options.stack === undefined || (!options.stackFile && !stacks.includes(options.stack))) {
-        const given =
-            options.stack === undefined ? "no stack given" : `unknown stack "${options.stack}"`;
-        throw new UsageError(`${given}; stacks in this project: ${stacks.join(", ")}`);
-    }
-    const stack = options.stack;
+    const { stack, stackFile } = resolveStack(projectDir, options.stack, options.stackFile);
     const progress = (line: string) => {
         if (!options.quiet) process.stderr.write(`synth ${stack}: ${line}\n`);
     };
-    const stackFile = path.resolve(
-        options.stackFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`),
-    );
     const program = path.resolve(options.program ?? path.join(projectDir, "index.ts"));
     const outDir = path.resolve(options.out ?? path.join(projectDir, "out", stack));
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { requiredCredentialKeys } from "../../config";
+import { UsageError } from "./cli-args";
 import { redacted } from "./records";
 
 /**
@@ -151,4 +152,22 @@ export function readStackConfig(projectDir: string, stackFile: string): StackCon
         secretKeys.push(key);
     }
     return { project: project.name, config, secretKeys, unsetCredentials };
+}
+
+/**
+ * The stack a CLI was asked for and the file that holds its config: `Pulumi.<stack>.yaml`,
+ * or `--stack-file`, which may name a stack the project has no file for. A missing or unknown
+ * stack is a usage error that lists the project's stacks.
+ */
+export function resolveStack(
+    dir: string,
+    stack: string | undefined,
+    stackFile: string | undefined,
+): { stack: string; stackFile: string } {
+    const stacks = listStacks(dir);
+    if (stack === undefined || (!stackFile && !stacks.includes(stack))) {
+        const given = stack === undefined ? "no stack given" : `unknown stack "${stack}"`;
+        throw new UsageError(`${given}; stacks in this project: ${stacks.join(", ")}`);
+    }
+    return { stack, stackFile: path.resolve(stackFile ?? path.join(dir, `Pulumi.${stack}.yaml`)) };
 }
