@@ -104,7 +104,7 @@ done
 build kwok kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok ""
 
 build pulumi pulumi github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.248.0"
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.276.0"
 
 k8s_provider_version=4.25.0
 k8s_provider_module=github.com/pulumi/pulumi-kubernetes/provider/v4
