@@ -23,6 +23,13 @@ case ${1:-} in
         ;;
 esac
 
+# package.json's engines say >=22 (Node 20 is past its end of life); .ci/run runs on the Node 24
+# it fetches. npm does not enforce engines, so an older Node is named here, not silently used.
+echo "== node $(node --version)"
+if (($(node -p 'process.versions.node.split(".")[0]') < 22)); then
+    echo "warning: Node $(node --version) is not supported (package.json engines: >=22); bash .ci/run uses Node 24" >&2
+fi
+
 report="$(mktemp -d)/vitest.json"
 lint_failed=0
 echo "== lint"
