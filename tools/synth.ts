@@ -11,6 +11,7 @@
  * summary on stdout opens with one line: resources, policies and violations. `--help` lists
  * the options; a usage error prints one line and exits 2.
  */
+import "./lib/compile-cache";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
