@@ -11,6 +11,7 @@
  * summary on stdout opens with one line: resources, policies and violations. `--help` lists
  * the options; a usage error prints one line and exits 2.
  */
+import "./lib/compile-cache";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
@@ -133,10 +134,10 @@ async function main(argv: string[]): Promise<number> {
     const { project, config, secretKeys } = readStackConfig(projectDir, stackFile);
     progress(`config loaded from ${relative(stackFile)}`);
     progress(`running program ${relative(program)}`);
-    // The SDK captures a stack trace for every promise it creates (to name leaked ones) and
-    // every resource; source-mapping each was a third of the synth's time. Traces keep their
-    // file names, with positions in the transpiled code; MCP_SYNTH_SOURCE_MAPS=1 maps them.
-    if (process.env.MCP_SYNTH_SOURCE_MAPS !== "1") process.setSourceMapsEnabled(false);
+    // An unexpected error in the program prints its stack only with MCP_SYNTH_STACKS=1:
+    // stack captures and source maps cost a third of the synth (tools/lib/run-program.ts).
+    const captureStacks = process.env.MCP_SYNTH_STACKS === "1";
+    if (!captureStacks) process.setSourceMapsEnabled(false);
     // The program reads the peer stack's file beside its own (config/network.ts).
     process.env.MCP_STACK_DIR = path.dirname(stackFile);
     const run = await runProgram({
@@ -146,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
         config,
         secretKeys,
         load: () => import(program),
+        captureStacks,
     });
     progress(`${plural(run.records.length, "resource", "resources")} registered`);
 

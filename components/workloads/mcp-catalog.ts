@@ -76,19 +76,35 @@ export function publicRoutes(services: Readonly<Record<string, ServiceConfig>>) 
         }));
 }
 
-/** Who may reach a service and what it may reach, from the catalog's `calls` and `dataAccess`. */
+/** Each service's callers, in catalog order: one pass over every `calls` list. */
+function callersOf(services: Readonly<Record<string, ServiceConfig>>): Map<string, string[]> {
+    const callers = new Map<string, string[]>();
+    for (const [caller, config] of Object.entries(services)) {
+        for (const callee of new Set(config.calls)) {
+            const list = callers.get(callee) ?? [];
+            list.push(caller);
+            callers.set(callee, list);
+        }
+    }
+    return callers;
+}
+
+/**
+ * Who may reach a service and what it may reach, from the catalog's `calls` and `dataAccess`.
+ * `callers` is `callersOf(services)`, computed once for the whole catalog.
+ */
 export function serviceNetwork(
     name: string,
     services: Readonly<Record<string, ServiceConfig>>,
     albSourceCidr: string,
+    callers: ReadonlyMap<string, readonly string[]> = callersOf(services),
 ): { ingressFrom: McpServicePeer["peer"][]; egressTo: McpServicePeer[] } {
     const service = services[name];
     const ingressFrom: McpServicePeer["peer"][] = [];
     if (service.ingress !== undefined) ingressFrom.push({ ipBlock: { cidr: albSourceCidr } });
-    for (const [caller, config] of Object.entries(services)) {
-        if (config.calls.includes(name)) {
-            ingressFrom.push(podsIn(config.namespace, catalogSelector(caller, config)));
-        }
+    for (const caller of callers.get(name) ?? []) {
+        const config = services[caller];
+        ingressFrom.push(podsIn(config.namespace, catalogSelector(caller, config)));
     }
     const egressTo: McpServicePeer[] = service.calls.map((callee) => ({
         peer: podsIn(services[callee].namespace, catalogSelector(callee, services[callee])),
@@ -122,9 +138,10 @@ export class McpCatalog extends pulumi.ComponentResource {
         const secretName = args.secretName ?? "mcp-secrets";
         const semanticConfigName = args.semanticConfigName ?? "mcp-semantic-config";
         const services: Record<string, McpService> = {};
+        const callers = callersOf(args.services);
         for (const [svc, config] of Object.entries(args.services)) {
             const readsSecret = Object.keys(config.secretEnv).length > 0;
-            const network = serviceNetwork(svc, args.services, args.albSourceCidr);
+            const network = serviceNetwork(svc, args.services, args.albSourceCidr, callers);
             const roleArn = args.serviceAccountRoleArns?.[`${config.namespace}/${svc}`];
             services[svc] = new McpService(
                 `${name}-${svc}`,

@@ -35,8 +35,58 @@ export function k8sObjects(resources: readonly PolicyResource[]): K8sObject[] {
     return objects;
 }
 
+/**
+ * Lookups a stack policy makes over and over (objects of a kind, an object by kind, namespace
+ * and name, the autoscalers of a workload), computed once per object list so that a policy
+ * over every workload stays linear in the stack's size. The lists are never mutated.
+ */
+interface ObjectIndex {
+    readonly byKinds: Map<string, K8sObject[]>;
+    byName?: Map<string, K8sObject>;
+    readonly autoscalers: Map<string, Map<K8sObject, K8sObject[]>>;
+}
+const indexes = new WeakMap<readonly K8sObject[], ObjectIndex>();
+
+function indexOf(objects: readonly K8sObject[]): ObjectIndex {
+    let index = indexes.get(objects);
+    if (index === undefined) {
+        index = { byKinds: new Map(), autoscalers: new Map() };
+        indexes.set(objects, index);
+    }
+    return index;
+}
+
+const objectKey = (kind: string, namespace: string | undefined, name: string) =>
+    `${kind}\u0000${namespace ?? ""}\u0000${name}`;
+
+/** The first object of `kind` named `name` in `namespace`, like `objects.find`. */
+function findObject(
+    objects: readonly K8sObject[],
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+): K8sObject | undefined {
+    const index = indexOf(objects);
+    if (index.byName === undefined) {
+        index.byName = new Map();
+        for (const o of objects) {
+            const key = objectKey(o.kind, o.namespace, o.name);
+            if (!index.byName.has(key)) index.byName.set(key, o);
+        }
+    }
+    return index.byName.get(objectKey(kind, namespace, name));
+}
+
+/** The objects of the given kinds, in stack order (a fresh array each call). */
 export function ofKind(objects: readonly K8sObject[], ...kinds: string[]): K8sObject[] {
-    return objects.filter((o) => kinds.includes(o.kind));
+    const { byKinds } = indexOf(objects);
+    const key = kinds.join(",");
+    let matching = byKinds.get(key);
+    if (matching === undefined) {
+        matching = objects.filter((o) => kinds.includes(o.kind));
+        byKinds.set(key, matching);
+    }
+    return [...matching];
 }
 
 /** `Kind namespace/name`. */
@@ -159,9 +209,7 @@ export function autoscalerTarget(
             : autoscaler.props.spec?.targetRef
     ) as { kind?: string; name?: string } | undefined;
     if (!ref?.kind || !ref.name) return undefined;
-    return objects.find(
-        (o) => o.kind === ref.kind && o.name === ref.name && o.namespace === autoscaler.namespace,
-    );
+    return findObject(objects, ref.kind, autoscaler.namespace, ref.name);
 }
 
 /** The autoscalers of `kind` that target `workload`. */
@@ -170,5 +218,16 @@ export function autoscalersOf(
     objects: readonly K8sObject[],
     kind: "HorizontalPodAutoscaler" | "VerticalPodAutoscaler",
 ): K8sObject[] {
-    return ofKind(objects, kind).filter((a) => autoscalerTarget(a, objects) === workload);
+    const index = indexOf(objects);
+    let byTarget = index.autoscalers.get(kind);
+    if (byTarget === undefined) {
+        byTarget = new Map();
+        for (const autoscaler of ofKind(objects, kind)) {
+            const target = autoscalerTarget(autoscaler, objects);
+            if (target === undefined) continue;
+            byTarget.set(target, [...(byTarget.get(target) ?? []), autoscaler]);
+        }
+        index.autoscalers.set(kind, byTarget);
+    }
+    return [...(byTarget.get(workload) ?? [])];
 }

@@ -24,6 +24,32 @@ export interface RunOptions {
     readonly secretKeys: readonly string[];
     /** Loads the program; called once the mocks are in place. */
     readonly load: () => Promise<unknown>;
+    /**
+     * Keep the SDK's per-promise and per-resource stack captures (see `withoutStackCaptures`).
+     * @default false
+     */
+    readonly captureStacks?: boolean;
+}
+
+/**
+ * Runs `body` with the SDK's two stack captures turned off. `@pulumi/pulumi` records
+ * `new Error().stack` on every promise it creates (only to name leaked promises at exit)
+ * and walks the whole stack in every `Resource` constructor (the source position it sends
+ * the engine). The mock monitor uses neither, and together they were the largest single cost
+ * of a synth. Errors thrown meanwhile keep their messages; their stacks are empty.
+ */
+async function withoutStackCaptures<T>(body: () => Promise<T>): Promise<T> {
+    const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const callsites = resource.callsites;
+    const limit = Error.stackTraceLimit;
+    resource.callsites = () => [];
+    Error.stackTraceLimit = 0;
+    try {
+        return await body();
+    } finally {
+        resource.callsites = callsites;
+        Error.stackTraceLimit = limit;
+    }
 }
 
 /**
@@ -165,10 +191,14 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         };
     }
 
+    const run = async () => {
+        const result = await pulumi.runtime.runInPulumiStack(options.load);
+        await pulumi.runtime.disconnect();
+        return result;
+    };
     let resolved: unknown;
     try {
-        resolved = await pulumi.runtime.runInPulumiStack(options.load);
-        await pulumi.runtime.disconnect();
+        resolved = options.captureStacks ? await run() : await withoutStackCaptures(run);
     } catch (error) {
         throw unimplementedInvokeError(mocks.unimplemented) ?? error;
     }
