@@ -1,9 +1,9 @@
-import * as nodeModule from "node:module";
+import { enableCompileCache } from "node:module";
 
 /**
- * Imported first by the synth: Node (22.1 and later) keeps the compiled code of every module
- * the synth loads — the Pulumi SDKs, the program — in its on-disk compile cache, so the next
- * run skips compiling them. The cache is keyed by each module's source, so an edited file is
- * compiled afresh. Node 20 has no compile cache; there this does nothing.
+ * Imported first by the synth: Node keeps the compiled code of every module the synth loads —
+ * the Pulumi SDKs, the program — in its on-disk compile cache, so the next run skips
+ * compiling them. The cache is keyed by each module's source, so an edited file is compiled
+ * afresh.
  */
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+enableCompileCache();
