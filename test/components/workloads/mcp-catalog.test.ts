@@ -435,6 +435,7 @@ describe("DR: the dr stack runs the same catalog", () => {
         const services = stackConfig("production").workloads.services;
         const cache = serviceNetwork("mcp-cache", services, "10.0.0.0/16");
         expect(cache.ingressFrom).toHaveLength(1);
-        expect(cache.egressTo.map((e) => e.ports)).toEqual([[6379]]);
+        // Redis clients ask a Sentinel (26379) for the primary, then connect to it (6379).
+        expect(cache.egressTo.map((e) => e.ports)).toEqual([[6379, 26379]]);
     });
 });
