@@ -200,8 +200,12 @@ s3_upload() {
 # s3_upload_backup DIR PREFIX MAIN_FILE: upload every file of DIR (the backup and its
 # metadata.json) under PREFIX/ in one command, then read MAIN_FILE's size back from S3.
 s3_upload_backup() {
-    local dir=$1 prefix=$2 main=$3 size remote
-    run s3 s3 cp "$dir" "s3://${BACKUP_BUCKET}/${prefix}/" --recursive --only-show-errors --no-progress
+    local dir=$1 prefix=$2 main=$3 size remote errfile="${RUN_DIR}/upload.err"
+    if ! s3 s3 cp "$dir" "s3://${BACKUP_BUCKET}/${prefix}/" --recursive --only-show-errors \
+        --no-progress 2>"$errfile"; then
+        fail "the upload to S3 failed; the latest pointer was not moved" bucket "$BACKUP_BUCKET" \
+            key "${prefix}/${main}" stderr "$(tail -c 2000 "$errfile")"
+    fi
     size=$(size_of "${dir}/${main}")
     remote=$(s3 s3api head-object --bucket "$BACKUP_BUCKET" --key "${prefix}/${main}" \
         --query ContentLength --output text 2>/dev/null) ||

@@ -80,6 +80,11 @@ if [[ $MODE == server ]]; then
 fi
 
 step sentinel-config
+# Sentinel refuses a `monitor` line whose host does not resolve: wait for the pod's DNS record.
+for _ in $(seq 1 60); do
+    if getent hosts "${PRIMARY%:*}" >/dev/null; then break; fi
+    sleep 1
+done
 MASTER=$REDIS_SENTINEL_MASTER
 SENTINEL_DIR=$(dirname "$SENTINEL_CONFIG")
 umask 077
