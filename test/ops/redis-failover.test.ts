@@ -138,7 +138,7 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
         );
 
     beforeAll(async () => {
-        requireTools("redis", "aws");
+        requireTools("redis", "sentinel", "aws");
         s3 = await startS3();
         for (let index = 0; index < nodes; index++) {
             const dir = tempDir(`redis-${index}`);
