@@ -19,7 +19,7 @@ import { backupPodLabels } from "./postgres";
 import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
 import { serviceMonitor } from "../kit/service-monitor";
 
-export { redisConfig, redisNames } from "./redis-config";
+export { redisConfig } from "./redis-config";
 
 export interface RedisArgs {
     /** Redis 7 image. */
