@@ -258,6 +258,33 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
                 (await s3.get(pointer.key.replace("dump.rdb", "metadata.json"))).toString(),
             );
             expect(metadata).toMatchObject({ source: `127.0.0.1:${promoted}`, keys: 201 });
+
+            // A Sentinel that restarts learns the new primary from its peers.
+            const restarted = all[2];
+            restarted.sentinel!.kill("SIGKILL");
+            startSentinel(restarted);
+            await until("the restarted Sentinel to name the new primary", 30, async () => {
+                const answer = await cli(
+                    restarted.sentinelPort,
+                    "sentinel",
+                    "get-master-addr-by-name",
+                    master,
+                );
+                return answer.split("\n")[1] === String(promoted) ? true : undefined;
+            });
+            expect(fs.readFileSync(logOf(restarted, "sentinel"), "utf8")).toContain(
+                `"msg":"a Sentinel names the current primary","primary":"127.0.0.1:${promoted}"`,
+            );
+
+            // restore-redis finds its target through the Sentinels too: the new primary.
+            await cli(promoted, "del", "before:0");
+            const restore = await runScript("restore-redis.sh", [], { env: backupEnv() });
+            expect(restore.status, restore.stderr).toBe(0);
+            expect(restore.logLines().find((l) => l.step === "copy")).toMatchObject({
+                target: `127.0.0.1:${promoted}`,
+                keys: 201,
+            });
+            expect(await client.get("before:0")).toBe("value-0");
         } finally {
             client.disconnect();
         }
