@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { opsDir } from "../../../components/data/data-pods";
 import {
     Redis,
     type RedisArgs,
@@ -90,6 +93,24 @@ describe("Redis", () => {
         const scripts = recorded.one("kubernetes:core/v1:ConfigMap", "redis-scripts").inputs as Obj;
         expect(Object.keys(scripts.data).sort()).toEqual(["backup-lib.sh", "redis-start.sh"]);
         expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+    });
+
+    it("gives each container every variable ops/redis-start.sh requires in its mode", async () => {
+        const script = fs.readFileSync(path.join(opsDir, "redis-start.sh"), "utf8");
+        const required = (mode: string) => {
+            const line = script.match(new RegExp(`^\\s*${mode}\\) require_env ([^;]+);;`, "m"));
+            expect(line, mode).not.toBeNull();
+            return line![1].trim().split(/\s+/);
+        };
+        const recorded = await recordResources(() => new Redis("redis", args));
+        const [server, sentinel] = (
+            recorded.one("kubernetes:apps/v1:StatefulSet", "redis-statefulset").inputs as Obj
+        ).spec.template.spec.containers;
+        expect(required("server").length).toBeGreaterThan(3);
+        for (const name of required("server")) expect(envOf(server), name).toHaveProperty(name);
+        for (const name of required("sentinel")) {
+            expect(envOf(sentinel), name).toHaveProperty(name);
+        }
     });
 
     it("spreads the pods over nodes and zones and lets a drain take one at a time", async () => {
