@@ -391,6 +391,7 @@ new BackupJobs(
         resources: cfg.backups.resources,
         verifyResources: cfg.backups.verifyResources,
         verifyMaxAgeMinutes: cfg.backups.verifyMaxAgeMinutes,
+        redisReplicas: cfg.data.redis.replicas,
         posture: cfg.dr,
         appNamespaces: mcpNamespaces.names,
     },

@@ -5,8 +5,8 @@ import { memoryQuantity, pinnedImage } from "./lib/validators";
 
 /**
  * `mcp-platform:data` — the data layer in mcp-production (docs/data.md): the postgres-primary
- * and postgres-replica StatefulSets and the redis StatefulSet, their images, sizes and
- * storage. Names, users and ports are fixed by the manuals and are not configurable.
+ * and postgres-replica StatefulSets and the redis StatefulSet (replicas and Sentinel), their
+ * images, sizes and storage. Names, users and ports are fixed by the manuals and are not configurable.
  */
 
 /** A PVC size such as "200Gi" (at least 1Gi). */
@@ -38,7 +38,15 @@ export const redisSchema = z.strictObject({
     /** redis_exporter sidecar image. */
     exporterImage: pinnedImage,
     resources: containerResources,
-    /** PVC size (AOF and RDB files). */
+    /**
+     * Pods of the redis StatefulSet, each a redis-server and a redis-sentinel: redis-0 starts as
+     * the primary, the others as its replicas. At least 3, so a majority of Sentinels survives
+     * the loss of one pod (docs/data.md). @default 3
+     */
+    replicas: z.number().int().min(3).max(7).default(3),
+    /** How long the primary must be unreachable before the Sentinels fail over. @default 5000 */
+    sentinelDownAfterMilliseconds: z.number().int().min(1000).max(60000).default(5000),
+    /** PVC size of each pod (AOF and RDB files). */
     storageSize: volumeSize,
     /** maxmemory-policy once maxmemory is reached. @default "allkeys-lru" (the cache is LRU) */
     maxmemoryPolicy: z

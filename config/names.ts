@@ -29,6 +29,18 @@ export type BackupPrefix = (typeof backupPrefixes)[number];
 /** The dr stack writes its own backups under this root, out of production's replication. */
 export const backupRootOfStandby = "dr";
 
+/**
+ * How clients reach the Redis primary (docs/data.md): they ask a Sentinel behind the
+ * `redis-sentinel` Service for the master `mcp-cache`, then connect to the address it names;
+ * the password is key `password` of the Secret `redis-credentials` (in the data namespace).
+ */
+export const redisDiscovery = {
+    sentinelService: "redis-sentinel",
+    sentinelPort: 26379,
+    sentinelMaster: "mcp-cache",
+    credentialsSecret: "redis-credentials",
+} as const;
+
 /** The StorageClass of every PersistentVolumeClaim: encrypted gp3 under the cluster's key. */
 export const storageClassName = "gp3";
 /** The EBS volume type of that StorageClass and of the nodes' root volumes. */

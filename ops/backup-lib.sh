@@ -200,8 +200,12 @@ s3_upload() {
 # s3_upload_backup DIR PREFIX MAIN_FILE: upload every file of DIR (the backup and its
 # metadata.json) under PREFIX/ in one command, then read MAIN_FILE's size back from S3.
 s3_upload_backup() {
-    local dir=$1 prefix=$2 main=$3 size remote
-    run s3 s3 cp "$dir" "s3://${BACKUP_BUCKET}/${prefix}/" --recursive --only-show-errors --no-progress
+    local dir=$1 prefix=$2 main=$3 size remote errfile="${RUN_DIR}/upload.err"
+    if ! s3 s3 cp "$dir" "s3://${BACKUP_BUCKET}/${prefix}/" --recursive --only-show-errors \
+        --no-progress 2>"$errfile"; then
+        fail "the upload to S3 failed; the latest pointer was not moved" bucket "$BACKUP_BUCKET" \
+            key "${prefix}/${main}" stderr "$(tail -c 2000 "$errfile")"
+    fi
     size=$(size_of "${dir}/${main}")
     remote=$(s3 s3api head-object --bucket "$BACKUP_BUCKET" --key "${prefix}/${main}" \
         --query ContentLength --output text 2>/dev/null) ||
@@ -316,6 +320,49 @@ check_sha256() {
     if [[ -n $2 && $actual != "$2" ]]; then
         fail "$3 is corrupted: sha256 differs from the recorded value" expected "$2" actual "$actual" \
             size "$(size_of "$1")"
+    fi
+}
+
+# --- Redis -----------------------------------------------------------------------------------
+
+# sentinel_primary HOST:PORT: the host:port that Sentinel names as the primary of
+# REDIS_SENTINEL_MASTER (default mcp-cache); non-zero when it does not answer with one.
+sentinel_primary() {
+    local answer lines
+    answer=$(timeout "${SENTINEL_TIMEOUT_SECONDS:-5}" redis-cli --no-auth-warning -h "${1%:*}" \
+        -p "${1##*:}" sentinel get-master-addr-by-name "${REDIS_SENTINEL_MASTER:-mcp-cache}" 2>&1) ||
+        return 1
+    mapfile -t lines <<<"$answer"
+    if ((${#lines[@]} != 2)) || [[ ! ${lines[1]} =~ ^[0-9]+$ || -z ${lines[0]} ]]; then return 1; fi
+    printf '%s:%s\n' "${lines[0]}" "${lines[1]}"
+}
+
+# redis_primary: point REDIS_HOST and REDIS_PORT at the current primary, which must answer PING. With REDIS_SENTINELS
+# (space-separated host:port) the first Sentinel that answers names it and the server must say
+# it is a master (ROLE); without, REDIS_HOST/REDIS_PORT are used as given.
+redis_primary() {
+    local sentinel primary="" role pong
+    if [[ -n ${REDIS_SENTINELS:-} ]]; then
+        for sentinel in $REDIS_SENTINELS; do
+            if primary=$(sentinel_primary "$sentinel"); then break; fi
+        done
+        if [[ -z $primary ]]; then
+            fail "no Sentinel names the Redis primary" sentinels "$REDIS_SENTINELS" \
+                master_name "${REDIS_SENTINEL_MASTER:-mcp-cache}"
+        fi
+        REDIS_HOST=${primary%:*}
+        REDIS_PORT=${primary##*:}
+        info "Sentinel names the primary" sentinel "$sentinel" primary "$primary"
+    fi
+    require_env REDIS_HOST
+    REDIS_PORT=${REDIS_PORT:-6379}
+    pong=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>&1) || true
+    if [[ $pong != PONG ]]; then
+        fail "Redis does not answer PING" host "$REDIS_HOST" port "$REDIS_PORT" answer "$pong"
+    fi
+    role=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" role 2>&1 | head -n1) || true
+    if [[ $role != master ]]; then
+        fail "the Redis server is not a primary" host "$REDIS_HOST" port "$REDIS_PORT" role "$role"
     fi
 }
 

@@ -3,13 +3,16 @@
 # backup-redis.sh — the `redis-backup` CronJob: an RDB snapshot of Redis to S3.
 #
 # Environment:
-#   REDIS_HOST, REDIS_PORT (default 6379), REDISCLI_AUTH (the password; redis-cli reads it)
+#   REDIS_SENTINELS (space-separated host:port), REDIS_SENTINEL_MASTER (default mcp-cache): the
+#   Sentinels that name the current primary; or REDIS_HOST, REDIS_PORT (default 6379) directly
+#   REDISCLI_AUTH (the password of the servers and Sentinels; redis-cli reads it)
 #   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: redis), tier variables as for
 #   backup-postgres.sh, WORK_DIR.
 #
-# `redis-cli --rdb` asks the server for a fresh snapshot over the replication protocol (no
-# file access to the Redis pod needed). The snapshot is checked with redis-check-rdb before
-# upload; metadata.json records its size, sha256 and the key count redis-check-rdb read.
+# `redis-cli --rdb` asks the primary (a replica may lag it) for a fresh snapshot over the
+# replication protocol (no file access to the Redis pod needed). The snapshot is checked with
+# redis-check-rdb before upload; metadata.json records its size, sha256, the server it came from
+# and the key count redis-check-rdb read.
 # Objects: <prefix>/<tier>/<UTC stamp>/dump.rdb + metadata.json, pointer <prefix>/latest.json.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
@@ -17,21 +20,19 @@ source "$(dirname "$0")/backup-lib.sh"
 
 step config
 skip_on_standby
-require_env REDIS_HOST BACKUP_BUCKET
+require_env BACKUP_BUCKET
 PREFIX=${BACKUP_PREFIX:-redis}
-REDIS_PORT=${REDIS_PORT:-6379}
 make_run_dir
 now_stamps
 TIER=$(backup_tier "$EPOCH")
 BASE_KEY="${PREFIX}/${TIER}/${STAMP}"
-info "starting backup" host "$REDIS_HOST" port "$REDIS_PORT" tier "$TIER" key "${BASE_KEY}/dump.rdb"
+info "starting backup" tier "$TIER" key "${BASE_KEY}/dump.rdb"
 
 step connect
-PONG=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>&1) || true
-if [[ $PONG != PONG ]]; then fail "Redis does not answer PING" answer "$PONG"; fi
+redis_primary
 REDIS_VERSION=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" info server |
     sed -nE 's/^redis_version:([^[:space:]]+).*/\1/p')
-info "connected" redis_version "$REDIS_VERSION"
+info "connected to the primary" host "$REDIS_HOST" port "$REDIS_PORT" redis_version "$REDIS_VERSION"
 
 step snapshot
 UPLOAD_DIR="${RUN_DIR}/upload"
@@ -50,8 +51,9 @@ step metadata
 SHA256=$(sha256_of "$RDB_FILE")
 SIZE=$(size_of "$RDB_FILE")
 METADATA_FILE="${UPLOAD_DIR}/metadata.json"
-printf '{"format":"redis-rdb","timestamp":"%s","tier":"%s","key":"%s","size":%s,"sha256":"%s","redis_version":%s,"keys":%s,"expires":%s}\n' \
+printf '{"format":"redis-rdb","timestamp":"%s","tier":"%s","key":"%s","size":%s,"sha256":"%s","redis_version":%s,"source":%s,"keys":%s,"expires":%s}\n' \
     "$ISO_TIME" "$TIER" "${BASE_KEY}/dump.rdb" "$SIZE" "$SHA256" "$(json_string "$REDIS_VERSION")" \
+    "$(json_string "${REDIS_HOST}:${REDIS_PORT}")" \
     "${KEYS:-0}" "${EXPIRES:-0}" >"$METADATA_FILE"
 info "metadata written" sha256 "$SHA256" size "$SIZE"
 

@@ -5,23 +5,27 @@
 # Usage: restore-redis.sh [--timestamp 20260101T020000Z | --key redis/.../dump.rdb]
 #
 # Environment:
-#   REDIS_HOST, REDIS_PORT (default 6379), REDISCLI_AUTH   the target Redis
+#   REDIS_SENTINELS, REDIS_SENTINEL_MASTER   Sentinels naming the target (the current primary)
+#   REDIS_HOST, REDIS_PORT (default 6379)     or the target itself
+#   REDISCLI_AUTH                             the target's password
 #   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: redis), WORK_DIR
 #
 # The target keeps running (AOF stays on): the snapshot is loaded into a private redis-server
 # started inside the job from the downloaded RDB, and every key is copied to the target with
 # MIGRATE ... COPY REPLACE, which carries the value, its type and its remaining TTL. Keys of
 # the target that are not in the snapshot are left alone. Running it twice gives the same
-# result.
+# result. A key counts as copied only when MIGRATE answered OK and the key still existed in the
+# private server afterwards (MIGRATE answers NOKEY for keys that expired since the load, and OK
+# for a batch in which only some were left); every key left in the private server at the end
+# must have been copied, or the restore fails.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
 
 step config
 parse_restore_args restore-redis.sh "$@"
-require_env REDIS_HOST BACKUP_BUCKET
+require_env BACKUP_BUCKET
 PREFIX=${BACKUP_PREFIX:-redis}
-REDIS_PORT=${REDIS_PORT:-6379}
 BATCH=${RESTORE_BATCH_KEYS:-100}
 make_run_dir
 
@@ -60,18 +64,30 @@ done
 LOADED=$(loader_cli dbsize 2>/dev/null) || fail "the snapshot did not load" log "$(tail -c 1000 "${RUN_DIR}/loader.log")"
 info "snapshot loaded into a private server" keys "$LOADED"
 
+step connect
+redis_primary
+info "the target is a primary" target "${REDIS_HOST}:${REDIS_PORT}"
+
 step copy
 PASSWORD_ARGS=()
 if [[ -n ${REDISCLI_AUTH:-} ]]; then PASSWORD_ARGS=(AUTH "$REDISCLI_AUTH"); fi
 COPIED=0
+GONE=0
 migrate_batch() {
-    local answer
+    local answer left
     answer=$(loader_cli MIGRATE "$REDIS_HOST" "$REDIS_PORT" "" 0 60000 COPY REPLACE \
         "${PASSWORD_ARGS[@]}" KEYS "$@" 2>&1) || true
-    if [[ $answer != OK && $answer != NOKEY ]]; then
-        fail "MIGRATE to the target failed" target "${REDIS_HOST}:${REDIS_PORT}" answer "$answer"
-    fi
-    COPIED=$((COPIED + $#))
+    case $answer in
+        OK)
+            # Keys only disappear from the private server (they expire): one that exists now
+            # existed when MIGRATE ran, so it was copied.
+            left=$(loader_cli EXISTS "$@")
+            ;;
+        NOKEY) left=0 ;;
+        *) fail "MIGRATE to the target failed" target "${REDIS_HOST}:${REDIS_PORT}" answer "$answer" ;;
+    esac
+    COPIED=$((COPIED + left))
+    GONE=$((GONE + $# - left))
 }
 KEYS_FILE="${RUN_DIR}/keys.txt"
 # One key name per line: names containing a newline are not supported (docs/data.md).
@@ -80,10 +96,17 @@ mapfile -t ALL_KEYS <"$KEYS_FILE"
 for ((i = 0; i < ${#ALL_KEYS[@]}; i += BATCH)); do
     migrate_batch "${ALL_KEYS[@]:i:BATCH}"
 done
-if ((COPIED != LOADED)); then
-    fail "not every key was copied" loaded "$LOADED" copied "$COPIED"
+REMAINING=$(loader_cli dbsize)
+if ((COPIED < REMAINING)); then
+    fail "not every key was copied" loaded "$LOADED" copied "$COPIED" \
+        in_snapshot_now "$REMAINING" not_found "$GONE" \
+        hint "key names containing a newline cannot be restored by this script"
 fi
-info "keys copied to the target" keys "$COPIED" target "${REDIS_HOST}:${REDIS_PORT}"
+if ((GONE > 0)); then
+    warn "keys expired after the snapshot loaded and were not copied" keys "$GONE"
+fi
+info "keys copied to the target" keys "$COPIED" loaded "$LOADED" expired "$((LOADED - COPIED))" \
+    target "${REDIS_HOST}:${REDIS_PORT}"
 stop_loader
 
 step finish

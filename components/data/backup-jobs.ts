@@ -16,7 +16,7 @@ import { allowSelector, podsIn, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { postgresNames } from "./postgres-pods";
 import { backupPodLabels } from "./postgres";
-import { redisNames } from "./redis";
+import { redisNames, redisSentinelAddresses } from "./redis-config";
 import { type DrPosture, drPosture } from "../../config/dr";
 import {
     type BackupPrefix,
@@ -70,6 +70,8 @@ export interface BackupJobsArgs {
      * @default a primary stack's posture
      */
     readonly posture?: BackupPosture;
+    /** Pods of the redis StatefulSet, whose Sentinels name the primary. @default 3 */
+    readonly redisReplicas?: number;
     /** Namespaces whose application objects app-data-backup exports. */
     readonly appNamespaces: readonly string[];
     /** @default "mcp-production" */
@@ -145,8 +147,12 @@ export class BackupJobs extends pulumi.ComponentResource {
             }),
             secretEnv("PGPASSWORD", postgresNames.credentialsSecret, "password"),
         ];
+        // The Sentinels name the current primary: the snapshot always comes from it.
         const redisEnv = [
-            ...plainEnv({ REDIS_HOST: "redis", REDIS_PORT: String(redisNames.port) }),
+            ...plainEnv({
+                REDIS_SENTINELS: redisSentinelAddresses(args.redisReplicas ?? 3, namespace),
+                REDIS_SENTINEL_MASTER: redisNames.sentinelMaster,
+            }),
             secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password"),
         ];
         const images = args.images;
@@ -390,7 +396,10 @@ export class BackupJobs extends pulumi.ComponentResource {
                             ],
                             ports: tcp(postgresNames.port),
                         },
-                        { to: [podsIn(namespace, { app: "redis" })], ports: tcp(redisNames.port) },
+                        {
+                            to: [podsIn(namespace, { app: "redis" })],
+                            ports: tcp(redisNames.port, redisNames.sentinelPort),
+                        },
                         { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
                     ],
                 },

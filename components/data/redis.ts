@@ -1,18 +1,25 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { contentHash, dataStoreUid, plainEnv, secretEnv } from "./data-pods";
+import { contentHash, opsScripts } from "./data-pods";
+import {
+    redisAuthConfig,
+    redisConfig,
+    redisNames,
+    redisSentinelAddresses,
+    redisSentinelHost,
+    redisSentinelUrl,
+} from "./redis-config";
+import { redisPodSpec } from "./redis-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import {
-    restrictedContainerSecurityContext,
-    restrictedPodSecurityContext,
-} from "../kit/pod-security";
 import { memoryBytes } from "../../config/lib/quantity";
 import { backupPodLabels } from "./postgres";
 import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
 import { serviceMonitor } from "../kit/service-monitor";
+
+export { redisConfig } from "./redis-config";
 
 export interface RedisArgs {
     /** Redis 7 image. */
@@ -20,6 +27,14 @@ export interface RedisArgs {
     /** redis_exporter image. */
     readonly exporterImage: string;
     readonly resources: ContainerResources;
+    /**
+     * Pods of the StatefulSet, each a redis-server and a redis-sentinel: redis-0 starts as the
+     * primary, the others as its replicas. At least 3, so a majority of Sentinels survives
+     * the loss of one pod. @default 3
+     */
+    readonly replicas?: number;
+    /** How long a primary must be unreachable before the Sentinels fail over. @default 5000 */
+    readonly sentinelDownAfterMilliseconds?: number;
     /** PVC size (AOF and RDB). */
     readonly storageSize: string;
     /** @default "gp3" */
@@ -36,49 +51,37 @@ export interface RedisArgs {
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-export const redisNames = {
-    port: 6379,
-    exporterPort: 9121,
-    /** password, host, port, url (apps) and redis-auth.conf (the server). */
-    credentialsSecret: "redis-credentials",
-} as const;
-
-/** redis.conf: persistence (AOF every second plus RDB snapshots), memory cap, no replicas. */
-export function redisConfig(maxmemoryBytes: number, policy: string): string {
-    return [
-        "bind 0.0.0.0 -::*",
-        `port ${redisNames.port}`,
-        "dir /data",
-        // AOF: at most a second of writes lost on a crash; RDB: compact snapshots.
-        "appendonly yes",
-        "appendfsync everysec",
-        "save 3600 1 300 100 60 10000",
-        `maxmemory ${maxmemoryBytes}`,
-        `maxmemory-policy ${policy}`,
-        // No replicas wait for a snapshot, so the backup's redis-cli --rdb need not wait 5 s.
-        "repl-diskless-sync-delay 0",
-        // The password, from the credentials Secret.
-        "include /etc/redis/auth/redis-auth.conf",
-        "",
-    ].join("\n");
+/** The pod count, checked: at least 3, so a majority of Sentinels survives one pod's loss. */
+export function redisReplicaCount(replicas: number): number {
+    if (!Number.isInteger(replicas) || replicas < 3) {
+        throw new Error(
+            `Redis replicas must be an integer of at least 3 (a Sentinel majority survives one pod's loss); got ${replicas}`,
+        );
+    }
+    return replicas;
 }
 
 /**
- * Redis for the MCP cache (`mcp-cache`; docs/data.md): StatefulSet `redis` (pod
- * redis-0) with a password from @pulumi/random, AOF and RDB persistence on an encrypted gp3
- * PVC, maxmemory at a share of the memory limit with an eviction policy, a redis_exporter
- * sidecar, Service `redis` and a NetworkPolicy admitting only the app namespaces, the backup
- * jobs and Prometheus. `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH
- * is set in the container).
+ * Redis for the MCP cache (`mcp-cache`; docs/data.md): StatefulSet `redis` of three pods
+ * (redis-0 the initial primary, redis-1 and redis-2 its replicas), each with a redis-sentinel
+ * that fails over to a replica when the primary is gone; a password from @pulumi/random;
+ * AOF and RDB persistence on an encrypted gp3 PVC per pod; maxmemory at a share of the memory
+ * limit with an eviction policy; a redis_exporter sidecar; the headless Service
+ * `redis-headless` (stable pod names) and `redis-sentinel`, where clients ask for the current
+ * primary; one pod per node, a PodDisruptionBudget, and a NetworkPolicy admitting only the app
+ * namespaces, the backup jobs, the redis pods themselves and Prometheus.
+ * `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH is set in the container).
  */
 export class Redis extends pulumi.ComponentResource {
-    public readonly host: string;
+    /** The Sentinel Service's DNS name (port {@link redisNames.sentinelPort}). */
+    public readonly sentinelHost: string;
     public readonly credentialsSecretName: string;
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:data:Redis", name, {}, opts);
         const namespace = args.namespace ?? dataNamespace;
         const clientNamespaces = args.clientNamespaces ?? appNamespaces;
+        const replicas = redisReplicaCount(args.replicas ?? 3);
         const child = { parent: this };
         const version = args.image.split(":").pop()?.split("@")[0];
         const source = { name: "redis", component: "cache", version };
@@ -89,7 +92,7 @@ export class Redis extends pulumi.ComponentResource {
             namespace,
             labels: { ...labels, ...extra },
         });
-        this.host = `redis.${namespace}.svc.cluster.local`;
+        this.sentinelHost = redisSentinelHost(namespace);
         this.credentialsSecretName = redisNames.credentialsSecret;
 
         const password = new random.RandomPassword(
@@ -104,10 +107,13 @@ export class Redis extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: {
                     password,
-                    host: this.host,
-                    port: String(redisNames.port),
-                    url: pulumi.interpolate`redis://:${password}@${this.host}:${redisNames.port}/0`,
-                    "redis-auth.conf": pulumi.interpolate`requirepass ${password}\n`,
+                    // Sentinel-aware clients: ask the Sentinels for the master's address.
+                    "sentinel-host": this.sentinelHost,
+                    "sentinel-port": String(redisNames.sentinelPort),
+                    "sentinel-master": redisNames.sentinelMaster,
+                    sentinels: redisSentinelAddresses(replicas, namespace),
+                    url: password.apply((p) => redisSentinelUrl(p, namespace)),
+                    "redis-auth.conf": password.apply(redisAuthConfig),
                 },
             },
             child,
@@ -122,83 +128,28 @@ export class Redis extends pulumi.ComponentResource {
             { metadata: meta("redis-config"), data: { "redis.conf": config } },
             child,
         );
+        const scripts = opsScripts(["redis-start.sh", "backup-lib.sh"]);
+        new k8s.core.v1.ConfigMap(
+            `${name}-scripts`,
+            { metadata: meta(redisNames.scriptsConfigMap), data: scripts },
+            child,
+        );
         new k8s.core.v1.ServiceAccount(
             `${name}-service-account`,
             { metadata: meta("redis"), automountServiceAccountToken: false },
             child,
         );
 
-        const ping = ["/bin/sh", "-c", 'test "$(redis-cli -p 6379 ping)" = PONG'];
-        const auth = secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password");
-        const server: k8s.types.input.core.v1.Container = {
-            name: "redis",
-            image: args.image,
-            imagePullPolicy: "IfNotPresent",
-            command: ["redis-server", "/etc/redis/conf/redis.conf"],
-            ports: [{ name: "redis", containerPort: redisNames.port, protocol: "TCP" }],
-            env: [auth],
-            resources: {
-                requests: { ...args.resources.requests },
-                limits: { ...args.resources.limits },
-            },
-            securityContext: restrictedContainerSecurityContext(),
-            // Loading a large AOF takes a while after a restart.
-            startupProbe: { exec: { command: ping }, periodSeconds: 5, failureThreshold: 60 },
-            livenessProbe: {
-                exec: { command: ping },
-                periodSeconds: 15,
-                timeoutSeconds: 5,
-                failureThreshold: 4,
-            },
-            readinessProbe: {
-                exec: { command: ping },
-                periodSeconds: 5,
-                timeoutSeconds: 3,
-                failureThreshold: 3,
-            },
-            volumeMounts: [
-                { name: "data", mountPath: "/data" },
-                { name: "config", mountPath: "/etc/redis/conf", readOnly: true },
-                { name: "auth", mountPath: "/etc/redis/auth", readOnly: true },
-                { name: "tmp", mountPath: "/tmp" },
-            ],
-            terminationMessagePolicy: "FallbackToLogsOnError",
-        };
-        const exporter: k8s.types.input.core.v1.Container = {
-            name: "redis-exporter",
-            image: args.exporterImage,
-            imagePullPolicy: "IfNotPresent",
-            ports: [{ name: "metrics", containerPort: redisNames.exporterPort, protocol: "TCP" }],
-            env: [
-                ...plainEnv({ REDIS_ADDR: `redis://127.0.0.1:${redisNames.port}` }),
-                secretEnv("REDIS_PASSWORD", redisNames.credentialsSecret, "password"),
-            ],
-            resources: {
-                requests: { cpu: "50m", memory: "32Mi" },
-                limits: { cpu: "250m", memory: "128Mi" },
-            },
-            securityContext: { ...restrictedContainerSecurityContext(), runAsUser: 59000 },
-            livenessProbe: {
-                tcpSocket: { port: "metrics" },
-                periodSeconds: 20,
-                failureThreshold: 3,
-            },
-            readinessProbe: {
-                tcpSocket: { port: "metrics" },
-                periodSeconds: 10,
-                failureThreshold: 3,
-            },
-            terminationMessagePolicy: "FallbackToLogsOnError",
-        };
-
         new k8s.core.v1.Service(
-            `${name}-service`,
+            `${name}-sentinel`,
             {
-                metadata: meta("redis"),
+                metadata: meta(redisNames.sentinelService),
                 spec: {
                     type: "ClusterIP",
                     selector,
-                    ports: [{ name: "redis", port: redisNames.port, targetPort: "redis" }],
+                    ports: [
+                        { name: "sentinel", port: redisNames.sentinelPort, targetPort: "sentinel" },
+                    ],
                 },
             },
             child,
@@ -206,27 +157,40 @@ export class Redis extends pulumi.ComponentResource {
         new k8s.core.v1.Service(
             `${name}-headless`,
             {
-                metadata: meta("redis-headless", { "mcp-platform.io/scrape": "redis" }),
+                metadata: meta(redisNames.headlessService, { "mcp-platform.io/scrape": "redis" }),
                 spec: {
                     clusterIP: "None",
+                    // Pods resolve each other while starting (a replica finds its primary).
                     publishNotReadyAddresses: true,
                     selector,
                     ports: [
                         { name: "redis", port: redisNames.port, targetPort: "redis" },
+                        { name: "sentinel", port: redisNames.sentinelPort, targetPort: "sentinel" },
                         { name: "metrics", port: redisNames.exporterPort, targetPort: "metrics" },
                     ],
                 },
             },
             child,
         );
+        const podSpec = redisPodSpec({
+            image: args.image,
+            exporterImage: args.exporterImage,
+            resources: args.resources,
+            namespace,
+            replicas,
+            sentinelDownAfterMilliseconds: args.sentinelDownAfterMilliseconds ?? 5000,
+            selector,
+        });
         new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
                 metadata: meta("redis"),
                 spec: {
-                    serviceName: "redis-headless",
-                    replicas: 1,
+                    serviceName: redisNames.headlessService,
+                    replicas,
                     selector: { matchLabels: selector },
+                    // redis-0 first: it is the primary the others replicate from on a fresh start.
+                    podManagementPolicy: "OrderedReady",
                     updateStrategy: { type: "RollingUpdate" },
                     persistentVolumeClaimRetentionPolicy: {
                         whenDeleted: "Retain",
@@ -235,30 +199,11 @@ export class Redis extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels,
-                            annotations: { "mcp-platform.io/config-hash": contentHash(config) },
+                            annotations: {
+                                "mcp-platform.io/config-hash": contentHash({ config, scripts }),
+                            },
                         },
-                        spec: {
-                            serviceAccountName: "redis",
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: restrictedPodSecurityContext(dataStoreUid),
-                            terminationGracePeriodSeconds: 60,
-                            containers: [server, exporter],
-                            volumes: [
-                                { name: "config", configMap: { name: "redis-config" } },
-                                {
-                                    name: "auth",
-                                    secret: {
-                                        secretName: redisNames.credentialsSecret,
-                                        items: [
-                                            { key: "redis-auth.conf", path: "redis-auth.conf" },
-                                        ],
-                                        defaultMode: 0o440,
-                                    },
-                                },
-                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                            ],
-                        },
+                        spec: podSpec,
                     },
                     volumeClaimTemplates: [
                         {
@@ -275,6 +220,15 @@ export class Redis extends pulumi.ComponentResource {
             // Left running when removed from the stack; claims retained (docs/data.md).
             { ...child, retainOnDelete: true },
         );
+        // A drain takes one pod at a time: the Sentinel majority and two copies of the data stay.
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata: meta("redis-pdb"),
+                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+            },
+            child,
+        );
         serviceMonitor(
             `${name}-service-monitor`,
             {
@@ -284,6 +238,7 @@ export class Redis extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: args.serviceMonitorDependsOn ?? [] },
         );
+        const clients = [...allPodsIn(clientNamespaces), podsIn(namespace, backupPodLabels)];
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -292,12 +247,12 @@ export class Redis extends pulumi.ComponentResource {
                     podSelector: allowSelector(selector),
                     policyTypes: ["Ingress"],
                     ingress: [
+                        // Clients ask a Sentinel for the primary, then talk to it.
+                        { from: clients, ports: tcp(redisNames.port, redisNames.sentinelPort) },
+                        // Replication, Sentinel gossip and Sentinel's checks between the pods.
                         {
-                            from: [
-                                ...allPodsIn(clientNamespaces),
-                                podsIn(namespace, backupPodLabels),
-                            ],
-                            ports: tcp(redisNames.port),
+                            from: [podsIn(namespace, selector)],
+                            ports: tcp(redisNames.port, redisNames.sentinelPort),
                         },
                         { from: [prometheusPods], ports: tcp(redisNames.exporterPort) },
                     ],
@@ -307,7 +262,7 @@ export class Redis extends pulumi.ComponentResource {
         );
 
         this.registerOutputs({
-            host: this.host,
+            sentinelHost: this.sentinelHost,
             credentialsSecretName: this.credentialsSecretName,
         });
     }

@@ -70,7 +70,8 @@ export const prometheusPods = podsIn("monitoring", { "app.kubernetes.io/name": "
 export const dataStores = {
     postgres: {
         podLabels: [{ app: "postgres-primary" }, { app: "postgres-replica" }],
-        port: 5432,
+        ports: [5432],
     },
-    redis: { podLabels: [{ app: "redis" }], port: 6379 },
+    // Redis clients ask a Sentinel (26379) for the primary, then connect to it (6379).
+    redis: { podLabels: [{ app: "redis" }], ports: [6379, 26379] },
 } as const;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/workloads";
 import { metricsPort } from "../../config/workloads";
+import { dataNamespace, redisDiscovery } from "../../config/names";
 import { selectorLabels } from "../kit/labels";
 import { dataStores, podsIn } from "../kit/network-policy";
 import { McpService, type McpServicePeer, type McpServiceScale } from "./mcp-service";
@@ -76,6 +77,29 @@ export function publicRoutes(services: Readonly<Record<string, ServiceConfig>>) 
         }));
 }
 
+/**
+ * How a service with `dataAccess: [redis]` finds the Redis primary: the Sentinel Service and
+ * master name for a Sentinel-aware client (docs/data.md), and the password where the
+ * credentials Secret is readable (the data namespace).
+ */
+export function redisClientEnv(service: ServiceConfig): {
+    env: Record<string, string>;
+    secretEnv: Record<string, { secret: string; key: string }>;
+} {
+    if (!service.dataAccess.includes("redis")) return { env: {}, secretEnv: {} };
+    return {
+        env: {
+            REDIS_SENTINEL_HOST: `${redisDiscovery.sentinelService}.${dataNamespace}.svc.cluster.local`,
+            REDIS_SENTINEL_PORT: String(redisDiscovery.sentinelPort),
+            REDIS_SENTINEL_MASTER: redisDiscovery.sentinelMaster,
+        },
+        secretEnv:
+            service.namespace === dataNamespace
+                ? { REDIS_PASSWORD: { secret: redisDiscovery.credentialsSecret, key: "password" } }
+                : {},
+    };
+}
+
 /** Each service's callers, in catalog order: one pass over every `calls` list. */
 function callersOf(services: Readonly<Record<string, ServiceConfig>>): Map<string, string[]> {
     const callers = new Map<string, string[]>();
@@ -114,7 +138,7 @@ export function serviceNetwork(
         for (const podLabels of dataStores[store].podLabels) {
             egressTo.push({
                 peer: { podSelector: { matchLabels: podLabels } },
-                ports: [dataStores[store].port],
+                ports: [...dataStores[store].ports],
             });
         }
     }
@@ -142,6 +166,7 @@ export class McpCatalog extends pulumi.ComponentResource {
         for (const [svc, config] of Object.entries(args.services)) {
             const readsSecret = Object.keys(config.secretEnv).length > 0;
             const network = serviceNetwork(svc, args.services, args.albSourceCidr, callers);
+            const redis = redisClientEnv(config);
             const roleArn = args.serviceAccountRoleArns?.[`${config.namespace}/${svc}`];
             services[svc] = new McpService(
                 `${name}-${svc}`,
@@ -156,13 +181,16 @@ export class McpCatalog extends pulumi.ComponentResource {
                     metricsPort,
                     resources: config.resources,
                     scale: effectiveScale(config, atMinimum),
-                    env: config.env,
-                    secretEnv: Object.fromEntries(
-                        Object.entries(config.secretEnv).map(([env, key]) => [
-                            env,
-                            { secret: secretName, key },
-                        ]),
-                    ),
+                    env: { ...redis.env, ...config.env },
+                    secretEnv: {
+                        ...redis.secretEnv,
+                        ...Object.fromEntries(
+                            Object.entries(config.secretEnv).map(([env, key]) => [
+                                env,
+                                { secret: secretName, key },
+                            ]),
+                        ),
+                    },
                     configMapEnv: Object.fromEntries(
                         Object.entries(config.semanticConfigEnv).map(([env, key]) => [
                             env,

@@ -124,6 +124,7 @@ describe("ops/backup-lib.sh", () => {
                 "postgres-init.sh",
                 "postgres-replica-bootstrap.sh",
                 "promote-replica.sh",
+                "redis-start.sh",
             ]),
         );
         // From the project root, as CI runs it; ops/.shellcheckrc lets it follow `source`.

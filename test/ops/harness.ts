@@ -15,7 +15,7 @@ export const projectDir = path.resolve(__dirname, "../..");
 export const opsDir = path.join(projectDir, "ops");
 export const pgBin = "/usr/lib/postgresql/15/bin";
 const installHint =
-    "apt-get install -y --no-install-recommends postgresql redis-server awscli shellcheck";
+    "apt-get install -y --no-install-recommends postgresql redis-server redis-sentinel awscli shellcheck";
 
 /** Scripts run as this user when the tests run as root (initdb refuses root). */
 const isRoot = process.getuid?.() === 0;
@@ -33,16 +33,20 @@ export function awsCliDir(): string {
     throw new Error(`the AWS CLI is required for this test: ${installHint}`);
 }
 
-export function requireTools(...tools: ("postgres" | "redis" | "aws" | "shellcheck")[]): void {
+export function requireTools(
+    ...tools: ("postgres" | "redis" | "sentinel" | "aws" | "shellcheck")[]
+): void {
     for (const tool of tools) {
         const ok =
             tool === "postgres"
                 ? fs.existsSync(path.join(pgBin, "initdb")) && found(path.join(pgBin, "pg_ctl"))
                 : tool === "redis"
                   ? found("redis-server") && found("redis-cli")
-                  : tool === "shellcheck"
-                    ? found("shellcheck")
-                    : awsCliDir() !== "";
+                  : tool === "sentinel"
+                    ? found("redis-sentinel")
+                    : tool === "shellcheck"
+                      ? found("shellcheck")
+                      : awsCliDir() !== "";
         if (!ok) throw new Error(`${tool} is required for this test: ${installHint}`);
     }
 }

@@ -2,7 +2,8 @@ import type { RuleGroup } from "./types";
 
 /**
  * Postgres (postgres_exporter sidecar of postgres-primary / postgres-replica) and Redis
- * (redis_exporter sidecar of redis), in the spirit of the exporters' community alerts.
+ * (redis_exporter sidecar of every redis pod: one primary, replicas, Sentinel failover), in the
+ * spirit of the exporters' community alerts.
  */
 export const datastoreThresholds = {
     /** Database failover runbook: replication lag > 5 minutes. */
@@ -80,6 +81,40 @@ export const redisGroup: RuleGroup = {
                 summary: "Redis is down.",
                 description:
                     "redis_exporter at {{ $labels.instance }} ({{ $labels.namespace }}) cannot reach its Redis server.",
+            },
+        },
+        {
+            alert: "RedisNoPrimary",
+            // Servers answer, none of them a master: Sentinel has not (or cannot) promote.
+            expr: 'count by (namespace) (redis_instance_info) unless count by (namespace) (redis_instance_info{role="master"})',
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "No Redis server is the primary.",
+                description:
+                    "{{ $value }} Redis servers answer in {{ $labels.namespace }} but none is the primary for a minute: writes to the cache fail and Sentinel has not promoted a replica.",
+            },
+        },
+        {
+            alert: "RedisMultiplePrimaries",
+            expr: 'count by (namespace) (redis_instance_info{role="master"}) > 1',
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "More than one Redis server is a primary.",
+                description:
+                    "{{ $value }} Redis servers in {{ $labels.namespace }} call themselves primary for a minute (split brain): clients may write to a server that Sentinel will demote, losing those writes.",
+            },
+        },
+        {
+            alert: "RedisReplicaLinkDown",
+            expr: "redis_master_link_up == 0",
+            for: "2m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A Redis replica has lost its primary.",
+                description:
+                    "Redis replica {{ $labels.instance }} ({{ $labels.namespace }}) has had no link to its primary for 2 minutes: it serves stale data and cannot take over with the latest writes.",
             },
         },
         {

@@ -82,7 +82,7 @@ describe("data layer in the production synth", () => {
             manifest(result, "statefulset-redis.yaml").spec.template.spec.containers.map(
                 (c: Obj) => c.name,
             ),
-        ).toEqual(["redis", "redis-exporter"]);
+        ).toEqual(["redis", "sentinel", "redis-exporter"]);
         // Secrets are redacted in the output.
         expect(result.read("k8s/mcp-production/secret-postgres-credentials.yaml")).not.toMatch(
             /mock-password/,

@@ -1,5 +1,19 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Redis, type RedisArgs, redisConfig } from "../../../components/data/redis";
+import { opsDir } from "../../../components/data/data-pods";
+import {
+    Redis,
+    type RedisArgs,
+    redisConfig,
+    redisReplicaCount,
+} from "../../../components/data/redis";
+import {
+    redisAuthConfig,
+    redisSentinelAddresses,
+    redisSentinelUrl,
+    sentinelQuorum,
+} from "../../../components/data/redis-config";
 import { recordResources } from "../../harness/pulumi";
 import { restrictedViolations } from "../../lib/pod-security-standard";
 
@@ -12,34 +26,134 @@ const args: RedisArgs = {
     storageSize: "20Gi",
 };
 
+const envOf = (container: Obj) =>
+    Object.fromEntries(
+        (container.env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]),
+    ) as Record<string, any>;
+
 describe("Redis", () => {
-    it("declares StatefulSet redis (pod redis-0) with persistence, a password and an exporter", async () => {
+    it("declares StatefulSet redis: three pods (redis-0 first), each a server, a Sentinel and an exporter", async () => {
         const recorded = await recordResources(() => new Redis("redis", args));
         const set = recorded.one("kubernetes:apps/v1:StatefulSet", "redis-statefulset")
             .inputs as Obj;
         expect(set.metadata).toMatchObject({ name: "redis", namespace: "mcp-production" });
-        expect(set.spec.replicas).toBe(1);
+        expect(set.spec.replicas).toBe(3);
+        expect(set.spec.podManagementPolicy).toBe("OrderedReady");
+        expect(set.spec.serviceName).toBe("redis-headless");
         expect(set.spec.template.metadata.labels.app).toBe("redis");
         expect(set.spec.volumeClaimTemplates[0].spec.storageClassName).toBe("gp3");
         const pod = set.spec.template.spec;
         expect(await restrictedViolations(pod)).toEqual([]);
-        const [server, exporter] = pod.containers;
-        expect(server.command).toEqual(["redis-server", "/etc/redis/conf/redis.conf"]);
-        // `kubectl exec redis-0 -- redis-cli ping` authenticates through REDISCLI_AUTH.
-        expect(server.env).toEqual([
-            {
-                name: "REDISCLI_AUTH",
-                valueFrom: { secretKeyRef: { name: "redis-credentials", key: "password" } },
-            },
+        expect(pod.automountServiceAccountToken).toBe(false);
+        const [server, sentinel, exporter] = pod.containers;
+        expect([server.name, sentinel.name, exporter.name]).toEqual([
+            "redis",
+            "sentinel",
+            "redis-exporter",
         ]);
+        expect(server.command).toEqual(["bash", "/opt/mcp/ops/redis-start.sh", "server"]);
+        expect(sentinel.command).toEqual(["bash", "/opt/mcp/ops/redis-start.sh", "sentinel"]);
+        expect(sentinel.image).toBe(args.image);
+        expect(sentinel.ports).toEqual([
+            { name: "sentinel", containerPort: 26379, protocol: "TCP" },
+        ]);
+        const env = envOf(server);
+        // `kubectl exec redis-0 -- redis-cli ping` authenticates through REDISCLI_AUTH.
+        expect(env.REDISCLI_AUTH).toEqual({
+            secretKeyRef: { name: "redis-credentials", key: "password" },
+        });
+        expect(env.POD_NAME).toEqual({ fieldRef: { fieldPath: "metadata.name" } });
+        expect(env.REDIS_SELF).toBe(
+            "$(POD_NAME).redis-headless.mcp-production.svc.cluster.local:6379",
+        );
+        expect(env.REDIS_INITIAL_PRIMARY).toBe(
+            "redis-0.redis-headless.mcp-production.svc.cluster.local:6379",
+        );
+        expect(env.REDIS_SENTINELS).toBe(redisSentinelAddresses(3, "mcp-production"));
+        expect(env.REDIS_SENTINELS.split(" ")).toHaveLength(3);
+        const sentinelEnv = envOf(sentinel);
+        expect(sentinelEnv).toMatchObject({
+            SENTINEL_QUORUM: "2",
+            SENTINEL_DOWN_AFTER_MS: "5000",
+            REDIS_SENTINEL_MASTER: "mcp-cache",
+        });
         expect(server.readinessProbe.exec.command.join(" ")).toContain("redis-cli -p 6379 ping");
+        expect(sentinel.readinessProbe.exec.command.join(" ")).toContain("redis-cli -p 26379 ping");
         expect(exporter.image).toBe(args.exporterImage);
         expect(exporter.ports[0].containerPort).toBe(9121);
         for (const container of pod.containers) {
             expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
             expect(container.livenessProbe, container.name).toBeDefined();
+            expect(container.resources.limits.memory, container.name).toBeDefined();
         }
+        // Sentinel's rewritten file holds the password: memory only, never the PVC.
+        const sentinelVolume = pod.volumes.find((v: Obj) => v.name === "sentinel");
+        expect(sentinelVolume.emptyDir.medium).toBe("Memory");
+        expect(pod.volumes.find((v: Obj) => v.name === "ops").configMap.name).toBe("redis-scripts");
+        const scripts = recorded.one("kubernetes:core/v1:ConfigMap", "redis-scripts").inputs as Obj;
+        expect(Object.keys(scripts.data).sort()).toEqual(["backup-lib.sh", "redis-start.sh"]);
         expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+    });
+
+    it("gives each container every variable ops/redis-start.sh requires in its mode", async () => {
+        const script = fs.readFileSync(path.join(opsDir, "redis-start.sh"), "utf8");
+        const required = (mode: string) => {
+            const line = script.match(new RegExp(`^\\s*${mode}\\) require_env ([^;]+);;`, "m"));
+            expect(line, mode).not.toBeNull();
+            return line![1].trim().split(/\s+/);
+        };
+        const recorded = await recordResources(() => new Redis("redis", args));
+        const [server, sentinel] = (
+            recorded.one("kubernetes:apps/v1:StatefulSet", "redis-statefulset").inputs as Obj
+        ).spec.template.spec.containers;
+        expect(required("server").length).toBeGreaterThan(3);
+        for (const name of required("server")) expect(envOf(server), name).toHaveProperty(name);
+        for (const name of required("sentinel")) {
+            expect(envOf(sentinel), name).toHaveProperty(name);
+        }
+    });
+
+    it("spreads the pods over nodes and zones and lets a drain take one at a time", async () => {
+        const recorded = await recordResources(() => new Redis("redis", args));
+        const pod = (
+            recorded.one("kubernetes:apps/v1:StatefulSet", "redis-statefulset").inputs as Obj
+        ).spec.template.spec;
+        const anti = pod.affinity.podAntiAffinity;
+        expect(anti.requiredDuringSchedulingIgnoredDuringExecution[0]).toMatchObject({
+            topologyKey: "kubernetes.io/hostname",
+            labelSelector: { matchLabels: { app: "redis" } },
+        });
+        expect(
+            anti.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey,
+        ).toBe("topology.kubernetes.io/zone");
+        const pdb = recorded.one("kubernetes:policy/v1:PodDisruptionBudget", "redis-pdb")
+            .inputs as Obj;
+        expect(pdb.spec).toMatchObject({
+            maxUnavailable: 1,
+            selector: { matchLabels: { app: "redis" } },
+        });
+    });
+
+    it("publishes the Sentinels: a Service for clients, a headless one for the pods and scraping", async () => {
+        const recorded = await recordResources(() => new Redis("redis", args));
+        const services = recorded.ofType("kubernetes:core/v1:Service").map((r) => r.inputs as Obj);
+        expect(services.map((s) => s.metadata.name).sort()).toEqual([
+            "redis-headless",
+            "redis-sentinel",
+        ]);
+        const sentinel = services.find((s) => s.metadata.name === "redis-sentinel")!;
+        expect(sentinel.spec.ports).toEqual([
+            { name: "sentinel", port: 26379, targetPort: "sentinel" },
+        ]);
+        const headless = services.find((s) => s.metadata.name === "redis-headless")!;
+        expect(headless.spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
+        expect(headless.metadata.labels["mcp-platform.io/scrape"]).toBe("redis");
+        expect(headless.spec.ports.map((p: Obj) => p.port)).toEqual([6379, 26379, 9121]);
+        const monitor = recorded.one(
+            "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+            "redis-service-monitor",
+        ).inputs as Obj;
+        expect(monitor.spec.selector.matchLabels).toEqual({ "mcp-platform.io/scrape": "redis" });
     });
 
     it("writes AOF and RDB, caps memory at a share of the limit with the eviction policy", async () => {
@@ -58,22 +172,60 @@ describe("Redis", () => {
         expect(config).toContain("save 3600 1 300 100 60 10000");
         expect(config).toContain(`maxmemory ${2 * 2 ** 30}`);
         expect(config).toContain("maxmemory-policy volatile-lru");
+        expect(config).toContain("replica-read-only yes");
         expect(config).toContain("include /etc/redis/auth/redis-auth.conf");
-        expect(config).not.toMatch(/requirepass/);
+        expect(config).not.toMatch(/requirepass|replicaof/);
+        expect(redisAuthConfig("pw")).toBe("requirepass pw\nmasterauth pw\n");
     });
 
-    it("admits only the app namespaces, the backup jobs and Prometheus on the exporter port", async () => {
+    it("gives clients the Sentinel address, the master name and a redis+sentinel URL", async () => {
+        const recorded = await recordResources(() => new Redis("redis", args));
+        const secret = recorded.one("kubernetes:core/v1:Secret", "redis-credentials").inputs as Obj;
+        // The whole stringData is a Pulumi secret (it holds the password): check its keys.
+        expect(Object.keys(secret.stringData).sort()).toEqual([
+            "password",
+            "redis-auth.conf",
+            "sentinel-host",
+            "sentinel-master",
+            "sentinel-port",
+            "sentinels",
+            "url",
+        ]);
+        expect(redisSentinelUrl("pw", "mcp-production")).toBe(
+            "redis+sentinel://:pw@redis-sentinel.mcp-production.svc.cluster.local:26379/mcp-cache/0",
+        );
+    });
+
+    it("admits the app namespaces and backup jobs to both ports, the pods to each other, Prometheus to the exporter", async () => {
         const recorded = await recordResources(() => new Redis("redis", args));
         const spec = recorded.one(
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
             "redis-network-policy",
         ).inputs.spec as Obj;
         expect(spec.podSelector.matchLabels.app).toBe("redis");
-        expect(spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 6379 }]);
+        const both = [
+            { protocol: "TCP", port: 6379 },
+            { protocol: "TCP", port: 26379 },
+        ];
+        expect(spec.ingress[0].ports).toEqual(both);
         expect(spec.ingress[0].from).toHaveLength(4);
         expect(spec.ingress[0].from[3].podSelector.matchLabels).toEqual({
             "app.kubernetes.io/component": "backup",
         });
-        expect(spec.ingress[1].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
+        expect(spec.ingress[1].ports).toEqual(both);
+        expect(spec.ingress[1].from[0].podSelector.matchLabels.app).toBe("redis");
+        expect(spec.ingress[2].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
+    });
+
+    it("takes a majority of Sentinels as the quorum and refuses fewer than three pods", async () => {
+        expect([3, 4, 5, 7].map(sentinelQuorum)).toEqual([2, 3, 3, 4]);
+        expect(() => redisReplicaCount(2)).toThrow(
+            /Redis replicas must be an integer of at least 3 .*got 2/,
+        );
+        const five = await recordResources(() => new Redis("redis", { ...args, replicas: 5 }));
+        const pod = (five.one("kubernetes:apps/v1:StatefulSet", "redis-statefulset").inputs as Obj)
+            .spec.template.spec;
+        expect(envOf(pod.containers[1]).SENTINEL_QUORUM).toBe("3");
+        expect(envOf(pod.containers[0]).REDIS_SENTINELS.split(" ")).toHaveLength(5);
     });
 });

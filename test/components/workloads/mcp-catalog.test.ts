@@ -190,6 +190,26 @@ describe("the catalog in out/production/k8s", () => {
         }
     });
 
+    it("tells the services that use Redis where the Sentinels are, and the others nothing", () => {
+        const envOf = (name: string) =>
+            Object.fromEntries(
+                container(production.one("Deployment", name, "mcp-production")).env.map(
+                    (e: Obj) => [e.name, e.value ?? e.valueFrom],
+                ),
+            );
+        for (const name of ["mcp-typescript-api", "mcp-learning-system", "mcp-cache"]) {
+            expect(envOf(name), name).toMatchObject({
+                REDIS_SENTINEL_HOST: "redis-sentinel.mcp-production.svc.cluster.local",
+                REDIS_SENTINEL_PORT: "26379",
+                REDIS_SENTINEL_MASTER: "mcp-cache",
+                REDIS_PASSWORD: { secretKeyRef: { name: "redis-credentials", key: "password" } },
+            });
+        }
+        expect(Object.keys(envOf("mcp-rust-server")).filter((k) => k.startsWith("REDIS_"))).toEqual(
+            [],
+        );
+    });
+
     it("pins every image by tag or digest, never latest", () => {
         for (const deployment of production.all("Deployment")) {
             for (const c of deployment.spec.template.spec.containers) {
@@ -435,6 +455,7 @@ describe("DR: the dr stack runs the same catalog", () => {
         const services = stackConfig("production").workloads.services;
         const cache = serviceNetwork("mcp-cache", services, "10.0.0.0/16");
         expect(cache.ingressFrom).toHaveLength(1);
-        expect(cache.egressTo.map((e) => e.ports)).toEqual([[6379]]);
+        // Redis clients ask a Sentinel (26379) for the primary, then connect to it (6379).
+        expect(cache.egressTo.map((e) => e.ports)).toEqual([[6379, 26379]]);
     });
 });

@@ -1,0 +1,93 @@
+/**
+ * Names, addresses and configuration text of the redis StatefulSet (docs/data.md, "Redis:
+ * replicas and Sentinel"): which the component, its pods, the backup jobs and the apps share.
+ */
+
+import { redisDiscovery } from "../../config/names";
+
+export const redisNames = {
+    port: 6379,
+    sentinelPort: redisDiscovery.sentinelPort,
+    exporterPort: 9121,
+    /** The name the Sentinels monitor the primary under (the manuals' mcp-cache). */
+    sentinelMaster: redisDiscovery.sentinelMaster,
+    /** Headless Service: one stable DNS name per pod (replication, Sentinel, scraping). */
+    headlessService: "redis-headless",
+    /** ClusterIP Service in front of every pod's Sentinel: where clients discover the primary. */
+    sentinelService: redisDiscovery.sentinelService,
+    /** password, the Sentinel address and master name (apps) and redis-auth.conf (servers). */
+    credentialsSecret: redisDiscovery.credentialsSecret,
+    /** ConfigMap holding ops/redis-start.sh and the backup-lib.sh it sources. */
+    scriptsConfigMap: "redis-scripts",
+} as const;
+
+/** The StatefulSet's pods: redis-0 (the initial primary, the name operators use), redis-1, .... */
+export function redisPodNames(replicas: number): string[] {
+    return Array.from({ length: replicas }, (_, i) => `redis-${i}`);
+}
+
+/** A pod's stable DNS name through the headless Service. */
+export function redisPodHost(pod: string, namespace: string): string {
+    return `${pod}.${redisNames.headlessService}.${namespace}.svc.cluster.local`;
+}
+
+/** Every Sentinel as `host:port`, space-separated (REDIS_SENTINELS of ops/redis-start.sh). */
+export function redisSentinelAddresses(replicas: number, namespace: string): string {
+    return redisPodNames(replicas)
+        .map((pod) => `${redisPodHost(pod, namespace)}:${redisNames.sentinelPort}`)
+        .join(" ");
+}
+
+/** The Sentinel Service's DNS name: what a Sentinel-aware client is given. */
+export function redisSentinelHost(namespace: string): string {
+    return `${redisNames.sentinelService}.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * The `redis+sentinel://` URL of the primary (the scheme redis-rs, Celery/kombu and others
+ * read): password, the Sentinel Service, the master name and database 0.
+ */
+export function redisSentinelUrl(password: string, namespace: string): string {
+    const host = redisSentinelHost(namespace);
+    return `redis+sentinel://:${password}@${host}:${redisNames.sentinelPort}/${redisNames.sentinelMaster}/0`;
+}
+
+/** Sentinels that must agree the primary is down: a majority of them. */
+export function sentinelQuorum(replicas: number): number {
+    return Math.floor(replicas / 2) + 1;
+}
+
+/**
+ * redis.conf of every server: persistence (AOF every second plus RDB snapshots), the memory
+ * cap, replication settings. ops/redis-start.sh includes it and adds the role (`replicaof`)
+ * and the announced name.
+ */
+export function redisConfig(maxmemoryBytes: number, policy: string): string {
+    return [
+        "bind 0.0.0.0 -::*",
+        `port ${redisNames.port}`,
+        "dir /data",
+        // AOF: at most a second of writes lost on a crash; RDB: compact snapshots.
+        "appendonly yes",
+        "appendfsync everysec",
+        "save 3600 1 300 100 60 10000",
+        `maxmemory ${maxmemoryBytes}`,
+        `maxmemory-policy ${policy}`,
+        // Replicas and the backup's redis-cli --rdb get their snapshot over the socket at once.
+        "repl-diskless-sync yes",
+        "repl-diskless-sync-delay 0",
+        // A replica serves reads while it resyncs, and never takes writes.
+        "replica-serve-stale-data yes",
+        "replica-read-only yes",
+        // Sentinel promotes replicas of equal priority by replication offset.
+        "replica-priority 100",
+        // The password (requirepass and masterauth), from the credentials Secret.
+        "include /etc/redis/auth/redis-auth.conf",
+        "",
+    ].join("\n");
+}
+
+/** redis-auth.conf: servers require the password and replicas present it to the primary. */
+export function redisAuthConfig(password: string): string {
+    return `requirepass ${password}\nmasterauth ${password}\n`;
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# redis-start.sh — entrypoint of the redis StatefulSet's two servers: `redis-server` and
+# `redis-sentinel` (docs/data.md, "Redis: replicas and Sentinel").
+#
+# Usage: redis-start.sh server|sentinel
+#
+# Environment:
+#   REDIS_SELF              this pod's announced address, host:port of its redis-server
+#                           (redis-1.redis-headless.mcp-production.svc.cluster.local:6379)
+#   REDIS_INITIAL_PRIMARY   host:port of the server that is primary when no Sentinel knows one
+#                           (redis-0's)
+#   REDIS_SENTINELS         space-separated host:port of every Sentinel (this pod's included)
+#   REDIS_SENTINEL_MASTER   the name the Sentinels monitor the primary under      (mcp-cache)
+#   REDISCLI_AUTH           the password of every server and Sentinel (redis-cli reads it)
+#   server:   REDIS_BASE_CONFIG (redis.conf to include), REDIS_RUN_CONFIG (file to write)
+#   sentinel: SENTINEL_PORT (default 26379), SENTINEL_BIND (default "0.0.0.0 -::*"),
+#             SENTINEL_CONFIG (file to write; Sentinel rewrites it on every failover),
+#             SENTINEL_QUORUM (2), SENTINEL_DOWN_AFTER_MS (5000), SENTINEL_FAILOVER_TIMEOUT_MS
+#             (60000)
+#
+# The current primary is what a Sentinel answers to SENTINEL GET-MASTER-ADDR-BY-NAME: a pod that
+# restarts after a failover rejoins as a replica of the promoted server instead of claiming the
+# primary role back. Only when no Sentinel answers (the first start, or every pod restarting at
+# once) is REDIS_INITIAL_PRIMARY the primary. Log lines are JSON like the backup scripts'.
+set -euo pipefail
+# shellcheck source=backup-lib.sh
+source "$(dirname "$0")/backup-lib.sh"
+
+MODE=${1:-}
+step config
+case $MODE in
+    server) require_env REDIS_SELF REDIS_INITIAL_PRIMARY REDIS_SENTINEL_MASTER REDIS_BASE_CONFIG REDIS_RUN_CONFIG ;;
+    sentinel) require_env REDIS_SELF REDIS_INITIAL_PRIMARY REDIS_SENTINEL_MASTER REDISCLI_AUTH SENTINEL_CONFIG ;;
+    *) fail "usage: redis-start.sh server|sentinel" got "$MODE" ;;
+esac
+for address in "$REDIS_SELF" "$REDIS_INITIAL_PRIMARY"; do
+    if [[ ! $address =~ ^[^[:space:]:]+:[0-9]+$ ]]; then
+        fail "REDIS_SELF and REDIS_INITIAL_PRIMARY must be host:port" got "$address"
+    fi
+done
+SELF_HOST=${REDIS_SELF%:*}
+SELF_PORT=${REDIS_SELF##*:}
+
+# known_primary: the host:port a reachable Sentinel names as primary, or nothing.
+known_primary() {
+    local sentinel answer
+    for sentinel in ${REDIS_SENTINELS:-}; do
+        answer=$(sentinel_primary "$sentinel") || continue
+        printf '%s\n' "$answer"
+        return 0
+    done
+}
+
+step discover
+PRIMARY=$(known_primary)
+if [[ -n $PRIMARY ]]; then
+    info "a Sentinel names the current primary" primary "$PRIMARY"
+else
+    PRIMARY=$REDIS_INITIAL_PRIMARY
+    info "no Sentinel answers: starting from the initial primary" primary "$PRIMARY" \
+        sentinels "${REDIS_SENTINELS:-none}"
+fi
+
+if [[ $MODE == server ]]; then
+    step server-config
+    {
+        printf 'include %s\n' "$REDIS_BASE_CONFIG"
+        # Sentinel and the replicas know this server by its stable DNS name, not its pod IP.
+        printf 'replica-announce-ip %s\nreplica-announce-port %s\n' "$SELF_HOST" "$SELF_PORT"
+        if [[ $PRIMARY != "$REDIS_SELF" ]]; then
+            printf 'replicaof %s %s\n' "${PRIMARY%:*}" "${PRIMARY##*:}"
+        fi
+    } >"$REDIS_RUN_CONFIG"
+    if [[ $PRIMARY == "$REDIS_SELF" ]]; then
+        info "starting redis-server as the primary" self "$REDIS_SELF"
+    else
+        info "starting redis-server as a replica" self "$REDIS_SELF" primary "$PRIMARY"
+    fi
+    exec redis-server "$REDIS_RUN_CONFIG"
+fi
+
+step sentinel-config
+# Sentinel refuses a `monitor` line whose host does not resolve: wait for the pod's DNS record.
+for _ in $(seq 1 60); do
+    if getent hosts "${PRIMARY%:*}" >/dev/null; then break; fi
+    sleep 1
+done
+MASTER=$REDIS_SENTINEL_MASTER
+SENTINEL_DIR=$(dirname "$SENTINEL_CONFIG")
+umask 077
+{
+    printf 'port %s\nbind %s\ndir %s\n' "${SENTINEL_PORT:-26379}" "${SENTINEL_BIND:-0.0.0.0 -::*}" \
+        "$SENTINEL_DIR"
+    # Servers and Sentinels are addressed by DNS name; pod IPs change on every restart.
+    printf 'sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n'
+    printf 'sentinel announce-ip %s\nsentinel announce-port %s\n' "$SELF_HOST" "${SENTINEL_PORT:-26379}"
+    printf 'sentinel monitor %s %s %s %s\n' "$MASTER" "${PRIMARY%:*}" "${PRIMARY##*:}" "${SENTINEL_QUORUM:-2}"
+    printf 'sentinel down-after-milliseconds %s %s\n' "$MASTER" "${SENTINEL_DOWN_AFTER_MS:-5000}"
+    printf 'sentinel failover-timeout %s %s\n' "$MASTER" "${SENTINEL_FAILOVER_TIMEOUT_MS:-60000}"
+    printf 'sentinel parallel-syncs %s 1\n' "$MASTER"
+    # The same password guards the servers and the Sentinels (Sentinels use requirepass to
+    # authenticate to each other too). The file lives in a memory-backed emptyDir.
+    printf 'sentinel auth-pass %s %s\nrequirepass %s\n' "$MASTER" "$REDISCLI_AUTH" "$REDISCLI_AUTH"
+} >"$SENTINEL_CONFIG"
+info "starting redis-sentinel" self "${SELF_HOST}:${SENTINEL_PORT:-26379}" primary "$PRIMARY" \
+    master_name "$MASTER" quorum "${SENTINEL_QUORUM:-2}"
+exec redis-sentinel "$SENTINEL_CONFIG"

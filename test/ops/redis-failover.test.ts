@@ -1,0 +1,323 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Redis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+    freePort,
+    opsDir,
+    requireTools,
+    run,
+    runScript,
+    scriptPath,
+    type S3Server,
+    startS3,
+    tempDir,
+} from "./harness";
+
+/**
+ * The redis StatefulSet's topology on loopback: three redis-server and three redis-sentinel
+ * processes (Debian's), each started by ops/redis-start.sh exactly as the pods start them.
+ * The primary is killed without warning; Sentinel promotes a replica, a Sentinel-aware client
+ * (ioredis) follows it, the old primary rejoins as a replica, and the backup script dumps from
+ * whichever server Sentinel names.
+ */
+
+const password = "failover-pass";
+const master = "mcp-cache";
+const nodes = 3;
+
+interface Node {
+    readonly index: number;
+    readonly port: number;
+    readonly sentinelPort: number;
+    readonly dir: string;
+    server?: ChildProcess;
+    sentinel?: ChildProcess;
+}
+
+async function cli(port: number, ...args: string[]): Promise<string> {
+    const result = await run("redis-cli", ["--no-auth-warning", "-p", String(port), ...args], {
+        env: { REDISCLI_AUTH: password },
+        timeoutMs: 10_000,
+    });
+    return result.stdout.trim();
+}
+
+/** `SENTINEL MASTER mcp-cache` (and similar) as a record of its flat field list. */
+function fields(reply: string): Record<string, string> {
+    const lines = reply.split("\n");
+    const record: Record<string, string> = {};
+    for (let i = 0; i + 1 < lines.length; i += 2) record[lines[i]] = lines[i + 1];
+    return record;
+}
+
+async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>) {
+    const deadline = Date.now() + seconds * 1000;
+    let last: unknown;
+    while (Date.now() < deadline) {
+        try {
+            const value = await probe();
+            if (value !== undefined) return value;
+        } catch (error) {
+            last = error;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`timed out after ${seconds} s waiting for ${what} ${last ? String(last) : ""}`);
+}
+
+describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", () => {
+    const all: Node[] = [];
+    let s3: S3Server;
+    const sentinels = () => all.map((n) => `127.0.0.1:${n.sentinelPort}`).join(" ");
+
+    const startEnv = (node: Node) => ({
+        PATH: scriptPath(),
+        REDIS_SELF: `127.0.0.1:${node.port}`,
+        REDIS_INITIAL_PRIMARY: `127.0.0.1:${all[0].port}`,
+        REDIS_SENTINELS: sentinels(),
+        REDIS_SENTINEL_MASTER: master,
+        REDISCLI_AUTH: password,
+    });
+    const logOf = (node: Node, kind: string) => path.join(node.dir, `${kind}.log`);
+    const startServer = (node: Node) => {
+        const base = path.join(node.dir, "redis.conf");
+        fs.writeFileSync(
+            base,
+            [
+                "bind 127.0.0.1",
+                `port ${node.port}`,
+                `dir ${node.dir}`,
+                "appendonly yes",
+                "appendfsync everysec",
+                "repl-diskless-sync-delay 0",
+                `requirepass ${password}`,
+                `masterauth ${password}`,
+                "",
+            ].join("\n"),
+        );
+        const out = fs.openSync(logOf(node, "server"), "a");
+        node.server = spawn("bash", [path.join(opsDir, "redis-start.sh"), "server"], {
+            env: {
+                ...startEnv(node),
+                REDIS_BASE_CONFIG: base,
+                REDIS_RUN_CONFIG: path.join(node.dir, "run.conf"),
+            },
+            stdio: ["ignore", out, out],
+        });
+    };
+    const startSentinel = (node: Node) => {
+        const out = fs.openSync(logOf(node, "sentinel"), "a");
+        node.sentinel = spawn("bash", [path.join(opsDir, "redis-start.sh"), "sentinel"], {
+            env: {
+                ...startEnv(node),
+                SENTINEL_PORT: String(node.sentinelPort),
+                SENTINEL_BIND: "127.0.0.1",
+                SENTINEL_CONFIG: path.join(node.dir, "sentinel", "sentinel.conf"),
+                SENTINEL_DOWN_AFTER_MS: "1000",
+                SENTINEL_FAILOVER_TIMEOUT_MS: "10000",
+            },
+            stdio: ["ignore", out, out],
+        });
+    };
+    const backupEnv = () => ({
+        ...s3.env,
+        PATH: scriptPath(),
+        WORK_DIR: tempDir("work"),
+        HOME: tempDir("home"),
+        REDIS_SENTINELS: sentinels(),
+        REDIS_SENTINEL_MASTER: master,
+        REDISCLI_AUTH: password,
+    });
+    const primaryPort = async () =>
+        Number(
+            (await cli(all[0].sentinelPort, "sentinel", "get-master-addr-by-name", master)).split(
+                "\n",
+            )[1],
+        );
+
+    beforeAll(async () => {
+        requireTools("redis", "sentinel", "aws");
+        s3 = await startS3();
+        for (let index = 0; index < nodes; index++) {
+            const dir = tempDir(`redis-${index}`);
+            fs.mkdirSync(path.join(dir, "sentinel"));
+            all.push({ index, port: await freePort(), sentinelPort: await freePort(), dir });
+        }
+        // redis-0 first: no Sentinel answers yet, so it is the initial primary; then the others.
+        startServer(all[0]);
+        await until("redis-0 to answer", 20, async () =>
+            (await cli(all[0].port, "ping")) === "PONG" ? true : undefined,
+        );
+        for (const node of all.slice(1)) startServer(node);
+        for (const node of all) startSentinel(node);
+        await until("the Sentinels to see two replicas and each other", 60, async () => {
+            for (const node of all) {
+                const state = fields(await cli(node.sentinelPort, "sentinel", "master", master));
+                if (state["num-slaves"] !== "2" || state["num-other-sentinels"] !== "2") return;
+            }
+            return true;
+        });
+    }, 120_000);
+
+    afterAll(async () => {
+        for (const node of all) {
+            node.sentinel?.kill("SIGKILL");
+            node.server?.kill("SIGKILL");
+        }
+        await s3?.close();
+    });
+
+    it("starts redis-0 as the primary and the others as its replicas", async () => {
+        expect(await primaryPort()).toBe(all[0].port);
+        expect((await cli(all[0].port, "role")).split("\n")[0]).toBe("master");
+        for (const node of all.slice(1)) {
+            const info = await cli(node.port, "info", "replication");
+            expect(info).toContain("role:slave");
+            expect(info).toContain(`master_port:${all[0].port}`);
+        }
+    });
+
+    it("promotes a replica when the primary dies; clients, the old primary and backups follow", async () => {
+        // A Sentinel-aware client, as the apps connect (docs/data.md).
+        const client = new Redis({
+            sentinels: all.map((n) => ({ host: "127.0.0.1", port: n.sentinelPort })),
+            name: master,
+            password,
+            sentinelPassword: password,
+            maxRetriesPerRequest: 50,
+            retryStrategy: () => 200,
+            sentinelRetryStrategy: () => 200,
+            lazyConnect: true,
+        });
+        client.on("error", () => undefined);
+        try {
+            await client.connect();
+            for (let i = 0; i < 200; i++) await client.set(`before:${i}`, `value-${i}`);
+            // Every replica has the writes before the primary goes.
+            expect(Number(await cli(all[0].port, "wait", "2", "5000"))).toBe(2);
+
+            const first = await runScript("backup-redis.sh", [], { env: backupEnv() });
+            expect(first.status, first.stderr).toBe(0);
+            expect(first.logLines().find((l) => l.step === "connect" && l.port)).toMatchObject({
+                msg: "connected to the primary",
+                port: all[0].port,
+            });
+
+            const killedAt = Date.now();
+            all[0].server!.kill("SIGKILL");
+            const promoted = await until("a replica to be promoted", 60, async () => {
+                const port = await primaryPort();
+                return port !== all[0].port ? port : undefined;
+            });
+            const failoverSeconds = (Date.now() - killedAt) / 1000;
+            console.log(`redis failover: new primary after ${failoverSeconds.toFixed(1)} s`);
+            expect(all.slice(1).map((n) => n.port)).toContain(promoted);
+            expect((await cli(promoted, "role")).split("\n")[0]).toBe("master");
+            // Every Sentinel agrees.
+            for (const node of all) {
+                const answer = await cli(
+                    node.sentinelPort,
+                    "sentinel",
+                    "get-master-addr-by-name",
+                    master,
+                );
+                expect(answer.split("\n")[1], `sentinel ${node.index}`).toBe(String(promoted));
+            }
+
+            // The client reaches the new primary through the Sentinels and writes there.
+            await until("the client to write to the new primary", 30, async () =>
+                (await client.set("after", "failover")) === "OK" ? true : undefined,
+            );
+            expect(await cli(promoted, "get", "after")).toBe("failover");
+            expect(await client.get("before:199")).toBe("value-199");
+
+            // The killed redis-0 restarts, asks a Sentinel and rejoins as a replica.
+            startServer(all[0]);
+            await until("redis-0 to replicate from the new primary", 60, async () => {
+                const info = await cli(all[0].port, "info", "replication");
+                return info.includes("role:slave") &&
+                    info.includes(`master_port:${promoted}`) &&
+                    info.includes("master_link_status:up")
+                    ? true
+                    : undefined;
+            });
+            expect(await cli(all[0].port, "get", "after")).toBe("failover");
+
+            // The backup finds the new primary through the Sentinels.
+            const second = await runScript("backup-redis.sh", [], { env: backupEnv() });
+            expect(second.status, second.stderr).toBe(0);
+            expect(
+                second.logLines().find((l) => l.msg === "Sentinel names the primary"),
+            ).toMatchObject({
+                primary: `127.0.0.1:${promoted}`,
+            });
+            const pointer = JSON.parse((await s3.get("redis/latest.json")).toString());
+            const metadata = JSON.parse(
+                (await s3.get(pointer.key.replace("dump.rdb", "metadata.json"))).toString(),
+            );
+            expect(metadata).toMatchObject({ source: `127.0.0.1:${promoted}`, keys: 201 });
+
+            // A Sentinel that restarts learns the new primary from its peers.
+            const restarted = all[2];
+            restarted.sentinel!.kill("SIGKILL");
+            startSentinel(restarted);
+            await until("the restarted Sentinel to name the new primary", 30, async () => {
+                const answer = await cli(
+                    restarted.sentinelPort,
+                    "sentinel",
+                    "get-master-addr-by-name",
+                    master,
+                );
+                return answer.split("\n")[1] === String(promoted) ? true : undefined;
+            });
+            expect(fs.readFileSync(logOf(restarted, "sentinel"), "utf8")).toContain(
+                `"msg":"a Sentinel names the current primary","primary":"127.0.0.1:${promoted}"`,
+            );
+
+            // restore-redis finds its target through the Sentinels too: the new primary.
+            await cli(promoted, "del", "before:0");
+            const restore = await runScript("restore-redis.sh", [], { env: backupEnv() });
+            expect(restore.status, restore.stderr).toBe(0);
+            expect(restore.logLines().find((l) => l.step === "copy")).toMatchObject({
+                target: `127.0.0.1:${promoted}`,
+                keys: 201,
+            });
+            expect(await client.get("before:0")).toBe("value-0");
+        } finally {
+            client.disconnect();
+        }
+    }, 180_000);
+
+    it("refuses to back up a replica named directly, and says so", async () => {
+        const replica = all.find((n) => n.index === 0)!;
+        const env = backupEnv();
+        const result = await runScript("backup-redis.sh", [], {
+            env: {
+                ...env,
+                REDIS_SENTINELS: undefined,
+                REDIS_HOST: "127.0.0.1",
+                REDIS_PORT: String(replica.port),
+            },
+        });
+        expect(result.status).not.toBe(0);
+        expect(result.logLines().find((l) => l.level === "error")).toMatchObject({
+            step: "connect",
+            msg: "the Redis server is not a primary",
+            role: "slave",
+        });
+    });
+
+    it("fails loudly when no Sentinel answers", async () => {
+        const result = await runScript("backup-redis.sh", [], {
+            env: { ...backupEnv(), REDIS_SENTINELS: `127.0.0.1:${await freePort()}` },
+        });
+        expect(result.status).not.toBe(0);
+        expect(result.logLines().find((l) => l.level === "error")).toMatchObject({
+            step: "connect",
+            msg: "no Sentinel names the Redis primary",
+            master_name: master,
+        });
+    });
+});
