@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { contentHash, dataStoreUid, plainEnv, secretEnv } from "./data-pods";
+import { contentHash, dataStorePlacement, dataStoreUid, plainEnv, secretEnv } from "./data-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
@@ -241,6 +241,7 @@ export class Redis extends pulumi.ComponentResource {
                             serviceAccountName: "redis",
                             automountServiceAccountToken: false,
                             enableServiceLinks: false,
+                            ...dataStorePlacement,
                             securityContext: restrictedPodSecurityContext(dataStoreUid),
                             terminationGracePeriodSeconds: 60,
                             containers: [server, exporter],
