@@ -171,7 +171,10 @@ export const nodePoolSchema = z.strictObject({
     /** `spot` and/or `on-demand`; Karpenter prefers spot when both are allowed. */
     capacityTypes: z.array(z.enum(["spot", "on-demand"])).min(1),
     /** EC2 instance categories (c compute, m general, r memory). @default ["c","m","r"] */
-    instanceCategories: z.array(z.enum(["c", "m", "r"])).min(1).default(["c", "m", "r"]),
+    instanceCategories: z
+        .array(z.enum(["c", "m", "r"]))
+        .min(1)
+        .default(["c", "m", "r"]),
     /**
      * vCPU sizes Karpenter may pick (`karpenter.k8s.aws/instance-cpu`). Bounded so the
      * capacity policy can count the nodes a pool can grow to. @default [4, 8, 16]
@@ -222,14 +225,17 @@ export const karpenterSchema = z.strictObject({
         /** Stateless MCP services (spot and on-demand). */
         general: nodePoolSchema,
         /** Postgres and Redis: on-demand only, tainted so only the data stores land there. */
-        dataStores: nodePoolSchema.refine(
-            (pool) => pool.capacityTypes.length === 1 && pool.capacityTypes[0] === "on-demand",
-            {
-                message:
-                    'expected capacityTypes: ["on-demand"]: a spot reclaim would stop a database',
-                path: ["capacityTypes"],
-            },
-        ),
+        dataStores: nodePoolSchema.superRefine((pool, ctx) => {
+            if (pool.capacityTypes.length !== 1 || pool.capacityTypes[0] !== "on-demand") {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["capacityTypes"],
+                    input: pool.capacityTypes,
+                    message:
+                        'expected capacityTypes: ["on-demand"]: a spot reclaim would stop a database',
+                });
+            }
+        }),
     }),
 });
 export type KarpenterConfig = z.output<typeof karpenterSchema>;

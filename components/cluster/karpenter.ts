@@ -28,7 +28,6 @@ export const karpenterCharts = {
 /** Where the controller runs, as Karpenter's EKS documentation installs it. */
 export const karpenterServiceAccount = { namespace: "kube-system", name: "karpenter" } as const;
 
-
 /** AWS-managed policies of the nodes Karpenter launches (the CNI has its own IRSA role). */
 export const karpenterNodePolicies = [
     "AmazonEKSWorkerNodePolicy",
@@ -95,7 +94,10 @@ export function karpenterValues(settings: {
             },
             podAntiAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: [
-                    { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } },
+                    {
+                        topologyKey: "kubernetes.io/hostname",
+                        labelSelector: { matchLabels: selector },
+                    },
                 ],
             },
         },

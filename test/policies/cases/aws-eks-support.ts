@@ -1,7 +1,4 @@
-import {
-    eksStandardSupport,
-    eksStandardSupportEnding,
-} from "../../../policies/aws-eks-support";
+import { eksStandardSupport, eksStandardSupportEnding } from "../../../policies/aws-eks-support";
 import type { PolicyCases } from "../lib/cases";
 import { hardenedCluster } from "../lib/fixtures";
 

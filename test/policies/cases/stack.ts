@@ -372,9 +372,10 @@ export const stackCases: PolicyCases[] = [
                 resources: [
                     ...service(),
                     nodePool("general", (p) => {
-                        p.spec.template.spec.requirements = p.spec.template.spec.requirements.filter(
-                            (r: Obj) => r.key !== "karpenter.k8s.aws/instance-cpu",
-                        );
+                        p.spec.template.spec.requirements =
+                            p.spec.template.spec.requirements.filter(
+                                (r: Obj) => r.key !== "karpenter.k8s.aws/instance-cpu",
+                            );
                     }),
                 ],
                 expect: /NodePool general must bound its instance sizes/,
