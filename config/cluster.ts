@@ -210,34 +210,59 @@ export type NodePoolConfig = z.output<typeof nodePoolSchema>;
  */
 export const defaultAmiAlias = "al2023@v20260903";
 
+/** Defaults of the two pools (the production stack file states its own). */
+export const defaultNodePools: Record<"general" | "dataStores", z.input<typeof nodePoolSchema>> = {
+    general: { capacityTypes: ["spot", "on-demand"], limits: { cpu: 160, memoryGiB: 640 } },
+    dataStores: {
+        capacityTypes: ["on-demand"],
+        instanceCategories: ["m", "r"],
+        instanceCpu: [4, 8],
+        limits: { cpu: 32, memoryGiB: 256 },
+        consolidationPolicy: "WhenEmpty",
+        consolidateAfter: "1h",
+        maxDisruption: "1",
+        expireAfter: "Never",
+    },
+};
+
 /** `mcp-platform:cluster.karpenter` — node autoscaling for the workloads (docs/cluster.md). */
-export const karpenterSchema = z.strictObject({
-    /** @default defaultAmiAlias */
-    amiAlias: z
-        .string()
-        .regex(/^al2023@v\d{8}$/, {
-            message: 'expected a pinned Amazon Linux 2023 alias such as "al2023@v20260903"',
-        })
-        .default(defaultAmiAlias),
-    /** Root volume of every Karpenter node (gp3, encrypted with the volume key). @default 100 */
-    rootVolumeGiB: z.number().int().min(20).max(16384).default(100),
-    nodePools: z.strictObject({
-        /** Stateless MCP services (spot and on-demand). */
-        general: nodePoolSchema,
-        /** Postgres and Redis: on-demand only, tainted so only the data stores land there. */
-        dataStores: nodePoolSchema.superRefine((pool, ctx) => {
-            if (pool.capacityTypes.length !== 1 || pool.capacityTypes[0] !== "on-demand") {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["capacityTypes"],
-                    input: pool.capacityTypes,
-                    message:
-                        'expected capacityTypes: ["on-demand"]: a spot reclaim would stop a database',
-                });
-            }
-        }),
-    }),
-});
+export const karpenterSchema = z
+    .strictObject({
+        /** @default defaultAmiAlias */
+        amiAlias: z
+            .string()
+            .regex(/^al2023@v\d{8}$/, {
+                message: 'expected a pinned Amazon Linux 2023 alias such as "al2023@v20260903"',
+            })
+            .default(defaultAmiAlias),
+        /** Root volume of every Karpenter node (gp3, encrypted with the volume key). @default 100 */
+        rootVolumeGiB: z.number().int().min(20).max(16384).default(100),
+        /** @default defaultNodePools */
+        nodePools: z
+            .strictObject({
+                /** Stateless MCP services (spot and on-demand). */
+                general: nodePoolSchema.prefault(() => structuredClone(defaultNodePools.general)),
+                /** Postgres and Redis: on-demand only, tainted so only the data stores land there. */
+                dataStores: nodePoolSchema
+                    .superRefine((pool, ctx) => {
+                        if (
+                            pool.capacityTypes.length !== 1 ||
+                            pool.capacityTypes[0] !== "on-demand"
+                        ) {
+                            ctx.addIssue({
+                                code: "custom",
+                                path: ["capacityTypes"],
+                                input: pool.capacityTypes,
+                                message:
+                                    'expected capacityTypes: ["on-demand"]: a spot reclaim would stop a database',
+                            });
+                        }
+                    })
+                    .prefault(() => structuredClone(defaultNodePools.dataStores)),
+            })
+            .prefault({}),
+    })
+    .prefault({});
 export type KarpenterConfig = z.output<typeof karpenterSchema>;
 
 /**
@@ -324,7 +349,7 @@ export const clusterSchema = z
             /** An on-demand baseline for the MCP services; Karpenter adds the rest. */
             workload: nodeGroupSchema,
         }),
-        /** Karpenter's NodePools and EC2NodeClass. */
+        /** Karpenter's NodePools and EC2NodeClass. @default defaultNodePools, defaultAmiAlias */
         karpenter: karpenterSchema,
         /** EKS managed add-on versions. @default defaultAddonVersions */
         addons: addonsSchema,
