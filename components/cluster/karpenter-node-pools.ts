@@ -14,7 +14,7 @@ export const nodeClassName = "mcp-platform";
 /** The NodePool of the stateless MCP services. */
 export const generalNodePoolName = "general";
 /** Label every Karpenter node carries with its pool (as the managed groups carry theirs). */
-export const nodePoolLabel = dataStoreNodePool.labelKey;
+const nodePoolLabel = dataStoreNodePool.labelKey;
 
 type Obj = Record<string, unknown>;
 
