@@ -26,6 +26,7 @@ import {
     deployment,
     firstContainer,
     k8sObject,
+    nodePool,
     type Obj,
     restrictedNamespace,
     workload,
@@ -509,6 +510,10 @@ export const clusterCases: PolicyCases[] = [
         policy: noDefaultNamespace,
         pass: [
             hardened,
+            {
+                title: "a Karpenter NodePool (cluster-scoped)",
+                resources: [nodePool()],
+            },
 
             {
                 title: "a Helm release with a namespace",
