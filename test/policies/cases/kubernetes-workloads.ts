@@ -26,7 +26,6 @@ import {
     deployment,
     firstContainer,
     k8sObject,
-    nodePool,
     type Obj,
     restrictedNamespace,
     workload,
@@ -510,10 +509,6 @@ export const clusterCases: PolicyCases[] = [
         policy: noDefaultNamespace,
         pass: [
             hardened,
-            {
-                title: "a Karpenter NodePool (cluster-scoped)",
-                resources: [nodePool()],
-            },
 
             {
                 title: "a Helm release with a namespace",
