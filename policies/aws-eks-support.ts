@@ -35,7 +35,7 @@ const supportSchema = {
             type: "string" as const,
             pattern: "^(\\d{4}-\\d{2}-\\d{2})?$",
             description:
-                'The date to judge against (YYYY-MM-DD); "" is the day the policy runs. For tests and for planning ahead.',
+                'The date to judge against (YYYY-MM-DD); "" is $MCP_POLICY_TODAY if set, else the day the policy runs. For tests and for planning ahead.',
             default: "",
         },
     },
@@ -85,10 +85,11 @@ export function supportStatus(
 
 function settingsOf(args: Parameters<typeof configOf>[1]): SupportConfig {
     const config = configOf<SupportConfig>(supportSchema, args);
-    const today = config.today || new Date().toISOString().slice(0, 10);
+    const today =
+        config.today || process.env.MCP_POLICY_TODAY || new Date().toISOString().slice(0, 10);
     if (utcDay(today) === undefined) {
         throw new Error(
-            `aws-eks-version-standard-support config: today must be a date as YYYY-MM-DD (got ${today})`,
+            `EKS support-date policies: today (config, or MCP_POLICY_TODAY) must be a date as YYYY-MM-DD (got ${today})`,
         );
     }
     return { ...config, today };
