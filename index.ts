@@ -10,6 +10,7 @@ import {
     ClusterAddons,
     DeployRunner,
     EksCluster,
+    Karpenter,
     PreviewAccess,
     previewGroup,
 } from "./components/cluster";
@@ -135,6 +136,24 @@ const clusterAddons = new ClusterAddons(
         charts: cfg.cluster.charts,
         prometheus: cfg.cluster.prometheus,
         storageClassName,
+    },
+    { providers: { aws: awsProvider, kubernetes: kubernetesProvider } },
+);
+
+// Node autoscaling (docs/cluster.md, "Karpenter"): the controller on the system node group, its
+// interruption queue, and the NodePools the workloads and the data stores grow into.
+const karpenter = new Karpenter(
+    "karpenter",
+    {
+        clusterName: eksClusterName,
+        clusterEndpoint: cluster.endpoint,
+        region: cfg.region,
+        oidc: cluster.oidc,
+        clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+        volumeKeyArn: cluster.volumeKeyArn,
+        chartVersion: cfg.cluster.charts.karpenter,
+        settings: cfg.cluster.karpenter,
+        maintenanceWindows: cfg.monitoring.maintenanceWindows,
     },
     { providers: { aws: awsProvider, kubernetes: kubernetesProvider } },
 );
@@ -487,6 +506,7 @@ export const clusterName = cluster.clusterName;
 export const clusterEndpoint = cluster.endpoint;
 export const oidcProviderArn = cluster.oidcProviderArn;
 export const loadBalancerControllerRoleArn = clusterAddons.loadBalancerControllerRoleArn;
+export const karpenterInterruptionQueue = karpenter.interruptionQueueName;
 export const kubeconfig = cluster.kubeconfig;
 export const logGroupNames = logStorage.logGroupNames;
 export const vpcId = network.vpcId;

@@ -45,8 +45,8 @@ export const nodeGroupSchema = z
         taints: z.array(taintSchema).default([]),
         /**
          * Sizes a standby stack switches to when it is activated (`drActive: true`), so the DR
-         * region gets production's node capacity with the same `pulumi up` that scales the
-         * workloads (there is no cluster autoscaler). Within `maxSize`. @default the sizes above
+         * region's managed baseline matches production's with the same `pulumi up` that scales
+         * the workloads (Karpenter adds the nodes beyond it). Within `maxSize`. @default the sizes above
          */
         activated: z
             .strictObject({
@@ -97,14 +97,14 @@ const chartVersion = z.string().regex(/^\d+\.\d+\.\d+$/, {
 });
 
 /**
- * Pinned EKS managed add-on versions. The defaults are the versions published for
- * Kubernetes 1.33; `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`
- * lists the others. kube-proxy must match the control plane's minor version.
+ * Pinned EKS managed add-on versions for Kubernetes 1.35 (docs/cluster.md, "Versions", says
+ * where each comes from); `aws eks describe-addon-versions --kubernetes-version 1.35
+ * --addon-name <name>` lists what EKS offers. kube-proxy must match the control plane's minor.
  */
 export const defaultAddonVersions = {
     vpcCni: "v1.20.4-eksbuild.2",
-    coreDns: "v1.12.1-eksbuild.2",
-    kubeProxy: "v1.33.3-eksbuild.4",
+    coreDns: "v1.14.3-eksbuild.3",
+    kubeProxy: "v1.35.3-eksbuild.13",
     ebsCsiDriver: "v1.53.0-eksbuild.1",
 } as const;
 
@@ -127,6 +127,7 @@ export const defaultChartVersions = {
     verticalPodAutoscaler: "5.0.0",
     kubePrometheusStack: "88.5.3",
     awsLoadBalancerController: "3.5.0",
+    karpenter: "1.15.2",
 } as const;
 
 export const chartsSchema = z
@@ -141,6 +142,8 @@ export const chartsSchema = z
         awsLoadBalancerController: chartVersion.default(
             defaultChartVersions.awsLoadBalancerController,
         ),
+        /** oci://public.ecr.aws/karpenter/karpenter (chart and controller share the version). */
+        karpenter: chartVersion.default(defaultChartVersions.karpenter),
     })
     .default(() => ({ ...defaultChartVersions }));
 
@@ -157,6 +160,110 @@ export const prometheusSchema = z
         storageGiB: z.number().int().min(10).max(16384),
     })
     .default(() => ({ ...defaultPrometheusSettings }));
+
+/** A Kubernetes quantity of whole units or a Go duration, as Karpenter reads them. */
+const goDuration = z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/, {
+    message: 'expected a duration such as "720h", "30m" or "1h30m"',
+});
+
+/** One Karpenter NodePool: what it may launch, its ceiling and how it gives nodes back. */
+export const nodePoolSchema = z.strictObject({
+    /** `spot` and/or `on-demand`; Karpenter prefers spot when both are allowed. */
+    capacityTypes: z.array(z.enum(["spot", "on-demand"])).min(1),
+    /** EC2 instance categories (c compute, m general, r memory). @default ["c","m","r"] */
+    instanceCategories: z
+        .array(z.enum(["c", "m", "r"]))
+        .min(1)
+        .default(["c", "m", "r"]),
+    /**
+     * vCPU sizes Karpenter may pick (`karpenter.k8s.aws/instance-cpu`). Bounded so the
+     * capacity policy can count the nodes a pool can grow to. @default [4, 8, 16]
+     */
+    instanceCpu: z.array(z.number().int().min(1).max(192)).min(1).default([4, 8, 16]),
+    /** Ceiling of the pool: all its nodes together (replaces a node group's maxSize). */
+    limits: z.strictObject({
+        cpu: z.number().int().min(1),
+        memoryGiB: z.number().int().min(1),
+    }),
+    /**
+     * `WhenEmptyOrUnderutilized` repacks pods onto fewer nodes; `WhenEmpty` only removes
+     * nodes with no pods left. @default "WhenEmptyOrUnderutilized"
+     */
+    consolidationPolicy: z
+        .enum(["WhenEmpty", "WhenEmptyOrUnderutilized"])
+        .default("WhenEmptyOrUnderutilized"),
+    /** How long a node must be consolidatable before Karpenter acts. @default "5m" */
+    consolidateAfter: goDuration.default("5m"),
+    /** Nodes one pool may disrupt at once, e.g. "10%" or "1". @default "10%" */
+    maxDisruption: z
+        .string()
+        .regex(/^(\d+|\d{1,3}%)$/, { message: 'expected a count or a percentage such as "10%"' })
+        .default("10%"),
+    /** A node's lifetime before replacement (new AMI, fresh kernel), or "Never". @default "720h" */
+    expireAfter: z.union([z.literal("Never"), goDuration]).default("720h"),
+});
+export type NodePoolConfig = z.output<typeof nodePoolSchema>;
+
+/**
+ * The EKS-optimized Amazon Linux 2023 release the EC2NodeClass pins (`al2023@v<date>`,
+ * https://github.com/awslabs/amazon-eks-ami/releases); a new value rolls every Karpenter node.
+ */
+export const defaultAmiAlias = "al2023@v20260903";
+
+/** Defaults of the two pools (the production stack file states its own). */
+export const defaultNodePools: Record<"general" | "dataStores", z.input<typeof nodePoolSchema>> = {
+    general: { capacityTypes: ["spot", "on-demand"], limits: { cpu: 160, memoryGiB: 640 } },
+    dataStores: {
+        capacityTypes: ["on-demand"],
+        instanceCategories: ["m", "r"],
+        instanceCpu: [4, 8],
+        limits: { cpu: 32, memoryGiB: 256 },
+        consolidationPolicy: "WhenEmpty",
+        consolidateAfter: "1h",
+        maxDisruption: "1",
+        expireAfter: "Never",
+    },
+};
+
+/** `mcp-platform:cluster.karpenter` — node autoscaling for the workloads (docs/cluster.md). */
+export const karpenterSchema = z
+    .strictObject({
+        /** @default defaultAmiAlias */
+        amiAlias: z
+            .string()
+            .regex(/^al2023@v\d{8}$/, {
+                message: 'expected a pinned Amazon Linux 2023 alias such as "al2023@v20260903"',
+            })
+            .default(defaultAmiAlias),
+        /** Root volume of every Karpenter node (gp3, encrypted with the volume key). @default 100 */
+        rootVolumeGiB: z.number().int().min(20).max(16384).default(100),
+        /** @default defaultNodePools */
+        nodePools: z
+            .strictObject({
+                /** Stateless MCP services (spot and on-demand). */
+                general: nodePoolSchema.prefault(() => structuredClone(defaultNodePools.general)),
+                /** Postgres and Redis: on-demand only, tainted so only the data stores land there. */
+                dataStores: nodePoolSchema
+                    .superRefine((pool, ctx) => {
+                        if (
+                            pool.capacityTypes.length !== 1 ||
+                            pool.capacityTypes[0] !== "on-demand"
+                        ) {
+                            ctx.addIssue({
+                                code: "custom",
+                                path: ["capacityTypes"],
+                                input: pool.capacityTypes,
+                                message:
+                                    'expected capacityTypes: ["on-demand"]: a spot reclaim would stop a database',
+                            });
+                        }
+                    })
+                    .prefault(() => structuredClone(defaultNodePools.dataStores)),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+export type KarpenterConfig = z.output<typeof karpenterSchema>;
 
 /**
  * The deploy runner: one EC2 instance in an Auto Scaling group in the private subnets that
@@ -191,10 +298,10 @@ export type DeployRunnerConfig = z.output<typeof deployRunnerSchema>;
 /** `mcp-platform:cluster` — the EKS control plane and its node groups. */
 export const clusterSchema = z
     .strictObject({
-        /** Kubernetes minor version of the control plane, e.g. "1.33". */
+        /** Kubernetes minor version of the control plane, e.g. "1.35". */
         version: z
             .string()
-            .regex(/^1\.\d{2}$/, { message: 'expected a Kubernetes version such as "1.33"' }),
+            .regex(/^1\.\d{2}$/, { message: 'expected a Kubernetes version such as "1.35"' }),
         /**
          * CIDRs allowed to reach the public API endpoint, each a /16 or narrower and never
          * together the whole internet. Empty keeps the endpoint private-only (CIS 5.4.2).
@@ -237,11 +344,13 @@ export const clusterSchema = z
         /** Control-plane log retention in CloudWatch. @default 90 */
         logRetentionDays: z.number().int().min(1).max(3653).default(90),
         nodeGroups: z.strictObject({
-            /** Runs cluster add-ons (CoreDNS, monitoring, ingress). */
+            /** Runs cluster add-ons (CoreDNS, monitoring, ingress) and the Karpenter controller. */
             system: nodeGroupSchema,
-            /** Runs the MCP services and the data layer. */
+            /** An on-demand baseline for the MCP services; Karpenter adds the rest. */
             workload: nodeGroupSchema,
         }),
+        /** Karpenter's NodePools and EC2NodeClass. @default defaultNodePools, defaultAmiAlias */
+        karpenter: karpenterSchema,
         /** EKS managed add-on versions. @default defaultAddonVersions */
         addons: addonsSchema,
         /** Helm chart versions of the in-cluster add-ons. @default defaultChartVersions */

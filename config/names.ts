@@ -51,3 +51,14 @@ export const mcpServicesScrapeJob = "mcp-services";
 
 /** Share of extra pods a rolling update may add: 25 % at a time, none taken down first. */
 export const maxSurgePercent = 25;
+
+/**
+ * The Karpenter NodePool of the data stores (Postgres, Redis): on-demand nodes labelled
+ * `mcp-platform.io/node-pool=data-stores` and tainted so nothing else lands there; the data
+ * stores' pods select the label and tolerate the taint.
+ */
+export const dataStoreNodePool = {
+    name: "data-stores",
+    labelKey: "mcp-platform.io/node-pool",
+    taint: { key: "mcp-platform.io/data-store", value: "true", effect: "NoSchedule" },
+} as const;

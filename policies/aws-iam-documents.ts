@@ -115,7 +115,8 @@ export const noWildcardAction: ResourceValidationPolicy = {
 /**
  * Actions that may be granted on Resource "*": reads of metadata (no object data, no secret
  * values) whose APIs take no resource ARN or that the AWS Load Balancer Controller needs
- * before it knows one.
+ * before it knows one, and the instance-type, image and price lookups Karpenter chooses
+ * nodes with.
  */
 const readOnlyActions = [
     "acm:DescribeCertificate",
@@ -124,13 +125,19 @@ const readOnlyActions = [
     "ec2:DescribeAccountAttributes",
     "ec2:DescribeAddresses",
     "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeCapacityReservations",
     "ec2:DescribeCoipPools",
+    "ec2:DescribeImages",
     "ec2:DescribeInstances",
+    "ec2:DescribeInstanceTypeOfferings",
+    "ec2:DescribeInstanceTypes",
     "ec2:DescribeInternetGateways",
     "ec2:DescribeIpamPools",
+    "ec2:DescribeLaunchTemplates",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSpotPriceHistory",
     "ec2:DescribeSubnets",
     "ec2:DescribeTags",
     "ec2:DescribeVpcPeeringConnections",
@@ -152,6 +159,7 @@ const readOnlyActions = [
     "elasticloadbalancing:DescribeTrustStores",
     "iam:GetServerCertificate",
     "iam:ListServerCertificates",
+    "pricing:GetProducts",
     "shield:DescribeProtection",
     "shield:GetSubscriptionState",
     "sts:GetCallerIdentity",

@@ -7,6 +7,7 @@ import {
 import { dataPolicies } from "./aws-data";
 import { ec2Policies } from "./aws-ec2";
 import { eksResourcePolicies, eksStackPolicies } from "./aws-eks";
+import { eksSupportPolicies } from "./aws-eks-support";
 import { iamPolicies } from "./aws-iam";
 import { awsNetworkPolicies } from "./aws-network";
 import { s3ResourcePolicies, s3StackPolicies } from "./aws-s3";
@@ -145,6 +146,7 @@ export const awsPolicies: ResourceValidationPolicy[] = [
     ...ec2Policies,
     ...awsNetworkPolicies,
     ...eksResourcePolicies,
+    ...eksSupportPolicies,
     ...dataPolicies,
     logGroupRetention,
     logGroupKms,

@@ -144,6 +144,16 @@ export const allowedHelmCharts: readonly AllowedHelmChart[] = [
         repository: "https://charts.fairwinds.com/stable",
         reason: "The VerticalPodAutoscaler recommender, updater and admission controller (docs/cluster.md).",
     },
+    {
+        chart: "karpenter",
+        repository: "oci://public.ecr.aws/karpenter",
+        reason: "Node autoscaling (docs/cluster.md, Karpenter): the controller runs on the system node group with an IRSA role limited to nodes tagged for this cluster.",
+    },
+    {
+        chart: "karpenter-crd",
+        repository: "oci://public.ecr.aws/karpenter",
+        reason: "Karpenter's CustomResourceDefinitions (NodePool, NodeClaim, EC2NodeClass), in their own release so chart upgrades update them.",
+    },
 ];
 
 export interface SecretsReadExemption {

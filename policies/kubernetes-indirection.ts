@@ -210,8 +210,14 @@ export const helmChartAllowed: ResourceValidationPolicy = {
         const { allowedCharts } = configOf<{ allowedCharts: AllowedHelmChart[] }>(helmSchema, args);
         const props = args.props;
         const label = `Helm ${args.type.endsWith("Release") ? "release" : "chart"} ${props.name ?? args.name}`;
-        const repository = String(props.repositoryOpts?.repo ?? props.fetchOpts?.repo ?? "");
-        const chart = String(props.chart ?? "");
+        // An OCI chart is named by its full reference (oci://<registry>/<path>/<chart>): its
+        // repository is the reference without the last segment.
+        const reference = String(props.chart ?? "");
+        const oci = /^(oci:\/\/.+)\/([^/]+)$/.exec(reference);
+        const repository = oci
+            ? oci[1]
+            : String(props.repositoryOpts?.repo ?? props.fetchOpts?.repo ?? "");
+        const chart = oci ? oci[2] : reference;
         const allowed = allowedCharts.some(
             (c) =>
                 trimSlash(c.repository) === trimSlash(repository) &&

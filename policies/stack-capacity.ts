@@ -16,19 +16,23 @@ import {
     type PodRequests,
     templateOf,
 } from "./lib/k8s-objects";
-import { formatCpu, formatMemory, gib } from "./lib/quantity";
+import { formatCpu, formatMemory, gib, parseQuantity } from "./lib/quantity";
 import { maxReplicas } from "./lib/replicas";
 import { ofTypes, referenced } from "./lib/refs";
 
 /**
- * Capacity rule (docs/operations.md, capacity planning): the node groups at their maximum size must
- * hold every HPA at its maximum, plus every fixed-size workload, with headroom on top.
+ * Capacity rule (docs/operations.md, capacity planning): the node groups at their maximum size
+ * and the Karpenter NodePools at their limits must hold every HPA at its maximum, plus every
+ * fixed-size workload, with headroom on top.
  *
  * demand   = Σ HPA maxReplicas × pod requests of its target
  *          + Σ replicas × pod requests of workloads no HPA scales (Deployment, StatefulSet,
  *            ReplicaSet; Jobs and CronJobs at their parallelism; bare Pods)
- * per node = instance vCPU/memory − Σ DaemonSet pod requests (a DaemonSet runs on every node)
- * capacity = Σ node groups maxSize × per node (the smallest instance type of each group)
+ * per node = Σ DaemonSet pod requests (a DaemonSet runs on every node)
+ * capacity = Σ node groups maxSize × (smallest instance type of the group)
+ *          + Σ NodePools spec.limits (cpu, memory), the most Karpenter may launch in the pool
+ *          − per node × (node groups' maxSize + the nodes a pool's limit buys of its smallest
+ *            size: limits.cpu / min karpenter.k8s.aws/instance-cpu, rounded up)
  * rule     : demand × (1 + headroom) ≤ capacity, for CPU and for memory.
  * Helm releases are opaque to the pack; their pods are part of what the headroom absorbs.
  */
@@ -97,21 +101,77 @@ function instanceTypesOf(group: PolicyResource, launchTemplates: PolicyResource[
     return [fromTemplate ?? eksDefaultInstanceType];
 }
 
+/** The NodePools' custom resource type (Karpenter v1). */
+export const nodePoolType = "kubernetes:karpenter.sh/v1:NodePool";
+
+interface PoolCapacity {
+    readonly capacity: PodRequests;
+    /** Most nodes the limit buys (of the pool's smallest size). */
+    readonly nodes: number;
+    readonly label: string;
+}
+
+/** The smallest vCPU size a pool may launch, from its requirements; undefined when unbounded. */
+function smallestPoolCpu(
+    requirements: { key?: string; operator?: string; values?: string[] }[],
+    table: Record<string, InstanceCapacity>,
+): number | undefined {
+    const cpus = requirements.find(
+        (r) => r.key === "karpenter.k8s.aws/instance-cpu" && r.operator === "In",
+    );
+    if (cpus?.values?.length) return Math.min(...cpus.values.map(Number));
+    const types = requirements.find(
+        (r) => r.key === "node.kubernetes.io/instance-type" && r.operator === "In",
+    );
+    const known = (types?.values ?? []).filter((t) => table[t]);
+    if (known.length > 0 && known.length === types!.values!.length) {
+        return Math.min(...known.map((t) => table[t].vcpu));
+    }
+    return undefined;
+}
+
+/** A NodePool's ceiling, or what is missing to know it. */
+function poolCapacity(
+    pool: PolicyResource,
+    table: Record<string, InstanceCapacity>,
+): PoolCapacity | string {
+    const name = pool.props.metadata?.name ?? pool.name;
+    const spec = pool.props.spec ?? {};
+    const cpu = parseQuantity(spec.limits?.cpu);
+    const memory = parseQuantity(spec.limits?.memory);
+    if (cpu === undefined || memory === undefined) {
+        return `NodePool ${name} must set spec.limits.cpu and spec.limits.memory: without them Karpenter may launch without bound and capacity cannot be checked.`;
+    }
+    const smallest = smallestPoolCpu(spec.template?.spec?.requirements ?? [], table);
+    if (smallest === undefined) {
+        return `NodePool ${name} must bound its instance sizes (requirement karpenter.k8s.aws/instance-cpu In [...], or node.kubernetes.io/instance-type In known types) so the nodes its limit buys can be counted.`;
+    }
+    const nodes = Math.ceil(cpu / smallest);
+    return {
+        capacity: { cpu, memory },
+        nodes,
+        label: `NodePool ${name} ${formatCpu(cpu)}/${formatMemory(memory)} (≤ ${nodes} nodes)`,
+    };
+}
+
 export const nodeCapacityHeadroom: StackValidationPolicy = {
     name: "k8s-stack-node-capacity-headroom",
     description:
-        "Checks whether the EKS node groups at maxSize can hold every HPA at its maximum plus all fixed-size workloads, with the configured headroom (20 % by default), in CPU and memory requests.",
+        "Checks whether the EKS node groups at maxSize and the Karpenter NodePools at their limits can hold every HPA at its maximum plus all fixed-size workloads, with the configured headroom (20 % by default), in CPU and memory requests.",
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["capacity"],
     configSchema: capacitySchema,
     remediationSteps:
-        "Raise maxSize (or the instance type) of the workload node group in mcp-platform:cluster.nodeGroups, or lower HPA maxReplicas / pod requests in the service catalog.",
+        "Raise the limits of the general NodePool in mcp-platform:cluster.karpenter.nodePools (or a node group's maxSize in mcp-platform:cluster.nodeGroups), or lower HPA maxReplicas / pod requests in the service catalog.",
     validateStack: (args, reportViolation) => {
         const config = configOf<CapacityConfig>(capacitySchema, args);
         const table = { ...builtinInstanceTypes, ...config.instanceTypes };
         const groups = ofTypes(args.resources, [aws.eks.NodeGroup]);
-        if (groups.length === 0) return args.notApplicable("the stack declares no EKS node group");
+        const pools = args.resources.filter((r) => r.type === nodePoolType);
+        if (groups.length === 0 && pools.length === 0) {
+            return args.notApplicable("the stack declares no EKS node group and no NodePool");
+        }
         const launchTemplates = ofTypes(args.resources, [aws.ec2.LaunchTemplate]);
         const objects = k8sObjects(args.resources);
 
@@ -136,6 +196,16 @@ export const nodeCapacityHeadroom: StackValidationPolicy = {
             nodes += maxSize;
             capacity = add(capacity, scale(smallest, maxSize));
             perGroup.push(`${group.name} ${maxSize}× ${types.join("/")}`);
+        }
+        for (const pool of pools) {
+            const ceiling = poolCapacity(pool, table);
+            if (typeof ceiling === "string") {
+                reportViolation(ceiling, pool.urn);
+                continue;
+            }
+            nodes += ceiling.nodes;
+            capacity = add(capacity, ceiling.capacity);
+            perGroup.push(ceiling.label);
         }
 
         const daemonSets = ofKind(objects, "DaemonSet");
@@ -186,7 +256,7 @@ export const nodeCapacityHeadroom: StackValidationPolicy = {
                 .map((l) => `${l.what} ${formatCpu(l.cpu)}`)
                 .join(", ");
             reportViolation(
-                `Node groups (${perGroup.join(", ")}) must hold every HPA at its maximum with ${config.headroomPercent} % headroom — ${short.join("; ")}. Largest demands: ${top}.`,
+                `Node groups and pools (${perGroup.join(", ")}) must hold every HPA at its maximum with ${config.headroomPercent} % headroom — ${short.join("; ")}. Largest demands: ${top}.`,
             );
         }
     },

@@ -5,3 +5,4 @@ export * from "./managed-addons";
 export type { Placement } from "./addon-values";
 export * from "./deploy-runner";
 export * from "./preview-access";
+export * from "./karpenter";

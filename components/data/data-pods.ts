@@ -5,6 +5,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ContainerResources } from "../kit/pod-spec";
 import { restrictedContainerSecurityContext } from "../kit/pod-security";
+import { dataStoreNodePool } from "../../config/names";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -34,6 +35,15 @@ export function opsScripts(names: readonly string[]): Record<string, string> {
     }
     return scripts;
 }
+
+/**
+ * Where the data stores run: the on-demand Karpenter pool of their own (a spot reclaim would
+ * stop a database), selected by its label and admitted by its taint.
+ */
+export const dataStorePlacement = {
+    nodeSelector: { [dataStoreNodePool.labelKey]: dataStoreNodePool.name },
+    tolerations: [{ ...dataStoreNodePool.taint, operator: "Equal" }],
+};
 
 /** A short digest of some content: a pod annotation that restarts pods when it changes. */
 export function contentHash(content: unknown): string {

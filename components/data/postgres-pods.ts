@@ -1,5 +1,13 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { dataStoreUid, opsMount, opsMountPath, opsVolume, plainEnv, secretEnv } from "./data-pods";
+import {
+    dataStorePlacement,
+    dataStoreUid,
+    opsMount,
+    opsMountPath,
+    opsVolume,
+    plainEnv,
+    secretEnv,
+} from "./data-pods";
 import type { ContainerResources } from "../kit/pod-spec";
 import {
     restrictedContainerSecurityContext,
@@ -188,6 +196,7 @@ export function postgresPodTemplate(
             serviceAccountName: source.serviceAccountName,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
+            ...dataStorePlacement,
             securityContext: restrictedPodSecurityContext(dataStoreUid),
             // A fast shutdown checkpoints; give it time before SIGKILL.
             terminationGracePeriodSeconds: 120,

@@ -1,5 +1,13 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { dataStoreUid, opsMount, opsMountPath, opsVolume, plainEnv, secretEnv } from "./data-pods";
+import {
+    dataStorePlacement,
+    dataStoreUid,
+    opsMount,
+    opsMountPath,
+    opsVolume,
+    plainEnv,
+    secretEnv,
+} from "./data-pods";
 import { redisNames, redisPodHost, redisSentinelAddresses, sentinelQuorum } from "./redis-config";
 import type { ContainerResources } from "../kit/pod-spec";
 import {
@@ -137,6 +145,7 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
         serviceAccountName: "redis",
         automountServiceAccountToken: false,
         enableServiceLinks: false,
+        ...dataStorePlacement,
         securityContext: restrictedPodSecurityContext(dataStoreUid),
         terminationGracePeriodSeconds: 60,
         // One pod per node, spread over zones when possible: losing a node or a zone leaves a

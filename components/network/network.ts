@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { logsKeyPolicy } from "../kit/kms";
-import { subnetLayout } from "./subnets";
+import { nodeSubnetTags, subnetLayout } from "./subnets";
 
 export interface NetworkArgs {
     /** The VPC's address range (/16 to /22); subnets are carved from it per zone. */
@@ -154,6 +154,7 @@ export class Network extends pulumi.ComponentResource {
                         Name: `${name}-private-${zone}`,
                         "kubernetes.io/role/internal-elb": "1",
                         ...clusterTag,
+                        ...nodeSubnetTags(args.clusterName),
                     },
                 },
                 { parent: this },

@@ -38,3 +38,14 @@ export function subnetLayout(vpcCidr: string, zoneCount: number): SubnetLayout {
         publicCidrs: zones.map((zone) => cidrSubnet(publicBlock, 3, zone)),
     };
 }
+
+/** The tag Karpenter discovers the node subnets and security groups by (value: the cluster). */
+export const karpenterDiscoveryTag = "karpenter.sh/discovery";
+
+/**
+ * Tags of the subnets nodes run in: the private ones only, so Karpenter never launches a node
+ * with a route to the internet gateway. Untagged when no cluster uses the network.
+ */
+export function nodeSubnetTags(clusterName?: string): Record<string, string> {
+    return clusterName ? { [karpenterDiscoveryTag]: clusterName } : {};
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type PlatformConfig } from "../../config";
-import { defaultAddonVersions, defaultChartVersions } from "../../config/cluster";
+import { defaultAddonVersions, defaultAmiAlias, defaultChartVersions } from "../../config/cluster";
 import { configProblems, parseStack } from "../harness/config";
 
 /** The production stack's config with `edit` applied to the `mcp-platform` namespace. */
@@ -42,8 +42,8 @@ describe("mcp-platform:cluster", () => {
     });
 
     it("rejects a kube-proxy built for another Kubernetes minor version", () => {
-        expect(problems((s) => (s.cluster.addons = { kubeProxy: "v1.32.6-eksbuild.2" }))).toEqual([
-            `${file}: mcp-platform:cluster.addons.kubeProxy: expected a kube-proxy add-on version for Kubernetes 1.33 (v1.33.N-eksbuild.N) (got "v1.32.6-eksbuild.2")`,
+        expect(problems((s) => (s.cluster.addons = { kubeProxy: "v1.34.6-eksbuild.2" }))).toEqual([
+            `${file}: mcp-platform:cluster.addons.kubeProxy: expected a kube-proxy add-on version for Kubernetes 1.35 (v1.35.N-eksbuild.N) (got "v1.34.6-eksbuild.2")`,
         ]);
     });
 
@@ -69,7 +69,66 @@ describe("mcp-platform:cluster", () => {
 
     it("rejects desiredSize outside min..max", () => {
         expect(problems((s) => (s.cluster.nodeGroups.workload.desiredSize = 40))).toEqual([
-            `${file}: mcp-platform:cluster.nodeGroups.workload.desiredSize: expected desiredSize between minSize (6) and maxSize (30) (got 40)`,
+            `${file}: mcp-platform:cluster.nodeGroups.workload.desiredSize: expected desiredSize between minSize (2) and maxSize (6) (got 40)`,
+        ]);
+    });
+});
+
+describe("mcp-platform:cluster.karpenter", () => {
+    it("defaults the AMI, root volume and pool settings", () => {
+        const karpenter = production((s) => {
+            delete s.cluster.karpenter.amiAlias;
+            delete s.cluster.karpenter.rootVolumeGiB;
+            s.cluster.karpenter.nodePools.general = {
+                capacityTypes: ["spot"],
+                limits: { cpu: 64, memoryGiB: 256 },
+            };
+        }).cluster.karpenter;
+        expect(karpenter.amiAlias).toBe(defaultAmiAlias);
+        expect(karpenter.rootVolumeGiB).toBe(100);
+        expect(karpenter.nodePools.general).toEqual({
+            capacityTypes: ["spot"],
+            instanceCategories: ["c", "m", "r"],
+            instanceCpu: [4, 8, 16],
+            limits: { cpu: 64, memoryGiB: 256 },
+            consolidationPolicy: "WhenEmptyOrUnderutilized",
+            consolidateAfter: "5m",
+            maxDisruption: "10%",
+            expireAfter: "720h",
+        });
+    });
+
+    it("keeps the data stores off spot capacity", () => {
+        expect(
+            problems(
+                (s) =>
+                    (s.cluster.karpenter.nodePools.dataStores.capacityTypes = [
+                        "spot",
+                        "on-demand",
+                    ]),
+            ),
+        ).toEqual([
+            `${file}: mcp-platform:cluster.karpenter.nodePools.dataStores.capacityTypes: expected capacityTypes: ["on-demand"]: a spot reclaim would stop a database (got ["spot","on-demand"])`,
+        ]);
+    });
+
+    it("requires pool limits and refuses an unpinned AMI alias", () => {
+        expect(
+            problems((s) => {
+                delete s.cluster.karpenter.nodePools.general.limits;
+                s.cluster.karpenter.amiAlias = "al2023@latest";
+            }),
+        ).toEqual([
+            `${file}: mcp-platform:cluster.karpenter.amiAlias: expected a pinned Amazon Linux 2023 alias such as "al2023@v20260903" (got "al2023@latest")`,
+            `${file}: mcp-platform:cluster.karpenter.nodePools.general.limits: is required: expected a map of settings (got nothing)`,
+        ]);
+    });
+
+    it("refuses a duration Karpenter cannot read", () => {
+        expect(
+            problems((s) => (s.cluster.karpenter.nodePools.general.consolidateAfter = "5 minutes")),
+        ).toEqual([
+            `${file}: mcp-platform:cluster.karpenter.nodePools.general.consolidateAfter: expected a duration such as "720h", "30m" or "1h30m" (got "5 minutes")`,
         ]);
     });
 });

@@ -150,7 +150,7 @@ describe("stack config", () => {
                     }),
             ),
         ).toEqual([
-            "Pulumi.production.yaml: mcp-platform:cluster.nodeGroups.workload.activated.desiredSize: expected activated sizes with minSize (6) <= desiredSize <= maxSize (30) (got 40)",
+            "Pulumi.production.yaml: mcp-platform:cluster.nodeGroups.workload.activated.desiredSize: expected activated sizes with minSize (6) <= desiredSize <= maxSize (6) (got 40)",
         ]);
     });
 

@@ -82,6 +82,10 @@ describe.each(["production", "dr"])("the %s synth on a real apiserver", (stack) 
 
     it("every manifest passes server-side dry-run apply", async () => {
         expect(manifests.length).toBeGreaterThan(50);
+        // Karpenter's objects too, against the CRDs of the release it installs.
+        expect(manifests.map((m) => m.manifest.kind)).toEqual(
+            expect.arrayContaining(["NodePool", "EC2NodeClass"]),
+        );
         const problems: string[] = [];
         for (const { file, manifest } of manifests) {
             const what = `${file} (${manifest.kind} ${manifest.metadata?.name})`;
@@ -135,6 +139,32 @@ describe("validation on the real apiserver", () => {
         // answers 500 "field not declared in schema"); a create answers 400 "unknown field".
         expect(res.status).toBeGreaterThanOrEqual(400);
         expect(res.body.message).toMatch(/\.spec\.endpoints\[0\]\.intervall: field not declared/);
+    });
+
+    it("rejects a Karpenter NodePool the CRD's validation refuses", async () => {
+        const res = await plane.client.apply(
+            {
+                apiVersion: "karpenter.sh/v1",
+                kind: "NodePool",
+                metadata: { name: "bogus" },
+                spec: {
+                    template: {
+                        spec: {
+                            nodeClassRef: {
+                                group: "karpenter.k8s.aws",
+                                kind: "EC2NodeClass",
+                                name: "mcp-platform",
+                            },
+                            requirements: [],
+                        },
+                    },
+                    disruption: { budgets: [{ nodes: "ten percent" }] },
+                },
+            },
+            { dryRun: true },
+        );
+        expect(res.status).toBe(422);
+        expect(res.body.message).toMatch(/spec\.disruption\.budgets\[0\]\.nodes/);
     });
 
     it("rejects an invalid built-in object", async () => {

@@ -10,6 +10,8 @@ import { upstreamCrds } from "../harness/crds";
  *   spec), through each model's `validate()`;
  * - prometheus-operator kinds (ServiceMonitor, PrometheusRule, …):
  *   `@kubernetes-models/prometheus-operator`;
+ * - Karpenter kinds (NodePool, EC2NodeClass): `@kubernetes-models/karpenter`, and the release's
+ *   own CRDs from its Go module (test/harness/crds.ts) where they are registered;
  * - any other custom resource: the `openAPIV3Schema` of its CustomResourceDefinition, read
  *   from its upstream Go module at test time (test/harness/crds.ts) or declared by the
  *   program itself, compiled with ajv. Like an API server with strict field validation, an
@@ -108,7 +110,9 @@ export class ManifestValidator {
     private async modelFor(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
         const candidates = apiVersion.startsWith("monitoring.coreos.com/")
             ? [`@kubernetes-models/prometheus-operator/${apiVersion}`]
-            : [`kubernetes-models/${apiVersion}`];
+            : /^karpenter\.(sh|k8s\.aws)\//.test(apiVersion)
+              ? [`@kubernetes-models/karpenter/${apiVersion}`]
+              : [`kubernetes-models/${apiVersion}`];
         for (const specifier of candidates) {
             try {
                 const module = (await import(specifier)) as Record<string, unknown>;

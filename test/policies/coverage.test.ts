@@ -2,6 +2,7 @@ import type { Policy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { packEnforcementLevel, policies } from "../../policies/policies";
 import { awsCases } from "./cases/aws";
+import { eksSupportCases } from "./cases/aws-eks-support";
 import { cloudflareCases } from "./cases/cloudflare";
 import { podSecurityCases } from "./cases/kubernetes-pod-security";
 import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
@@ -17,6 +18,7 @@ const tables = [
     ...rbacCases,
     ...clusterCases,
     ...awsCases,
+    ...eksSupportCases,
     ...cloudflareCases,
     ...securityCases,
     ...stackCases,
@@ -93,6 +95,8 @@ describe("the pack's policy list", () => {
             .map((p) => p.name);
         expect(advisory.sort()).toEqual([
             "aws-cloudwatch-log-group-kms",
+            // A quarter's notice before the mandatory aws-eks-version-standard-support fails.
+            "aws-eks-version-support-ending",
             "k8s-service-account-no-automount",
         ]);
     });

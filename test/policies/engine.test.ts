@@ -6,6 +6,7 @@ import {
 } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { privateNodes } from "../../policies/aws-eks";
+import { eksSupportPolicies } from "../../policies/aws-eks-support";
 import { bucketVersioning } from "../../policies/aws-s3";
 import { policies } from "../../policies/policies";
 import { hpaTarget } from "../../policies/stack";
@@ -143,6 +144,9 @@ describe("engine semantics", () => {
     });
 
     it("every policy runs on props wrapped in the engine's proxy and passes hardened resources", async () => {
+        const supportDay: Record<string, Record<string, unknown>> = Object.fromEntries(
+            eksSupportPolicies.map((p) => [p.name, { today: "2026-12-01" }]),
+        );
         // Hardened includes protected: the cluster and the bucket hold state.
         const records = [
             deployment(),
@@ -162,7 +166,8 @@ describe("engine semantics", () => {
                 continue;
             }
             for (const record of records) {
-                const args = resourceArgs(record);
+                // The support-date policies judge against a fixed day, not the clock.
+                const args = resourceArgs(record, supportDay[policy.name] ?? {});
                 (args as { props: unknown }).props = unknownCheckingProxy(args.props);
                 const violations = await validateResource(policy, args);
                 expect(violations ?? [], `${policy.name} on ${record.type}`).toEqual([]);

@@ -712,12 +712,36 @@ export const securityCases: PolicyCases[] = [
     },
     {
         policy: helmChartAllowed,
-        pass: [{ title: "a reviewed chart", resources: [helm({})] }],
+        pass: [
+            { title: "a reviewed chart", resources: [helm({})] },
+            {
+                title: "a reviewed OCI chart (repository = the reference without its last segment)",
+                resources: [
+                    helm({
+                        name: "karpenter",
+                        chart: "oci://public.ecr.aws/karpenter/karpenter",
+                        version: "1.15.2",
+                        repositoryOpts: undefined,
+                    }),
+                ],
+            },
+        ],
         fail: [
             {
                 title: "a chart from another repository",
                 resources: [helm({ repositoryOpts: { repo: "https://charts.example.com" } })],
                 expect: /must install a reviewed chart/,
+            },
+            {
+                title: "a reviewed chart's name from another OCI registry",
+                resources: [
+                    helm({
+                        name: "karpenter",
+                        chart: "oci://registry.example.com/mirror/karpenter",
+                        repositoryOpts: undefined,
+                    }),
+                ],
+                expect: /must install a reviewed chart \(got karpenter from oci:\/\/registry\.example\.com\/mirror\)/,
             },
             {
                 title: "hostNetwork in the values",

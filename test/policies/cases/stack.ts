@@ -17,6 +17,8 @@ import {
     launchTemplate,
     networkPolicy,
     nodeGroup,
+    nodePool,
+    type Obj,
     pdb,
     prometheusRule,
     restrictedNamespace,
@@ -280,6 +282,21 @@ export const stackCases: PolicyCases[] = [
                 ],
             },
             {
+                title: "a NodePool's limits instead of a node group's maxSize",
+                resources: [...service(), nodePool()],
+            },
+            {
+                title: "a small managed baseline plus a NodePool",
+                resources: [
+                    ...service(),
+                    nodeGroup("workload", {
+                        instanceTypes: ["m6i.large"],
+                        scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 2 },
+                    }),
+                    nodePool("general", (p) => (p.spec.limits = { cpu: "12", memory: "48Gi" })),
+                ],
+            },
+            {
                 title: "demand 10 vCPU on 11 vCPU with 5 % headroom",
                 resources: [
                     ...service(),
@@ -336,6 +353,49 @@ export const stackCases: PolicyCases[] = [
                     }),
                 ],
                 expect: /has 10 vCPU/,
+            },
+            {
+                title: "a NodePool whose limits are below the HPA maxima",
+                resources: [
+                    ...service(),
+                    nodePool("general", (p) => (p.spec.limits = { cpu: "8", memory: "64Gi" })),
+                ],
+                expect: /NodePool general 8 vCPU\/64 GiB \(≤ 2 nodes\)\) must hold every HPA at its maximum with 20 % headroom — CPU: needs 12 vCPU/,
+            },
+            {
+                title: "a NodePool without limits",
+                resources: [...service(), nodePool("general", (p) => delete p.spec.limits)],
+                expect: /NodePool general must set spec.limits.cpu and spec.limits.memory/,
+            },
+            {
+                title: "a NodePool without bounded instance sizes",
+                resources: [
+                    ...service(),
+                    nodePool("general", (p) => {
+                        p.spec.template.spec.requirements =
+                            p.spec.template.spec.requirements.filter(
+                                (r: Obj) => r.key !== "karpenter.k8s.aws/instance-cpu",
+                            );
+                    }),
+                ],
+                expect: /NodePool general must bound its instance sizes/,
+            },
+            {
+                title: "DaemonSets run on every node a NodePool's limit buys",
+                resources: [
+                    ...service(),
+                    workload("DaemonSet", {
+                        name: "agent",
+                        pod: (p) =>
+                            (p.spec.containers[0].resources = {
+                                requests: { cpu: "3", memory: "1Gi" },
+                                limits: { cpu: "3", memory: "1Gi" },
+                            }),
+                    }),
+                    // 16 vCPU of 4-vCPU nodes: 4 nodes × 3 vCPU of agents leave 4 vCPU.
+                    nodePool("general", (p) => (p.spec.limits = { cpu: "16", memory: "64Gi" })),
+                ],
+                expect: /has 4 vCPU/,
             },
             {
                 title: "unknown instance type",

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ResourceRecord } from "../../../tools/lib/records";
+import { nodePoolManifest } from "../../../components/cluster/karpenter-node-pools";
 import { fixture } from "../../harness/policy";
 
 /**
@@ -428,7 +429,8 @@ export function irsaTrust(conditions: Obj = {}): string {
 export function hardenedCluster(mutate: Mutate = noop): ResourceRecord {
     const props: Obj = {
         roleArn: "arn:aws:iam::123456789012:role/eks-cluster",
-        version: "1.33",
+        version: "1.35",
+        upgradePolicy: { supportType: "STANDARD" },
         enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
         encryptionConfig: { provider: { keyArn: cmkArn }, resources: ["secrets"] },
         vpcConfig: {
@@ -476,4 +478,28 @@ export function nodeGroup(name: string, props: Obj): ResourceRecord {
 
 export function subnet(name: string, props: Obj = {}): ResourceRecord {
     return record(aws.ec2.Subnet, { vpcId: "vpc-id", cidrBlock: "10.0.0.0/20", ...props }, name);
+}
+
+/**
+ * A Karpenter NodePool as the platform declares it (components/cluster/karpenter-node-pools.ts):
+ * 4–16 vCPU sizes, limits 64 vCPU / 256Gi unless `mutate` changes the manifest.
+ */
+export function nodePool(name = "general", mutate: Mutate = noop): ResourceRecord {
+    const manifest = nodePoolManifest({
+        name,
+        pool: {
+            capacityTypes: ["spot", "on-demand"],
+            instanceCategories: ["c", "m", "r"],
+            instanceCpu: [4, 8, 16],
+            limits: { cpu: 64, memoryGiB: 256 },
+            consolidationPolicy: "WhenEmptyOrUnderutilized",
+            consolidateAfter: "5m",
+            maxDisruption: "10%",
+            expireAfter: "720h",
+        },
+        budgets: [{ nodes: "10%" }],
+    }) as Obj;
+    mutate(manifest);
+    const { apiVersion, kind, ...inputs } = manifest;
+    return fixture(`kubernetes:${apiVersion}:${kind}`, inputs, `karpenter-pool-${name}`);
 }

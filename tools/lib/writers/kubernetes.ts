@@ -18,6 +18,10 @@ const clusterScopedKinds = new Set([
     "MutatingWebhookConfiguration",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
+    // Karpenter's (karpenter.sh/v1, karpenter.k8s.aws/v1).
+    "NodePool",
+    "NodeClaim",
+    "EC2NodeClass",
 ]);
 
 export interface Manifest {
@@ -29,7 +33,7 @@ export interface Manifest {
 
 /** `kubernetes:apps/v1:Deployment` → apps/v1 Deployment; `kubernetes:core/v1:Pod` → v1 Pod. */
 function kindOf(type: string): { apiVersion: string; kind: string } | undefined {
-    const match = /^kubernetes:([^:]+):([A-Za-z]+)$/.exec(type);
+    const match = /^kubernetes:([^:]+):([A-Za-z][A-Za-z0-9]*)$/.exec(type);
     if (!match || match[1].startsWith("helm.sh") || match[1].startsWith("yaml")) return undefined;
     const group = match[1];
     return { apiVersion: group.startsWith("core/") ? group.slice(5) : group, kind: match[2] };
