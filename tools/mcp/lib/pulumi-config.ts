@@ -1,0 +1,53 @@
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { CliError, exitCodes } from "./cli";
+import { projectDir } from "./stack";
+
+/**
+ * Writes stack config through the Pulumi Automation API (`pulumi config set [--path]
+ * [--secret]`): the value lands in `Pulumi.<stack>.yaml` of this checkout — commit it in a
+ * pull request so the deploy workflow's `pulumi up` keeps it (docs/operations.md#ground-rules).
+ */
+export interface ConfigWriter {
+    set(
+        stack: string,
+        key: string,
+        value: string,
+        options: { path: boolean; secret: boolean },
+    ): Promise<void>;
+}
+
+export class PulumiConfigWriter implements ConfigWriter {
+    constructor(private readonly dir = projectDir) {}
+
+    async set(
+        stack: string,
+        key: string,
+        value: string,
+        options: { path: boolean; secret: boolean },
+    ): Promise<void> {
+        let command: PulumiCommand;
+        try {
+            command = await PulumiCommand.get();
+        } catch (error) {
+            throw new CliError(
+                `the Pulumi CLI cannot be used: ${(error as Error).message.split("\n")[0]}`,
+                "install the Pulumi CLI and put it on PATH (docs/operations.md#ground-rules)",
+                exitCodes.unreachable,
+            );
+        }
+        try {
+            const workspace = await LocalWorkspace.create({
+                workDir: this.dir,
+                pulumiCommand: command,
+            });
+            const selected = await Stack.select(stack, workspace);
+            await selected.setConfig(key, { value, secret: options.secret }, options.path);
+        } catch (error) {
+            throw new CliError(
+                `pulumi config set ${key} on the ${stack} stack failed: ${(error as Error).message.split("\n").find((l) => l.trim()) ?? ""}`,
+                "log in to the stack's backend (`pulumi login`) and check the key",
+                exitCodes.unreachable,
+            );
+        }
+    }
+}
