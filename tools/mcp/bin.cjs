@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// `mcp`, the operators' CLI: runs tools/mcp/main.ts (TypeScript) through tsx, passing the
+// arguments, the terminal and the exit code through.
+"use strict";
+const { spawnSync } = require("node:child_process");
+const path = require("node:path");
+
+const main = path.join(__dirname, "main.ts");
+let tsx;
+try {
+    tsx = require.resolve("tsx/cli");
+} catch {
+    console.error("mcp: tsx is not installed; run `npm ci` in the repository first");
+    process.exit(1);
+}
+const result = spawnSync(process.execPath, [tsx, main, ...process.argv.slice(2)], {
+    stdio: "inherit",
+});
+if (result.error) {
+    console.error(`mcp: cannot start node: ${result.error.message}`);
+    process.exit(1);
+}
+process.exit(result.status ?? 1);
