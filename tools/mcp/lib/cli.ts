@@ -150,3 +150,12 @@ export function table(rows: readonly (readonly string[])[]): string[] {
             .trimEnd(),
     );
 }
+
+/** The reason a `fetch` failed: the socket error's code (ECONNREFUSED …), else the message. */
+export function networkReason(error: unknown): string {
+    const cause = (
+        error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }
+    ).cause;
+    if ((error as Error)?.name === "TimeoutError") return "no answer in time";
+    return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
+}

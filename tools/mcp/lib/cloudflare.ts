@@ -1,4 +1,4 @@
-import { CliError, exitCodes } from "./cli";
+import { CliError, exitCodes, networkReason } from "./cli";
 import type { Io } from "./context";
 
 /**
@@ -33,7 +33,7 @@ export async function putKv(
         });
     } catch (error) {
         throw new CliError(
-            `cannot reach the Cloudflare API (${base}): ${(error as Error).message}`,
+            `cannot reach the Cloudflare API (${base}): ${networkReason(error)}`,
             "check the network; nothing was changed",
             exitCodes.unreachable,
         );

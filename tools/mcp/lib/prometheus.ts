@@ -1,4 +1,4 @@
-import { CliError, exitCodes } from "./cli";
+import { CliError, exitCodes, networkReason } from "./cli";
 import type { Io } from "./context";
 
 /**
@@ -27,9 +27,8 @@ export async function instantQuery(base: string, query: string): Promise<Sample[
     try {
         response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
     } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
         throw new CliError(
-            `cannot reach Prometheus at ${base}: ${cause ?? (error as Error).message}`,
+            `cannot reach Prometheus at ${base}: ${networkReason(error)}`,
             `start the port-forward: ${portForward}`,
             exitCodes.unreachable,
         );

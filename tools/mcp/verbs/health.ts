@@ -146,6 +146,10 @@ export const health: Verb = {
             },
             { flag: "--no-edge", text: "skip the edge" },
             {
+                flag: "--no-cluster",
+                text: "skip the Kubernetes checks (e.g. outside the stack's VPC)",
+            },
+            {
                 flag: "--prometheus-url URL",
                 text: "also ask Prometheus (default: $MCP_PROMETHEUS_URL; none)",
             },
@@ -166,6 +170,7 @@ export const health: Verb = {
             timeout: { type: "string" },
             "edge-url": { type: "string" },
             "no-edge": { type: "boolean" },
+            "no-cluster": { type: "boolean" },
             "prometheus-url": { type: "string" },
         });
         if (positionals.length > 1) throw new UsageError("give at most one service");
@@ -180,12 +185,14 @@ export const health: Verb = {
         const edge =
             service || values["no-edge"] ? undefined : edgeUrl(values["edge-url"], cfg, io);
         const prometheus = values["prometheus-url"] ?? io.env.MCP_PROMETHEUS_URL;
-        let kube: Kube | CliError;
-        try {
-            kube = kubeFor(stack, values, io);
-        } catch (error) {
-            if (!(error instanceof CliError)) throw error;
-            kube = error;
+        let kube: Kube | CliError | undefined;
+        if (!values["no-cluster"]) {
+            try {
+                kube = kubeFor(stack, values, io);
+            } catch (error) {
+                if (!(error instanceof CliError)) throw error;
+                kube = error;
+            }
         }
 
         const deadline = Date.now() + timeoutMs;
@@ -193,7 +200,7 @@ export const health: Verb = {
         for (;;) {
             const checks = [
                 ...(edge ? await edgeChecks(edge) : []),
-                ...(await workloadChecks(kube, targets)),
+                ...(kube ? await workloadChecks(kube, targets) : []),
                 ...(prometheus
                     ? await prometheusChecks(prometheus.replace(/\/+$/, ""), service)
                     : []),
