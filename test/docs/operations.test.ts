@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { artifactRequestMetricsFilter } from "../../components/workloads/artifact-store";
 import { projectDir, synth } from "../harness/synth";
 
 /**
@@ -261,6 +262,20 @@ describe("operator documentation", () => {
             }
         }
         expect(checked).toBeGreaterThan(5);
+    });
+
+    it("queries FirstByteLatency with the artifact bucket's request-metrics filter", () => {
+        const metrics = production
+            .resources()
+            .filter((r) => r.type === "aws:s3/bucketMetric:BucketMetric");
+        expect(metrics.map((m) => m.inputs.name)).toEqual([artifactRequestMetricsFilter]);
+        expect(metrics[0].parent).toMatch(/ArtifactStore::mcp-artifacts$/);
+        const runbook = read("docs/runbooks/ArtifactLookupSlow.md");
+        expect(runbook).toContain("--metric-name FirstByteLatency");
+        expect(runbook).toContain(
+            `--dimensions Name=BucketName,Value="$bucket" Name=FilterId,Value=${artifactRequestMetricsFilter}`,
+        );
+        expect(runbook).toContain("bucket=$(pulumi stack output artifactBucketName -s production)");
     });
 
     it("links only to files and headings that exist", () => {
