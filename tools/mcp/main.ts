@@ -1,6 +1,6 @@
 /**
  * `mcp`, the operators' CLI (docs/operations.md#the-mcp-cli): one verb per file in
- * tools/mcp/verbs/, run as `npx mcp <verb> …` (tools/mcp/bin.cjs runs this file through tsx).
+ * tools/mcp/verbs/, run as `npx mcp <verb> …` (tools/mcp/bin.mjs runs this file through tsx).
  *
  * Exit codes: 0 done / healthy; 1 a check found a problem or an operation failed (what and
  * what to do on stderr); 2 usage (one line naming the problem); 3 a system the verb needs

@@ -10,7 +10,7 @@ import { mcp } from "./support";
 describe("mcp", () => {
     it("is the package's bin, and `mcp --help` through it lists every verb", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8"));
-        expect(pkg.bin).toEqual({ mcp: "tools/mcp/bin.cjs" });
+        expect(pkg.bin).toEqual({ mcp: "tools/mcp/bin.mjs" });
         expect(pkg.scripts.dr).toBe("tsx tools/mcp/main.ts dr");
         const result = spawnSync(process.execPath, [path.join(projectDir, pkg.bin.mcp), "--help"], {
             encoding: "utf8",

@@ -1,7 +1,7 @@
 import { main } from "../../../tools/mcp/main";
 
 /**
- * Runs `mcp …` in this process, as tools/mcp/bin.cjs would, with its own environment and its
+ * Runs `mcp …` in this process, as tools/mcp/bin.mjs would, with its own environment and its
  * output collected; the real clients talk to whatever the environment points them at.
  */
 export interface McpRun {

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `mcp`, the operators' CLI: runs tools/mcp/main.ts (TypeScript) through tsx, passing the
 // arguments, the terminal and the exit code through.
-"use strict";
-const { spawnSync } = require("node:child_process");
-const path = require("node:path");
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
-const main = path.join(__dirname, "main.ts");
+const main = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
 let tsx;
 try {
-    tsx = require.resolve("tsx/cli");
+    tsx = createRequire(import.meta.url).resolve("tsx/cli");
 } catch {
     console.error("mcp: tsx is not installed; run `npm ci` in the repository first");
     process.exit(1);
