@@ -16,8 +16,18 @@ export interface ConfigWriter {
     ): Promise<void>;
 }
 
+export interface PulumiConfigWriterOptions {
+    /** Environment of the Pulumi CLI (backend, passphrase); @default the process's */
+    readonly envVars?: Record<string, string>;
+    /** A Pulumi installation (`<root>/bin/pulumi`); @default `pulumi` on PATH */
+    readonly pulumiRoot?: string;
+}
+
 export class PulumiConfigWriter implements ConfigWriter {
-    constructor(private readonly dir = projectDir) {}
+    constructor(
+        private readonly dir = projectDir,
+        private readonly options: PulumiConfigWriterOptions = {},
+    ) {}
 
     async set(
         stack: string,
@@ -27,7 +37,11 @@ export class PulumiConfigWriter implements ConfigWriter {
     ): Promise<void> {
         let command: PulumiCommand;
         try {
-            command = await PulumiCommand.get();
+            command = await PulumiCommand.get(
+                this.options.pulumiRoot
+                    ? { root: this.options.pulumiRoot, skipVersionCheck: true }
+                    : undefined,
+            );
         } catch (error) {
             throw new CliError(
                 `the Pulumi CLI cannot be used: ${(error as Error).message.split("\n")[0]}`,
