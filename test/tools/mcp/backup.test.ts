@@ -157,6 +157,12 @@ describe("mcp backup against s3rver", () => {
         expect(json(run)).toMatchObject({ key, verified: true, size: 100 });
     });
 
+    it("on the standby dr stack reads the replicated backups under the same prefixes", async () => {
+        const run = await mcp(["backup", "list", "postgres", "--json", "--stack", "dr"], env);
+        expect(run.code).toBe(0);
+        expect(json<{ key: string }[]>(run).every((o) => o.key.startsWith("postgres/"))).toBe(true);
+    });
+
     it("says which bucket could not be reached and what to do", async () => {
         const run = await mcp(["backup", "status"], {
             ...env,

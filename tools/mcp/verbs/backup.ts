@@ -39,12 +39,14 @@ function kindOf(name: string | undefined): Kind {
     return kind as Kind;
 }
 
-/** The stack's own prefix of a kind: `postgres`, or `dr/postgres` on the standby stack. */
+/**
+ * Where a kind's backups are in the stack's bucket: `postgres/…`; on the standby stack once
+ * activated, its own `dr/postgres/…` (before that its CronJobs are suspended and the bucket
+ * holds production's replicated backups under `postgres/…`).
+ */
 function ownPrefix(cfg: PlatformConfig, kind: Kind): string {
-    return ownBackupPrefix(
-        backupKinds[kind].prefix,
-        cfg.role === "standby" ? backupRootOfStandby : undefined,
-    );
+    const own = cfg.role === "standby" && cfg.drActive;
+    return ownBackupPrefix(backupKinds[kind].prefix, own ? backupRootOfStandby : undefined);
 }
 
 export interface KindStatus {
