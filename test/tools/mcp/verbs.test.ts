@@ -205,10 +205,22 @@ describe("mcp config and maintenance refuse before changing anything", () => {
         });
         expect(dr.code).toBe(2);
         expect(dr.stderr).toMatch(/the dr stack does not own the edge's maintenance switch/);
-        expect(
-            (await mcp(["maintenance", "enable", "--message", "soon"], { MCP_STACK: "production" }))
-                .stderr,
-        ).toMatch(/--message sets the ALB page of --services/);
+        // The manual's `enable --message "…"`: accepted, with a note that the edge's page is fixed.
+        const message = await mcp(
+            [
+                "maintenance",
+                "enable",
+                "--message",
+                "Scheduled maintenance in progress",
+                "--kv-namespace-id",
+                "ns",
+            ],
+            { MCP_STACK: "production" },
+        );
+        expect(message.stderr.split("\n")[0]).toBe(
+            "note: --message is the ALB page of --services; the edge's maintenance page has a fixed text",
+        );
+        expect(message.stderr).toMatch(/CLOUDFLARE_API_TOKEN is not set/);
     });
 });
 

@@ -89,15 +89,20 @@ export function parseVerbArgs<O extends Options>(argv: readonly string[], option
     });
 }
 
-/** `30s`, `5m`, `1h`, `2d` → milliseconds; a usage error naming the option otherwise. */
+/**
+ * `30s`, `5m`, `1h`, `2d` → milliseconds; a bare number is seconds (the manuals write
+ * `--timeout 300`); a usage error naming the option otherwise.
+ */
 export function parseDuration(option: string, value: string): number {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
     if (!match) {
         throw new UsageError(
             `${option} expects a duration such as 30s, 5m, 24h or 7d, got "${value}"`,
         );
     }
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "s"];
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+        (match[2] ?? "s") as "s"
+    ];
     return Math.round(Number(match[1]) * unit);
 }
 

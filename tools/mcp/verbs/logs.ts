@@ -174,7 +174,7 @@ export const logs: Verb = {
                 flag: "--slow",
                 text: "requests slower than logging.slowRequestThresholdMs (saved query slow-requests)",
             },
-            { flag: "--limit N", text: "at most N events (default 100)" },
+            { flag: "--limit N, --tail N", text: "at most N events, newest first (default 100)" },
             { flag: "-f, --follow", text: "keep printing new events (Ctrl-C stops)" },
             jsonOptionHelp,
         ],
@@ -192,6 +192,7 @@ export const logs: Verb = {
             summary: { type: "boolean" },
             slow: { type: "boolean" },
             limit: { type: "string" },
+            tail: { type: "string" },
             follow: { type: "boolean", short: "f" },
         });
         if (positionals.length > 1) throw new UsageError("give at most one service");
@@ -204,7 +205,11 @@ export const logs: Verb = {
             summary: values.summary,
             slow: values.slow,
             since: values.since,
-            limit: parseCount("--limit", values.limit ?? "100", 1),
+            limit: parseCount(
+                values.tail !== undefined ? "--tail" : "--limit",
+                values.tail ?? values.limit ?? "100",
+                1,
+            ),
         };
         const query = buildQuery(cfg, options);
         const client = new CloudWatchLogsClient({ region: cfg.region });

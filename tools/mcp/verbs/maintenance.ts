@@ -149,9 +149,14 @@ export function maintenanceVerb(deps: MaintenanceDeps = {}): Verb {
             if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
             if (!["status", "enable", "disable"].includes(action ?? ""))
                 throw new UsageError("give status, enable or disable");
-            if (values.message !== undefined && values.services === undefined) {
-                throw new UsageError(
-                    "--message sets the ALB page of --services; the edge's maintenance page is fixed",
+            if (
+                values.message !== undefined &&
+                values.services === undefined &&
+                action === "enable"
+            ) {
+                // The manual passes a sentence; the edge's page has its own fixed text.
+                io.err(
+                    "note: --message is the ALB page of --services; the edge's maintenance page has a fixed text",
                 );
             }
             const { stack, cfg } = await stackContext(values.stack, io);
