@@ -168,6 +168,30 @@ describe("mcp tls check, health and maintenance status against Prometheus and th
         }
     });
 
+    it("report daily puts health, backups, TLS and firing alerts in one report, each with its result", async () => {
+        const run = await mcp(["report", "daily", "--json"], {
+            ...env(),
+            MCP_BACKUP_BUCKET: "mcp-backups-unreachable",
+            S3_ENDPOINT_URL: await refusedUrl(),
+        });
+        expect(run.code).toBe(1);
+        const report = json(run);
+        expect(report.ok).toBe(false);
+        expect(Object.keys(report.sections)).toEqual(["health", "backups", "tls", "alerts"]);
+        expect(report.sections.alerts.json).toContainEqual(
+            expect.objectContaining({ alertname: "PostgresDown", severity: "critical" }),
+        );
+        expect(report.sections.backups).toMatchObject({
+            code: 3,
+            error: expect.stringMatching(/cannot reach S3/),
+        });
+        expect(report.sections.health.json.checks[0]).toMatchObject({
+            name: "edge",
+            healthy: true,
+        });
+        expect(report.sections.tls.json.certificates.length).toBeGreaterThan(0);
+    });
+
     it("maintenance status reads the edge's switch", async () => {
         const off = await mcp(["maintenance", "status"], env());
         expect(off.code).toBe(0);
