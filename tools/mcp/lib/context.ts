@@ -1,6 +1,7 @@
 import type { PlatformConfig } from "../../../config";
 import type { Io } from "./cli";
 import { Kube } from "./kube";
+import { stackOutputValue } from "./outputs";
 import { loadStackConfig, resolveStackName } from "./stack";
 
 export type { Io };
@@ -15,13 +16,26 @@ export async function stackContext(given: string | undefined, io: Io): Promise<S
     return { stack, cfg: loadStackConfig(stack) };
 }
 
-export function kubeFor(
+export async function kubeFor(
     stack: string,
-    values: { kubeconfig?: string; context?: string },
+    values: { kubeconfig?: string; context?: string; "kubeconfig-from-stack"?: boolean },
     io: Io,
-): Kube {
+): Promise<Kube> {
+    const fromStack = values["kubeconfig-from-stack"]
+        ? await stackOutputValue(
+              stack,
+              "kubeconfig",
+              "pass --kubeconfig or use the current context",
+          )
+        : undefined;
     return new Kube({
         stack,
+        kubeconfigText:
+            fromStack === undefined
+                ? undefined
+                : typeof fromStack === "string"
+                  ? fromStack
+                  : JSON.stringify(fromStack),
         // One file in $KUBECONFIG is read directly; a list is merged by loadFromDefault.
         kubeconfig:
             values.kubeconfig ??
@@ -33,6 +47,7 @@ export function kubeFor(
 /** The kube options every Kubernetes verb takes. */
 export const kubeOptions = {
     kubeconfig: { type: "string" },
+    "kubeconfig-from-stack": { type: "boolean" },
     context: { type: "string" },
 } as const;
 

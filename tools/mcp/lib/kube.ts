@@ -11,6 +11,8 @@ import type { Workload } from "./services";
 export interface KubeOptions {
     readonly stack: string;
     readonly kubeconfig?: string;
+    /** The kubeconfig itself (the stack output `kubeconfig`), instead of a file. */
+    readonly kubeconfigText?: string;
     readonly context?: string;
 }
 
@@ -24,7 +26,8 @@ export class Kube {
     constructor(options: KubeOptions) {
         const kc = new k8s.KubeConfig();
         try {
-            if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+            if (options.kubeconfigText) kc.loadFromString(options.kubeconfigText);
+            else if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
             else kc.loadFromDefault();
         } catch (error) {
             throw new CliError(

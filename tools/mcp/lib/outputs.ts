@@ -12,8 +12,22 @@ export async function stackOutput(
     stack: string,
     name: string,
     how: string,
-    workspace: DrWorkspace = new PulumiWorkspace(projectDir),
+    workspace?: DrWorkspace,
 ): Promise<string> {
+    const value = await stackOutputValue(stack, name, how, workspace);
+    if (typeof value !== "string" || value === "") {
+        throw new CliError(`the ${stack} stack's output ${name} is not a name`, how);
+    }
+    return value;
+}
+
+/** Any stack output (a string, an object such as `kubeconfig`). */
+export async function stackOutputValue(
+    stack: string,
+    name: string,
+    how: string,
+    workspace: DrWorkspace = new PulumiWorkspace(projectDir),
+): Promise<unknown> {
     let value: unknown;
     try {
         value = (await (await workspace.selectStack(stack)).outputs())[name];
@@ -24,7 +38,7 @@ export async function stackOutput(
             exitCodes.unreachable,
         );
     }
-    if (typeof value !== "string" || value === "") {
+    if (value === undefined || value === null || value === "") {
         throw new CliError(
             `the ${stack} stack has no output ${name} (not deployed yet?)`,
             `deploy the stack, or ${how}`,

@@ -347,7 +347,7 @@ async function runJob(
         .replace("T", "-")
         .toLowerCase();
     const jobName = name ?? `${cronjob}-manual-${stamp}`;
-    const kube = kubeFor(stack, values, io);
+    const kube = await kubeFor(stack, values, io);
     await createJobFromCronJob(kube, dataNamespace, cronjob, jobName);
     io.out(`created job/${jobName} in ${dataNamespace} from cronjob/${cronjob}`);
     if (!values.wait) {

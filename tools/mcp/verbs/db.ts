@@ -145,7 +145,7 @@ export const db: Verb = {
         if (!(ratio > 0 && ratio <= 1))
             throw new UsageError("--warn-ratio expects a number in (0, 1]");
         const { stack } = await stackContext(values.stack, io);
-        const kube = kubeFor(stack, values, io);
+        const kube = await kubeFor(stack, values, io);
         const connections = parseConnections(
             await execInPod(kube, "postgres-primary-0", "postgres", psqlCommand),
         );

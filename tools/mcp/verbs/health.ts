@@ -188,7 +188,7 @@ export const health: Verb = {
         let kube: Kube | CliError | undefined;
         if (!values["no-cluster"]) {
             try {
-                kube = kubeFor(stack, values, io);
+                kube = await kubeFor(stack, values, io);
             } catch (error) {
                 if (!(error instanceof CliError)) throw error;
                 kube = error;

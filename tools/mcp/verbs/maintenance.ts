@@ -202,7 +202,7 @@ export function maintenanceVerb(deps: MaintenanceDeps = {}): Verb {
             const on = action === "enable";
             if (services) {
                 const targets = ingressesOf(cfg, services);
-                const kube = kubeFor(stack, values, io);
+                const kube = await kubeFor(stack, values, io);
                 for (const t of targets) {
                     await drainIngress(kube, t, on, values.message ?? defaultMessage);
                     io.out(

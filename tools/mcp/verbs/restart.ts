@@ -53,7 +53,7 @@ export const restart: Verb = {
         const targets: Workload[] = values.all
             ? allServices(cfg)
             : positionals.flatMap((name) => resolveService(cfg, name));
-        const kube = kubeFor(stack, values, io);
+        const kube = await kubeFor(stack, values, io);
 
         const missing = [];
         for (const w of targets) if (!(await kube.workloadStatus(w)).exists) missing.push(w);

@@ -48,7 +48,7 @@ export const scale: Verb = {
                 exitCodes.usage,
             );
         }
-        const kube = kubeFor(stack, values, io);
+        const kube = await kubeFor(stack, values, io);
         for (const w of workloads) {
             const before = await kube.workloadStatus(w);
             if (!before.exists) {
