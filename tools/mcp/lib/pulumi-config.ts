@@ -53,15 +53,23 @@ export class PulumiConfigWriter implements ConfigWriter {
             const workspace = await LocalWorkspace.create({
                 workDir: this.dir,
                 pulumiCommand: command,
+                envVars: this.options.envVars,
             });
             const selected = await Stack.select(stack, workspace);
             await selected.setConfig(key, { value, secret: options.secret }, options.path);
         } catch (error) {
             throw new CliError(
-                `pulumi config set ${key} on the ${stack} stack failed: ${(error as Error).message.split("\n").find((l) => l.trim()) ?? ""}`,
+                `pulumi config set ${key} on the ${stack} stack failed: ${pulumiProblem(error)}`,
                 "log in to the stack's backend (`pulumi login`) and check the key",
                 exitCodes.unreachable,
             );
         }
     }
+}
+
+/** The CLI's own `error:` line from an Automation API failure, else its first line. */
+function pulumiProblem(error: unknown): string {
+    const lines = String((error as Error)?.message ?? error).split("\n");
+    const own = lines.find((l) => l.trim().startsWith("error:"));
+    return (own ?? lines.find((l) => l.trim()) ?? "").trim();
 }
