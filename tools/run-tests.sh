@@ -15,7 +15,8 @@ case ${1:-} in
     "") ;;
     --fast)
         subset=(--exclude "test/ops/**" --exclude "test/worker/**" --exclude "test/e2e/**"
-            --exclude "test/peers/**" --exclude "test/tools/dr-aws.test.ts")
+            --exclude "test/peers/**" --exclude "test/tools/dr-aws.test.ts"
+            --exclude "test/tools/mcp/!(cli).test.ts")
         ;;
     *)
         echo "usage: run-tests.sh [--fast]" >&2

@@ -5,6 +5,15 @@ import { globalBucketName, privateBucket, privateBucketPolicy } from "../kit/pri
 import type { OidcIdentity, ServiceAccountRef } from "../kit/irsa";
 import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
 
+/**
+ * The request-metrics filter of the artifact bucket: S3 publishes `FirstByteLatency`,
+ * `TotalRequestLatency` and the request counts to CloudWatch (`AWS/S3`) only for a bucket
+ * with a metrics configuration, under the dimensions `BucketName` and `FilterId` = this name
+ * (docs/runbooks/ArtifactLookupSlow.md queries it). "EntireBucket" is the console's name for
+ * a configuration without a filter.
+ */
+export const artifactRequestMetricsFilter = "EntireBucket";
+
 export interface ArtifactStoreArgs {
     /** Region of the stack (the key policy names it). */
     readonly region: string;
@@ -87,6 +96,12 @@ export class ArtifactStore extends pulumi.ComponentResource {
             `${name}-policy`,
             { bucket: bucket.id, policy: bucket.arn.apply(privateBucketPolicy) },
             { ...child, dependsOn: [publicAccess, ownership] },
+        );
+        // Request metrics (billed as CloudWatch custom metrics): the latency runbooks read them.
+        new aws.s3.BucketMetric(
+            `${name}-request-metrics`,
+            { bucket: bucket.id, name: artifactRequestMetricsFilter },
+            child,
         );
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,

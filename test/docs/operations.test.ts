@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { artifactRequestMetricsFilter } from "../../components/workloads/artifact-store";
 import { projectDir, synth } from "../harness/synth";
 
 /**
@@ -126,6 +127,155 @@ describe("operator documentation", () => {
         for (const hpa of all.matchAll(/\b([a-z][a-z0-9-]+-hpa)\b/g)) {
             expect(named("HorizontalPodAutoscaler").has(hpa[1]), hpa[1]).toBe(true);
         }
+    });
+
+    it("names in every `kubectl get|describe <kind> <name>` an object the program declares", () => {
+        const kinds: Record<string, string> = {
+            deploy: "Deployment",
+            deployment: "Deployment",
+            deployments: "Deployment",
+            hpa: "HorizontalPodAutoscaler",
+            horizontalpodautoscaler: "HorizontalPodAutoscaler",
+            vpa: "VerticalPodAutoscaler",
+            svc: "Service",
+            service: "Service",
+            services: "Service",
+            ingress: "Ingress",
+            cronjob: "CronJob",
+            cronjobs: "CronJob",
+            statefulset: "StatefulSet",
+            sts: "StatefulSet",
+            pdb: "PodDisruptionBudget",
+            networkpolicy: "NetworkPolicy",
+            configmap: "ConfigMap",
+            cm: "ConfigMap",
+            secret: "Secret",
+            serviceaccount: "ServiceAccount",
+            sa: "ServiceAccount",
+            probe: "Probe",
+            daemonset: "DaemonSet",
+            ds: "DaemonSet",
+            namespace: "Namespace",
+            ns: "Namespace",
+            servicemonitor: "ServiceMonitor",
+            prometheusrule: "PrometheusRule",
+            limitrange: "LimitRange",
+            resourcequota: "ResourceQuota",
+            storageclass: "StorageClass",
+        };
+        /** Objects of other origins: pods (of StatefulSets), nodes, events, Jobs made by hand. */
+        const unchecked = new Set([
+            "pod",
+            "pods",
+            "po",
+            "nodes",
+            "node",
+            "events",
+            "all",
+            "jobs",
+            "job",
+            "vpa-all",
+            "pv",
+            "pvc",
+            "crd",
+            "crds",
+            "endpoints",
+            "replicaset",
+            "rs",
+            "leases",
+            "apiservice",
+        ]);
+        const flagsWithValue = new Set([
+            "-n",
+            "--namespace",
+            "-l",
+            "--selector",
+            "-o",
+            "--output",
+            "-c",
+            "--container",
+            "--sort-by",
+            "--field-selector",
+            "-L",
+            "--context",
+        ]);
+        const statefulSetPods = [...named("StatefulSet")].flatMap((s) =>
+            [0, 1, 2].map((i) => `${s}-${i}`),
+        );
+        const services = new Set([...named("Service"), ...chartServices]);
+        const exists = (kind: string, name: string) =>
+            kind === "Service" ? services.has(name) : named(kind).has(name);
+        let checked = 0;
+        // The procedures: the operator docs above, every runbook and the component guides.
+        const procedures = [
+            all,
+            ...fs
+                .readdirSync(path.join(projectDir, "docs/runbooks"))
+                .map((f) => read(`docs/runbooks/${f}`)),
+            ...["monitoring", "data", "workloads", "cluster", "logging", "edge"].map((d) =>
+                read(`docs/${d}.md`),
+            ),
+        ].join("\n");
+        for (const [command] of procedures.matchAll(
+            /kubectl\b[^`\n|;]*?\b(?:get|describe)\s+[^`\n|;]+/g,
+        )) {
+            const tokens = command.split(/\s+/);
+            const verbAt = tokens.findIndex((t) => t === "get" || t === "describe");
+            let kindList: string[] | undefined;
+            const names: string[] = [];
+            for (let i = verbAt + 1; i < tokens.length; i++) {
+                const token = tokens[i].replace(/[`"')(]/g, "");
+                if (!token) continue;
+                if (flagsWithValue.has(token)) {
+                    i++;
+                    continue;
+                }
+                if (token.startsWith("-")) continue;
+                if (kindList === undefined) {
+                    const [kindPart, name] = token.split("/");
+                    kindList = kindPart.split(",");
+                    if (name) names.push(name);
+                    continue;
+                }
+                if (
+                    /[<>$*{}]/.test(token) ||
+                    token.startsWith("#") ||
+                    token === "&&" ||
+                    token === "\\"
+                )
+                    break;
+                names.push(token);
+            }
+            for (const kind of kindList ?? []) {
+                if (unchecked.has(kind) && kind.startsWith("pod")) {
+                    for (const name of names)
+                        expect(statefulSetPods, `${command}: pod ${name}`).toContain(name);
+                    continue;
+                }
+                if (unchecked.has(kind)) continue;
+                const resolved = kinds[kind];
+                expect(resolved, `${command}: kind ${kind}`).toBeDefined();
+                for (const name of names) {
+                    checked++;
+                    expect(exists(resolved, name), `${command}: ${kind} ${name}`).toBe(true);
+                }
+            }
+        }
+        expect(checked).toBeGreaterThan(5);
+    });
+
+    it("queries FirstByteLatency with the artifact bucket's request-metrics filter", () => {
+        const metrics = production
+            .resources()
+            .filter((r) => r.type === "aws:s3/bucketMetric:BucketMetric");
+        expect(metrics.map((m) => m.inputs.name)).toEqual([artifactRequestMetricsFilter]);
+        expect(metrics[0].parent).toMatch(/ArtifactStore::mcp-artifacts$/);
+        const runbook = read("docs/runbooks/ArtifactLookupSlow.md");
+        expect(runbook).toContain("--metric-name FirstByteLatency");
+        expect(runbook).toContain(
+            `--dimensions Name=BucketName,Value="$bucket" Name=FilterId,Value=${artifactRequestMetricsFilter}`,
+        );
+        expect(runbook).toContain("bucket=$(pulumi stack output artifactBucketName -s production)");
     });
 
     it("links only to files and headings that exist", () => {

@@ -8,6 +8,7 @@ import { logCollectorGroup } from "./log-collector";
 import { mcpServicesGroup } from "./mcp-services";
 import { nodesGroup } from "./nodes";
 import { productionGroup } from "./production";
+import { recordingGroup } from "./recording";
 import { registryGroup } from "./registry";
 import { semanticGroup } from "./semantic";
 import { sloGroup } from "./slo";
@@ -31,6 +32,7 @@ export interface CatalogOptions {
 export function ruleCatalog(options: CatalogOptions): RuleGroup[] {
     return [
         generalGroup,
+        recordingGroup,
         mcpServicesGroup,
         nodesGroup,
         registryGroup,

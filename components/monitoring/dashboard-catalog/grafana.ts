@@ -5,7 +5,17 @@
  */
 
 export type Unit =
-    "reqps" | "percentunit" | "s" | "bytes" | "short" | "ops" | "opm" | "dtdurations";
+    | "reqps"
+    | "percentunit"
+    | "percent"
+    | "s"
+    | "bytes"
+    | "Bps"
+    | "short"
+    | "ops"
+    | "iops"
+    | "opm"
+    | "dtdurations";
 
 export interface Query {
     readonly expr: string;

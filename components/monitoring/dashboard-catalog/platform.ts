@@ -4,6 +4,7 @@ import { mcpServicesThresholds } from "../alert-catalog/mcp-services";
 import { mcpServicesJob } from "../alert-catalog/scope";
 import { nodeThresholds } from "../alert-catalog/nodes";
 import { productionThresholds } from "../alert-catalog/production";
+import { recordedMetrics as m } from "../alert-catalog/recording";
 import type { DashboardSpec } from "./grafana";
 
 /**
@@ -58,6 +59,27 @@ export const servicePerformance: DashboardSpec = {
                         legend: "{{service}}",
                     },
                 ],
+                warning: mcpServicesThresholds.responseTimeP95,
+            },
+        ],
+        // The key-metric table's names (recording rules), as operators query them.
+        [
+            {
+                title: "mcp_request_rate",
+                unit: "reqps",
+                queries: [{ expr: `${m.requestRate}{${ns}}`, legend: "{{service}}" }],
+                warning: mcpServicesThresholds.requestRate,
+            },
+            {
+                title: "mcp_error_rate",
+                unit: "percentunit",
+                queries: [{ expr: `${m.errorRate}{${ns}}`, legend: "{{service}}" }],
+                critical: mcpServicesThresholds.errorRatio,
+            },
+            {
+                title: "mcp_response_time_p95",
+                unit: "s",
+                queries: [{ expr: `${m.responseTimeP95}{${ns}}`, legend: "{{service}}" }],
                 warning: mcpServicesThresholds.responseTimeP95,
             },
         ],
@@ -228,37 +250,61 @@ export const infrastructure: DashboardSpec = {
     rows: [
         [
             {
-                title: "Node memory used",
+                title: "Node memory used (mcp_memory_usage)",
                 unit: "percentunit",
                 queries: [
                     {
-                        expr: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes",
+                        expr: m.memoryUsage,
                         legend: "{{instance}}",
                     },
                 ],
                 warning: nodeThresholds.memoryUsed,
             },
             {
-                title: "Node CPU busy",
+                title: "Node CPU busy (mcp_cpu_usage)",
                 unit: "percentunit",
                 queries: [
                     {
-                        expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))',
+                        expr: m.cpuUsage,
                         legend: "{{instance}}",
                     },
                 ],
                 warning: nodeThresholds.cpuUsed,
             },
             {
-                title: "Node disk used",
+                title: "Node disk used (mcp_disk_usage)",
                 unit: "percentunit",
                 queries: [
                     {
-                        expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}',
+                        expr: m.diskUsage,
                         legend: "{{instance}} {{mountpoint}}",
                     },
                 ],
                 warning: nodeThresholds.diskUsed,
+            },
+        ],
+        // The Level 3 manual's system metrics (recording rules of the same names).
+        [
+            {
+                title: "CPU utilization % (cpu_utilization_percent)",
+                unit: "percent",
+                queries: [{ expr: m.cpuUtilizationPercent, legend: "{{instance}}" }],
+                warning: nodeThresholds.cpuUsed * 100,
+            },
+            {
+                title: "Memory used (memory_usage_bytes)",
+                unit: "bytes",
+                queries: [{ expr: m.memoryUsageBytes, legend: "{{instance}}" }],
+            },
+            {
+                title: "Disk I/O (disk_io_operations)",
+                unit: "iops",
+                queries: [{ expr: m.diskIoOperations, legend: "{{instance}}" }],
+            },
+            {
+                title: "Network (network_throughput_bytes)",
+                unit: "Bps",
+                queries: [{ expr: m.networkThroughputBytes, legend: "{{instance}}" }],
             },
         ],
         [

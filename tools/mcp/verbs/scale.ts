@@ -1,0 +1,86 @@
+import {
+    CliError,
+    exitCodes,
+    parseCount,
+    parseDuration,
+    parseVerbArgs,
+    UsageError,
+} from "../lib/cli";
+import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
+import { describeStatus, waitRolledOut } from "../lib/kube";
+import { resolveService } from "../lib/services";
+import type { Verb } from "./verb";
+
+export const scale: Verb = {
+    name: "scale",
+    help: {
+        synopsis: ["mcp scale <service> --replicas N [--wait] [--timeout 5m]"],
+        summary:
+            "Sets the replica count of a service's Deployment (or a data store's StatefulSet) through its scale subresource, like `kubectl scale`.",
+        options: [
+            { flag: "--replicas N", text: "the number of pods (0 stops the service)" },
+            { flag: "--wait", text: "wait until every pod is ready" },
+            { flag: "--timeout DURATION", text: "how long --wait waits (default 5m)" },
+            ...kubeOptionHelp,
+        ],
+        notes: [
+            "Under an HPA (<service>-hpa) a count inside its min..max holds until its next decision;",
+            "0 is left alone by the HPA. A lasting change is autoscaling.minReplicas/maxReplicas or",
+            "replicas of the service in Pulumi.<stack>.yaml (docs/operations.md#ground-rules).",
+        ],
+    },
+    async run(argv, io: Io) {
+        const { values, positionals } = parseVerbArgs(argv, {
+            ...kubeOptions,
+            replicas: { type: "string" },
+            wait: { type: "boolean" },
+            timeout: { type: "string" },
+        });
+        if (positionals.length !== 1) throw new UsageError("give exactly one service");
+        const replicas = parseCount("--replicas", values.replicas);
+        const timeoutMs = parseDuration("--timeout", values.timeout ?? "5m");
+        const { stack, cfg } = await stackContext(values.stack, io);
+        const workloads = resolveService(cfg, positionals[0]);
+        if (workloads.some((w) => w.kind === "StatefulSet") && replicas === 0) {
+            throw new CliError(
+                `refusing to scale the data store ${positionals[0]} to 0`,
+                "the data layer is not stopped by hand (its StatefulSets are Pulumi-managed; docs/data.md)",
+                exitCodes.usage,
+            );
+        }
+        const kube = await kubeFor(stack, values, io);
+        for (const w of workloads) {
+            const before = await kube.workloadStatus(w);
+            if (!before.exists) {
+                throw new CliError(
+                    `${w.kind.toLowerCase()}/${w.name} does not exist in ${w.namespace} (stack ${stack}, API server ${kube.server})`,
+                    "check --stack and --context: the kubeconfig may point at another cluster",
+                );
+            }
+            await kube.patchScale(w, replicas);
+            io.out(
+                `scaled ${w.kind.toLowerCase()}/${w.name} in ${w.namespace}: ${before.desired} → ${replicas}`,
+            );
+            if (w.autoscaled && replicas > 0) {
+                const hpa = await kube.find(`read hpa ${w.name}-hpa`, () =>
+                    kube.autoscaling.readNamespacedHorizontalPodAutoscaler({
+                        name: `${w.name}-hpa`,
+                        namespace: w.namespace,
+                    }),
+                );
+                if (hpa) {
+                    const min = hpa.spec?.minReplicas ?? 1;
+                    const max = hpa.spec?.maxReplicas ?? min;
+                    io.err(
+                        `note: hpa/${w.name}-hpa (${min}..${max}) owns the count and resizes it at its next decision${replicas < min || replicas > max ? ` (${replicas} is outside ${min}..${max})` : ""}`,
+                    );
+                }
+            }
+            if (values.wait) {
+                const after = await waitRolledOut(kube, w, timeoutMs);
+                io.out(`${w.kind.toLowerCase()}/${w.name}: ${describeStatus(after)}`);
+            }
+        }
+        return exitCodes.ok;
+    },
+};
