@@ -9,12 +9,11 @@
  * Options: see `usage` (`npm run bench:edge -- --help`); a usage error prints one line and
  * exits 2 before anything starts.
  */
-import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
-import * as path from "node:path";
 import { Miniflare } from "miniflare";
+import { writeBenchFigures } from "./lib/bench-docs";
 import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 import { edgeDefaults } from "../components/edge/edge";
 import { plainTextBindings, switchesBinding } from "../components/edge/edge-bindings";
@@ -226,7 +225,7 @@ async function main(options: Options): Promise<void> {
             `| **ours ÷ bare Worker** | **${(w.p50 / b.p50).toFixed(2)}×** | **${(w.p99 / b.p99).toFixed(2)}×** | ${(w.mean / b.mean).toFixed(2)}× | ${(w.rps / b.rps).toFixed(2)}× req/s |`,
         ].join("\n");
         process.stdout.write(`${table}\n`);
-        if (options.writeDocs) writeDocs(table);
+        if (options.writeDocs) writeBenchFigures("docs/edge.md", "bench:edge", table);
     } finally {
         agent.destroy();
         await mf.dispose();
@@ -239,19 +238,6 @@ async function main(options: Options): Promise<void> {
 function requireVersion(name: string): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(`${name}/package.json`) as { version: string }).version;
-}
-
-const begin = "<!-- bench:edge:begin -->";
-const end = "<!-- bench:edge:end -->";
-
-function writeDocs(table: string): void {
-    const file = path.resolve(__dirname, "../docs/edge.md");
-    const text = fs.readFileSync(file, "utf8");
-    const a = text.indexOf(begin);
-    const b = text.indexOf(end);
-    if (a < 0 || b < a) throw new Error(`docs/edge.md has no ${begin} … ${end} section`);
-    fs.writeFileSync(file, `${text.slice(0, a + begin.length)}\n${table}\n${text.slice(b)}`);
-    process.stdout.write(`wrote the figures to ${path.relative(process.cwd(), file)}\n`);
 }
 
 let options: Options | undefined;

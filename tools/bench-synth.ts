@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import { writeBenchFigures } from "./lib/bench-docs";
 import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -28,11 +29,13 @@ synth of generated catalogs, printed as Markdown tables.
 options:
   --runs <n>      runs of the production synth and of the floor, alternating (default: 5)
   --sizes <list>  generated catalog sizes, comma-separated (default: 10,100,1000)
+  --write-docs    also replace the figures between the bench markers in docs/architecture.md
   -h, --help      print this help`;
 
 interface Options {
     runs: number;
     sizes: number[];
+    writeDocs: boolean;
 }
 
 function positive(name: string, text: string): number {
@@ -50,6 +53,7 @@ function options(argv: string[]): Options | undefined {
         options: {
             runs: { type: "string" },
             sizes: { type: "string" },
+            "write-docs": { type: "boolean" },
             help: { type: "boolean", short: "h" },
         },
     });
@@ -57,11 +61,14 @@ function options(argv: string[]): Options | undefined {
     return {
         runs: positive("--runs", values.runs ?? "5"),
         sizes: (values.sizes ?? "10,100,1000").split(",").map((s) => positive("--sizes", s)),
+        writeDocs: values["write-docs"] ?? false,
     };
 }
 
 interface Measured {
     readonly wallMs: number;
+    /** User plus system CPU seconds: steadier than wall time on a shared machine. */
+    readonly cpuS: number;
     readonly peakRssMiB: number;
 }
 
@@ -69,7 +76,7 @@ interface Measured {
 function measure(command: string, args: string[]): Measured {
     const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-synth-")), "time");
     const started = process.hrtime.bigint();
-    const run = spawnSync(gnuTime, ["-f", "%M", "-o", report, command, ...args], {
+    const run = spawnSync(gnuTime, ["-f", "%M %U %S", "-o", report, command, ...args], {
         cwd: projectDir,
         encoding: "utf8",
         maxBuffer: 64 * 2 ** 20,
@@ -82,8 +89,14 @@ function measure(command: string, args: string[]): Measured {
             `${command} ${args.join(" ")} exited ${run.status}: ${run.stderr.trim().split("\n").pop()}`,
         );
     }
-    const kib = Number(fs.readFileSync(report, "utf8").trim().split("\n").pop());
-    return { wallMs, peakRssMiB: kib / 1024 };
+    const [kib, user, sys] = fs
+        .readFileSync(report, "utf8")
+        .trim()
+        .split("\n")
+        .pop()!
+        .split(" ")
+        .map(Number);
+    return { wallMs, cpuS: user + sys, peakRssMiB: kib / 1024 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -152,6 +165,7 @@ function main(): void {
         console.log(usage);
         return;
     }
+    const load = os.loadavg()[0].toFixed(1);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
     const floorScript = ["aws", "cloudflare", "kubernetes", "policy", "pulumi", "random"]
         .map((sdk) => `require("@pulumi/${sdk}")`)
@@ -167,27 +181,32 @@ function main(): void {
     }
     const synthMs = median(synths.map((m) => m.wallMs));
     const floorMs = median(floors.map((m) => m.wallMs));
+    const synthCpu = median(synths.map((m) => m.cpuS));
+    const floorCpu = median(floors.map((m) => m.cpuS));
     const resources = resourcesIn(out);
-    console.log(`| | median wall | peak RSS |`);
-    console.log(`|---|---:|---:|`);
-    console.log(
-        `| production synth (${resources} resources) | ${(synthMs / 1000).toFixed(2)} s | ${median(synths.map((m) => m.peakRssMiB)).toFixed(0)} MiB |`,
-    );
-    console.log(
-        `| floor: load the six Pulumi SDKs | ${(floorMs / 1000).toFixed(2)} s | ${median(floors.map((m) => m.peakRssMiB)).toFixed(0)} MiB |`,
-    );
-    console.log(`| ratio | ${(synthMs / floorMs).toFixed(2)}× | |`);
-    console.log("");
-    console.log(`| services added | resources | wall | ms per resource | peak RSS |`);
-    console.log(`|---:|---:|---:|---:|---:|`);
+    const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
+    const lines = [
+        `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:synth\`: medians of ${opts.runs} alternating runs; Node ${process.version}, ${os.cpus().length} × ${cpu}, load average ${load} at the start.`,
+        "",
+        "| | median wall | median CPU (user + sys) | peak RSS |",
+        "|---|---:|---:|---:|",
+        `| production synth (${resources} resources) | ${(synthMs / 1000).toFixed(2)} s | ${synthCpu.toFixed(2)} s | ${median(synths.map((m) => m.peakRssMiB)).toFixed(0)} MiB |`,
+        `| floor: load the six Pulumi SDKs | ${(floorMs / 1000).toFixed(2)} s | ${floorCpu.toFixed(2)} s | ${median(floors.map((m) => m.peakRssMiB)).toFixed(0)} MiB |`,
+        `| **ratio** | **${(synthMs / floorMs).toFixed(2)}×** | **${(synthCpu / floorCpu).toFixed(2)}×** | |`,
+        "",
+        "| services added | resources | wall | CPU | ms per resource (wall) | peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
     for (const size of opts.sizes) {
         console.error(`bench:synth: catalog of ${size} generated services`);
         const measured = measure(tsx, synthArgs(generatedStackFile(size), out));
         const count = resourcesIn(out);
-        console.log(
-            `| ${size} | ${count} | ${(measured.wallMs / 1000).toFixed(1)} s | ${(measured.wallMs / count).toFixed(1)} | ${measured.peakRssMiB.toFixed(0)} MiB |`,
-        );
+        const row = `| ${size} | ${count} | ${(measured.wallMs / 1000).toFixed(1)} s | ${measured.cpuS.toFixed(1)} s | ${(measured.wallMs / count).toFixed(1)} | ${measured.peakRssMiB.toFixed(0)} MiB |`;
+        process.stdout.write(`${row}\n`);
+        lines.push(row);
     }
+    if (opts.writeDocs) writeBenchFigures("docs/architecture.md", "bench:synth", lines.join("\n"));
 }
 
 try {
