@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# wal-promote.sh — DR activation of the dr stack's postgres-primary-0: promote the standby that
+# replays production's WAL archive, once it has replayed everything the archive holds.
+#
+# Run inside the pod (tools/dr does it at activation):
+#   kubectl exec -n mcp-production postgres-primary-0 -c postgres -- bash /opt/mcp/ops/wal-promote.sh
+#
+# Steps: wait up to WAL_CATCHUP_SECONDS for the replay to reach the newest archived segment;
+# refuse (exit 1, naming both segments) when it does not — a segment between them is missing
+# or corrupt, and promoting would silently drop every transaction after the gap — unless
+# FORCE=true; then pg_promote() and check the server accepts writes. Idempotent: a server that
+# is already a primary is reported and left alone.
+#
+# Environment: PG* variables reaching the server as a superuser (the pod's socket by default);
+# WAL_SOURCE_URL/WAL_SOURCE_SERVER or WAL_ARCHIVE_URL/WAL_SERVER_NAME (see wal-lib.sh);
+# WAL_CATCHUP_SECONDS (default: 120); PROMOTE_WAIT_SECONDS (default: 60); FORCE.
+set -euo pipefail
+BACKUP_JOB=wal-promote
+# shellcheck source=wal-lib.sh
+source "$(dirname "$0")/wal-lib.sh"
+
+sql() { psql -X -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+step check-standby
+IN_RECOVERY=$(sql 'SELECT pg_is_in_recovery()' 2>&1) || fail "cannot query the server" output "$IN_RECOVERY"
+if [[ $IN_RECOVERY == f ]]; then
+    info "already a primary; nothing to do"
+    exit 0
+fi
+
+step catch-up
+WAL_ARCHIVE_URL=${WAL_SOURCE_URL:-${WAL_ARCHIVE_URL:-}}
+WAL_SERVER_NAME=${WAL_SOURCE_SERVER:-$WAL_SERVER_NAME}
+require_archive
+export WAL_ARCHIVE_URL WAL_SERVER_NAME
+NEWEST=$(newest_archived_wal 2>&1) || fail "cannot list the WAL archive" archive "$WAL_ARCHIVE_URL" output "$(tail -c 1000 <<<"$NEWEST")"
+DEADLINE=$(($(date +%s) + ${WAL_CATCHUP_SECONDS:-120}))
+while :; do
+    LSN=$(sql 'SELECT pg_last_wal_replay_lsn()')
+    REPLAYED=$(segment_of_lsn 1 "$LSN")
+    # Segment numbers compare without the timeline (its first 8 digits).
+    if [[ -z $NEWEST || ! ${REPLAYED:8} < ${NEWEST:8} ]]; then break; fi
+    if (($(date +%s) >= DEADLINE)); then
+        if [[ ${FORCE:-false} != true ]]; then
+            fail "the standby has not replayed the archive's newest WAL segment: a segment after its replay position is missing or corrupt (see the wal-restore errors in this pod's log); promoting now would lose every transaction after it. Repair the archive, or set FORCE=true to accept the loss" \
+                replay_lsn "$LSN" replay_segment "$REPLAYED" newest_archived "$NEWEST"
+        fi
+        warn "promoting behind the archive (FORCE=true)" replay_lsn "$LSN" newest_archived "$NEWEST"
+        break
+    fi
+    sleep 1
+done
+LAST_REPLAY=$(sql "SELECT coalesce(to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')")
+info "replay caught up with the archive" replay_lsn "$LSN" newest_archived "$NEWEST" \
+    last_transaction "$LAST_REPLAY"
+
+step promote
+PROMOTED=$(sql "SELECT pg_promote(true, ${PROMOTE_WAIT_SECONDS:-60})" 2>&1) ||
+    fail "pg_promote failed" output "$PROMOTED"
+if [[ $PROMOTED != t ]]; then fail "pg_promote did not finish in time" output "$PROMOTED"; fi
+
+step verify
+if [[ $(sql 'SELECT pg_is_in_recovery()') != f ]]; then fail "the server is still in recovery after pg_promote"; fi
+info "promoted: the server accepts writes" timeline "$(sql 'SELECT timeline_id FROM pg_control_checkpoint()')"
