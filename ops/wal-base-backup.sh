@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # wal-base-backup.sh — the postgres-base-backup CronJob: a physical base backup of
-# postgres-primary into the continuous archive (barman-cloud-backup), then the removal of base
-# backups and WAL older than the retention window (barman-cloud-backup-delete).
+# postgres-primary into the continuous archive (barman-cloud-backup). Nothing here deletes:
+# the bucket's lifecycle rule expires base backups and WAL after data.postgres.archive.
+# retentionDays, and the job's IAM role may not delete (docs/data.md, "WAL archive").
 #
 # A standby restores the newest base backup and replays the WAL archived since, so the time a
 # new standby or a PITR needs grows with the WAL since the last base backup, not with the
 # size of the database; BackupStale fires when this CronJob has not succeeded for a period.
 #
 # Environment: see wal-lib.sh; PGHOST/PGPORT/PGUSER (a superuser or a role with REPLICATION
-# and pg_read_all_settings), PGPASSWORD; WAL_RETENTION_DAYS (default: 7); BACKUP_STANDBY=true
-# on an idle standby stack (nothing to back up: it skips).
+# and pg_read_all_settings), PGPASSWORD; BACKUP_STANDBY=true on an idle standby stack (its
+# server replays production's archive, which production's own base backups serve: it skips).
 set -euo pipefail
 BACKUP_JOB=postgres-base-backup
 # shellcheck source=wal-lib.sh
@@ -18,11 +19,6 @@ source "$(dirname "$0")/wal-lib.sh"
 step config
 require_archive
 skip_on_standby
-now_stamps
-RETENTION_DAYS=${WAL_RETENTION_DAYS:-7}
-if [[ ! $RETENTION_DAYS =~ ^[1-9][0-9]{0,3}$ ]]; then
-    fail "WAL_RETENTION_DAYS must be a number of days such as 7" value "$RETENTION_DAYS"
-fi
 
 step backup
 connection=()
@@ -36,7 +32,3 @@ BACKUP_ID=$(base_backup_before "")
 info "base backup uploaded" backup_id "$BACKUP_ID" seconds $(($(date +%s) - STARTED)) \
     archive "$WAL_ARCHIVE_URL"
 
-step retention
-run barman_cloud backup-delete --retention-policy "RECOVERY WINDOW OF ${RETENTION_DAYS} DAYS" \
-    "$WAL_ARCHIVE_URL" "$WAL_SERVER_NAME"
-info "retention applied" retention_days "$RETENTION_DAYS"

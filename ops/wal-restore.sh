@@ -29,6 +29,10 @@ OUTPUT=$(barman_cloud wal-restore "$WAL_ARCHIVE_URL" "$WAL_SERVER_NAME" "$WAL_NA
     status=$?
 if ((status == 0)); then exit 0; fi
 rm -f "$DESTINATION"
+if ((status > 128)); then
+    # Interrupted by a signal (the server is shutting down): not a fault of the archive.
+    exit "$status"
+fi
 if ((status == 1)) && [[ $OUTPUT != *rror* && $OUTPUT != *xception* ]]; then
     # Not archived (yet): the normal end of the archive for a standby.
     exit 1
