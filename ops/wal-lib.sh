@@ -55,9 +55,20 @@ print(max(ids) if ids else "")
 ' <<<"$listing"
 }
 
+# barman_python: the interpreter barman-cloud runs with (it has boto3, whichever way the image
+# installed barman).
+barman_python() {
+    local launcher
+    launcher=$(command -v barman-cloud-wal-restore) || fail "barman-cloud-wal-restore is not on PATH"
+    head -n 1 "$launcher" | sed -e 's/^#![[:space:]]*//'
+}
+
 # newest_archived_wal: the newest WAL segment name in the archive (highest timeline), or empty.
 newest_archived_wal() {
-    python3 - <<'PY'
+    local python
+    python=$(barman_python)
+    # shellcheck disable=SC2086 # the shebang may carry options
+    $python - <<'PY'
 import os, re, sys
 import boto3
 url = os.environ["WAL_ARCHIVE_URL"][len("s3://"):]

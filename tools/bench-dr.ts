@@ -71,6 +71,8 @@ async function main(): Promise<void> {
         console.log(usage);
         return;
     }
+    const started = Date.now();
+    const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
     for (const sizeMb of options.sizesMb) {
         const result = await runDr({
             sizeMb,
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
                 min: options.archiveTimeoutSeconds,
                 max: options.archiveTimeoutSeconds * 2,
             },
-            progress: (line) => console.error(`[${sizeMb} MB] ${line}`),
+            progress: (line) => console.error(`[${elapsed()}, ${sizeMb} MB] ${line}`),
         });
         console.log(resultLine(result));
     }
