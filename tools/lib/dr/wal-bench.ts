@@ -48,8 +48,8 @@ export function lsnBytes(lsn: string): bigint {
 }
 
 /** End (exclusive) of the newest archived WAL segment, in bytes of WAL; 0 when none. */
-export async function archivedEnd(lab: WalLab): Promise<bigint> {
-    const names = (await lab.listArchive("wal/postgres-primary/wals/"))
+export async function archivedEnd(lab: WalLab, prefix = "wal"): Promise<bigint> {
+    const names = (await lab.listArchive(`${prefix}/postgres-primary/wals/`))
         .map((k) => k.split("/").pop() ?? "")
         .filter((n) => /^[0-9A-F]{24}\.gz$/.test(n))
         .map((n) => n.slice(8, 24))
@@ -60,20 +60,23 @@ export async function archivedEnd(lab: WalLab): Promise<bigint> {
     return (segment + 1n) * 16n * 1024n * 1024n;
 }
 
-/** Loads ~sizeMb of rows into `bench_load` (not part of the measurement). */
+/** Loads rows into `bench_load` until the database holds `sizeMb` (not part of the measurement). */
 export async function loadDatabase(lab: WalLab, sizeMb: number): Promise<void> {
-    // ~150 bytes per row on disk with its index; md5 text does not compress away.
-    const rows = Math.max(1000, Math.round((sizeMb * 1024 * 1024) / 150));
     await lab.primary.sql(
         "CREATE TABLE bench_load (id bigint PRIMARY KEY, payload text NOT NULL);" +
             "CREATE TABLE bench_writes (id bigserial PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp(), payload text NOT NULL);",
     );
-    const batch = 500_000;
-    for (let start = 1; start <= rows; start += batch) {
-        const end = Math.min(rows, start + batch - 1);
+    const target = sizeMb * 1024 * 1024;
+    let next = 1;
+    for (;;) {
+        const size = Number(await lab.primary.sql("SELECT pg_database_size('postgres')"));
+        if (size >= target) break;
+        // ~130 bytes per row with its index; md5 text does not compress away.
+        const rows = Math.max(1000, Math.min(500_000, Math.ceil((target - size) / 130)));
         await lab.primary.sql(
-            `INSERT INTO bench_load SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(${start}, ${end}) g`,
+            `INSERT INTO bench_load SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(${next}, ${next + rows - 1}) g`,
         );
+        next += rows;
     }
     await lab.primary.sql("CHECKPOINT");
 }

@@ -125,8 +125,15 @@ export interface WalLab {
     objectFile(key: string): string;
     /** Runs an ops/ script as `postgres` with the lab's environment plus `env`. */
     script(name: string, args: string[], env?: Record<string, string>): Promise<Result>;
-    /** Starts a standby with ops/postgres-start.sh (base backup + standby.signal). */
-    startStandby(): Promise<LabServer>;
+    /**
+     * Starts a standby with ops/postgres-start.sh (base backup + standby.signal) replaying
+     * `sourceUrl` (default: the primary's archive); once promoted it archives to
+     * `archiveUrl` (default: `<archive>-promoted`).
+     */
+    startStandby(options?: { sourceUrl?: string; archiveUrl?: string }): Promise<LabServer>;
+    /** The S3 endpoint and bucket, to put or delete archive objects in tests. */
+    readonly endpoint: string;
+    readonly bucket: string;
     /** SIGKILL to the primary's postmaster and every child: a crash without warning. */
     killPrimary(): void;
     close(): Promise<void>;
@@ -299,7 +306,11 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
         listArchive,
         objectFile: (key) => path.join(s3Dir, bucket, `${key}._S3rver_object`),
         script,
-        async startStandby() {
+        endpoint,
+        bucket,
+        async startStandby(urls = {}) {
+            const sourceUrl = urls.sourceUrl ?? archiveUrl;
+            const ownArchive = urls.archiveUrl ?? `${archiveUrl}-promoted`;
             const dataDir = path.join(tempDir(root, `standby-${children.length}`), "data");
             const port = await freePort();
             const log = path.join(root, `standby-${children.length}.log`);
@@ -314,14 +325,15 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
                 "-c",
                 "archive_mode=on",
                 "-c",
-                `archive_command=WAL_ARCHIVE_URL=${archiveUrl}-promoted bash ${opsDir}/wal-archive.sh %p`,
+                `archive_command=bash ${opsDir}/wal-archive.sh %p`,
             ];
             const fullEnv = {
                 ...(process.env as Record<string, string>),
                 ...env,
                 PGDATA: dataDir,
                 WAL_STANDBY: "true",
-                WAL_SOURCE_URL: archiveUrl,
+                WAL_SOURCE_URL: sourceUrl,
+                WAL_ARCHIVE_URL: ownArchive,
             };
             const [file, args] = isRoot
                 ? [
