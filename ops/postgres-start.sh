@@ -22,28 +22,36 @@ BACKUP_JOB=postgres-start
 source "$(dirname "$0")/wal-lib.sh"
 OPS_DIR=$(dirname "$0")
 
+# restore_standby: the newest base backup of the source archive into PGDATA, plus
+# standby.signal. The source is read through local variables: the server exec'd below keeps
+# WAL_ARCHIVE_URL, its own archive (where it archives once promoted).
+restore_standby() {
+    step restore-base-backup
+    local WAL_ARCHIVE_URL=${WAL_SOURCE_URL:-${WAL_ARCHIVE_URL:-}}
+    local WAL_SERVER_NAME=${WAL_SOURCE_SERVER:-$WAL_SERVER_NAME}
+    require_archive
+    local backup_id
+    backup_id=$(base_backup_before "")
+    if [[ -z $backup_id ]]; then
+        fail "the archive holds no finished base backup yet: let the base-backup sidecar of the source stack take one first" \
+            archive "$WAL_ARCHIVE_URL" server "$WAL_SERVER_NAME"
+    fi
+    mkdir -p "$PGDATA"
+    find "$PGDATA" -mindepth 1 -delete
+    run barman_cloud restore "$WAL_ARCHIVE_URL" "$WAL_SERVER_NAME" "$backup_id" "$PGDATA"
+    chmod 700 "$PGDATA"
+    touch "$PGDATA/standby.signal"
+    info "base backup restored; the server starts as a standby replaying the archive" \
+        backup_id "$backup_id" archive "$WAL_ARCHIVE_URL"
+}
+
 step prepare
 require_env PGDATA
 if [[ -s $PGDATA/PG_VERSION ]]; then
     info "data directory holds a cluster; starting it" pgdata "$PGDATA" \
         standby "$([[ -f $PGDATA/standby.signal ]] && echo true || echo false)"
 elif [[ ${WAL_STANDBY:-false} == true ]]; then
-    step restore-base-backup
-    WAL_ARCHIVE_URL=${WAL_SOURCE_URL:-${WAL_ARCHIVE_URL:-}}
-    WAL_SERVER_NAME=${WAL_SOURCE_SERVER:-$WAL_SERVER_NAME}
-    require_archive
-    BACKUP_ID=$(base_backup_before "")
-    if [[ -z $BACKUP_ID ]]; then
-        fail "the archive holds no finished base backup yet: run the postgres-base-backup CronJob on the source stack first" \
-            archive "$WAL_ARCHIVE_URL" server "$WAL_SERVER_NAME"
-    fi
-    mkdir -p "$PGDATA"
-    find "$PGDATA" -mindepth 1 -delete
-    run barman_cloud restore "$WAL_ARCHIVE_URL" "$WAL_SERVER_NAME" "$BACKUP_ID" "$PGDATA"
-    chmod 700 "$PGDATA"
-    touch "$PGDATA/standby.signal"
-    info "base backup restored; the server starts as a standby replaying the archive" \
-        backup_id "$BACKUP_ID" archive "$WAL_ARCHIVE_URL"
+    restore_standby
 else
     step initdb
     require_env POSTGRES_PASSWORD

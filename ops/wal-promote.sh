@@ -68,4 +68,4 @@ until [[ $(sql 'SELECT pg_is_in_recovery()' 2>/dev/null) == f ]]; do
 done
 
 step verify
-info "promoted: the server accepts writes" timeline "$(sql 'SELECT timeline_id FROM pg_control_checkpoint()')"
+info "promoted: the server accepts writes" wal_file "$(sql 'SELECT pg_walfile_name(pg_current_wal_lsn())')"

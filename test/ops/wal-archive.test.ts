@@ -164,10 +164,12 @@ describe("WAL archive: PITR, gaps and corruption (PostgreSQL 15, barman-cloud, s
                 "INSERT INTO events (batch) SELECT 'gap-1' FROM generate_series(1, 10)",
             );
             await switchAndArchive(lab);
-            const missing = await lab.primary.sql("SELECT pg_walfile_name(pg_current_wal_lsn())");
             await lab.primary.sql(
                 "INSERT INTO events (batch) SELECT 'gap-2' FROM generate_series(1, 10)",
             );
+            // The segment gap-2 went into (an LSN inside it: on a segment's start boundary
+            // pg_walfile_name names the previous one).
+            const missing = await lab.primary.sql("SELECT pg_walfile_name(pg_current_wal_lsn())");
             await switchAndArchive(lab);
             await lab.primary.sql(
                 "INSERT INTO events (batch) SELECT 'gap-3' FROM generate_series(1, 10)",
@@ -220,10 +222,10 @@ describe("WAL archive: PITR, gaps and corruption (PostgreSQL 15, barman-cloud, s
                 "INSERT INTO events (batch) SELECT 'corrupt-1' FROM generate_series(1, 10)",
             );
             await switchAndArchive(lab);
-            const damaged = await lab.primary.sql("SELECT pg_walfile_name(pg_current_wal_lsn())");
             await lab.primary.sql(
                 "INSERT INTO events (batch) SELECT 'corrupt-2' FROM generate_series(1, 10)",
             );
+            const damaged = await lab.primary.sql("SELECT pg_walfile_name(pg_current_wal_lsn())");
             await switchAndArchive(lab);
             const key = segmentKey(damaged);
             const corrupt = Buffer.from(
@@ -334,6 +336,41 @@ describe("WAL archive: promotion and failback seeding (PostgreSQL 15, barman-clo
             await stop(lab, production);
         },
         minutes(15),
+    );
+
+    it(
+        "postgres-start.sh initialises an empty data directory with the roles and mcp_db of the manuals",
+        async () => {
+            const server = await lab.startStandby({
+                env: {
+                    WAL_STANDBY: "false",
+                    POSTGRES_USER: "postgres",
+                    POSTGRES_PASSWORD: "superuser-secret",
+                    POSTGRES_INITDB_ARGS: "--data-checksums --encoding=UTF8 --locale=C.UTF-8",
+                    APP_USER: "mcp_user",
+                    APP_PASSWORD: "app-secret",
+                    APP_DATABASE: "mcp_db",
+                    REPLICATION_USER: "replicator",
+                    REPLICATION_PASSWORD: "replication-secret",
+                    EXPORTER_USER: "postgres_exporter",
+                    EXPORTER_PASSWORD: "exporter-secret",
+                },
+            });
+            expect(await server.sql("SELECT pg_is_in_recovery()")).toBe("f");
+            expect(
+                await server.sql(
+                    "SELECT d.datname || ' ' || pg_get_userbyid(d.datdba) FROM pg_database d WHERE datname = 'mcp_db'",
+                ),
+            ).toBe("mcp_db mcp_user");
+            expect(
+                await server.sql(
+                    "SELECT string_agg(rolname || ':' || rolreplication, ',' ORDER BY rolname) FROM pg_roles WHERE rolname IN ('mcp_user', 'replicator', 'postgres_exporter')",
+                ),
+            ).toBe("mcp_user:false,postgres_exporter:false,replicator:true");
+            expect(await server.sql("SHOW data_checksums")).toBe("on");
+            await stop(lab, server);
+        },
+        minutes(5),
     );
 
     it(

@@ -130,7 +130,12 @@ export interface WalLab {
      * `sourceUrl` (default: the primary's archive); once promoted it archives to
      * `archiveUrl` (default: `<archive>-promoted`).
      */
-    startStandby(options?: { sourceUrl?: string; archiveUrl?: string }): Promise<LabServer>;
+    startStandby(options?: {
+        sourceUrl?: string;
+        archiveUrl?: string;
+        /** More environment for postgres-start.sh (e.g. WAL_STANDBY=false: a new cluster). */
+        env?: Record<string, string>;
+    }): Promise<LabServer>;
     /** The S3 endpoint and bucket, to put or delete archive objects in tests. */
     readonly endpoint: string;
     readonly bucket: string;
@@ -334,6 +339,7 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
                 WAL_STANDBY: "true",
                 WAL_SOURCE_URL: sourceUrl,
                 WAL_ARCHIVE_URL: ownArchive,
+                ...urls.env,
             };
             const [file, args] = isRoot
                 ? [
