@@ -445,7 +445,7 @@ if (walLocation && walAccess) {
             maxAgeHours: walArchive.baseBackupIntervalHours + 2,
             resources: cfg.backups.resources,
             // An idle standby's server is a standby: production's base backups serve it.
-            suspend: cfg.dr.postgresStandby,
+            suspend: cfg.dr.backupsOnStandby,
         },
         { provider: kubernetesProvider, dependsOn: [postgres] },
     );

@@ -35,8 +35,9 @@ export interface DrPosture {
      */
     readonly restoreLatestBackup: boolean;
     /**
-     * postgres-primary starts from the WAL archive as a standby (base backup, standby.signal)
-     * and replays `walSourcePrefix` continuously: the idle dr stack (docs/dr.md).
+     * An empty postgres-primary data directory starts from the WAL archive as a standby (base
+     * backup, standby.signal) replaying `walSourcePrefix`: the dr stack, idle or activated
+     * (docs/dr.md). Production initialises a new cluster instead.
      */
     readonly postgresStandby: boolean;
     /**
@@ -128,8 +129,10 @@ export function drPosture(
         backupRoot: backupRootOfStandby,
         backupsOnStandby: false,
         restoreLatestBackup: restoreFrom === "dump",
-        // Promoted by tools/dr (ops/wal-promote.sh); its data directory keeps it a primary.
-        postgresStandby: false,
+        // Unchanged at activation, so the pod template does not roll: tools/dr promotes the
+        // running standby (ops/wal-promote.sh) and its data directory keeps it a primary;
+        // the flag only decides what an empty data directory becomes.
+        postgresStandby: true,
         ...wal(true),
         restoreAccess: true,
         verifyRoot: backupRootOfStandby,

@@ -59,7 +59,7 @@ describe("drPosture", () => {
                 backupsOnStandby: false,
                 // Activation promotes the standby; the dump restore is the configured fallback.
                 restoreLatestBackup: false,
-                postgresStandby: false,
+                postgresStandby: true,
                 walArchivePrefix: "dr/wal",
                 walSourcePrefix: "wal",
                 restoreAccess: true,
