@@ -378,7 +378,7 @@ const postgres = new Postgres(
                       region: walLocation.region,
                       archiveUrl: archiveUrl(walLocation.bucketArn, cfg.dr.walArchivePrefix),
                       sourceUrl: archiveUrl(walLocation.bucketArn, cfg.dr.walSourcePrefix),
-                      standby: cfg.dr.postgresStandby,
+                      standby: cfg.dr.postgresStandby || walArchive.reseedFromDr,
                       baseBackupIntervalHours: walArchive.baseBackupIntervalHours,
                       roleArn: walAccess.roleArn,
                   }

@@ -42,6 +42,13 @@ export const walArchiveSchema = z.strictObject({
      * from. @default 24
      */
     baseBackupIntervalHours: z.number().int().min(1).max(24).default(24),
+    /**
+     * Production, during a failback only: an empty postgres-primary data directory starts as
+     * a standby of the dr stack's archive (`dr/wal`) instead of a new cluster, so it can be
+     * re-seeded from dr and promoted (docs/dr.md, "Failback by re-seeding"). The dr stack
+     * always starts so. @default false
+     */
+    reseedFromDr: z.boolean().default(false),
 });
 
 export const postgresSchema = z.strictObject({

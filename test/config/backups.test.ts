@@ -44,6 +44,7 @@ describe("backups and data config", () => {
                 timeoutSeconds: 30,
                 retentionDays: 7,
                 baseBackupIntervalHours: 24,
+                reseedFromDr: false,
             });
         }
     });
@@ -87,7 +88,12 @@ describe("backups and data config", () => {
             postgres: {
                 replicas: 1,
                 maxConnections: 200,
-                archive: { timeoutSeconds: 30, retentionDays: 7, baseBackupIntervalHours: 24 },
+                archive: {
+                    timeoutSeconds: 30,
+                    retentionDays: 7,
+                    baseBackupIntervalHours: 24,
+                    reseedFromDr: false,
+                },
             },
             redis: { maxmemoryPolicy: "allkeys-lru", maxmemoryPercent: 70 },
         });
