@@ -12,6 +12,7 @@
 #   WAL_SERVER_NAME    the server's folder in the archive          (default: postgres-primary)
 #   S3_ENDPOINT_URL    another S3 endpoint (tests: a loopback S3 server)
 #   AWS_*              credentials and region, as boto3 reads them (IRSA in the cluster)
+set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/backup-lib.sh"
 

@@ -73,8 +73,29 @@ describe("data layer in the production synth", () => {
         expect(primary.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual([
             "postgres",
             "postgres-exporter",
+            "base-backup",
         ]);
         expect(primary.spec.template.spec.containers[0].args).toContain("shared_buffers=4GB");
+        // Production archives WAL straight into the dr bucket and starts a new cluster when
+        // its volume is empty (docs/data.md, "WAL archive").
+        const postgres = primary.spec.template.spec.containers[0];
+        expect(postgres.image).toMatch(
+            /^ghcr\.io\/cloudnative-pg\/postgresql:15\.\d+-.*-system-bookworm@sha256:/,
+        );
+        expect(postgres.command).toEqual(["/bin/bash", "/opt/mcp/ops/postgres-start.sh"]);
+        expect(postgres.args).toEqual(
+            expect.arrayContaining([
+                "archive_mode=on",
+                "archive_timeout=30s",
+                "archive_command=bash /opt/mcp/ops/wal-archive.sh %p",
+            ]),
+        );
+        const env = Object.fromEntries(
+            (postgres.env as Obj[]).filter((e) => "value" in e).map((e) => [e.name, e.value]),
+        );
+        expect(env.WAL_ARCHIVE_URL).toMatch(/^s3:\/\/mcp-platform-backups-dr-.*\/wal$/);
+        expect(env.WAL_STANDBY).toBe("false");
+        expect(primary.spec.template.spec.securityContext.runAsUser).toBe(26);
         expect(
             manifest(result, "statefulset-postgres-replica.yaml").spec.template.metadata.labels.app,
         ).toBe("postgres-replica");
@@ -148,9 +169,11 @@ describe("data layer in the dr synth, standby and activated", () => {
     let active: SynthResult;
     beforeAll(() => {
         standby = synth("dr");
+        // Activated with the dump fallback, whose restore Job these tests check.
         active = synth("dr", {
             stackFile: stackFileVariant("dr", (doc) => {
                 doc.config["mcp-platform:drActive"] = true;
+                (doc.config["mcp-platform:backups"] as Obj).restore.from = "dump";
             }),
         });
     });
