@@ -194,6 +194,39 @@ describe("data layer in the dr synth, standby and activated", () => {
         expect(dataViolations(standby)).toEqual([]);
     });
 
+    it("runs postgres-primary as a standby replaying production's WAL archive", () => {
+        const postgres = manifest(standby, "statefulset-postgres-primary.yaml").spec.template.spec
+            .containers[0];
+        const env = Object.fromEntries(
+            (postgres.env as Obj[]).filter((e) => "value" in e).map((e) => [e.name, e.value]),
+        );
+        // An empty volume restores production's newest base backup and gets standby.signal.
+        expect(env.WAL_STANDBY).toBe("true");
+        expect(env.WAL_SOURCE_URL).toBe("s3://mcp-platform-backups-dr-123456789012-us-west-2/wal");
+        expect(env.WAL_ARCHIVE_URL).toBe(
+            "s3://mcp-platform-backups-dr-123456789012-us-west-2/dr/wal",
+        );
+        expect(postgres.args).toContain("restore_command=bash /opt/mcp/ops/wal-restore.sh %f %p");
+        // Its own base-backup check waits for a promotion; the archive prefixes expire by age.
+        expect(manifest(standby, "cronjob-postgres-base-backup-check.yaml").spec.suspend).toBe(
+            true,
+        );
+        const lifecycle = standby
+            .resources()
+            .find(
+                (r) =>
+                    r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            )!.inputs.rules as Obj[];
+        expect(
+            lifecycle
+                .filter((r) => /^(dr-)?wal$/.test(r.id))
+                .map((r) => [r.filter.prefix, r.expiration.days]),
+        ).toEqual([
+            ["wal/", 7],
+            ["dr/wal/", 7],
+        ]);
+    });
+
     it("exports the outputs production's replication reads: the dr bucket and key alias", () => {
         const outputs = JSON.parse(standby.read("outputs.json"));
         expect(outputs.backupBucketArn).toMatch(/^arn:aws:s3:::mcp-platform-backups-dr-/);
