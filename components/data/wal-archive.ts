@@ -12,12 +12,12 @@ import { walArchivePolicy } from "./backup-policies";
 import { opsMount, opsMountPath, opsVolume } from "./data-pods";
 import { archiveImageUid } from "./postgres-pods";
 import { backupPodLabels, postgresOpsConfigMap } from "./postgres";
-import { dataNamespace } from "../../config/names";
+import { backupCronJobNames, dataNamespace } from "../../config/names";
 
 /** The ServiceAccount of the postgres pods (postgres.ts creates it with this role's ARN). */
 export const postgresServiceAccount = "postgres";
 /** The CronJob checking that the archive's newest base backup is recent. */
-export const baseBackupCheckCronJob = "postgres-base-backup-check";
+const baseBackupCheckCronJob = backupCronJobNames.walBaseBackupCheck;
 
 /** Where the archive lives and which prefixes this stack writes and reads. */
 export interface WalArchiveLocation {

@@ -1,3 +1,4 @@
+import { backupCronJobNames, dataNamespace } from "../../../config/names";
 import type { RuleGroup } from "./types";
 
 /**
@@ -26,7 +27,7 @@ const t = datastoreThresholds;
 /** Rows written in the last 10 minutes: the server produced WAL that must reach the archive. */
 const writing =
     'on (namespace, instance) (sum by (namespace, instance) (rate({__name__=~"pg_stat_database_tup_(inserted|updated|deleted)"}[10m])) > 0)';
-const baseBackupCheck = 'namespace="mcp-production", cronjob="postgres-base-backup-check"';
+const baseBackupCheck = `namespace="${dataNamespace}", cronjob="${backupCronJobNames.walBaseBackupCheck}"`;
 const connectionRatio =
     "sum by (namespace, instance) (pg_stat_activity_count) / max by (namespace, instance) (pg_settings_max_connections)";
 
