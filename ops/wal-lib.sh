@@ -86,6 +86,16 @@ print(newest)
 PY
 }
 
+# last_segment_before_lsn TIMELINE LSN: the segment holding the byte just before LSN, i.e. the
+# newest segment a server has replayed into when its replay position is LSN (a position on a
+# segment's first byte has not replayed anything of that segment yet).
+last_segment_before_lsn() {
+    local timeline=$1 lsn=$2 position segment
+    position=$(((16#${lsn%/*} << 32) + 16#${lsn#*/} - 1))
+    segment=$((position >> 24))
+    printf '%08X%08X%08X\n' "$timeline" $((segment >> 8)) $((segment & 255))
+}
+
 # segment_of_lsn TIMELINE LSN: the WAL segment name holding LSN (16 MiB segments).
 segment_of_lsn() {
     local timeline=$1 lsn=$2 high low

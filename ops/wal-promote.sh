@@ -37,9 +37,11 @@ NEWEST=$(newest_archived_wal 2>&1) || fail "cannot list the WAL archive" archive
 DEADLINE=$(($(date +%s) + ${WAL_CATCHUP_SECONDS:-120}))
 while :; do
     LSN=$(sql 'SELECT pg_last_wal_replay_lsn()')
+    # The segment replay waits for, and the newest it has replayed into; segment numbers
+    # compare without the timeline (the first 8 digits).
     REPLAYED=$(segment_of_lsn 1 "$LSN")
-    # Segment numbers compare without the timeline (its first 8 digits).
-    if [[ -z $NEWEST || ! ${REPLAYED:8} < ${NEWEST:8} ]]; then break; fi
+    DONE=$(last_segment_before_lsn 1 "$LSN")
+    if [[ -z $NEWEST || ! ${DONE:8} < ${NEWEST:8} ]]; then break; fi
     if (($(date +%s) >= DEADLINE)); then
         if [[ ${FORCE:-false} != true ]]; then
             fail "the standby has not replayed the archive's newest WAL segment: a segment after its replay position is missing or corrupt (see the wal-restore errors in this pod's log); promoting now would lose every transaction after it. Repair the archive, or set FORCE=true to accept the loss" \
