@@ -242,7 +242,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         stackFile,
         region: aws.region,
         awsProfile: aws.profile,
-        dr: drPosture(settings.role, settings.drActive),
+        dr: drPosture(settings.role, settings.drActive, settings.backups.restore.from),
         credentials,
     };
 }

@@ -15,13 +15,17 @@ import {
     previewGroup,
 } from "./components/cluster";
 import {
+    archiveUrl,
     BackupJobs,
     BackupStorage,
+    parseKmsArn,
     Postgres,
     PostgresRestoreAccess,
     PostgresRestoreJob,
     Redis,
     replicationDestination,
+    WalArchiveAccess,
+    WalBaseBackupCheck,
 } from "./components/data";
 import { Edge, EdgeSwitch, IngressDns, ownedIngressHosts } from "./components/edge";
 import { defaultTags } from "./components/kit";
@@ -317,6 +321,14 @@ new BlackboxExporter(
 // to the dr bucket), Postgres and Redis in mcp-production, the backup CronJobs, and — on an
 // activated dr stack only — the restore Job that loads the latest replicated dump; the
 // CronJobs wait for it, so no backup runs before the data is back.
+const backupReplication = replicationDestination(
+    cfg.backups.replication && {
+        ...cfg.backups.replication,
+        fromStack:
+            cfg.backups.replication.fromStack && stackName(cfg.backups.replication.fromStack),
+    },
+);
+const walArchive = cfg.data.postgres.archive;
 const backupStorage = new BackupStorage(
     "backups",
     {
@@ -329,23 +341,67 @@ const backupStorage = new BackupStorage(
         objectLockMode: cfg.backups.objectLock.mode,
         bucketPrefix: cfg.backups.bucketPrefix,
         keyAliasName: `mcp-platform-backups-${cfg.stack}`,
-        replication: replicationDestination(
-            cfg.backups.replication && {
-                ...cfg.backups.replication,
-                fromStack:
-                    cfg.backups.replication.fromStack &&
-                    stackName(cfg.backups.replication.fromStack),
-            },
-        ),
+        replication: backupReplication,
         ownPrefixRoot: cfg.dr.backupRoot,
+        // The dr bucket holds both WAL archives (production's and its own, docs/dr.md).
+        walArchive:
+            cfg.role === "standby"
+                ? {
+                      prefixes: [cfg.dr.walSourcePrefix, cfg.dr.walArchivePrefix],
+                      days: walArchive.retentionDays,
+                  }
+                : undefined,
     },
     { providers: { aws: awsProvider } },
 );
 const dataLayer = { provider: kubernetesProvider, dependsOn: [mcpNamespaces] };
+// The continuous WAL archive lives in the dr region's bucket: production archives straight
+// there (its replication destination), so the RPO carries no replication delay; the dr stack
+// reads production's archive and, once promoted, writes its own next to it. Production
+// archives nothing until the dr stack exists (first deploy, no replication configured).
+const walLocation =
+    cfg.role === "standby"
+        ? {
+              bucketArn: backupStorage.bucketArn,
+              kmsKeyArn: backupStorage.kmsKeyArn,
+              region: pulumi.output(cfg.region),
+          }
+        : backupReplication && {
+              bucketArn: pulumi.output(backupReplication.destinationBucketArn),
+              kmsKeyArn: pulumi.output(backupReplication.destinationKmsKeyArn),
+              region: pulumi
+                  .output(backupReplication.destinationKmsKeyArn)
+                  .apply((arn) => parseKmsArn(arn).region),
+          };
+const walAccess =
+    walLocation &&
+    new WalArchiveAccess(
+        "wal-archive",
+        {
+            ...walLocation,
+            archivePrefix: cfg.dr.walArchivePrefix,
+            sourcePrefix: cfg.dr.walSourcePrefix,
+            oidc: cluster.oidc,
+        },
+        { providers: { aws: awsProvider } },
+    );
 const postgres = new Postgres(
     "postgres",
     {
         ...cfg.data.postgres,
+        walArchive:
+            walLocation && walAccess
+                ? {
+                      image: walArchive.image,
+                      timeoutSeconds: walArchive.timeoutSeconds,
+                      region: walLocation.region,
+                      archiveUrl: archiveUrl(walLocation.bucketArn, cfg.dr.walArchivePrefix),
+                      sourceUrl: archiveUrl(walLocation.bucketArn, cfg.dr.walSourcePrefix),
+                      standby: cfg.dr.postgresStandby || walArchive.reseedFromDr,
+                      baseBackupIntervalHours: walArchive.baseBackupIntervalHours,
+                      roleArn: walAccess.roleArn,
+                  }
+                : undefined,
         storageClass: cfg.data.storageClass,
         serviceMonitorDependsOn: [clusterAddons.monitoringStack],
     },
@@ -396,6 +452,23 @@ const postgresRestore =
               { provider: kubernetesProvider, dependsOn: [postgres] },
           )
         : undefined;
+if (walLocation && walAccess) {
+    new WalBaseBackupCheck(
+        "postgres-base-backup-check",
+        {
+            image: walArchive.image,
+            archiveUrl: archiveUrl(walLocation.bucketArn, cfg.dr.walArchivePrefix),
+            region: walLocation.region,
+            roleArn: walAccess.checkRoleArn,
+            // The sidecar's interval plus two hours for the backup itself.
+            maxAgeHours: walArchive.baseBackupIntervalHours + 2,
+            resources: cfg.backups.resources,
+            // An idle standby's server is a standby: production's base backups serve it.
+            suspend: cfg.dr.backupsOnStandby,
+        },
+        { provider: kubernetesProvider, dependsOn: [postgres] },
+    );
+}
 new BackupJobs(
     "backup-jobs",
     {

@@ -150,6 +150,13 @@ export const backupsSchema = z
         /** The restore Job of DR activation (dr stack with drActive: true). */
         restore: z
             .strictObject({
+                /**
+                 * What activation restores from: "archive" promotes the standby that replays
+                 * the WAL archive (RPO ≤ 60 s, minutes at any size); "dump" loads the latest
+                 * replicated pg_dump instead, the fallback when the archive is unusable
+                 * (docs/dr.md). @default "archive"
+                 */
+                from: z.enum(["archive", "dump"]).default("archive"),
                 /** "latest" or a backup timestamp. @default "latest" */
                 source: z.union([z.literal("latest"), backupStamp]).default("latest"),
                 /**

@@ -14,8 +14,45 @@ const volumeSize = memoryQuantity.refine((q) => (parsedQuantity(memoryBytes, q) 
     message: 'expected a volume size of at least 1Gi such as "100Gi"',
 });
 
+/**
+ * Continuous WAL archiving with barman-cloud (docs/data.md, "WAL archive"; docs/dr.md): the
+ * servers run an image that contains it, archive every segment and at least every
+ * `timeoutSeconds`, and a CronJob takes the physical base backups a standby starts from.
+ */
+export const walArchiveSchema = z.strictObject({
+    /**
+     * PostgreSQL 15 image containing barman-cloud (barman-cloud-wal-archive, -wal-restore,
+     * -backup, -restore, -backup-list) and python3-boto3: runs postgres-primary,
+     * postgres-replica and postgres-base-backup. Its `postgres` user is UID 26.
+     */
+    image: pinnedImage,
+    /**
+     * archive_timeout in seconds: a committed transaction reaches the archive within this
+     * (plus one upload), which bounds the RPO of a DR activation. @default 30
+     */
+    timeoutSeconds: z.number().int().min(1).max(60).default(30),
+    /**
+     * Days the archive keeps base backups and WAL (S3 lifecycle; the furthest back a
+     * point-in-time recovery can go). @default 7
+     */
+    retentionDays: z.number().int().min(2).max(35).default(7),
+    /**
+     * Hours between base backups (the base-backup sidecar of postgres-primary); at most a
+     * day, because a standby or a PITR replays all WAL since the base backup it starts
+     * from. @default 24
+     */
+    baseBackupIntervalHours: z.number().int().min(1).max(24).default(24),
+    /**
+     * Production, during a failback only: an empty postgres-primary data directory starts as
+     * a standby of the dr stack's archive (`dr/wal`) instead of a new cluster, so it can be
+     * re-seeded from dr and promoted (docs/dr.md, "Failback by re-seeding"). The dr stack
+     * always starts so. @default false
+     */
+    reseedFromDr: z.boolean().default(false),
+});
+
 export const postgresSchema = z.strictObject({
-    /** PostgreSQL 15 server image (also runs pg_dump/pg_restore in the backup jobs). */
+    /** PostgreSQL 15 image of the dump, verify and restore jobs (pg_dump/pg_restore). */
     image: pinnedImage,
     /** postgres_exporter sidecar image. */
     exporterImage: pinnedImage,
@@ -30,6 +67,8 @@ export const postgresSchema = z.strictObject({
     replicas: z.number().int().min(0).max(5).default(1),
     /** max_connections. @default 200 */
     maxConnections: z.number().int().min(20).max(5000).default(200),
+    /** Continuous WAL archiving (see {@link walArchiveSchema}). */
+    archive: walArchiveSchema,
 });
 
 export const redisSchema = z.strictObject({

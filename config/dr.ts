@@ -28,8 +28,26 @@ export interface DrPosture {
     readonly backupRoot: string | undefined;
     /** Backup jobs know they run on an idle standby (the scripts skip writes there). */
     readonly backupsOnStandby: boolean;
-    /** The restore Job loads the latest replicated dump before any backup runs. */
+    /**
+     * The restore Job loads the latest replicated dump before any backup runs: only on an
+     * activated standby whose config asks for the dump (`backups.restore.from: dump`, the
+     * fallback when the WAL archive is unusable); activation otherwise promotes the standby.
+     */
     readonly restoreLatestBackup: boolean;
+    /**
+     * An empty postgres-primary data directory starts from the WAL archive as a standby (base
+     * backup, standby.signal) replaying `walSourcePrefix`: the dr stack, idle or activated
+     * (docs/dr.md). Production initialises a new cluster instead.
+     */
+    readonly postgresStandby: boolean;
+    /**
+     * Where this stack's postgres servers archive WAL, in the dr region's bucket: production
+     * writes `wal/` straight there (no replication delay in the RPO), the dr stack `dr/wal/`
+     * once promoted.
+     */
+    readonly walArchivePrefix: string;
+    /** What a standby (or a PITR) of this stack replays: the other stack's archive prefix. */
+    readonly walSourcePrefix: string;
     /**
      * The restore Job's IAM role and policy exist. True on the whole dr stack, idle standby
      * included, so that activation creates no IAM: IAM is a global control plane whose
@@ -48,8 +66,29 @@ export interface DrPosture {
 /** How long an idle standby's backup-verify waits for S3 replication (RTC: 15 minutes). */
 const replicationWaitSeconds = 900;
 
-/** Turns the stack's DR role and activation flag into its {@link DrPosture}. */
-export function drPosture(role: "primary" | "standby", drActive: boolean): DrPosture {
+/** Prefixes of the continuous WAL archives in the dr bucket (docs/dr.md). */
+export const walArchivePrefixes = { production: "wal", dr: `${backupRootOfStandby}/wal` } as const;
+
+/**
+ * Turns the stack's DR role, activation flag and the activation's restore source into its
+ * {@link DrPosture}. `restoreFrom` "archive" (the default) promotes the standby at
+ * activation; "dump" restores the latest replicated pg_dump instead (the fallback).
+ */
+export function drPosture(
+    role: "primary" | "standby",
+    drActive: boolean,
+    restoreFrom: "archive" | "dump" = "archive",
+): DrPosture {
+    const wal = (standby: boolean) =>
+        standby
+            ? {
+                  walArchivePrefix: walArchivePrefixes.dr,
+                  walSourcePrefix: walArchivePrefixes.production,
+              }
+            : {
+                  walArchivePrefix: walArchivePrefixes.production,
+                  walSourcePrefix: walArchivePrefixes.dr,
+              };
     if (role === "primary") {
         return {
             name: "primary",
@@ -59,6 +98,8 @@ export function drPosture(role: "primary" | "standby", drActive: boolean): DrPos
             backupRoot: undefined,
             backupsOnStandby: false,
             restoreLatestBackup: false,
+            postgresStandby: false,
+            ...wal(false),
             restoreAccess: false,
             verifyRoot: undefined,
             verifyWaitSeconds: 0,
@@ -73,6 +114,8 @@ export function drPosture(role: "primary" | "standby", drActive: boolean): DrPos
             backupRoot: backupRootOfStandby,
             backupsOnStandby: true,
             restoreLatestBackup: false,
+            postgresStandby: true,
+            ...wal(true),
             restoreAccess: true,
             verifyRoot: undefined,
             verifyWaitSeconds: replicationWaitSeconds,
@@ -85,7 +128,12 @@ export function drPosture(role: "primary" | "standby", drActive: boolean): DrPos
         nodeGroupsActivated: true,
         backupRoot: backupRootOfStandby,
         backupsOnStandby: false,
-        restoreLatestBackup: true,
+        restoreLatestBackup: restoreFrom === "dump",
+        // Unchanged at activation, so the pod template does not roll: tools/dr promotes the
+        // running standby (ops/wal-promote.sh) and its data directory keeps it a primary;
+        // the flag only decides what an empty data directory becomes.
+        postgresStandby: true,
+        ...wal(true),
         restoreAccess: true,
         verifyRoot: backupRootOfStandby,
         verifyWaitSeconds: 0,

@@ -21,6 +21,8 @@ export const backupCronJobNames = {
     redis: "redis-backup",
     appData: "app-data-backup",
     verify: "backup-verify",
+    /** Checks that the WAL archive's newest base backup is recent (components/data/wal-archive.ts). */
+    walBaseBackupCheck: "postgres-base-backup-check",
 } as const;
 
 /** The backup bucket's top-level prefixes, one per kind of backup. */

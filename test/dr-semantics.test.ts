@@ -13,10 +13,19 @@ import { projectDir, synth, type SynthResult, stackFileVariant } from "./harness
  * offline synth of the dr stack in standby and with `mcp-platform:drActive: true`, compared
  * resource by resource, and the production stack, which the flag must never change.
  */
+// Activated with the dump fallback (`backups.restore.from: dump`), so the restore Job's
+// declaration is compared too; the default, promoting the WAL standby, adds nothing to the
+// program (the last test of this block).
 const activatedFile = stackFileVariant("dr", (doc) => {
+    doc.config["mcp-platform:drActive"] = true;
+    (doc.config["mcp-platform:backups"] as { restore: Record<string, unknown> }).restore.from =
+        "dump";
+});
+const promotingFile = stackFileVariant("dr", (doc) => {
     doc.config["mcp-platform:drActive"] = true;
 });
 const standby = synth("dr");
+const promoting = synth("dr", { stackFile: promotingFile });
 const activated = synth("dr", { stackFile: activatedFile });
 const production = synth("production");
 
@@ -208,6 +217,26 @@ describe("the dr stack: standby and activated", () => {
         );
     });
 
+    it("by default promotes the WAL standby: no restore Job, postgres-primary's template unchanged", () => {
+        expect(
+            promoting.resources().filter((r) => r.type === "mcp-platform:data:PostgresRestoreJob"),
+        ).toEqual([]);
+        const primary = (result: SynthResult) =>
+            result
+                .resources()
+                .find(
+                    (r) =>
+                        r.type === "kubernetes:apps/v1:StatefulSet" &&
+                        r.name === "postgres-postgres-primary",
+                )!.inputs;
+        // The pod does not roll at activation: tools/dr promotes the running standby.
+        expect(primary(promoting)).toEqual(primary(standby));
+        const container = JSON.stringify(primary(standby));
+        expect(container).toContain('{"name":"WAL_STANDBY","value":"true"}');
+        expect(container).toContain("restore_command=bash /opt/mcp/ops/wal-restore.sh %f %p");
+        expect(container).toContain("archive_command=bash /opt/mcp/ops/wal-archive.sh %p");
+    });
+
     it("differs in exactly those things, the backup jobs' standby switch and verify's prefix", () => {
         const before = byUrn(standby);
         const after = byUrn(activated);
@@ -237,10 +266,17 @@ describe("the dr stack: standby and activated", () => {
             ".value",
         ]);
 
+        // The base-backup check of the WAL archive is resumed (the promoted server's sidecar
+        // takes base backups into dr/wal); nothing else about it changes.
+        expect(changed["kubernetes:batch/v1:CronJob postgres-base-backup-check-cron-job"]).toEqual([
+            ".spec.suspend",
+        ]);
         // The backup CronJobs stop skipping (BACKUP_STANDBY) and backup-verify stops waiting
         // for replicated dumps; nothing else about them changes.
-        const cronJobs = Object.entries(changed).filter(([k]) =>
-            k.startsWith("kubernetes:batch/v1:CronJob "),
+        const cronJobs = Object.entries(changed).filter(
+            ([k]) =>
+                k.startsWith("kubernetes:batch/v1:CronJob ") &&
+                !k.endsWith(" postgres-base-backup-check-cron-job"),
         );
         expect(cronJobs.map(([k]) => k.split(" ")[1]).sort()).toEqual([
             "backup-jobs-app-data-backup",

@@ -20,6 +20,7 @@ import { parseArgs, UsageError, type CliOptions } from "./lib/dr/args";
 import { AwsCliBackupStore } from "./lib/dr/aws-cli-store";
 import { failback } from "./lib/dr/failback";
 import { fetchGet } from "./lib/dr/http";
+import { KubectlDatabase } from "./lib/dr/kubectl-database";
 import { PulumiWorkspace } from "./lib/dr/pulumi-workspace";
 import { checkDeploy, renderStatus, status } from "./lib/dr/status";
 import { type DrDeps, DrStepError, systemClock } from "./lib/dr/types";
@@ -60,6 +61,7 @@ export async function main(argv: readonly string[], deps?: Partial<DrDeps>): Pro
     const all: DrDeps = {
         workspace: deps?.workspace ?? new PulumiWorkspace(projectDir),
         store: deps?.store ?? new AwsCliBackupStore({ endpointUrl: options.s3EndpointUrl }),
+        database: deps?.database ?? new KubectlDatabase(),
         http: deps?.http ?? fetchGet,
         clock: deps?.clock ?? systemClock,
         log: deps?.log ?? ((line) => console.log(line)),

@@ -35,7 +35,11 @@ export interface LifecycleRule {
  * versions (overwritten pointers, expired backups) go once their lock has passed, expired
  * delete markers and abandoned multipart uploads are cleaned up.
  */
-export function lifecycleRules(settings: RetentionSettings, ownRoot?: string): LifecycleRule[] {
+export function lifecycleRules(
+    settings: RetentionSettings,
+    ownRoot?: string,
+    walArchive?: WalArchiveRetention,
+): LifecycleRule[] {
     const rules: LifecycleRule[] = [];
     // A standby bucket holds production's replicated backups and, under its own root, the
     // backups the stack takes once activated: both expire by tier.
@@ -64,6 +68,15 @@ export function lifecycleRules(settings: RetentionSettings, ownRoot?: string): L
             });
         }
     }
+    // The continuous WAL archives (base backups and WAL): by age, so no job needs to delete.
+    for (const prefix of walArchive?.prefixes ?? []) {
+        rules.push({
+            id: prefix.replace(/\//g, "-"),
+            status: "Enabled",
+            filter: { prefix: `${prefix}/` },
+            expiration: { days: walArchive?.days },
+        });
+    }
     rules.push({
         id: "housekeeping",
         status: "Enabled",
@@ -73,6 +86,12 @@ export function lifecycleRules(settings: RetentionSettings, ownRoot?: string): L
         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     });
     return rules;
+}
+
+/** The WAL archive prefixes a bucket holds and how many days they keep (docs/data.md). */
+export interface WalArchiveRetention {
+    readonly prefixes: readonly string[];
+    readonly days: number;
 }
 
 type Statement = Record<string, unknown>;
@@ -230,5 +249,65 @@ export function jobAccessPolicy(input: JobAccessInput): string {
             Resource: input.keyArn,
             Condition: { StringEquals: { "kms:ViaService": `s3.${input.region}.amazonaws.com` } },
         },
+    ]);
+}
+
+export interface WalArchiveAccessInput {
+    /** The bucket holding the archives (the dr stack's). */
+    readonly bucketArn: string;
+    /** Its KMS key: key ARN or alias ARN. */
+    readonly keyArn: string;
+    /** Region of the bucket (the KMS condition names S3 there). */
+    readonly region: string;
+    /** The prefix this stack's servers archive to, e.g. `wal`; none for a reader. */
+    readonly writePrefix?: string;
+    /** Prefixes read only, e.g. `dr/wal` (the other stack's archive). */
+    readonly readPrefixes: readonly string[];
+}
+
+/**
+ * IRSA permissions on the continuous WAL archives: the postgres pods (archive_command,
+ * restore_command, base backups) put and read under their own prefix and read the other
+ * stack's; the base-backup check only reads. No delete: the lifecycle rule expires old WAL
+ * and base backups.
+ */
+export function walArchivePolicy(input: WalArchiveAccessInput): string {
+    const write = input.writePrefix;
+    const prefixes = [...(write === undefined ? [] : [write]), ...input.readPrefixes];
+    return document([
+        {
+            Sid: "ListArchives",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: input.bucketArn,
+            Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}/*`) } },
+        },
+        ...(write === undefined
+            ? []
+            : [
+                  {
+                      Sid: "WriteOwnArchive",
+                      Effect: "Allow",
+                      Action: [
+                          "s3:PutObject",
+                          "s3:GetObject",
+                          "s3:AbortMultipartUpload",
+                          "s3:ListMultipartUploadParts",
+                      ],
+                      Resource: `${input.bucketArn}/${write}/*`,
+                  },
+              ]),
+        {
+            Sid: "ReadArchives",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: input.readPrefixes.map((p) => `${input.bucketArn}/${p}/*`),
+        },
+        kmsStatement(
+            "UseArchiveKey",
+            input.keyArn,
+            write === undefined ? ["kms:Decrypt"] : ["kms:GenerateDataKey", "kms:Decrypt"],
+            input.region,
+        ),
     ]);
 }

@@ -1,6 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { lifecycleRules, replicationRolePolicy, type RetentionSettings } from "./backup-policies";
+import {
+    lifecycleRules,
+    replicationRolePolicy,
+    type RetentionSettings,
+    type WalArchiveRetention,
+} from "./backup-policies";
 import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
 import { globalBucketName, privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 
@@ -66,6 +71,11 @@ export interface BackupStorageArgs {
      * `ownPrefixRoot`); they get the same tier expiry. @default none
      */
     readonly ownPrefixRoot?: string;
+    /**
+     * The continuous WAL archives this bucket holds (the dr stack's: production's `wal/` and
+     * its own `dr/wal/`), expired by age. @default none
+     */
+    readonly walArchive?: WalArchiveRetention;
     /** Protect the bucket and its key from deletion (docs/data.md, "Protection"). @default true */
     readonly protect?: boolean;
 }
@@ -145,7 +155,10 @@ export class BackupStorage extends pulumi.ComponentResource {
         );
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
-            { bucket: bucket.id, rules: lifecycleRules(args.retention, args.ownPrefixRoot) },
+            {
+                bucket: bucket.id,
+                rules: lifecycleRules(args.retention, args.ownPrefixRoot, args.walArchive),
+            },
             { ...child, dependsOn: [versioning] },
         );
 

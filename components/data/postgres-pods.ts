@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import {
     dataStorePlacement,
     dataStoreUid,
@@ -44,8 +45,30 @@ const dataMountPath = "/var/lib/postgresql/data";
 /** A subdirectory, so the volume's lost+found never sits inside the data directory. */
 export const pgdata = `${dataMountPath}/pgdata`;
 
+/** UID of the `postgres` user in the barman-cloud image (CloudNativePG's images use 26). */
+export const archiveImageUid = 26;
+
+/** Continuous WAL archiving of the servers (docs/data.md, "WAL archive"). */
+export interface PodWalArchive {
+    /** s3://<bucket>/<prefix> this server archives to. */
+    readonly archiveUrl: pulumi.Input<string>;
+    /** s3://<bucket>/<prefix> a standby replays (restore_command). */
+    readonly sourceUrl: pulumi.Input<string>;
+    /** Region of the archive bucket. */
+    readonly region: pulumi.Input<string>;
+    /** archive_timeout, seconds. */
+    readonly timeoutSeconds: number;
+    /** postgres-primary starts as a standby of `sourceUrl` when its data directory is empty. */
+    readonly standby: boolean;
+    /** The base-backup sidecar keeps the newest base backup younger than this. */
+    readonly baseBackupIntervalHours: number;
+}
+
 export interface PostgresPodSource {
+    /** The server image; with `walArchive`, one that contains barman-cloud (UID 26). */
     readonly image: string;
+    /** WAL archiving: archive_command, restore_command, the standby start. @default off */
+    readonly walArchive?: PodWalArchive;
     readonly exporterImage: string;
     readonly resources: ContainerResources;
     readonly settings: PostgresSettings;
@@ -65,9 +88,39 @@ function execProbe(command: string[], periodSeconds: number, failureThreshold: n
 const ready = ["pg_isready", "-h", "/var/run/postgresql", "-p", String(postgresNames.port)];
 const readyAsApp = [...ready, "-U", postgresNames.user, "-d", postgresNames.database];
 
+/** The servers' settings and environment for WAL archiving (none without an archive). */
+function walSettings(source: PostgresPodSource, role: "primary" | "replica") {
+    const wal = source.walArchive;
+    if (wal === undefined) return { settings: {}, env: [] };
+    const script = (name: string) => `bash ${opsMountPath}/${name}`;
+    return {
+        settings: {
+            // Replicas too: a promoted replica (failover runbook) keeps the archive going.
+            archive_mode: "on",
+            archive_timeout: `${wal.timeoutSeconds}s`,
+            archive_command: `${script("wal-archive.sh")} %p`,
+            ...(role === "primary" ? { restore_command: `${script("wal-restore.sh")} %f %p` } : {}),
+        },
+        env: [
+            { name: "WAL_ARCHIVE_URL", value: wal.archiveUrl },
+            { name: "WAL_SOURCE_URL", value: wal.sourceUrl },
+            { name: "AWS_REGION", value: wal.region },
+            { name: "AWS_DEFAULT_REGION", value: wal.region },
+            ...plainEnv({
+                WAL_SERVER_NAME: "postgres-primary",
+                WAL_SOURCE_SERVER: "postgres-primary",
+                WAL_STANDBY: String(role === "primary" && wal.standby),
+                WORK_DIR: "/tmp",
+            }),
+        ],
+    };
+}
+
 function postgresContainer(source: PostgresPodSource, role: "primary" | "replica"): Container {
+    const wal = walSettings(source, role);
     const settings: PostgresSettings = {
         ...source.settings,
+        ...wal.settings,
         listen_addresses: "*",
         hba_file: "/etc/postgresql/pg_hba.conf",
         password_encryption: "scram-sha-256",
@@ -98,11 +151,17 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
               ]
             : // The walreceiver's libpq reads the replication password from the environment.
               [secretEnv("PGPASSWORD", admin, "replication-password")]),
+        ...wal.env,
     ];
     return {
         name: "postgres",
         image: source.image,
         imagePullPolicy: "IfNotPresent",
+        // The barman-cloud image has no initdb entrypoint: ops/postgres-start.sh prepares an
+        // empty data directory (a new cluster, or a standby from the archive) and execs postgres.
+        ...(source.walArchive
+            ? { command: ["/bin/bash", `${opsMountPath}/postgres-start.sh`] }
+            : {}),
         args: ["postgres", ...settingsArgs(settings)],
         ports: [{ name: "postgres", containerPort: postgresNames.port, protocol: "TCP" }],
         env,
@@ -152,6 +211,50 @@ function exporterContainer(source: PostgresPodSource): Container {
     };
 }
 
+/**
+ * The `base-backup` sidecar of postgres-primary (ops/wal-base-backup.sh --loop): takes a base
+ * backup whenever the server is a primary and the archive's newest is older than the
+ * interval. barman-cloud-backup reads the data directory, so it runs here, next to it.
+ */
+function baseBackupContainer(source: PostgresPodSource, wal: PodWalArchive): Container {
+    return {
+        name: "base-backup",
+        image: source.image,
+        imagePullPolicy: "IfNotPresent",
+        command: [
+            "/bin/bash",
+            `${opsMountPath}/wal-base-backup.sh`,
+            "--loop",
+            String(wal.baseBackupIntervalHours),
+        ],
+        env: [
+            ...walSettings(source, "primary").env,
+            ...plainEnv({
+                PGDATA: pgdata,
+                PGHOST: "/var/run/postgresql",
+                PGPORT: String(postgresNames.port),
+                PGUSER: postgresNames.superuser,
+            }),
+        ],
+        resources: {
+            requests: { cpu: "100m", memory: "256Mi" },
+            limits: { cpu: source.resources.limits.cpu, memory: "1Gi" },
+        },
+        securityContext: restrictedContainerSecurityContext(),
+        // Ready when it can reach its server; alive while its loop (PID 1) runs: a base
+        // backup of a large database takes an hour, so no heartbeat deadline.
+        readinessProbe: execProbe(ready, 30, 3),
+        livenessProbe: execProbe(["/bin/bash", "-c", "kill -0 1"], 60, 3),
+        volumeMounts: [
+            { name: "data", mountPath: dataMountPath, readOnly: true },
+            { name: "run", mountPath: "/var/run/postgresql" },
+            { name: "tmp", mountPath: "/tmp" },
+            opsMount,
+        ],
+        terminationMessagePolicy: "FallbackToLogsOnError",
+    };
+}
+
 /** Init container of a replica: clone the primary once (ops/postgres-replica-bootstrap.sh). */
 function bootstrapContainer(source: PostgresPodSource, primaryHost: string): Container {
     return {
@@ -197,11 +300,19 @@ export function postgresPodTemplate(
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             ...dataStorePlacement,
-            securityContext: restrictedPodSecurityContext(dataStoreUid),
+            securityContext: restrictedPodSecurityContext(
+                source.walArchive ? archiveImageUid : dataStoreUid,
+            ),
             // A fast shutdown checkpoints; give it time before SIGKILL.
             terminationGracePeriodSeconds: 120,
             initContainers: role === "replica" ? [bootstrapContainer(source, primaryHost)] : [],
-            containers: [postgresContainer(source, role), exporterContainer(source)],
+            containers: [
+                postgresContainer(source, role),
+                exporterContainer(source),
+                ...(role === "primary" && source.walArchive
+                    ? [baseBackupContainer(source, source.walArchive)]
+                    : []),
+            ],
             volumes: [
                 { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                 { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },

@@ -5,7 +5,13 @@ import { contentHash, opsScripts } from "./data-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { initdbHook, pgHba, postgresNames, postgresPodTemplate } from "./postgres-pods";
+import {
+    initdbHook,
+    pgHba,
+    type PodWalArchive,
+    postgresNames,
+    postgresPodTemplate,
+} from "./postgres-pods";
 import { postgresTuning } from "./postgres-tuning";
 import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
 import { serviceMonitor } from "../kit/service-monitor";
@@ -29,6 +35,16 @@ export interface PostgresArgs {
     readonly namespace?: string;
     /** Namespaces whose pods may connect. @default ["mcp-production", "mcp-system", "mcp-platform"] */
     readonly clientNamespaces?: readonly string[];
+    /**
+     * Continuous WAL archiving (docs/data.md, "WAL archive"): the servers run `image` of
+     * this (barman-cloud) instead of `image`, archive to `archiveUrl`, and on a dr stack
+     * postgres-primary starts as a standby of `sourceUrl`. @default no archiving
+     */
+    readonly walArchive?: PodWalArchive & {
+        readonly image: string;
+        /** IRSA role of the `postgres` ServiceAccount (WalArchiveAccess). */
+        readonly roleArn: pulumi.Input<string>;
+    };
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -36,13 +52,23 @@ export interface PostgresArgs {
 /** Pods of the backup jobs (backup-jobs.ts labels them so). */
 export const backupPodLabels = { "app.kubernetes.io/component": "backup" };
 
+/** The ConfigMap of the ops scripts the Postgres pods (and the base-backup check) mount. */
+export const postgresOpsConfigMap = "postgres-ops";
+
 /** Ops scripts the Postgres pods mount. */
 const postgresOps = [
     "backup-lib.sh",
     "postgres-init.sh",
+    "postgres-pitr.sh",
     "postgres-replica-bootstrap.sh",
+    "postgres-start.sh",
     "promote-replica.sh",
     "restore-postgres.sh",
+    "wal-archive.sh",
+    "wal-base-backup.sh",
+    "wal-lib.sh",
+    "wal-promote.sh",
+    "wal-restore.sh",
 ];
 
 /**
@@ -69,7 +95,8 @@ export class Postgres extends pulumi.ComponentResource {
         const maxConnections = args.maxConnections ?? 200;
         const clientNamespaces = args.clientNamespaces ?? appNamespaces;
         const child = { parent: this };
-        const version = args.image.split(":").pop()?.split("@")[0];
+        const serverImage = args.walArchive?.image ?? args.image;
+        const version = serverImage.split(":").pop()?.split("@")[0];
         const family = { name: "postgres", component: "database", version };
         const primary = { ...family, app: "postgres-primary", instance: "postgres-primary" };
         const replica = { ...family, app: "postgres-replica", instance: "postgres-replica" };
@@ -139,12 +166,20 @@ export class Postgres extends pulumi.ComponentResource {
         );
         new k8s.core.v1.ConfigMap(
             `${name}-ops`,
-            { metadata: meta("postgres-ops"), data: scripts },
+            { metadata: meta(postgresOpsConfigMap), data: scripts },
             child,
         );
         new k8s.core.v1.ServiceAccount(
             `${name}-service-account`,
-            { metadata: meta("postgres"), automountServiceAccountToken: false },
+            {
+                metadata: {
+                    ...meta("postgres"),
+                    ...(args.walArchive
+                        ? { annotations: { "eks.amazonaws.com/role-arn": args.walArchive.roleArn } }
+                        : {}),
+                },
+                automountServiceAccountToken: false,
+            },
             child,
         );
 
@@ -153,16 +188,36 @@ export class Postgres extends pulumi.ComponentResource {
             maxConnections,
             storageSize: args.storageSize,
         });
+        const walArchive = args.walArchive && {
+            archiveUrl: args.walArchive.archiveUrl,
+            sourceUrl: args.walArchive.sourceUrl,
+            region: args.walArchive.region,
+            timeoutSeconds: args.walArchive.timeoutSeconds,
+            standby: args.walArchive.standby,
+            baseBackupIntervalHours: args.walArchive.baseBackupIntervalHours,
+        };
         const source = (labels: Record<string, string>) => ({
-            image: args.image,
+            image: serverImage,
+            walArchive,
             exporterImage: args.exporterImage,
             resources: args.resources,
             settings,
             labels,
             familySelector,
             serviceAccountName: "postgres",
-            configMaps: { hba: "postgres-config", initdb: "postgres-initdb", ops: "postgres-ops" },
-            annotations: { "mcp-platform.io/config-hash": contentHash([settings, hba, scripts]) },
+            configMaps: {
+                hba: "postgres-config",
+                initdb: "postgres-initdb",
+                ops: postgresOpsConfigMap,
+            },
+            annotations: {
+                "mcp-platform.io/config-hash": contentHash([
+                    settings,
+                    hba,
+                    scripts,
+                    walArchive ? [walArchive.timeoutSeconds, walArchive.standby] : [],
+                ]),
+            },
         });
         const claim = {
             metadata: { name: "data", labels: stableLabels(family) },
@@ -296,12 +351,16 @@ export class Postgres extends pulumi.ComponentResource {
                         },
                         { from: [prometheusPods], ports: tcp(postgresNames.exporterPort) },
                     ],
-                    // Replicas stream from the primary (and the bootstrap clones it).
+                    // Replicas stream from the primary (and the bootstrap clones it); with the
+                    // WAL archive, the servers reach S3 and STS over HTTPS.
                     egress: [
                         {
                             to: [podsIn(namespace, { app: "postgres-primary" })],
                             ports: tcp(postgresNames.port),
                         },
+                        ...(args.walArchive
+                            ? [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) }]
+                            : []),
                     ],
                 },
             },

@@ -32,7 +32,21 @@ describe("backups and data config", () => {
         expect(production.data.postgres.resources.limits.memory).toBe("16Gi");
         const dr = load("dr");
         expect(dr.backups.replication).toBeUndefined();
-        expect(dr.backups.restore).toEqual({ source: "latest", activationId: "activation" });
+        expect(dr.backups.restore).toEqual({
+            from: "archive",
+            source: "latest",
+            activationId: "activation",
+        });
+        // Both stacks archive WAL with the same image and archive_timeout (RPO ≤ 60 s).
+        for (const stack of [production, dr]) {
+            expect(stack.data.postgres.archive).toEqual({
+                image: "ghcr.io/cloudnative-pg/postgresql:15.14-202511100817-system-bookworm@sha256:cf13adf3e270ff1a924c03c34954ff6cc17e5c3b1a4c555255612ea612a08466",
+                timeoutSeconds: 30,
+                retentionDays: 7,
+                baseBackupIntervalHours: 24,
+                reseedFromDr: false,
+            });
+        }
     });
 
     it("fills the documented defaults", () => {
@@ -57,6 +71,7 @@ describe("backups and data config", () => {
             delete data.postgres.maxConnections;
             delete data.redis.maxmemoryPolicy;
             delete data.redis.maxmemoryPercent;
+            data.postgres.archive = { image: data.postgres.archive.image };
         });
         expect(config.backups).toMatchObject({
             schedules: { redis: "30 * * * *", verify: "30 5 * * *" },
@@ -64,13 +79,22 @@ describe("backups and data config", () => {
             retentionDays: { hourly: 2, daily: 7, weekly: 30, monthly: 365 },
             archive: { afterDays: 30, storageClass: "GLACIER_IR" },
             objectLock: { mode: "GOVERNANCE", days: 2 },
-            restore: { source: "latest", activationId: "activation" },
+            restore: { from: "archive", source: "latest", activationId: "activation" },
             scratchSize: "20Gi",
             verifyMaxAgeMinutes: 120,
         });
         expect(config.data).toMatchObject({
             storageClass: "gp3",
-            postgres: { replicas: 1, maxConnections: 200 },
+            postgres: {
+                replicas: 1,
+                maxConnections: 200,
+                archive: {
+                    timeoutSeconds: 30,
+                    retentionDays: 7,
+                    baseBackupIntervalHours: 24,
+                    reseedFromDr: false,
+                },
+            },
             redis: { maxmemoryPolicy: "allkeys-lru", maxmemoryPercent: 70 },
         });
     });
@@ -123,6 +147,34 @@ describe("backups and data config", () => {
             ]),
         );
         expect(found).toHaveLength(4);
+    });
+});
+
+describe("WAL archive config", () => {
+    it("rejects an archive_timeout above the 60 s RPO, rare base backups and an unknown restore source", () => {
+        const found = problems((ns) => {
+            const archive = ns["mcp-platform"].data.postgres.archive;
+            archive.timeoutSeconds = 300;
+            archive.baseBackupIntervalHours = 48;
+            ns["mcp-platform"].backups.restore = { from: "snapshot" };
+        });
+        expect(found).toEqual([
+            expect.stringMatching(
+                /^Pulumi\.production\.yaml: mcp-platform:backups\.restore\.from: .*"archive".*"dump"/,
+            ),
+            expect.stringMatching(
+                /^Pulumi\.production\.yaml: mcp-platform:data\.postgres\.archive\.timeoutSeconds: .*60/,
+            ),
+            expect.stringMatching(
+                /^Pulumi\.production\.yaml: mcp-platform:data\.postgres\.archive\.baseBackupIntervalHours: .*24/,
+            ),
+        ]);
+    });
+
+    it("requires the barman-cloud image", () => {
+        expect(problems((ns) => delete ns["mcp-platform"].data.postgres.archive.image)).toEqual([
+            expect.stringContaining("mcp-platform:data.postgres.archive.image"),
+        ]);
     });
 });
 

@@ -18,6 +18,9 @@ describe("drPosture", () => {
                 backupRoot: undefined,
                 backupsOnStandby: false,
                 restoreLatestBackup: false,
+                postgresStandby: false,
+                walArchivePrefix: "wal",
+                walSourcePrefix: "dr/wal",
                 restoreAccess: false,
                 verifyRoot: undefined,
                 verifyWaitSeconds: 0,
@@ -35,6 +38,9 @@ describe("drPosture", () => {
                 backupRoot: backupRootOfStandby,
                 backupsOnStandby: true,
                 restoreLatestBackup: false,
+                postgresStandby: true,
+                walArchivePrefix: "dr/wal",
+                walSourcePrefix: "wal",
                 restoreAccess: true,
                 verifyRoot: undefined,
                 verifyWaitSeconds: 900,
@@ -51,7 +57,11 @@ describe("drPosture", () => {
                 nodeGroupsActivated: true,
                 backupRoot: backupRootOfStandby,
                 backupsOnStandby: false,
-                restoreLatestBackup: true,
+                // Activation promotes the standby; the dump restore is the configured fallback.
+                restoreLatestBackup: false,
+                postgresStandby: true,
+                walArchivePrefix: "dr/wal",
+                walSourcePrefix: "wal",
                 restoreAccess: true,
                 verifyRoot: backupRootOfStandby,
                 verifyWaitSeconds: 0,
@@ -61,6 +71,18 @@ describe("drPosture", () => {
 
     it.each(table)("%s", (_title, role, drActive, expected) => {
         expect(drPosture(role, drActive)).toEqual(expected);
+    });
+
+    it("restores the replicated dump at activation only when backups.restore.from is dump", () => {
+        expect(drPosture("standby", true, "dump").restoreLatestBackup).toBe(true);
+        expect(drPosture("standby", false, "dump").restoreLatestBackup).toBe(false);
+        expect(drPosture("primary", false, "dump").restoreLatestBackup).toBe(false);
+        const fallback = parseStack("dr", (ns) => {
+            ns["mcp-platform"].drActive = true;
+            (ns["mcp-platform"].backups as { restore: Record<string, unknown> }).restore.from =
+                "dump";
+        });
+        expect(fallback.dr).toEqual(drPosture("standby", true, "dump"));
     });
 
     it("is what the config loader hands the program for each committed stack", () => {

@@ -148,6 +148,7 @@ describe("AwsCliBackupStore against an S3-compatible server", () => {
                 {
                     workspace: world.workspace,
                     store,
+                    database: world.database,
                     http: fetchGet,
                     clock: systemClock,
                     log: (l) => lines.push(l),

@@ -52,6 +52,7 @@ describe("command line", () => {
             yes: false,
             dryRun: false,
             dataRestored: false,
+            reseeded: false,
             skipProductionUp: false,
             json: false,
         });
@@ -249,7 +250,7 @@ describe("the real CLI process", () => {
         expect(child.stderr).toContain('FAILED at step "select the dr stack"');
         expect(child.stderr).toContain("the Pulumi CLI (`pulumi`) is not on PATH");
         expect(child.stderr).toContain("install the Pulumi CLI");
-        expect(child.stdout).toContain("[1/6] select the dr stack");
+        expect(child.stdout).toContain("[1/7] select the dr stack");
         expect(child.status).toBe(1);
     });
 });

@@ -2,6 +2,7 @@ import type { EdgeState } from "../../tools/lib/dr/edge";
 import {
     type BackupStore,
     type Clock,
+    type DatabaseControl,
     type DrDeps,
     type DrStack,
     type DrWorkspace,
@@ -57,6 +58,8 @@ export interface WorldOptions {
     readonly cannotUpdate?: string;
     /** The dr stack's last update result. @default "succeeded" */
     readonly drLastUpdate?: string;
+    /** ops/wal-promote.sh fails with this message (e.g. a gap in the archive). */
+    readonly promoteFails?: string;
 }
 
 export const dumpKey = "postgres/hourly/20261121T114000Z/mcp_db.dump";
@@ -86,6 +89,7 @@ export class World {
             },
             {
                 backupBucketName: "mcp-backups-dr-1a2b",
+                kubeconfig: "apiVersion: v1\nkind: Config\n",
                 drActive: options.deployedDrActive ?? drActive,
                 ...(options.drEdgeOutput ? { edgeHostname: "edge.mcp-production.com" } : {}),
             },
@@ -97,6 +101,7 @@ export class World {
             { [keys.region]: "us-east-1", [keys.role]: "primary" },
             {
                 backupBucketName: "mcp-backups-prod-9z8y",
+                kubeconfig: "apiVersion: v1\nkind: Config\n",
                 drActive: false,
                 ...(options.productionEdgeOutput === false
                     ? {}
@@ -177,6 +182,16 @@ export class World {
         },
     };
 
+    readonly database: DatabaseControl = {
+        promote: async (kubeconfig, stack) => {
+            this.journal.push(`${stack} promote postgres-primary-0`);
+            if (typeof kubeconfig !== "string")
+                throw new Error(`stack "${stack}" has no output "kubeconfig"`);
+            if (this.options.promoteFails) throw new Error(this.options.promoteFails);
+            return "promoted: the server accepts writes";
+        },
+    };
+
     readonly http: HttpGet = async (url) => {
         this.journal.push(`GET ${url}`);
         if (this.pendingRegion) {
@@ -210,6 +225,7 @@ export class World {
         return {
             workspace: this.workspace,
             store: this.store,
+            database: this.database,
             http: this.http,
             clock: this.clock,
             log: (line) => this.lines.push(line),

@@ -38,7 +38,7 @@ async function stepError(promise: Promise<unknown>): Promise<DrStepError> {
 }
 
 describe("npm run dr -- activate", () => {
-    it("runs the preflight, then the flag, the up and the edge check, in that order", async () => {
+    it("runs the preflight, then the promotion, the flag, the up and the edge check, in that order", async () => {
         const world = new World({ drEdgeOutput: true, edgeLagPolls: 2 });
         const result = await activateIn(world);
 
@@ -47,6 +47,7 @@ describe("npm run dr -- activate", () => {
             "dr checkCanUpdate",
             "s3 read mcp-backups-dr-1a2b/postgres/latest.json (us-west-2)",
             `s3 head mcp-backups-dr-1a2b/${dumpKey} (us-west-2)`,
+            "dr promote postgres-primary-0",
             "dr setDrActive(true)",
             "dr up",
             edgeUrl,
@@ -62,11 +63,13 @@ describe("npm run dr -- activate", () => {
             "select the dr stack",
             "find the edge",
             "check the latest replicated backup",
+            "promote postgres-primary-0 on dr (ops/wal-promote.sh)",
             "set drActive: true in Pulumi.dr.yaml",
             "pulumi up on dr",
             "verify that the edge sends traffic to dr",
         ]);
-        expect(world.lines).toContain("[6/6] verify that the edge sends traffic to dr");
+        expect(world.lines).toContain("[7/7] verify that the edge sends traffic to dr");
+        expect(world.lines).toContain("      ok (0s): promoted: the server accepts writes");
         expect(world.lines.join("\n")).toMatch(
             /DR is active: .* 4m20s after the start \(RTO 30m\)/,
         );
@@ -239,9 +242,26 @@ describe("npm run dr -- activate", () => {
                 },
             }),
         );
-        expect(asked).toContain(`restoring ${dumpKey} (20m old)`);
+        expect(asked).toContain("promote its standby database");
+        expect(asked).toContain(`the fallback dump ${dumpKey} is 20m old`);
         expect(error.step).toBe("confirm");
         expect(world.journal).not.toContain("dr setDrActive(true)");
+        expect(world.journal).not.toContain("dr promote postgres-primary-0");
+    });
+
+    it("stops before the flag when the standby cannot be promoted (a gap in the WAL archive)", async () => {
+        const world = new World({
+            drEdgeOutput: true,
+            promoteFails:
+                "the standby has not replayed the archive's newest WAL segment; replay_segment 00000001000000000000000B",
+        });
+        const error = await stepError(activateIn(world));
+        expect(error.step).toBe("promote postgres-primary-0 on dr (ops/wal-promote.sh)");
+        expect(error.problem).toContain("replay_segment 00000001000000000000000B");
+        expect(error.remedy).toContain("PostgresStandbyReplayLagging");
+        expect(error.remedy).toContain("backups.restore.from: dump");
+        expect(world.journal).not.toContain("dr setDrActive(true)");
+        expect(world.journal).not.toContain("dr up");
     });
 
     it("re-runs on an already active stack without the backup age check", async () => {
@@ -312,17 +332,61 @@ describe("npm run dr -- failback", () => {
         // Production came back and replicated a stale backup: failback must not look at it.
         const world = activeWorld({ backupAgeMs: 3 * 60 * minute, ownBackupAgeMs: 5 * minute });
         const result = await failback(world.deps(), failbackOptions());
-        expect(result.backup.pointerLocation.key).toBe(drPointerKey);
+        expect(result.backup?.pointerLocation.key).toBe(drPointerKey);
         expect(drPointerKey).toBe(
             `${ownBackupPrefix("postgres", drPosture("standby", false).backupRoot)}/latest.json`,
         );
-        expect(result.backup.pointer.key).toBe(drDumpKey);
+        expect(result.backup?.pointer.key).toBe(drDumpKey);
         expect(world.actions()).not.toContain(
             "s3 read mcp-backups-dr-1a2b/postgres/latest.json (us-west-2)",
         );
         const stale = activeWorld({ backupAgeMs: 5 * minute, ownBackupAgeMs: 3 * 60 * minute });
         const error = await stepError(failback(stale.deps(), failbackOptions()));
         expect(error.step).toBe("check the final backup taken in dr");
+    });
+
+    it("with --reseeded promotes production's re-seeded database instead of checking a dump", async () => {
+        // No final dump anywhere: production replays dr's WAL archive instead.
+        const world = activeWorld({
+            ownBackupAgeMs: 10 * 60 * minute,
+            dumpInProductionBucket: false,
+        });
+        const result = await failback(
+            world.deps(),
+            failbackOptions({ dataRestored: false, reseeded: true }),
+        );
+        expect(result.backup).toBeUndefined();
+        expect(world.journal.some((e) => e.startsWith("s3 "))).toBe(false);
+        const actions = world.actions();
+        expect(actions.indexOf("production promote postgres-primary-0")).toBeGreaterThan(-1);
+        expect(actions.indexOf("production promote postgres-primary-0")).toBeLessThan(
+            actions.indexOf("production up"),
+        );
+        expect(actions.indexOf("production up")).toBeLessThan(
+            actions.indexOf("dr setDrActive(false)"),
+        );
+        expect(result.steps.map((s) => s.name)).toEqual([
+            "select the dr and production stacks",
+            "find the edge",
+            "promote postgres-primary-0 on production (ops/wal-promote.sh)",
+            "pulumi up on production",
+            "set drActive: false in Pulumi.dr.yaml",
+            "pulumi up on dr",
+            "verify that the edge sends traffic to primary",
+        ]);
+    });
+
+    it("with --reseeded leaves DR active when production cannot be promoted", async () => {
+        const world = activeWorld({
+            promoteFails: "the standby has not replayed the archive's newest WAL segment",
+        });
+        const error = await stepError(
+            failback(world.deps(), failbackOptions({ dataRestored: false, reseeded: true })),
+        );
+        expect(error.step).toBe("promote postgres-primary-0 on production (ops/wal-promote.sh)");
+        expect(error.remedy).toContain("DR is still active");
+        expect(world.journal).not.toContain("dr setDrActive(false)");
+        expect(world.journal).not.toContain("production up");
     });
 
     it("refuses when DR is not active", async () => {

@@ -1,3 +1,4 @@
+import { backupCronJobNames, dataNamespace } from "../../../config/names";
 import type { RuleGroup } from "./types";
 
 /**
@@ -13,9 +14,21 @@ export const datastoreThresholds = {
     connectionsCritical: 0.95,
     /** Redis used memory against maxmemory. */
     redisMemory: 0.9,
+    /**
+     * A dr standby replaying the WAL archive: seconds since its last replayed commit. Healthy
+     * it stays within archive_timeout (30 s) plus a restore; above 3 minutes an activation
+     * would lose more than the 60 s RPO.
+     */
+    standbyReplayLagSeconds: 180,
+    /** postgres-base-backup-check runs every 30 minutes; an hour without success is stale. */
+    baseBackupCheckStaleSeconds: 3600,
 } as const;
 
 const t = datastoreThresholds;
+/** Rows written in the last 10 minutes: the server produced WAL that must reach the archive. */
+const writing =
+    'on (namespace, instance) (sum by (namespace, instance) (rate({__name__=~"pg_stat_database_tup_(inserted|updated|deleted)"}[10m])) > 0)';
+const baseBackupCheck = `namespace="${dataNamespace}", cronjob="${backupCronJobNames.walBaseBackupCheck}"`;
 const connectionRatio =
     "sum by (namespace, instance) (pg_stat_activity_count) / max by (namespace, instance) (pg_settings_max_connections)";
 
@@ -64,6 +77,61 @@ export const postgresGroup: RuleGroup = {
                 summary: "PostgreSQL connections are near max_connections.",
                 description:
                     "{{ $labels.instance }} ({{ $labels.namespace }}) uses {{ $value | humanizePercentage }} of max_connections (warning above 80% for 5m).",
+            },
+        },
+        // The continuous WAL archive (docs/data.md, "WAL archive"): pg_stat_archiver through
+        // postgres_exporter's default stat_archiver collector (pg_stat_archiver_failed_count,
+        // _archived_count, _last_archive_age) and archive_timeout from its pg_settings.
+        {
+            alert: "PostgresWalArchivingFailing",
+            expr: "increase(pg_stat_archiver_failed_count[5m]) > 0",
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "PostgreSQL fails to archive WAL.",
+                description:
+                    "archive_command of {{ $labels.instance }} ({{ $labels.namespace }}) failed {{ $value | humanize }} times in the last 5 minutes, for 5 minutes: the DR standby falls behind and pg_wal grows on the primary.",
+            },
+        },
+        {
+            alert: "PostgresWalArchiveStale",
+            expr: `pg_stat_archiver_last_archive_age > ignoring (server) 2 * pg_settings_archive_timeout_seconds\nand ${writing}`,
+            for: "2m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The newest archived WAL is older than twice archive_timeout.",
+                description:
+                    "{{ $labels.instance }} ({{ $labels.namespace }}) last archived a WAL segment {{ $value | humanizeDuration }} ago while rows are being written: the RPO of a DR activation is growing.",
+            },
+        },
+        {
+            alert: "PostgresStandbyReplayLagging",
+            expr: `pg_replication_lag_seconds{pod=~"postgres-primary-.*"} > ${t.standbyReplayLagSeconds}\nand on (namespace, instance) pg_replication_is_replica == 1`,
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The DR standby replays the WAL archive more than 3 minutes behind.",
+                description:
+                    "Standby {{ $labels.instance }} ({{ $labels.namespace }}) last replayed a commit {{ $value | humanizeDuration }} ago (above 3 minutes for 5m): an activation now would lose more than the 60 s RPO, or the archive has a gap.",
+            },
+        },
+        {
+            alert: "PostgresBaseBackupStale",
+            expr: [
+                "(",
+                `  time() - kube_cronjob_status_last_successful_time{${baseBackupCheck}} > ${t.baseBackupCheckStaleSeconds}`,
+                "  or",
+                `  (time() - kube_cronjob_created{${baseBackupCheck}} > ${t.baseBackupCheckStaleSeconds}`,
+                `    unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${baseBackupCheck}})`,
+                ")",
+                `unless on (namespace, cronjob) (kube_cronjob_spec_suspend{${baseBackupCheck}} == 1)`,
+            ].join("\n"),
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "The WAL archive has no recent base backup.",
+                description:
+                    "CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not confirmed a recent base backup for more than 1h: the base-backup sidecar of postgres-primary-0 is failing, and a new standby or a PITR would replay more WAL.",
             },
         },
     ],

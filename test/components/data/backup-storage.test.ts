@@ -4,6 +4,7 @@ import {
     jobAccessPolicy,
     lifecycleRules,
     replicationRolePolicy,
+    walArchivePolicy,
 } from "../../../components/data/backup-policies";
 import { recordResources } from "../../harness/pulumi";
 
@@ -243,5 +244,42 @@ describe("BackupStorage", () => {
         for (const statement of [...writer, ...reader]) {
             expect(statement.Resource).not.toBe("*");
         }
+    });
+});
+
+describe("walArchivePolicy", () => {
+    const base = {
+        bucketArn: "arn:aws:s3:::mcp-platform-backups-dr-111111111111-us-west-2",
+        keyArn: "arn:aws:kms:us-west-2:111111111111:alias/mcp-platform-backups-dr",
+        region: "us-west-2",
+    };
+    it("lets the servers write their own prefix and read the other stack's, never delete", () => {
+        const doc = JSON.parse(
+            walArchivePolicy({ ...base, writePrefix: "wal", readPrefixes: ["dr/wal"] }),
+        );
+        const actions = doc.Statement.flatMap((s: { Action: string | string[] }) =>
+            [s.Action].flat(),
+        );
+        expect(actions.some((a: string) => /Delete/.test(a))).toBe(false);
+        const sid = (id: string) => doc.Statement.find((s: { Sid: string }) => s.Sid === id);
+        expect(sid("WriteOwnArchive").Resource).toBe(`${base.bucketArn}/wal/*`);
+        expect(sid("ReadArchives").Resource).toEqual([`${base.bucketArn}/dr/wal/*`]);
+        expect(sid("ListArchives").Condition.StringLike["s3:prefix"]).toEqual([
+            "wal/*",
+            "dr/wal/*",
+        ]);
+        // The dr key is named by its alias: matched through kms:ResourceAliases.
+        expect(sid("UseArchiveKey").Condition["ForAnyValue:StringEquals"]).toEqual({
+            "kms:ResourceAliases": "alias/mcp-platform-backups-dr",
+        });
+    });
+    it("gives a reader (the base-backup check) get and list only", () => {
+        const doc = JSON.parse(walArchivePolicy({ ...base, readPrefixes: ["wal"] }));
+        expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+            "ListArchives",
+            "ReadArchives",
+            "UseArchiveKey",
+        ]);
+        expect(doc.Statement[2].Action).toEqual(["kms:Decrypt"]);
     });
 });

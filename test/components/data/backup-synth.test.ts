@@ -73,8 +73,29 @@ describe("data layer in the production synth", () => {
         expect(primary.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual([
             "postgres",
             "postgres-exporter",
+            "base-backup",
         ]);
         expect(primary.spec.template.spec.containers[0].args).toContain("shared_buffers=4GB");
+        // Production archives WAL straight into the dr bucket and starts a new cluster when
+        // its volume is empty (docs/data.md, "WAL archive").
+        const postgres = primary.spec.template.spec.containers[0];
+        expect(postgres.image).toMatch(
+            /^ghcr\.io\/cloudnative-pg\/postgresql:15\.\d+-.*-system-bookworm@sha256:/,
+        );
+        expect(postgres.command).toEqual(["/bin/bash", "/opt/mcp/ops/postgres-start.sh"]);
+        expect(postgres.args).toEqual(
+            expect.arrayContaining([
+                "archive_mode=on",
+                "archive_timeout=30s",
+                "archive_command=bash /opt/mcp/ops/wal-archive.sh %p",
+            ]),
+        );
+        const env = Object.fromEntries(
+            (postgres.env as Obj[]).filter((e) => "value" in e).map((e) => [e.name, e.value]),
+        );
+        expect(env.WAL_ARCHIVE_URL).toMatch(/^s3:\/\/mcp-platform-backups-dr-.*\/wal$/);
+        expect(env.WAL_STANDBY).toBe("false");
+        expect(primary.spec.template.spec.securityContext.runAsUser).toBe(26);
         expect(
             manifest(result, "statefulset-postgres-replica.yaml").spec.template.metadata.labels.app,
         ).toBe("postgres-replica");
@@ -148,9 +169,11 @@ describe("data layer in the dr synth, standby and activated", () => {
     let active: SynthResult;
     beforeAll(() => {
         standby = synth("dr");
+        // Activated with the dump fallback, whose restore Job these tests check.
         active = synth("dr", {
             stackFile: stackFileVariant("dr", (doc) => {
                 doc.config["mcp-platform:drActive"] = true;
+                (doc.config["mcp-platform:backups"] as Obj).restore.from = "dump";
             }),
         });
     });
@@ -169,6 +192,39 @@ describe("data layer in the dr synth, standby and activated", () => {
             "mcp-platform-backups-dr-123456789012-us-west-2",
         );
         expect(dataViolations(standby)).toEqual([]);
+    });
+
+    it("runs postgres-primary as a standby replaying production's WAL archive", () => {
+        const postgres = manifest(standby, "statefulset-postgres-primary.yaml").spec.template.spec
+            .containers[0];
+        const env = Object.fromEntries(
+            (postgres.env as Obj[]).filter((e) => "value" in e).map((e) => [e.name, e.value]),
+        );
+        // An empty volume restores production's newest base backup and gets standby.signal.
+        expect(env.WAL_STANDBY).toBe("true");
+        expect(env.WAL_SOURCE_URL).toBe("s3://mcp-platform-backups-dr-123456789012-us-west-2/wal");
+        expect(env.WAL_ARCHIVE_URL).toBe(
+            "s3://mcp-platform-backups-dr-123456789012-us-west-2/dr/wal",
+        );
+        expect(postgres.args).toContain("restore_command=bash /opt/mcp/ops/wal-restore.sh %f %p");
+        // Its own base-backup check waits for a promotion; the archive prefixes expire by age.
+        expect(manifest(standby, "cronjob-postgres-base-backup-check.yaml").spec.suspend).toBe(
+            true,
+        );
+        const lifecycle = standby
+            .resources()
+            .find(
+                (r) =>
+                    r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            )!.inputs.rules as Obj[];
+        expect(
+            lifecycle
+                .filter((r) => /^(dr-)?wal$/.test(r.id))
+                .map((r) => [r.filter.prefix, r.expiration.days]),
+        ).toEqual([
+            ["wal/", 7],
+            ["dr/wal/", 7],
+        ]);
     });
 
     it("exports the outputs production's replication reads: the dr bucket and key alias", () => {

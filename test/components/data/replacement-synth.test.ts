@@ -107,9 +107,15 @@ function bumpImages(value: unknown, parent?: string): unknown {
     return out;
 }
 
+/** drActive with the dump fallback (`backups.restore.from: dump`), whose restore Job is checked. */
+function activateWithDump(doc: { config: Record<string, unknown> }): void {
+    doc.config["mcp-platform:drActive"] = true;
+    (doc.config["mcp-platform:backups"] as Obj).restore.from = "dump";
+}
+
 function bumped(stack: string, activate: boolean): string {
     return stackFileVariant(stack, (doc) => {
-        if (activate) doc.config["mcp-platform:drActive"] = true;
+        if (activate) activateWithDump(doc);
         // The exporter's image is a default of the config schema: bump it explicitly.
         const monitoring = (doc.config["mcp-platform:monitoring"] ?? {}) as Obj;
         monitoring.blackboxExporter = {
@@ -130,7 +136,7 @@ describe.each([
 ])("an image bump on %s (activated: %s)", (stack, activate) => {
     const base = activate
         ? synth(stack, {
-              stackFile: stackFileVariant(stack, (d) => (d.config["mcp-platform:drActive"] = true)),
+              stackFile: stackFileVariant(stack, activateWithDump),
           })
         : synth(stack);
     const next = synth(stack, { stackFile: bumped(stack, activate) });

@@ -14,9 +14,10 @@ import { type DrDeps, DrStepError } from "./types";
 
 /**
  * `npm run dr -- activate`: preflight (the dr stack exists and is a standby, the edge can be
- * found, the newest replicated backup is within the RPO), then `drActive: true` and `pulumi up`
- * on the dr stack — which scales the workloads to production size, declares the restore Job
- * and flips the edge switch — then waits until the edge reports the DR region.
+ * found, the newest replicated backup is within the RPO), then the promotion of the dr
+ * standby (postgres-primary-0 replays production's WAL archive; ops/wal-promote.sh), then
+ * `drActive: true` and `pulumi up` on the dr stack — which scales the workloads to production
+ * size and flips the edge switch — then waits until the edge reports the DR region.
  * Nothing on the production stack is read or changed unless the edge hostname has to be
  * looked up there: production's region may be down.
  */
@@ -53,7 +54,7 @@ function stackRemedy(drStack: string) {
 
 export async function activate(deps: DrDeps, options: ActivateOptions): Promise<ActivateResult> {
     const { log } = deps;
-    const steps = new StepRunner(deps.clock, log, options.dryRun ? 3 : 6);
+    const steps = new StepRunner(deps.clock, log, options.dryRun ? 3 : 7);
     log(`DR activation of stack "${options.drStack}"${options.dryRun ? " (dry run)" : ""}`);
 
     const dr: StackFacts = await steps.run(
@@ -132,7 +133,7 @@ export async function activate(deps: DrDeps, options: ActivateOptions): Promise<
     }
 
     const summary = backup
-        ? `Activate DR on "${options.drStack}" (${dr.region}) restoring ${backup.pointer.key} (${formatDuration(backup.ageMs)} old) and switching ${edge} to the DR region`
+        ? `Activate DR on "${options.drStack}" (${dr.region}): promote its standby database (the fallback dump ${backup.pointer.key} is ${formatDuration(backup.ageMs)} old) and switch ${edge} to the DR region`
         : `Re-run the activation of "${options.drStack}" (${dr.region}) and switch ${edge} to the DR region`;
     if (!(await options.confirm(summary))) {
         throw new DrStepError(
@@ -141,6 +142,16 @@ export async function activate(deps: DrDeps, options: ActivateOptions): Promise<
             "re-run and answer yes, or pass --yes",
         );
     }
+
+    // The data first: promoting the standby that replays production's WAL archive takes
+    // seconds at any database size (docs/dr.md), and the workloads that scale up next find a
+    // writable database. wal-promote.sh refuses to promote past a gap in the archive.
+    await steps.run(
+        `promote postgres-primary-0 on ${options.drStack} (ops/wal-promote.sh)`,
+        `nothing was changed. If the archive has a gap or a corrupt segment, follow docs/runbooks/PostgresStandbyReplayLagging.md; to accept the loss, promote by hand with FORCE=true (docs/dr.md, "Promote the standby"); to restore the replicated dump instead, set mcp-platform:backups.restore.from: dump and re-run`,
+        async () =>
+            detailed(undefined, await deps.database.promote(dr.outputs.kubeconfig, dr.stack.name)),
+    );
 
     await steps.run(
         `set drActive: true in Pulumi.${options.drStack}.yaml`,
@@ -192,7 +203,7 @@ export async function activate(deps: DrDeps, options: ActivateOptions): Promise<
         );
     }
     log(
-        `next: commit Pulumi.${options.drStack}.yaml (drActive: true), watch the restore Job (kubectl get job -n mcp-production), and follow docs/dr.md "After activation"`,
+        `next: commit Pulumi.${options.drStack}.yaml (drActive: true) and follow docs/dr.md "After activation"`,
     );
     return { steps: steps.records, elapsedMs, backup, edge: verified, changed: true };
 }

@@ -19,6 +19,8 @@ export interface CliOptions {
     readonly yes: boolean;
     readonly dryRun: boolean;
     readonly dataRestored: boolean;
+    /** Failback: production was re-seeded from dr's WAL archive; promote it. */
+    readonly reseeded: boolean;
     readonly skipProductionUp: boolean;
     readonly json: boolean;
 }
@@ -106,6 +108,12 @@ const optionSpecs = {
         type: "boolean",
         label: "--data-restored",
         help: "failback: the final DR backup has been restored into production",
+        only: ["failback"],
+    },
+    reseeded: {
+        type: "boolean",
+        label: "--reseeded",
+        help: "failback: production's postgres-primary-0 replays dr's WAL archive (re-seeded); promote it instead of --data-restored",
         only: ["failback"],
     },
     "skip-production-up": {
@@ -230,6 +238,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | HelpRequest {
         yes: values.yes ?? false,
         dryRun: values["dry-run"] ?? false,
         dataRestored: values["data-restored"] ?? false,
+        reseeded: values.reseeded ?? false,
         skipProductionUp: values["skip-production-up"] ?? false,
         json: values.json ?? false,
     };

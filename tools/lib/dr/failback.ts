@@ -29,6 +29,12 @@ export interface FailbackOptions {
     /** The operator states that the final DR backup was restored into production. */
     readonly dataRestored: boolean;
     /**
+     * Production's postgres-primary-0 was re-seeded from dr's WAL archive and replays it
+     * (docs/dr.md, "Failback by re-seeding"): promote it after the confirmation instead of
+     * checking a restored dump. @default false
+     */
+    readonly reseeded?: boolean;
+    /**
      * Production was updated separately (its own runner or VPN): check that its last update
      * succeeded instead of running one. @default false
      */
@@ -43,7 +49,8 @@ export interface FailbackOptions {
 export interface FailbackResult {
     readonly steps: readonly StepRecord[];
     readonly elapsedMs: number;
-    readonly backup: BackupCheck;
+    /** The final DR dump checked; undefined when production was re-seeded from the archive. */
+    readonly backup?: BackupCheck;
     readonly edge?: EdgeState;
     readonly changed: boolean;
 }
@@ -52,7 +59,12 @@ const procedure = "docs/dr.md, section Failback";
 
 export async function failback(deps: DrDeps, options: FailbackOptions): Promise<FailbackResult> {
     const { log } = deps;
-    const steps = new StepRunner(deps.clock, log, options.dryRun ? 5 : 9);
+    const reseeded = options.reseeded ?? false;
+    const steps = new StepRunner(
+        deps.clock,
+        log,
+        reseeded ? (options.dryRun ? 2 : 7) : options.dryRun ? 5 : 9,
+    );
     log(
         `DR failback from "${options.drStack}" to "${options.productionStack}"${options.dryRun ? " (dry run)" : ""}`,
     );
@@ -103,60 +115,64 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
         },
     );
 
-    const backup = await steps.run(
-        `check the final backup taken in ${options.drStack}`,
-        `freeze writes (maintenance mode), run a final backup in the DR cluster (\`kubectl create job --from=cronjob/postgres-backup postgres-backup-final -n mcp-production\`) and re-run; ${procedure}`,
-        async () => {
-            const check = await checkLatestBackup(
-                deps.store,
-                backupBucket(dr),
-                dr.region,
-                deps.clock.now(),
-                options.maxBackupAgeMs,
-                // DR's own backups, never production's replicated postgres/latest.json.
-                drPointerKey,
-            );
-            return detailed(
-                check,
-                `${check.pointer.key} taken ${check.pointer.timestamp}, ${formatDuration(check.ageMs)} old`,
-            );
-        },
-    );
-
-    const productionBucket = await steps.run(
-        `check that the backup reached ${options.productionStack}`,
-        (error) =>
-            error.message.includes("has no output")
-                ? `deploy ${options.productionStack} first (\`pulumi up -s ${options.productionStack}\`) so its bucket exists`
-                : `copy the backup with its metadata.json: \`aws s3 cp --recursive s3://${backupBucket(dr)}/${folderOf(backup.pointer.key)} s3://${stringOrUnknown(production)}/${folderOf(productionKeyOf(backup.pointer.key))} --source-region ${dr.region} --region ${production.region}\`, then restore it into production; ${procedure}`,
-        async () => {
-            const bucket = backupBucket(production);
-            const key = productionKeyOf(backup.pointer.key);
-            const size = await deps.store.size({ bucket, key, region: production.region });
-            if (size === undefined) {
-                throw new Error(`s3://${bucket}/${key} does not exist`);
-            }
-            if (size !== backup.pointer.size) {
-                throw new Error(
-                    `s3://${bucket}/${key} is ${size} bytes, the DR backup is ${backup.pointer.size}: the copy is incomplete`,
+    const backup = reseeded ? undefined : await checkFinalDump();
+    async function checkFinalDump(): Promise<BackupCheck> {
+        const backup = await steps.run(
+            `check the final backup taken in ${options.drStack}`,
+            `freeze writes (maintenance mode), run a final backup in the DR cluster (\`kubectl create job --from=cronjob/postgres-backup postgres-backup-final -n mcp-production\`) and re-run; ${procedure}`,
+            async () => {
+                const check = await checkLatestBackup(
+                    deps.store,
+                    backupBucket(dr),
+                    dr.region,
+                    deps.clock.now(),
+                    options.maxBackupAgeMs,
+                    // DR's own backups, never production's replicated postgres/latest.json.
+                    drPointerKey,
                 );
-            }
-            return detailed(bucket, `s3://${bucket}/${key}, ${size} bytes`);
-        },
-    );
-
-    await steps.run(
-        "confirm that production holds the DR data",
-        `restore s3://${productionBucket}/${backup.pointer.key} into postgres-primary on ${options.productionStack} and check it (${procedure}), then re-run with --data-restored`,
-        async () => {
-            if (!options.dataRestored) {
-                throw new Error(
-                    `--data-restored was not given: this tool cannot see whether ${backup.pointer.key} was restored into production's database`,
+                return detailed(
+                    check,
+                    `${check.pointer.key} taken ${check.pointer.timestamp}, ${formatDuration(check.ageMs)} old`,
                 );
-            }
-            return detailed(undefined, "stated by the operator (--data-restored)");
-        },
-    );
+            },
+        );
+
+        const productionBucket = await steps.run(
+            `check that the backup reached ${options.productionStack}`,
+            (error) =>
+                error.message.includes("has no output")
+                    ? `deploy ${options.productionStack} first (\`pulumi up -s ${options.productionStack}\`) so its bucket exists`
+                    : `copy the backup with its metadata.json: \`aws s3 cp --recursive s3://${backupBucket(dr)}/${folderOf(backup.pointer.key)} s3://${stringOrUnknown(production)}/${folderOf(productionKeyOf(backup.pointer.key))} --source-region ${dr.region} --region ${production.region}\`, then restore it into production; ${procedure}`,
+            async () => {
+                const bucket = backupBucket(production);
+                const key = productionKeyOf(backup.pointer.key);
+                const size = await deps.store.size({ bucket, key, region: production.region });
+                if (size === undefined) {
+                    throw new Error(`s3://${bucket}/${key} does not exist`);
+                }
+                if (size !== backup.pointer.size) {
+                    throw new Error(
+                        `s3://${bucket}/${key} is ${size} bytes, the DR backup is ${backup.pointer.size}: the copy is incomplete`,
+                    );
+                }
+                return detailed(bucket, `s3://${bucket}/${key}, ${size} bytes`);
+            },
+        );
+
+        await steps.run(
+            "confirm that production holds the DR data",
+            `restore s3://${productionBucket}/${backup.pointer.key} into postgres-primary on ${options.productionStack} and check it (${procedure}), then re-run with --data-restored`,
+            async () => {
+                if (!options.dataRestored) {
+                    throw new Error(
+                        `--data-restored was not given: this tool cannot see whether ${backup.pointer.key} was restored into production's database`,
+                    );
+                }
+                return detailed(undefined, "stated by the operator (--data-restored)");
+            },
+        );
+        return backup;
+    }
 
     if (options.dryRun) {
         log("dry run: the preflight passed; nothing was changed");
@@ -165,13 +181,30 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
 
     if (
         !(await options.confirm(
-            `Fail back: ${options.skipProductionUp ? "with" : "update"} "${options.productionStack}"${options.skipProductionUp ? " as deployed" : ""}, set drActive: false on "${options.drStack}" and switch ${edge} to the primary region`,
+            `Fail back: ${reseeded ? `promote the re-seeded database of "${options.productionStack}", ` : ""}${options.skipProductionUp ? "with" : "update"} "${options.productionStack}"${options.skipProductionUp ? " as deployed" : ""}, set drActive: false on "${options.drStack}" and switch ${edge} to the primary region`,
         ))
     ) {
         throw new DrStepError(
             "confirm",
             "the failback was not confirmed; nothing was changed",
             "re-run and answer yes, or pass --yes",
+        );
+    }
+
+    if (reseeded) {
+        // Writes are frozen on dr (maintenance mode): production has replayed everything dr
+        // archived once wal-promote.sh finds no newer segment, and then becomes writable.
+        await steps.run(
+            `promote postgres-primary-0 on ${options.productionStack} (ops/wal-promote.sh)`,
+            `DR is still active and serving, nothing else was changed. If production is behind dr's archive or the archive has a gap, see docs/runbooks/PostgresStandbyReplayLagging.md; ${procedure}`,
+            async () =>
+                detailed(
+                    undefined,
+                    await deps.database.promote(
+                        production.outputs.kubeconfig,
+                        production.stack.name,
+                    ),
+                ),
         );
     }
 

@@ -21,6 +21,8 @@ export const outputs = {
     edgeHostname: "edgeHostname",
     /** index.ts exports the flag the stack was last deployed with. */
     drActive: "drActive",
+    /** The EKS cluster's kubeconfig (a secret output), for kubectl. */
+    kubeconfig: "kubeconfig",
 } as const;
 
 /** The pointer object the postgres-backup CronJob writes after every successful dump. */
@@ -130,10 +132,26 @@ export const systemClock: Clock = {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * A stack's postgres-primary-0, reached with kubectl through the stack's kubeconfig output:
+ * activation promotes the dr standby that replays production's WAL archive
+ * (ops/wal-promote.sh, docs/dr.md); failback promotes production once it has been re-seeded
+ * from dr's archive.
+ */
+export interface DatabaseControl {
+    /**
+     * Runs ops/wal-promote.sh in the postgres container of postgres-primary-0 of the cluster
+     * `kubeconfig` reaches. Resolves with the script's last message (already a primary, or
+     * promoted); rejects with its error (e.g. a gap in the archive) and changes nothing then.
+     */
+    promote(kubeconfig: unknown, stack: string): Promise<string>;
+}
+
 /** Everything the procedures need from the outside world. */
 export interface DrDeps {
     readonly workspace: DrWorkspace;
     readonly store: BackupStore;
+    readonly database: DatabaseControl;
     readonly http: HttpGet;
     readonly clock: Clock;
     /** Progress lines for the operator (stdout in the CLI). */

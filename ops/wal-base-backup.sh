@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# wal-base-backup.sh — physical base backups of postgres-primary into the continuous archive
+# (barman-cloud-backup), and the check that the newest one is recent.
+#
+#   wal-base-backup.sh                  take one base backup now
+#   wal-base-backup.sh --loop <hours>   the `base-backup` sidecar of postgres-primary: whenever
+#                                       the server is a primary and the archive's newest base
+#                                       backup is older than <hours>, take one (so a freshly
+#                                       promoted dr server takes its first one at once)
+#   wal-base-backup.sh --check <hours>  the postgres-base-backup-check CronJob: exit 1 when the
+#                                       newest base backup is older than <hours> or missing;
+#                                       PostgresBaseBackupStale fires when it stops succeeding
+#
+# barman-cloud-backup copies the data directory of the server it backs up, so backups run next
+# to it (the sidecar shares the data volume, read-only). A standby or a PITR replays all WAL
+# archived since its base backup, so recent base backups keep those fast. Nothing here
+# deletes: the bucket's lifecycle rule expires base backups and WAL after
+# data.postgres.archive.retentionDays, and the IAM role may not delete (docs/data.md).
+#
+# Environment: see wal-lib.sh; PGHOST/PGPORT/PGUSER reaching the server as a superuser (the
+# pod's socket); WAL_LOOP_CHECK_SECONDS (default: 300) between the loop's checks.
+set -euo pipefail
+BACKUP_JOB=postgres-base-backup
+# shellcheck source=wal-lib.sh
+source "$(dirname "$0")/wal-lib.sh"
+
+# age_of_newest: seconds since the newest finished base backup ended; empty when there is none.
+age_of_newest() {
+    local listing
+    listing=$(barman_cloud backup-list --format json "$WAL_ARCHIVE_URL" "$WAL_SERVER_NAME" 2>&1) ||
+        fail "cannot list the base backups" archive "$WAL_ARCHIVE_URL" output "$(tail -c 1000 <<<"$listing")"
+    python3 -c '
+import json, sys, datetime, time
+ends = [datetime.datetime.strptime(b["end_time"], "%a %b %d %H:%M:%S %Y").replace(tzinfo=datetime.timezone.utc).timestamp()
+        for b in json.load(sys.stdin)["backups_list"] if b.get("status") == "DONE"]
+print(int(time.time() - max(ends)) if ends else "")
+' <<<"$listing"
+}
+
+take_backup() {
+    step backup
+    local connection=() started
+    if [[ -n ${PGHOST:-} ]]; then connection+=(--host "$PGHOST"); fi
+    if [[ -n ${PGPORT:-} ]]; then connection+=(--port "$PGPORT"); fi
+    if [[ -n ${PGUSER:-} ]]; then connection+=(--user "$PGUSER"); fi
+    started=$(date +%s)
+    run barman_cloud backup --gzip --immediate-checkpoint "${connection[@]}" \
+        "$WAL_ARCHIVE_URL" "$WAL_SERVER_NAME"
+    info "base backup uploaded" backup_id "$(base_backup_before "")" \
+        seconds $(($(date +%s) - started)) archive "$WAL_ARCHIVE_URL"
+}
+
+hours_arg() {
+    if [[ ! ${1:-} =~ ^[1-9][0-9]{0,3}$ ]]; then
+        fail "$2 needs a whole number of hours such as 24" value "${1:-}"
+    fi
+    echo $(($1 * 3600))
+}
+
+step config
+require_archive
+case "${1:-}" in
+    "") take_backup ;;
+    --check)
+        MAX_AGE=$(hours_arg "${2:-}" --check)
+        step check
+        AGE=$(age_of_newest)
+        if [[ -z $AGE ]]; then fail "the archive holds no finished base backup" archive "$WAL_ARCHIVE_URL"; fi
+        if ((AGE > MAX_AGE)); then
+            fail "the newest base backup is too old" age_seconds "$AGE" max_age_seconds "$MAX_AGE" \
+                archive "$WAL_ARCHIVE_URL"
+        fi
+        info "the newest base backup is recent" age_seconds "$AGE" archive "$WAL_ARCHIVE_URL"
+        ;;
+    --loop)
+        INTERVAL=$(hours_arg "${2:-}" --loop)
+        # A failed backup is logged and retried at the next check, never fatal to the sidecar.
+        trap - ERR
+        set +e
+        while :; do
+            step wait
+            if [[ $(psql -X -At -c 'SELECT pg_is_in_recovery()' 2>/dev/null) == f ]]; then
+                AGE=$( (age_of_newest) 2>&1)
+                if [[ -z $AGE || ! $AGE =~ ^[0-9]+$ ]] || ((AGE >= INTERVAL)); then
+                    (take_backup) || warn "base backup failed; retrying at the next check"
+                fi
+            fi
+            sleep "${WAL_LOOP_CHECK_SECONDS:-300}"
+        done
+        ;;
+    *) fail "usage: wal-base-backup.sh [--loop <hours> | --check <hours>]" argument "$1" ;;
+esac
