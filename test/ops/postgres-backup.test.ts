@@ -225,7 +225,8 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
     });
 
     it("keeps the dr stack's own backups under dr/ and verifies them there", async () => {
-        const own = await backup({ BACKUP_PREFIX: "dr/postgres" });
+        // The tier comes from the clock (daily in the 02:00 hour); pin it.
+        const own = await backup({ BACKUP_PREFIX: "dr/postgres", BACKUP_TIER: "hourly" });
         expect(own.status, own.stderr).toBe(0);
         const pointer = JSON.parse((await s3.get("dr/postgres/latest.json")).toString());
         expect(pointer.key).toMatch(/^dr\/postgres\/hourly\/\d{8}T\d{6}Z\/mcp_db\.dump$/);
