@@ -162,6 +162,10 @@ describe("operator documentation", () => {
             limitrange: "LimitRange",
             resourcequota: "ResourceQuota",
             storageclass: "StorageClass",
+            nodepool: "NodePool",
+            nodepools: "NodePool",
+            ec2nodeclass: "EC2NodeClass",
+            ec2nodeclasses: "EC2NodeClass",
         };
         /** Objects of other origins: pods (of StatefulSets), nodes, events, Jobs made by hand. */
         const unchecked = new Set([
@@ -184,6 +188,9 @@ describe("operator documentation", () => {
             "rs",
             "leases",
             "apiservice",
+            // Karpenter's claims for the nodes it launches.
+            "nodeclaim",
+            "nodeclaims",
         ]);
         const flagsWithValue = new Set([
             "-n",
@@ -220,6 +227,8 @@ describe("operator documentation", () => {
             /kubectl\b[^`\n|;]*?\b(?:get|describe)\s+[^`\n|;]+/g,
         )) {
             const tokens = command.split(/\s+/);
+            // `kubectl get --raw <path>` reads an API path, not an object.
+            if (tokens.includes("--raw")) continue;
             const verbAt = tokens.findIndex((t) => t === "get" || t === "describe");
             let kindList: string[] | undefined;
             const names: string[] = [];
