@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { builtEngine, goModuleDir, pinnedGoModule, systemTool } from "./engines";
 import { KubeClient } from "./kube-client";
 import { createPki } from "./pki";
+import { freePort } from "../../tools/lib/free-port";
 
 /**
  * A real Kubernetes control plane for tests, on loopback only: etcd (Debian's etcd-server),
@@ -42,18 +42,6 @@ const kwokStages = [
     "kustomize/stage/pod/fast/pod-complete.yaml",
     "kustomize/stage/pod/fast/pod-delete.yaml",
 ];
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 interface Proc {
     readonly name: string;

@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { freePort } from "../../tools/lib/free-port";
+export { freePort };
 
 /**
  * Real servers for the ops/ script tests, on loopback, in temporary directories: PostgreSQL 15
@@ -56,17 +57,6 @@ export function tempDir(prefix: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
     fs.chmodSync(dir, 0o777);
     return dir;
-}
-
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 export interface RunResult {

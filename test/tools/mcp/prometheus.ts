@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { freePort } from "../../../tools/lib/free-port";
 
 /**
  * A real Prometheus (Debian's `prometheus`) on loopback for the CLI's tests: it scrapes a
@@ -34,13 +35,6 @@ function requirePrometheus(): void {
 async function listen(server: http.Server): Promise<number> {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return (server.address() as AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-    const server = http.createServer();
-    const port = await listen(server);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
 }
 
 export async function startPrometheus(options: { rules?: object } = {}): Promise<TestPrometheus> {

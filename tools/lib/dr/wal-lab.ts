@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../free-port";
 
 /**
  * A loopback copy of the Postgres DR path (docs/dr.md): an S3 server (s3rver) holding the WAL
@@ -40,17 +40,6 @@ function tempDir(root: string, name: string): string {
     fs.mkdirSync(dir, { recursive: true, mode: 0o777 });
     fs.chmodSync(dir, 0o777);
     return dir;
-}
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 export interface Result {
