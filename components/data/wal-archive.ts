@@ -57,49 +57,35 @@ export class WalArchiveAccess extends pulumi.ComponentResource {
 
     constructor(name: string, args: WalArchiveAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:data:WalArchiveAccess", name, {}, opts);
-        const role = new IrsaRole(
-            `${name}-role`,
-            {
-                oidc: args.oidc,
-                serviceAccount: {
-                    namespace: args.namespace ?? dataNamespace,
-                    name: postgresServiceAccount,
+        // One IRSA role per ServiceAccount, each limited to the prefixes it needs.
+        const archiveRole = (
+            suffix: string,
+            serviceAccount: string,
+            prefixes: { writePrefix?: string; readPrefixes: string[] },
+        ) =>
+            new IrsaRole(
+                `${name}-${suffix}`,
+                {
+                    oidc: args.oidc,
+                    serviceAccount: {
+                        namespace: args.namespace ?? dataNamespace,
+                        name: serviceAccount,
+                    },
+                    policy: pulumi
+                        .all([args.bucketArn, args.kmsKeyArn, args.region])
+                        .apply(([bucketArn, keyArn, region]) =>
+                            walArchivePolicy({ bucketArn, keyArn, region, ...prefixes }),
+                        ),
                 },
-                policy: pulumi
-                    .all([args.bucketArn, args.kmsKeyArn, args.region])
-                    .apply(([bucketArn, keyArn, region]) =>
-                        walArchivePolicy({
-                            bucketArn,
-                            keyArn,
-                            region,
-                            writePrefix: args.archivePrefix,
-                            readPrefixes: [args.sourcePrefix],
-                        }),
-                    ),
-            },
-            { parent: this },
-        );
-        const check = new IrsaRole(
-            `${name}-check-role`,
-            {
-                oidc: args.oidc,
-                serviceAccount: {
-                    namespace: args.namespace ?? dataNamespace,
-                    name: baseBackupCheckCronJob,
-                },
-                policy: pulumi
-                    .all([args.bucketArn, args.kmsKeyArn, args.region])
-                    .apply(([bucketArn, keyArn, region]) =>
-                        walArchivePolicy({
-                            bucketArn,
-                            keyArn,
-                            region,
-                            readPrefixes: [args.archivePrefix],
-                        }),
-                    ),
-            },
-            { parent: this },
-        );
+                { parent: this },
+            );
+        const role = archiveRole("role", postgresServiceAccount, {
+            writePrefix: args.archivePrefix,
+            readPrefixes: [args.sourcePrefix],
+        });
+        const check = archiveRole("check-role", baseBackupCheckCronJob, {
+            readPrefixes: [args.archivePrefix],
+        });
         this.roleArn = role.roleArn;
         this.checkRoleArn = check.roleArn;
         this.registerOutputs({ roleArn: this.roleArn, checkRoleArn: this.checkRoleArn });
