@@ -74,10 +74,12 @@ on_error() {
 trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
 
 add_exit_hook() { EXIT_HOOKS+=("$1"); }
+# Last added runs first: a server started in RUN_DIR (its socket, its pid file) is stopped
+# before RUN_DIR is removed.
 run_exit_hooks() {
-    local hook
-    for hook in "${EXIT_HOOKS[@]}"; do
-        "$hook" || true
+    local i
+    for ((i = ${#EXIT_HOOKS[@]} - 1; i >= 0; i--)); do
+        "${EXIT_HOOKS[i]}" || true
     done
 }
 trap run_exit_hooks EXIT

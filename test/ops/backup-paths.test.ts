@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -343,14 +344,19 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
             it(`fails with the true count when keys answer NOKEY (batches of ${batch})`, async () => {
                 const fresh = await startRedis("fresh-pass");
                 try {
-                    const result = await runScript("restore-redis.sh", [], {
-                        env: {
-                            ...redisEnv(fresh, "fresh-pass"),
-                            BACKUP_PREFIX: "nokey/redis",
-                            RESTORE_BATCH_KEYS: batch,
-                        },
-                    });
+                    const scriptEnv = {
+                        ...redisEnv(fresh, "fresh-pass"),
+                        BACKUP_PREFIX: "nokey/redis",
+                        RESTORE_BATCH_KEYS: batch,
+                    };
+                    const result = await runScript("restore-redis.sh", [], { env: scriptEnv });
                     expect(result.status).not.toBe(0);
+                    // The private server the snapshot was loaded into is stopped on the way out
+                    // (before its run directory, which holds its socket, is removed).
+                    const left = spawnSync("pgrep", ["-f", scriptEnv.WORK_DIR], {
+                        encoding: "utf8",
+                    });
+                    expect(left.stdout, "processes left running in WORK_DIR").toBe("");
                     // Six keys loaded; the five plain ones were copied, the two fragments of the
                     // newline name were not found (NOKEY alone, or inside an OK batch).
                     expect(errorsOf(result)[0]).toMatchObject({
