@@ -3,8 +3,14 @@ import { stackFileVariant, synth } from "../harness/synth";
 
 /** resources.json records the options that decide what an update or delete does. */
 describe("resource options in resources.json", () => {
+    // Activated with the dump fallback, so the restore Job and its options are declared.
     const records = synth("dr", {
-        stackFile: stackFileVariant("dr", (d) => (d.config["mcp-platform:drActive"] = true)),
+        stackFile: stackFileVariant("dr", (d) => {
+            d.config["mcp-platform:drActive"] = true;
+            (
+                d.config["mcp-platform:backups"] as { restore: Record<string, unknown> }
+            ).restore.from = "dump";
+        }),
     }).resources();
     const byName = (name: string, type?: string) =>
         records.find((r) => r.name === name && (type === undefined || r.type === type))!;
