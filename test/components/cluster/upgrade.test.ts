@@ -1,4 +1,6 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { eksStandardSupport, eksStandardSupportEnding } from "../../../policies/aws-eks-support";
 import type { ResourceRecord } from "../../../tools/lib/records";
@@ -26,6 +28,19 @@ const addon = (records: ResourceRecord[], name: string) =>
         .addonVersion;
 
 describe("upgrading production from Kubernetes 1.34 to 1.35", () => {
+    it("the 1.34 stack file is Pulumi.production.yaml but for the cluster's version and add-ons", () => {
+        const withoutVersions = (file: string) => {
+            const doc = parse(fs.readFileSync(path.join(projectDir, file), "utf8"));
+            const cluster = doc.config["mcp-platform:cluster"];
+            delete cluster.version;
+            delete cluster.addons;
+            return doc;
+        };
+        expect(withoutVersions("test/fixtures/upgrade/Pulumi.production.yaml")).toEqual(
+            withoutVersions("Pulumi.production.yaml"),
+        );
+    });
+
     const old = before.resources();
     const current = after.resources();
 
