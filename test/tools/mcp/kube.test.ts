@@ -85,7 +85,9 @@ describe("mcp against a real API server", () => {
         expect(
             Date.parse(after.spec.template.metadata.annotations[restartedAtAnnotation]),
         ).toBeGreaterThan(Date.now() - 300_000);
-    });
+        // A rolling restart waits out each old pod's termination grace: give the test the
+        // command's own --timeout (3 min) and a margin, not the suite's default.
+    }, 240_000);
 
     it("restart refuses services that are not in the cluster, restarting nothing", async () => {
         const generation = (await deployment()).metadata.generation;
