@@ -4,6 +4,7 @@ import * as os from "node:os";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { freePort } from "../../tools/lib/free-port";
+import { pgBin, psqlArgs } from "../../tools/lib/postgres-cli";
 export { freePort };
 
 /**
@@ -14,7 +15,7 @@ export { freePort };
 
 export const projectDir = path.resolve(__dirname, "../..");
 export const opsDir = path.join(projectDir, "ops");
-export const pgBin = "/usr/lib/postgresql/15/bin";
+export { pgBin };
 const installHint =
     "apt-get install -y --no-install-recommends postgresql redis-server redis-sentinel awscli shellcheck";
 
@@ -315,21 +316,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         async sql(query, database = "postgres") {
             const result = await run(
                 path.join(pgBin, "psql"),
-                [
-                    "-X",
-                    "-q",
-                    "-At",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-h",
-                    socketDir,
-                    "-p",
-                    String(port),
-                    "-U",
-                    "postgres",
-                    "-d",
-                    database,
-                ],
+                psqlArgs(socketDir, port, database),
                 { input: query },
             );
             if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { freePort } from "../free-port";
+import { pgBin, psqlArgs } from "../postgres-cli";
 
 /**
  * A loopback copy of the Postgres DR path (docs/dr.md): an S3 server (s3rver) holding the WAL
@@ -14,7 +15,7 @@ import { freePort } from "../free-port";
  */
 
 const projectDir = path.resolve(__dirname, "../../..");
-export const pgBin = "/usr/lib/postgresql/15/bin";
+export { pgBin };
 const installHint =
     "apt-get install -y --no-install-recommends postgresql-15 barman-cli-cloud python3-boto3";
 const isRoot = process.getuid?.() === 0;
@@ -146,27 +147,7 @@ function serverOf(port: number, dataDir: string, socketDir: string): LabServer {
         async sql(query) {
             const r = await must(
                 "psql",
-                runAs(
-                    path.join(pgBin, "psql"),
-                    [
-                        "-X",
-                        "-q",
-                        "-At",
-                        "-v",
-                        "ON_ERROR_STOP=1",
-                        "-h",
-                        socketDir,
-                        "-p",
-                        String(port),
-                        "-U",
-                        "postgres",
-                        "-d",
-                        "postgres",
-                        "-c",
-                        query,
-                    ],
-                    {},
-                ),
+                runAs(path.join(pgBin, "psql"), [...psqlArgs(socketDir, port), "-c", query], {}),
             );
             return r.stdout.trim();
         },
