@@ -4,8 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { qualifiedStackName } from "./config/lib/stack-ref";
-import { nodeGroupSizes } from "./config/dr";
-import { storageClassName } from "./config/names";
+import { nodeGroupSizes } from "./contracts/dr-posture";
+import { storageClassName } from "./contracts/names";
 import {
     ClusterAddons,
     DeployRunner,

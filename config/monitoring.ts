@@ -215,7 +215,7 @@ export const alertingCredentialKeys = {
 
 /**
  * The value itself is read through cfg.credentials (a Pulumi secret), never here. Required:
- * config.ts reports a missing one with the `pulumi config set --secret` command that sets it.
+ * config/index.ts reports a missing one with the `pulumi config set --secret` command that sets it.
  */
 const credential = z
     .string()

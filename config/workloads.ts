@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "./lib/quantity";
+import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "../contracts/quantity";
 import { containerResources, parsedQuantity, resourceAmounts } from "./lib/resources";
 import {
     cpuQuantity,
@@ -9,7 +9,7 @@ import {
     positiveInt,
     s3BucketPrefix,
 } from "./lib/validators";
-import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "./names";
+import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "../contracts/names";
 
 /**
  * `mcp-platform:workloads` — the MCP services the manuals name, with their figures, and what

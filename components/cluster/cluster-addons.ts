@@ -21,7 +21,7 @@ import {
 } from "./addon-values";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
-import { storageClassName } from "../../config/names";
+import { storageClassName } from "../../contracts/names";
 
 export interface ChartVersions {
     readonly metricsServer: string;

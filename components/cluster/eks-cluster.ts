@@ -8,7 +8,7 @@ import { type AddonVersions, nodeBootstrapAddons, workloadAddons } from "./manag
 import type { OidcIdentity } from "../kit/irsa";
 import { accountKeyPolicy, ebsCsiKmsPolicy, logsKeyPolicy } from "../kit/kms";
 import { kubeconfig } from "./kubeconfig";
-import { ebsVolumeType, storageClassName } from "../../config/names";
+import { ebsVolumeType, storageClassName } from "../../contracts/names";
 
 /** Control-plane log types; CIS 2.1.1 wants all five. */
 export const controlPlaneLogTypes = [

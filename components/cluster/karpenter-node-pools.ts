@@ -6,7 +6,7 @@
 
 import type { NodePoolConfig } from "../../config/cluster";
 import type { MaintenanceWindow } from "../../config/monitoring";
-import { dataStoreNodePool, ebsVolumeType } from "../../config/names";
+import { dataStoreNodePool, ebsVolumeType } from "../../contracts/names";
 import { karpenterDiscoveryTag } from "../network/subnets";
 
 /** The EC2NodeClass every pool launches from. */

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KarpenterConfig } from "../../config/cluster";
 import type { MaintenanceWindow } from "../../config/monitoring";
-import { dataNamespace, dataStoreNodePool } from "../../config/names";
+import { dataNamespace, dataStoreNodePool } from "../../contracts/names";
 import { IrsaRole } from "../kit/irsa-role";
 import { karpenterDiscoveryTag } from "../network/subnets";
 import type { OidcIdentity } from "../kit/irsa";

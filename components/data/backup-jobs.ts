@@ -17,13 +17,13 @@ import type { ContainerResources } from "../kit/pod-spec";
 import { postgresNames } from "./postgres-pods";
 import { backupPodLabels } from "./postgres";
 import { redisNames, redisSentinelAddresses } from "./redis-config";
-import { type DrPosture, drPosture } from "../../config/dr";
+import { type DrPosture, drPosture } from "../../contracts/dr-posture";
 import {
     type BackupPrefix,
     backupCronJobNames,
     backupPrefixes,
     dataNamespace,
-} from "../../config/names";
+} from "../../contracts/names";
 
 export interface BackupSchedules {
     readonly postgres: string;
@@ -63,7 +63,7 @@ export interface BackupJobsArgs {
     /** backup-verify fails when the latest backup is older. @default 120 */
     readonly verifyMaxAgeMinutes?: number;
     /**
-     * What the stack's DR posture decides for its backups (`drPosture()` in config/dr.ts):
+     * What the stack's DR posture decides for its backups (`drPosture()` in contracts/dr-posture.ts):
      * where its own backups go (`dr/postgres/...` on the dr stack, so production's replication
      * never overwrites them), whether the jobs run on an idle standby (they log that and write
      * nothing), which root backup-verify checks and how long it waits for replication.

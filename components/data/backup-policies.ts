@@ -1,4 +1,4 @@
-import { type BackupPrefix, backupPrefixes } from "../../config/names";
+import { type BackupPrefix, backupPrefixes } from "../../contracts/names";
 /**
  * The backup bucket's documents as pure functions: its lifecycle rules, its bucket policy, the
  * replication role's permissions and the IRSA permissions of the backup jobs. Each is tested

@@ -8,7 +8,7 @@ import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import type { ContainerResources } from "../kit/pod-spec";
 import { postgresNames } from "./postgres-pods";
-import { dataNamespace } from "../../config/names";
+import { dataNamespace } from "../../contracts/names";
 
 export interface PostgresRestoreAccessArgs {
     readonly region: string;

@@ -13,7 +13,7 @@ import {
     postgresPodTemplate,
 } from "./postgres-pods";
 import { postgresTuning } from "./postgres-tuning";
-import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
+import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/names";
 import { serviceMonitor } from "../kit/service-monitor";
 
 export interface PostgresArgs {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../../config/workloads";
 import { metricsPort } from "../../config/workloads";
-import { dataNamespace, redisDiscovery } from "../../config/names";
+import { dataNamespace, redisDiscovery } from "../../contracts/names";
 import { selectorLabels } from "../kit/labels";
 import { dataStores, podsIn } from "../kit/network-policy";
 import { McpService, type McpServicePeer, type McpServiceScale } from "./mcp-service";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type DrPosture, drPosture, nodeGroupSizes } from "../../config/dr";
-import { backupRootOfStandby } from "../../config/names";
-import { parseStack } from "../harness/config";
+import { type DrPosture, drPosture, nodeGroupSizes } from "../../contracts/dr-posture";
+import { backupRootOfStandby } from "../../contracts/names";
+import { parseStack } from "../support/config";
 
 describe("drPosture", () => {
     // One row per posture; every field that differs between them is in the table.

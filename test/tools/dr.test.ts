@@ -3,7 +3,7 @@ import { activate, type ActivateOptions } from "../../tools/lib/dr/activate";
 import { failback, type FailbackOptions } from "../../tools/lib/dr/failback";
 import { checkDeploy, renderStatus, status } from "../../tools/lib/dr/status";
 import { ownBackupPrefix } from "../../components/data/backup-policies";
-import { drPosture } from "../../config/dr";
+import { drPosture } from "../../contracts/dr-posture";
 import { rpoMs } from "../../tools/lib/dr/targets";
 import { drPointerKey, DrStepError, productionKeyOf } from "../../tools/lib/dr/types";
 import { drDumpKey, dumpKey, World, type WorldOptions } from "./dr-fakes";

@@ -1,5 +1,5 @@
-import { longestGapSeconds } from "../../../config/lib/cron";
-import { backupCronJobNames, dataNamespace } from "../../../config/names";
+import { longestGapSeconds } from "../../../contracts/cron";
+import { backupCronJobNames, dataNamespace } from "../../../contracts/names";
 import { formatDuration, parseDuration } from "./promql";
 import type { AlertRule, RuleGroup, Severity } from "./types";
 

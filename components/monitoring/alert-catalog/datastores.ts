@@ -1,4 +1,4 @@
-import { backupCronJobNames, dataNamespace } from "../../../config/names";
+import { backupCronJobNames, dataNamespace } from "../../../contracts/names";
 import type { RuleGroup } from "./types";
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ClusterAddons, type ClusterAddonsArgs } from "../../../components/cluster/cluster-addons";
 import { loadBalancerControllerPolicy } from "../../../components/cluster/aws-load-balancer-controller-policy";
 import { defaultChartVersions } from "../../../config/cluster";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const args: ClusterAddonsArgs = {
     clusterName: "mcp-test",

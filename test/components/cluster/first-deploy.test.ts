@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { stackFileVariant, synth, type SynthResult } from "../../harness/synth";
+import { stackFileVariant, synth, type SynthResult } from "../../support/synth";
 
 type Obj = Record<string, any>;
 

@@ -13,9 +13,9 @@ import { interruptionEvents } from "../../../components/cluster/karpenter-interr
 import type { NodePoolConfig } from "../../../config/cluster";
 import type { MaintenanceWindow } from "../../../config/monitoring";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { parseStack } from "../../harness/config";
-import { synth } from "../../harness/synth";
-import { ManifestValidator } from "../../lib/k8s-schema";
+import { parseStack } from "../../support/config";
+import { synth } from "../../support/synth";
+import { ManifestValidator } from "../../support/k8s-schema";
 
 type Obj = Record<string, any>;
 

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { drPosture } from "../../../config/dr";
+import { drPosture } from "../../../contracts/dr-posture";
 import {
     BackupJobs,
     type BackupJobsArgs,
@@ -14,9 +14,9 @@ import {
     restoreJobName,
 } from "../../../components/data/postgres-restore-job";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { recordResources } from "../../harness/pulumi";
-import { projectDir } from "../../harness/synth";
-import { restrictedViolations } from "../../lib/pod-security-standard";
+import { recordResources } from "../../support/pulumi";
+import { projectDir } from "../../support/synth";
+import { restrictedViolations } from "../../support/pod-security-standard";
 
 type Obj = Record<string, any>;
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { IngressDns, ownedIngressHosts } from "../../../components/edge/ingress-dns";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const dnsType = "cloudflare:index/dnsRecord:DnsRecord";
 

@@ -4,7 +4,7 @@ import {
     requestIdPlaceholder,
     savedQueries,
 } from "../../../components/logging/log-storage-policies";
-import { type Recorded, recordResources } from "../../harness/pulumi";
+import { type Recorded, recordResources } from "../../support/pulumi";
 
 const oidc = {
     providerArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",

@@ -24,7 +24,7 @@ import {
     pageWindows,
     ticketWindows,
 } from "../../../components/monitoring/alert-catalog/slo";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 import { metricsOf } from "./alert-promql";
 
 const slos: SloConfig[] = [

@@ -20,7 +20,7 @@ import {
     noDefaultNamespace,
     storageClassEncrypted,
 } from "../../../policies/kubernetes-cluster";
-import { fixture } from "../../harness/policy";
+import { fixture } from "../../support/policy";
 import type { PolicyCases } from "../lib/cases";
 import {
     deployment,

@@ -10,7 +10,7 @@ import { connectionsSql, parseConnections, psqlCommand } from "../../../tools/mc
 import { drVerb } from "../../../tools/mcp/verbs/dr";
 import { buildQuery } from "../../../tools/mcp/verbs/logs";
 import { loadStackConfig } from "../../../tools/mcp/lib/stack";
-import { pgBin, requireTools, run, startPostgres, type PostgresServer } from "../../ops/harness";
+import { pgBin, requireTools, run, startPostgres, type PostgresServer } from "../../support/ops";
 import { World } from "../dr-fakes";
 import { json, mcp } from "./support";
 

@@ -7,9 +7,9 @@
 
 /** Config keys and stack outputs the DR procedure reads or writes. */
 export const keys = {
-    /** The activation flag on the dr stack (config.ts `drActive`). */
+    /** The activation flag on the dr stack (config/index.ts `drActive`). */
     drActive: "mcp-platform:drActive",
-    /** `primary` or `standby` (config.ts `role`). */
+    /** `primary` or `standby` (config/index.ts `role`). */
     role: "mcp-platform:role",
     region: "aws:region",
 } as const;

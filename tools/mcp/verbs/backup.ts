@@ -1,4 +1,4 @@
-import { backupCronJobNames, backupRootOfStandby, dataNamespace } from "../../../config/names";
+import { backupCronJobNames, backupRootOfStandby, dataNamespace } from "../../../contracts/names";
 import { staleAfterSeconds } from "../../../components/monitoring/alert-catalog/backups";
 import { ownBackupPrefix } from "../../../components/data/backup-policies";
 import { pointerSchema, type BackupPointer } from "../../lib/dr/backup";

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
 import { postgresNames } from "../../../components/data/postgres-pods";
-import { dataNamespace } from "../../../config/names";
+import { dataNamespace } from "../../../contracts/names";
 import {
     CliError,
     exitCodes,
