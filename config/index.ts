@@ -12,23 +12,15 @@ import {
     renderValue,
     valueHidden,
 } from "./lib/format";
-import {
-    edgeCredentialFields,
-    edgeCredentialKeys,
-    edgeRoleProblems,
-    edgeSchema,
-} from "./edge";
+import { edgeCredentialFields, edgeCredentialKeys, edgeRoleProblems, edgeSchema } from "./edge";
 import { readRawConfig, type RawConfig, stringsAsWritten } from "./lib/raw";
 import { awsRegion } from "./lib/validators";
 import { loggingSchema } from "./logging";
-import {
-    alertingCredentialFields,
-    alertingCredentialKeys,
-    monitoringSchema,
-} from "./monitoring";
+import { alertingCredentialFields, alertingCredentialKeys, monitoringSchema } from "./monitoring";
 import { networkSchema, peerVpcProblems } from "./network";
 import { workloadsSchema } from "./workloads";
 import { type DrPosture, drPosture } from "../contracts/dr-posture";
+import { projectName } from "../contracts/stack-outputs";
 
 /**
  * The whole stack configuration as one typed, validated object.
@@ -38,8 +30,6 @@ import { type DrPosture, drPosture } from "../contracts/dr-posture";
  * one line each, as `<stack file>: <key path>: <what is expected> (got <value>)`.
  * Components never read `pulumi.Config`; they receive parts of this object.
  */
-
-export const projectName = "mcp-platform";
 
 /** AWS's limit on a tag value; `environment` and `owner` become default tags. */
 const tagValueMaxLength = 256;

@@ -9,7 +9,12 @@ import {
     positiveInt,
     s3BucketPrefix,
 } from "./lib/validators";
-import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "../contracts/names";
+import {
+    appNamespaces,
+    dataNamespace,
+    maxSurgePercent,
+    semanticConfigNamespace,
+} from "../contracts/names";
 
 /**
  * `mcp-platform:workloads` — the MCP services the manuals name, with their figures, and what

@@ -61,6 +61,18 @@ export interface DrPosture {
     readonly verifyRoot: string | undefined;
     /** Seconds backup-verify waits for the replicated copy to arrive (replication lag). */
     readonly verifyWaitSeconds: number;
+    /**
+     * This stack's own backup bucket (in the dr region) holds both continuous WAL archives:
+     * the dr stack, idle or activated. Production archives into that bucket from afar, its
+     * location found through the replication destination (docs/dr.md).
+     */
+    readonly holdsWalArchive: boolean;
+    /**
+     * This stack owns the DNS records of the hosts every stack's Ingresses serve
+     * (`workloads.ingress.sharedHosts`): the primary stack; a standby serves them too but
+     * declares no record of its own (docs/edge.md).
+     */
+    readonly ownsSharedHosts: boolean;
 }
 
 /** How long an idle standby's backup-verify waits for S3 replication (RTC: 15 minutes). */
@@ -103,6 +115,8 @@ export function drPosture(
             restoreAccess: false,
             verifyRoot: undefined,
             verifyWaitSeconds: 0,
+            holdsWalArchive: false,
+            ownsSharedHosts: true,
         };
     }
     if (!drActive) {
@@ -119,6 +133,8 @@ export function drPosture(
             restoreAccess: true,
             verifyRoot: undefined,
             verifyWaitSeconds: replicationWaitSeconds,
+            holdsWalArchive: true,
+            ownsSharedHosts: false,
         };
     }
     return {
@@ -137,6 +153,8 @@ export function drPosture(
         restoreAccess: true,
         verifyRoot: backupRootOfStandby,
         verifyWaitSeconds: 0,
+        holdsWalArchive: true,
+        ownsSharedHosts: false,
     };
 }
 

@@ -64,3 +64,8 @@ export const dataStoreNodePool = {
     labelKey: "mcp-platform.io/node-pool",
     taint: { key: "mcp-platform.io/data-store", value: "true", effect: "NoSchedule" },
 } as const;
+
+/** The EKS cluster of an environment; operators type it (`--cluster=mcp-production`). */
+export function clusterName(environment: string): string {
+    return `mcp-${environment}`;
+}

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
-import { jobAccessPolicy, ownBackupPrefix } from "./backup-policies";
+import { jobAccessPolicy } from "./backup-policies";
 import {
     appDataExportRules,
     type JobLimits,
@@ -14,7 +14,6 @@ import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import { allowSelector, podsIn, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { postgresNames } from "./postgres-pods";
 import { backupPodLabels } from "./postgres";
 import { redisNames, redisSentinelAddresses } from "./redis-config";
 import { type DrPosture, drPosture } from "../../contracts/dr-posture";
@@ -24,6 +23,8 @@ import {
     backupPrefixes,
     dataNamespace,
 } from "../../contracts/names";
+import { ownBackupPrefix } from "../../contracts/backups";
+import { postgresNames } from "../../contracts/data";
 
 export interface BackupSchedules {
     readonly postgres: string;

@@ -1,14 +1,10 @@
-import { type BackupPrefix, backupPrefixes } from "../../contracts/names";
+import { backupPrefixes } from "../../contracts/names";
+import { ownBackupPrefix } from "../../contracts/backups";
 /**
  * The backup bucket's documents as pure functions: its lifecycle rules, its bucket policy, the
  * replication role's permissions and the IRSA permissions of the backup jobs. Each is tested
  * on its own (test/components/data/backup-storage.test.ts).
  */
-
-/** Where a stack's own backups of one kind go: `postgres` (no root) or `dr/postgres`. */
-export function ownBackupPrefix(kind: BackupPrefix, root?: string): string {
-    return root === undefined ? kind : `${root}/${kind}`;
-}
 
 export const backupTierNames = ["hourly", "daily", "weekly", "monthly"] as const;
 

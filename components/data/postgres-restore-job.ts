@@ -7,8 +7,8 @@ import { opsScripts, plainEnv, secretEnv } from "./data-pods";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import type { ContainerResources } from "../kit/pod-spec";
-import { postgresNames } from "./postgres-pods";
 import { dataNamespace } from "../../contracts/names";
+import { postgresNames } from "../../contracts/data";
 
 export interface PostgresRestoreAccessArgs {
     readonly region: string;

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { probeJobName } from "../../contracts/monitoring";
 
 /**
  * The blackbox exporter's configuration and probe targets, as pure functions so tests can
@@ -9,12 +10,6 @@ import { stringify } from "yaml";
  * and `job` to {@link probeJobName}. `probe_ssl_earliest_cert_expiry{instance}` feeds the
  * CertificateExpiringSoon alert (components/monitoring/alert-catalog/datastores.ts).
  */
-
-/** Fixed Kubernetes names (operators type them: `kubectl -n monitoring get probe public-endpoints`). */
-export const blackboxExporterName = "blackbox-exporter";
-export const blackboxProbeName = "public-endpoints";
-/** The `job` label of every probe series (the Probe's `jobName`). */
-export const probeJobName = "blackbox";
 
 /** The exporter's HTTP port: `/probe`, `/metrics`, `/-/healthy`. */
 export const blackboxPort = 9115;

@@ -24,6 +24,8 @@ describe("drPosture", () => {
                 restoreAccess: false,
                 verifyRoot: undefined,
                 verifyWaitSeconds: 0,
+                holdsWalArchive: false,
+                ownsSharedHosts: true,
             },
         ],
         [
@@ -44,6 +46,8 @@ describe("drPosture", () => {
                 restoreAccess: true,
                 verifyRoot: undefined,
                 verifyWaitSeconds: 900,
+                holdsWalArchive: true,
+                ownsSharedHosts: false,
             },
         ],
         [
@@ -65,6 +69,8 @@ describe("drPosture", () => {
                 restoreAccess: true,
                 verifyRoot: backupRootOfStandby,
                 verifyWaitSeconds: 0,
+                holdsWalArchive: true,
+                ownsSharedHosts: false,
             },
         ],
     ];

@@ -1,10 +1,6 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-    requestIdPlaceholder,
-    savedQueries,
-} from "../../../components/logging/log-storage-policies";
 import { rpoMs } from "../../../tools/lib/dr/targets";
 import { connectionsSql, parseConnections, psqlCommand } from "../../../tools/mcp/verbs/db";
 import { drVerb } from "../../../tools/mcp/verbs/dr";
@@ -13,6 +9,7 @@ import { loadStackConfig } from "../../../tools/mcp/lib/stack";
 import { pgBin, requireTools, run, startPostgres, type PostgresServer } from "../../support/ops";
 import { World } from "../dr-fakes";
 import { json, mcp } from "./support";
+import { requestIdPlaceholder, savedQueries } from "../../../contracts/logging";
 
 const cfg = loadStackConfig("production");
 

@@ -1,3 +1,4 @@
+import { drPointerKey } from "../../../contracts/backups";
 import { type BackupCheck, checkLatestBackup } from "./backup";
 import { edgeBaseUrl, type EdgeState, waitForRegion } from "./edge";
 import {
@@ -10,7 +11,7 @@ import {
 } from "./stacks";
 import { describeChanges, detailed, type StepRecord, StepRunner } from "./steps";
 import { formatDuration } from "./targets";
-import { drPointerKey, type DrDeps, DrStepError, productionKeyOf } from "./types";
+import { type DrDeps, DrStepError, productionKeyOf } from "./types";
 
 /**
  * `npm run dr -- failback`: the reverse of activation, once the primary region is healthy.

@@ -5,11 +5,6 @@ import {
     GetQueryResultsCommand,
     StartQueryCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { logGroupName, otherGroupSuffix } from "../../../components/logging/fluent-bit-config";
-import {
-    requestIdPlaceholder,
-    savedQueries,
-} from "../../../components/logging/log-storage-policies";
 import type { PlatformConfig } from "../../../config";
 import {
     CliError,
@@ -24,6 +19,12 @@ import {
 import { type Io, stackContext } from "../lib/context";
 import { resolveService } from "../lib/services";
 import type { Verb } from "./verb";
+import {
+    logGroupName,
+    otherGroupSuffix,
+    requestIdPlaceholder,
+    savedQueries,
+} from "../../../contracts/logging";
 
 /** Levels at or above each `--level`, as the services write them (lowercased). */
 export const levelsAtOrAbove: Readonly<Record<string, readonly string[]>> = {
