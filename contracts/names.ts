@@ -69,3 +69,6 @@ export const dataStoreNodePool = {
 export function clusterName(environment: string): string {
     return `mcp-${environment}`;
 }
+
+/** Port every MCP service serves Prometheus metrics on (the metrics contract). */
+export const serviceMetricsPort = 9090;

@@ -1,9 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DeployRunnerConfig } from "../../config/cluster";
 import { hardenedLaunchTemplate } from "../kit/launch-template";
 
-export interface DeployRunnerArgs extends DeployRunnerConfig {
+export interface DeployRunnerArgs {
+    /** The GitHub repository the runner registers with, `owner/name`. */
+    readonly repository: string;
+    /** The SSM SecureString parameter the runner reads its registration credential from. */
+    readonly tokenParameter: string;
+    /** The actions/runner release and the sha256 of its linux-x64 tarball. */
+    readonly version: string;
+    readonly sha256: string;
+    readonly instanceType: string;
     /** Label the workflows select (`runs-on: [self-hosted, linux, x64, <label>]`). */
     readonly label: string;
     readonly region: string;

@@ -1,8 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KarpenterConfig } from "../../config/cluster";
-import type { MaintenanceWindow } from "../../config/monitoring";
 import { dataNamespace, dataStoreNodePool } from "../../contracts/names";
 import { IrsaRole } from "../kit/irsa-role";
 import { karpenterDiscoveryTag } from "../network/subnets";
@@ -18,6 +16,8 @@ import {
     nodePoolManifest,
 } from "./karpenter-node-pools";
 import { karpenterControllerPolicy } from "./karpenter-policy";
+import type { MaintenanceWindow } from "../../contracts/monitoring";
+import type { NodePoolSettings } from "./karpenter-node-pools";
 
 /** The Helm chart, from Karpenter's OCI registry; the CRDs come from their own chart. */
 export const karpenterCharts = {
@@ -27,6 +27,17 @@ export const karpenterCharts = {
 
 /** Where the controller runs, as Karpenter's EKS documentation installs it. */
 export const karpenterServiceAccount = { namespace: "kube-system", name: "karpenter" } as const;
+
+/** The nodes Karpenter launches: their AMI, root volume and the two NodePools. */
+export interface KarpenterSettings {
+    /** EC2NodeClass `amiSelectorTerms[].alias`, e.g. `al2023@v20251120`. */
+    readonly amiAlias: string;
+    readonly rootVolumeGiB: number;
+    readonly nodePools: {
+        readonly general: NodePoolSettings;
+        readonly dataStores: NodePoolSettings;
+    };
+}
 
 /** AWS-managed policies of the nodes Karpenter launches (the CNI has its own IRSA role). */
 export const karpenterNodePolicies = [
@@ -48,7 +59,7 @@ export interface KarpenterArgs {
     /** The pinned chart version (controller and CRDs). */
     readonly chartVersion: string;
     /** NodePools, AMI and root volume from `mcp-platform:cluster.karpenter`. */
-    readonly settings: KarpenterConfig;
+    readonly settings: KarpenterSettings;
     /** The stack's maintenance windows (`mcp-platform:monitoring.maintenanceWindows`). */
     readonly maintenanceWindows: readonly MaintenanceWindow[];
 }

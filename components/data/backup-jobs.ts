@@ -16,7 +16,7 @@ import { allowSelector, podsIn, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { backupPodLabels } from "./postgres";
 import { redisNames, redisSentinelAddresses } from "./redis-config";
-import { type DrPosture, drPosture } from "../../contracts/dr-posture";
+import type { DrPosture } from "../../contracts/dr-posture";
 import {
     type BackupPrefix,
     backupCronJobNames,
@@ -38,8 +38,6 @@ export type BackupPosture = Pick<
     DrPosture,
     "backupRoot" | "backupsOnStandby" | "verifyRoot" | "verifyWaitSeconds"
 >;
-
-const primaryBackupPosture: BackupPosture = drPosture("primary", false);
 
 export interface BackupJobsArgs {
     readonly region: string;
@@ -68,9 +66,8 @@ export interface BackupJobsArgs {
      * where its own backups go (`dr/postgres/...` on the dr stack, so production's replication
      * never overwrites them), whether the jobs run on an idle standby (they log that and write
      * nothing), which root backup-verify checks and how long it waits for replication.
-     * @default a primary stack's posture
      */
-    readonly posture?: BackupPosture;
+    readonly posture: BackupPosture;
     /** Pods of the redis StatefulSet, whose Sentinels name the primary. @default 3 */
     readonly redisReplicas?: number;
     /** Namespaces whose application objects app-data-backup exports. */
@@ -106,7 +103,7 @@ export class BackupJobs extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:data:BackupJobs", name, {}, opts);
         const namespace = args.namespace ?? dataNamespace;
-        const posture = args.posture ?? primaryBackupPosture;
+        const posture = args.posture;
         const standby = posture.backupsOnStandby;
         const ownRoot = posture.backupRoot;
         const own = (kind: BackupPrefix) => ownBackupPrefix(kind, ownRoot);

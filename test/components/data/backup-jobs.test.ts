@@ -34,6 +34,7 @@ const args: BackupJobsArgs = {
     bucketArn: "arn:aws:s3:::mcp-backups",
     kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
     oidc,
+    posture: drPosture("primary", false),
     schedules: {
         postgres: "0 * * * *",
         redis: "30 * * * *",
