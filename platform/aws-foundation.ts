@@ -1,5 +1,6 @@
 import { ClusterAddons, DeployRunner, EksCluster, Karpenter } from "../components/cluster";
 import {
+    BackupJobRoles,
     BackupStorage,
     PostgresRestoreAccess,
     replicationDestination,
@@ -26,6 +27,8 @@ export interface AwsFoundation {
     readonly logStorage: LogStorage;
     readonly artifactStore: ArtifactStore;
     readonly backupStorage: BackupStorage;
+    /** The backup CronJobs' IRSA roles, each limited to its prefixes. */
+    readonly backupRoles: BackupJobRoles;
     /** Where postgres archives WAL and the roles that may, when this stack archives. */
     readonly walArchive?: WalArchiveLocation & { readonly access: WalArchiveAccess };
     /** The restore Job's role: on the whole dr stack, so activation creates no IAM. */
@@ -185,6 +188,18 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
         onAws,
     );
 
+    const backupRoles = new BackupJobRoles(
+        "backup-jobs",
+        {
+            region: cfg.region,
+            bucketArn: backupStorage.bucketArn,
+            kmsKeyArn: backupStorage.kmsKeyArn,
+            oidc: cluster.oidc,
+            posture: cfg.dr,
+        },
+        onAws,
+    );
+
     const walLocation = walArchiveLocation(cfg.dr, cfg.region, backupStorage, backupReplication);
     const walAccess =
         walLocation &&
@@ -222,6 +237,7 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
         logStorage,
         artifactStore,
         backupStorage,
+        backupRoles,
         walArchive: walLocation && walAccess ? { ...walLocation, access: walAccess } : undefined,
         restoreAccess,
     };

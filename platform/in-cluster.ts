@@ -1,4 +1,3 @@
-import type * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { PreviewAccess, previewGroup } from "../components/cluster";
@@ -10,7 +9,6 @@ import {
     Redis,
     WalBaseBackupCheck,
 } from "../components/data";
-import type { OidcIdentity } from "../components/kit";
 import { LogCollector } from "../components/logging";
 import {
     AlertmanagerConfig,
@@ -40,13 +38,11 @@ import { logGroupPrefix } from "../contracts/logging";
  */
 export interface AwsDerived {
     /** The backup bucket and its key (docs/data.md). */
-    readonly backup: {
-        readonly bucketName: pulumi.Input<string>;
-        readonly bucketArn: pulumi.Input<string>;
-        readonly kmsKeyArn: pulumi.Input<string>;
-    };
-    /** The cluster's IRSA identity, which the backup jobs' roles trust. */
-    readonly oidc: OidcIdentity;
+    readonly backupBucketName: pulumi.Input<string>;
+    /** Each backup CronJob's IRSA role, by its key in `backups.schedules`. */
+    readonly backupRoleArns: Readonly<
+        Record<"postgres" | "redis" | "appData" | "verify", pulumi.Input<string>>
+    >;
     /** Fluent Bit's role, limited to the stack's log groups. */
     readonly logWriterRoleArn: pulumi.Input<string>;
     /** The semantic control plane's artifact bucket and each service's role on it. */
@@ -66,8 +62,6 @@ export interface AwsDerived {
 export interface InClusterInputs {
     /** The cluster's Kubernetes provider: every object of this layer is created with it. */
     readonly kubernetes: k8s.Provider;
-    /** The provider of the backup jobs' IRSA roles. */
-    readonly aws: aws.Provider;
     /**
      * What the layer waits for: the add-ons as a whole (the VPA and ServiceMonitor CRDs, the
      * ALB controller's IngressClass and webhook) and the monitoring stack (PrometheusRule,
@@ -287,7 +281,7 @@ function dataLayer(
                   "postgres-restore",
                   {
                       region: cfg.region,
-                      bucketName: derived.backup.bucketName,
+                      bucketName: derived.backupBucketName,
                       roleArn: derived.restoreRoleArn,
                       scratchSize: cfg.backups.scratchSize,
                       ...cfg.backups.restore,
@@ -321,8 +315,8 @@ function dataLayer(
         "backup-jobs",
         {
             region: cfg.region,
-            ...derived.backup,
-            oidc: derived.oidc,
+            bucketName: derived.backupBucketName,
+            roleArns: derived.backupRoleArns,
             scratchSize: cfg.backups.scratchSize,
             schedules: cfg.backups.schedules,
             tiers: cfg.backups.tiers,
@@ -339,7 +333,7 @@ function dataLayer(
             appNamespaces: mcpNamespaces.names,
         },
         {
-            providers: { aws: inputs.aws, kubernetes: provider },
+            provider,
             dependsOn: [
                 mcpNamespaces,
                 postgres,

@@ -21,18 +21,13 @@ export function platform(cfg: PlatformConfig): DeclaredOutputs {
     const cloudflareRanges = cloudflare.getIpRangesOutput({}, { provider: providers.cloudflare });
     const cluster = inCluster(cfg, {
         kubernetes,
-        aws: providers.aws,
         addons: {
             all: foundation.clusterAddons,
             monitoringStack: foundation.clusterAddons.monitoringStack,
         },
         awsDerived: {
-            backup: {
-                bucketName: foundation.backupStorage.bucketName,
-                bucketArn: foundation.backupStorage.bucketArn,
-                kmsKeyArn: foundation.backupStorage.kmsKeyArn,
-            },
-            oidc: foundation.cluster.oidc,
+            backupBucketName: foundation.backupStorage.bucketName,
+            backupRoleArns: foundation.backupRoles.roleArns,
             logWriterRoleArn: foundation.logStorage.writerRoleArn,
             artifactBucketName: foundation.artifactStore.bucketName,
             artifactRoleArns: foundation.artifactStore.roleArns,
