@@ -545,9 +545,10 @@ const edgeSwitch = edgeCfg?.switch
           },
       )
     : undefined;
-// Proxied CNAMEs for the hostnames this stack's Ingresses serve (docs/edge.md, DNS records):
-// each points at the ALB its Ingress reports. The Edge declares the primary origin's record;
-// the primary stack owns the hosts every stack serves (`ingress.sharedHosts`).
+// Proxied CNAMEs for the hostnames this stack's Ingresses serve (docs/edge.md, "DNS records
+// and who owns them"): each points at the ALB its Ingress reports. The Edge declares the
+// primary origin's record; the primary stack owns the hosts every stack serves
+// (`ingress.sharedHosts`).
 const dnsZoneId = edgeCfg?.worker?.zoneId ?? edgeCfg?.switch?.zoneId;
 if (dnsZoneId !== undefined) {
     new IngressDns(
