@@ -13,7 +13,8 @@ import { describe, expect, it } from "vitest";
  * - a bare section in parentheses: `(docs/x.md, Title)`;
  * - a markdown link in a .md file: `[text](x.md#anchor)`, `[text](#anchor)`, `[text](../x.md)`,
  *   relative to the linking file;
- * - a path with an anchor anywhere: `docs/x.md#anchor`.
+ * - a path with an anchor anywhere: `docs/x.md#anchor`;
+ * - any other `docs/x.md`: the file exists.
  *
  * A `docs/…` path is relative to the repository root. A quoted or bare title matches a heading
  * of the file case-insensitively, inline code marks aside; a heading's trailing parenthetical
@@ -30,6 +31,8 @@ interface Citation {
     /** The file that cites, relative to the repository root. */
     from: string;
     line: number;
+    /** The offset in the citing file where the cited path starts. */
+    at: number;
     /** The cited file, relative to the repository root. */
     file: string;
     section?: string;
@@ -40,8 +43,8 @@ interface Citation {
 function citations(text: string, from: string): Citation[] {
     const found: Citation[] = [];
     const lineOf = (index: number) => text.slice(0, index).split("\n").length;
-    const add = (index: number, file: string, rest: Omit<Citation, "from" | "line" | "file">) =>
-        found.push({ from, line: lineOf(index), file: path.normalize(file), ...rest });
+    const add = (at: number, file: string, rest: Pick<Citation, "section" | "anchor">) =>
+        found.push({ from, line: lineOf(at), at, file: path.normalize(file), ...rest });
     const docPath = String.raw`(?<![\w/.-])(docs/[\w./-]+\.md)`;
 
     // docs/x.md, "Title" — the title may continue on the next line of a comment
@@ -55,11 +58,16 @@ function citations(text: string, from: string): Citation[] {
     }
     // (docs/x.md, Title)
     for (const m of text.matchAll(new RegExp(String.raw`\(${docPath},\s*([^()"“,;.\n]+)\)`, "g"))) {
-        add(m.index, m[1], { section: m[2].trim() });
+        add(m.index + 1, m[1], { section: m[2].trim() });
     }
     // docs/x.md#anchor
     for (const m of text.matchAll(new RegExp(String.raw`${docPath}#([\w-]+)`, "g"))) {
         add(m.index, m[1], { anchor: m[2] });
+    }
+    // any other docs/x.md: the file exists
+    const cited = new Set(found.map((c) => c.at));
+    for (const m of text.matchAll(new RegExp(docPath, "g"))) {
+        if (!cited.has(m.index)) add(m.index, m[1], {});
     }
     // [text](target) in markdown, relative to the linking file
     if (from.endsWith(".md")) {
@@ -157,7 +165,8 @@ describe("doc citations", () => {
         // the forms are all in use: a change to the extraction that finds nothing fails here
         expect(all.filter((c) => c.section).length).toBeGreaterThan(40);
         expect(all.filter((c) => c.anchor).length).toBeGreaterThan(40);
-        expect(all.map((c) => problem(c, readRepoFile)).filter(Boolean)).toEqual([]);
+        const problems = new Set(all.map((c) => problem(c, readRepoFile)).filter(Boolean));
+        expect([...problems]).toEqual([]);
     });
 });
 
@@ -215,7 +224,15 @@ describe("the citation check itself", () => {
         ]);
     });
 
-    it("does not take a list of paths for a citation", () => {
-        expect(citations(`const docs = ["docs/dr.md", "docs/operations.md"];`, "t.ts")).toEqual([]);
+    it("takes a list of paths for files, not for sections", () => {
+        const found = citations(`const docs = ["docs/dr.md", "docs/operations.md"];`, "t.ts");
+        expect(found.map((c) => [c.file, c.section, c.anchor])).toEqual([
+            ["docs/dr.md", undefined, undefined],
+            ["docs/operations.md", undefined, undefined],
+        ]);
+        expect(check("see docs/nowhere.md and docs/dr.md")).toEqual([
+            "tools/probe.ts:1 cites docs/nowhere.md: no such file",
+            "ok",
+        ]);
     });
 });
