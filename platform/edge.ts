@@ -47,7 +47,8 @@ export interface EdgeLayer {
  * The Cloudflare edge (docs/edge.md). The stack that serves traffic deploys the Worker; the
  * standby stack owns only the DR switch in that Worker's KV namespace (found through a
  * StackReference), set to "dr" once activated. Proxied CNAMEs for the hostnames this stack's
- * Ingresses serve point at the ALB each Ingress reports.
+ * Ingresses serve point at the ALB each Ingress reports (docs/edge.md, "DNS records and who
+ * owns them").
  */
 export function edgeLayer(
     cfg: PlatformConfig,

@@ -52,7 +52,7 @@ export function ownedIngressHosts(
 /**
  * The Cloudflare DNS records of the hostnames this stack's Ingresses serve: one proxied CNAME
  * per hostname to the ALB that serves it (TTL automatic), so clients reach the ALB only
- * through Cloudflare. See docs/edge.md (DNS records and who owns them).
+ * through Cloudflare. See docs/edge.md, "DNS records and who owns them".
  */
 export class IngressDns extends pulumi.ComponentResource {
     /** The record names declared. */

@@ -56,7 +56,7 @@ export interface FailbackResult {
     readonly changed: boolean;
 }
 
-const procedure = "docs/dr.md, section Failback";
+const procedure = 'docs/dr.md, "Failback"';
 
 export async function failback(deps: DrDeps, options: FailbackOptions): Promise<FailbackResult> {
     const { log } = deps;
