@@ -143,7 +143,9 @@ export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InClust
         },
         { provider, dependsOn: [mcpNamespaces, appConfig, inputs.addons.all] },
     );
-    const { sharedHosts: _sharedHosts, ...ingressSettings } = workloads.ingress;
+    // Which stack owns the shared hosts' DNS records is the edge layer's concern.
+    const { sharedHosts, ...ingressSettings } = workloads.ingress;
+    void sharedHosts;
     const ingressRoutes = publicRoutes(workloads.services);
     const publicIngresses = new PublicIngresses(
         "mcp-ingresses",

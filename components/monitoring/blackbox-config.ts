@@ -1,5 +1,4 @@
 import { stringify } from "yaml";
-import { probeJobName } from "../../contracts/monitoring";
 
 /**
  * The blackbox exporter's configuration and probe targets, as pure functions so tests can
@@ -7,7 +6,7 @@ import { probeJobName } from "../../contracts/monitoring";
  *
  * The exporter probes the platform's public HTTPS endpoints from inside the cluster; Prometheus
  * scrapes it through a `Probe` (prometheus-operator), which sets `instance` to the probed URL
- * and `job` to {@link probeJobName}. `probe_ssl_earliest_cert_expiry{instance}` feeds the
+ * and `job` to `probeJobName` (contracts/monitoring.ts). `probe_ssl_earliest_cert_expiry{instance}` feeds the
  * CertificateExpiringSoon alert (components/monitoring/alert-catalog/datastores.ts).
  */
 
