@@ -92,9 +92,12 @@ export const grafanaServiceAccount = "kube-prometheus-stack-grafana";
  * by the chart: the chart's own Role also reads every Secret of the namespace.
  */
 export const grafanaSidecarRole = "grafana-sidecar";
-/** What the dashboard and datasource sidecars do: watch ConfigMaps of their namespace. */
+/**
+ * What the dashboard and datasource sidecars (k8s-sidecar, `METHOD` WATCH) do: list and watch
+ * the ConfigMaps of their namespace.
+ */
 export const grafanaSidecarRules = [
-    { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch"] },
 ];
 
 /**

@@ -39,7 +39,10 @@ export const previewReadable: readonly { apiGroups: string[]; resources: string[
             "resourcequotas",
         ],
     },
-    { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"] },
+    {
+        apiGroups: ["apps"],
+        resources: ["deployments", "statefulsets", "daemonsets", "replicasets"],
+    },
     { apiGroups: ["batch"], resources: ["jobs", "cronjobs"] },
     { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"] },
     {
