@@ -145,13 +145,16 @@ function podsOf(manifests: readonly Manifest[]): PodUse[] {
     return pods;
 }
 
-/** Text outside double-quoted strings and comments: where a command can be. */
-function commandText(script: string): string {
+/**
+ * Lines of a shell script that run `kubectl` as a command: at the start of a line or after
+ * `!`, `;`, `&`, `|` or `$(` (comments skipped; a word such as `kubectl.err` or `"kubectl get
+ * failed"` inside a message is not a command).
+ */
+function kubectlCommands(script: string): string[] {
     return script
         .split("\n")
         .filter((line) => !/^\s*#/.test(line))
-        .map((line) => line.replace(/"(?:[^"\\]|\\.)*"/g, '""'))
-        .join("\n");
+        .filter((line) => /(^|[!;&|(])\s*kubectl\s/.test(line.trim()));
 }
 
 /** The `kubectl` calls of the scripts a pod runs, and Fluent Bit's kubernetes filter. */
@@ -173,7 +176,7 @@ function podNeeds(pod: PodUse, manifests: readonly Manifest[], served: readonly 
             const data = volume?.configMap ? (configMap(volume.configMap.name)?.data ?? {}) : {};
             for (const [file, text] of Object.entries(data as Record<string, string>)) {
                 const where = `${pod.owner}, container ${c.name}, ${mount.mountPath}/${file}`;
-                if (/\bkubectl\b/.test(commandText(text))) {
+                if (kubectlCommands(text).length > 0) {
                     needs.push(...kubectlNeeds(text, env, served, where));
                 }
                 if (file.endsWith(".yaml") && /^pipeline:/m.test(text)) {
@@ -196,10 +199,8 @@ function kubectlNeeds(
     served: readonly ServedResource[],
     where: string,
 ): Need[] {
-    const lines = commandText(script)
-        .split("\n")
-        .filter((l) => /\bkubectl\b/.test(l));
-    const modelled = /kubectl get "" --namespace "" --output yaml/;
+    const lines = kubectlCommands(script);
+    const modelled = /kubectl get "\$kind" --namespace "\$namespace" --output yaml /;
     const other = lines.filter((l) => !modelled.test(l));
     if (other.length > 0) throw new Error(`${where}: unreviewed kubectl use: ${other.join("; ")}`);
     if (!env.APP_CONFIG_NAMESPACES) return [];
@@ -326,7 +327,9 @@ export function workloadRows(account: WorkloadSubject): Row[] {
     for (const need of account.needs) {
         for (const namespace of need.namespaces) {
             for (const verb of need.verbs) put({ ...need, verb, namespace, expected: true }, true);
-            for (const verb of ["create", "update", "patch", "delete"]) {
+            // The read verbs the pods do not use, and every write.
+            const unused = readVerbs.filter((v) => !need.verbs.includes(v));
+            for (const verb of [...unused, "create", "update", "patch", "delete"]) {
                 put({ ...need, verb, namespace, expected: false });
             }
         }
