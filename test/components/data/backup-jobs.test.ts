@@ -245,7 +245,7 @@ describe("BackupJobs: the app-data export and the posture", () => {
             "backup-jobs-app-data-export",
         ).inputs as Obj;
         for (const rule of role.rules) {
-            expect(rule.verbs).toEqual(["get", "list"]);
+            expect(rule.verbs).toEqual(["list"]);
             expect(rule.resources).not.toContain("secrets");
             expect(rule.resources).not.toContain("*");
         }
