@@ -21,6 +21,7 @@ import { resolveService } from "../lib/services";
 import type { Verb } from "./verb";
 import {
     logGroupName,
+    logGroupPrefix,
     otherGroupSuffix,
     requestIdPlaceholder,
     savedQueries,
@@ -66,7 +67,7 @@ function literal(text: string): string {
  * `--slow` → slow-requests), else the matching events, newest first.
  */
 export function buildQuery(cfg: PlatformConfig, options: LogOptions): LogQuery {
-    const prefix = `/mcp-platform/${cfg.stack}`;
+    const prefix = logGroupPrefix(cfg.stack);
     const namespaces = options.service
         ? [...new Set(resolveService(cfg, options.service).map((w) => w.namespace))]
         : [...cfg.logging.namespaces, otherGroupSuffix];
