@@ -86,11 +86,41 @@ function describe(
         .join("; ");
 }
 
+type Explained = {
+    policyId?: string;
+    actionMatch: boolean;
+    resourceMatch: boolean;
+    explain?: {
+        identifier?: string;
+        conditions?: { operator: string; conditionKeyValue: string; matches: boolean }[];
+    };
+};
+
+/** Allow statements that matched the action and resource but not a condition. */
+function nearMisses(analysis: RequestAnalysis): string {
+    const unmatched = [
+        ...((analysis.identityAnalysis?.unmatchedStatements ?? []) as unknown as Explained[]),
+        ...((analysis.resourceAnalysis?.unmatchedStatements ?? []) as unknown as Explained[]),
+    ];
+    const near = unmatched
+        .filter((s) => s.actionMatch && s.resourceMatch)
+        .map((s) => {
+            const failed = (s.explain?.conditions ?? [])
+                .filter((c) => !c.matches)
+                .map((c) => `${c.operator} ${c.conditionKeyValue}`);
+            const statement = `${s.policyId ?? "policy"} statement ${s.explain?.identifier ?? "?"}`;
+            return `${statement} (failed: ${failed.join(", ") || "principal"})`;
+        });
+    return near.length > 0 ? `; nearest: ${near.join("; ")}` : "";
+}
+
 /** Evaluates one request of a caller file in one synth variant. */
 export async function evaluate(
     file: CallerFile,
     request: CallerRequest,
     scope: EvaluationScope,
+    /** The role of the file's `roles` to evaluate as; none for a file with a `principal`. */
+    roleName?: string,
 ): Promise<Evaluation> {
     const { model } = scope;
     const where = `${file.file} (${model.variant}): ${request.action} "${request.what}"`;
@@ -98,11 +128,10 @@ export async function evaluate(
     for (const peer of scope.peers) {
         for (const [name, value] of Object.entries(peer.values)) values[`${peer.variant}.${name}`] = value;
     }
-    const roles = file.roles.filter((name) => model.roles.has(name)).map((n) => model.roles.get(n)!);
-    const own = file.principal
-        ? fill(file.principal.arn, values, where)
-        : roles[0]?.arn;
-    if (!own) throw new Error(`${where}: no role of ${file.roles.join(", ")} in ${model.variant}`);
+    const role = roleName === undefined ? undefined : model.roles.get(roleName);
+    const own = file.principal ? fill(file.principal.arn, values, where) : role?.arn;
+    if (!own) throw new Error(`${where}: no role ${roleName ?? "(none)"} in ${model.variant}`);
+    values.role = own;
     const principal = request.principal ? fill(request.principal, values, where) : own;
     const resource = fill(request.resource, values, where);
 
@@ -114,7 +143,7 @@ export async function evaluate(
                   name: `aws-managed ${name} (assumed)`,
                   document: managedPolicies.getLatestPolicyDocument(name),
               }))
-            : roles.flatMap((role) => role.identityPolicies);
+            : role!.identityPolicies;
     }
     const context: Record<string, string | string[]> = {
         "aws:SecureTransport": "true",
@@ -175,5 +204,7 @@ export async function evaluate(
     const reasons = (
         result === "Allowed" ? getGrantReasons(analysis) : getDenialReasons(analysis)
     ) as Parameters<typeof describe>[0];
-    return { ...base, result, deciding: describe(reasons, identity, resourcePolicy) };
+    let deciding = describe(reasons, identity, resourcePolicy);
+    if (result === "ImplicitlyDenied") deciding += nearMisses(analysis);
+    return { ...base, result, deciding };
 }
