@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployRunnerConfig } from "../../config/cluster";
 import { hardenedLaunchTemplate } from "../kit/launch-template";
+import { parameterFenceStatement } from "./parameter-fence";
 
 export interface DeployRunnerArgs extends DeployRunnerConfig {
     /** Label the workflows select (`runs-on: [self-hosted, linux, x64, <label>]`). */
@@ -94,6 +95,12 @@ export class DeployRunner extends pulumi.ComponentResource {
                                 Action: "ssm:GetParameter",
                                 Resource: `arn:${p}:ssm:${args.region}:${account}:parameter${args.tokenParameter}`,
                             },
+                            parameterFenceStatement({
+                                partition: p,
+                                allowed: [
+                                    `arn:${p}:ssm:${args.region}:${account}:parameter${args.tokenParameter}`,
+                                ],
+                            }),
                         ],
                     }),
                 ),

@@ -182,7 +182,9 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
         documents.push({ name: `${variant}: ${name}`, document });
     }
 
-    const values: Record<string, string> = { account: mockAccount, region, partition: "aws" };
+    // `env`: the stack (dr-active is the dr stack activated).
+    const env = variant.split("-")[0];
+    const values: Record<string, string> = { account: mockAccount, region, partition: "aws", env };
     for (const record of records) {
         const arn = realArn(record, region);
         if (arn) values[`arn:${record.name}`] = arn;
@@ -193,6 +195,8 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
             values[`logGroup:${record.name}`] = String(record.inputs.name ?? record.name);
         }
         if (record.type === "aws:eks/cluster:Cluster") values.cluster = String(record.inputs.name);
+        // The mocks' id of a resource is `<logical name>-id`.
+        if (record.type === "aws:ec2/vpc:Vpc") values.vpcId = `${record.name}-id`;
         if (record.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
             const issuer = String(record.inputs.url).replace(/^https:\/\//, "");
             values.oidcIssuer = issuer;
