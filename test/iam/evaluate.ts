@@ -126,7 +126,11 @@ export async function evaluate(
     const where = `${file.file} (${model.variant}): ${request.action} "${request.what}"`;
     const values = { ...model.values };
     for (const peer of scope.peers) {
-        for (const [name, value] of Object.entries(peer.values)) values[`${peer.variant}.${name}`] = value;
+        for (const [name, value] of Object.entries(peer.values)) {
+            values[`${peer.variant}.${name}`] = value;
+            // Bucket names are global: the key of a peer's bucket is found by its name alone.
+            if (/^sse(Key|Region):/.test(name)) values[name] ??= value;
+        }
     }
     const role = roleName === undefined ? undefined : model.roles.get(roleName);
     const own = file.principal ? fill(file.principal.arn, values, where) : role?.arn;
@@ -158,6 +162,11 @@ export async function evaluate(
         context[key] = Array.isArray(value)
             ? value.map((v) => fill(v, values, where))
             : fill(value, values, where);
+    }
+    // AWS puts the key's aliases in every request on it.
+    const aliases = [model, ...scope.peers].find((m) => m.keyAliases.has(resource));
+    if (request.action.startsWith("kms:") && aliases && !("kms:ResourceAliases" in context)) {
+        context["kms:ResourceAliases"] = aliases.keyAliases.get(resource)!;
     }
     const resourcePolicy = resourcePolicyFor(resource, scope);
     const simulation: Simulation = {

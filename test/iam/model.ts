@@ -45,6 +45,8 @@ export interface StackModel {
     readonly roles: Map<string, Role>;
     /** Resource policies by the ARN of what they guard (bucket ARN, key ARN, queue ARN). */
     readonly resourcePolicies: Map<string, ResourcePolicy>;
+    /** The alias names of each key (what AWS puts in `kms:ResourceAliases`), by key ARN. */
+    readonly keyAliases: Map<string, string[]>;
     /** Template values for the request files (see requests.ts). */
     readonly values: Record<string, string>;
     /** Every policy document the stack writes, with where it comes from (for the linters). */
@@ -204,8 +206,34 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
         }
     }
     for (const [name, arn] of keyArns) values[`key:${name}`] = arn;
+    // The key each bucket encrypts with by default: `sseKey:<bucket>`, `sseRegion:<bucket>`.
+    const keyByMockId = new Map([...keyArns].map(([name, arn]) => [`key-${name}`, arn]));
+    for (const record of of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")) {
+        const bucket = bucketNames.get(String(record.inputs.bucket));
+        const rules = record.inputs.rules as { applyServerSideEncryptionByDefault?: { kmsMasterKeyId?: string } }[];
+        const key = rules[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
+        if (bucket && key) {
+            values[`sseKey:${bucket}`] = key;
+            values[`sseRegion:${bucket}`] = region;
+        }
+    }
+    const keyAliases = new Map<string, string[]>();
+    for (const record of of("aws:kms/alias:Alias")) {
+        const arn = keyByMockId.get(String(record.inputs.targetKeyId));
+        if (arn) keyAliases.set(arn, [...(keyAliases.get(arn) ?? []), String(record.inputs.name)]);
+    }
     Object.assign(values, workloadValues(records));
-    return { variant, account: mockAccount, region, partition: "aws", roles, resourcePolicies, values, documents };
+    return {
+        variant,
+        account: mockAccount,
+        region,
+        partition: "aws",
+        roles,
+        resourcePolicies,
+        keyAliases,
+        values,
+        documents,
+    };
 }
 
 type PodSpec = {

@@ -84,14 +84,24 @@ export function loadCallerFiles(dir = requestsDir): CallerFile[] {
         });
 }
 
-/** Fills `${name}` from values; an unknown name is an error naming the file and the request. */
+/**
+ * Fills `${name}` (or `${name|default}`, for a variable the caller defaults when unset) from
+ * values; an unknown name is an error naming the file and the request.
+ */
 export function fill(text: string, values: Record<string, string>, where: string): string {
-    return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-        const value = values[name];
-        if (value === undefined) {
-            const known = Object.keys(values).sort().join(", ");
-            throw new Error(`${where}: unknown value \${${name}} (known: ${known})`);
-        }
-        return value;
-    });
+    // Innermost first, so a value can name another: `${sseKey:${env:job:BACKUP_BUCKET}}`.
+    const pattern = /\$\{([^${}|]+)(?:\|([^${}]*))?\}/g;
+    let out = text;
+    for (let previous = ""; previous !== out; ) {
+        previous = out;
+        out = out.replace(pattern, (_, name: string, fallback?: string) => {
+            const value = values[name] ?? fallback;
+            if (value === undefined) {
+                const known = Object.keys(values).sort().join(", ");
+                throw new Error(`${where}: unknown value \${${name}} (known: ${known})`);
+            }
+            return value;
+        });
+    }
+    return out;
 }
