@@ -21,7 +21,8 @@ export function synthVariants(): StackModel[] {
         ["dr-active", "us-west-2", synth("dr", { stackFile: active })],
     ];
     return runs.map(([variant, region, run]) => {
-        if (run.status !== 0) throw new Error(`synth ${variant} failed: ${run.stderr.slice(-2000)}`);
+        if (run.status !== 0)
+            throw new Error(`synth ${variant} failed: ${run.stderr.slice(-2000)}`);
         return stackModel(variant, region, run.resources());
     });
 }

@@ -38,7 +38,8 @@ const { loadPolicy } = require("@cloud-copilot/iam-policy") as {
 /** Evaluates a simulation without the catalogue's validation; strict mode, one account. */
 export function unvalidatedAnalysis(simulation: Simulation): RequestAnalysis {
     const principal = simulation.request.principal;
-    if (typeof principal !== "string") throw new Error("an anonymous request is not supported here");
+    if (typeof principal !== "string")
+        throw new Error("an anonymous request is not supported here");
     return authorize({
         request: new AwsRequestImpl(
             principal,

@@ -40,10 +40,7 @@ export interface EvaluationScope {
     readonly peers: readonly StackModel[];
 }
 
-function resourcePolicyFor(
-    resource: string,
-    scope: EvaluationScope,
-): ResourcePolicy | undefined {
+function resourcePolicyFor(resource: string, scope: EvaluationScope): ResourcePolicy | undefined {
     const models = [scope.model, ...scope.peers];
     const s3 = /^arn:aws:s3:::([^/]+)/.exec(resource);
     const key = s3 ? `arn:aws:s3:::${s3[1]}` : resource;
@@ -51,7 +48,8 @@ function resourcePolicyFor(
         const found = model.resourcePolicies.get(key);
         if (found) return found;
         for (const role of model.roles.values()) {
-            if (role.arn === resource) return { name: `trust policy ${role.name}`, document: role.trust };
+            if (role.arn === resource)
+                return { name: `trust policy ${role.name}`, document: role.trust };
         }
     }
     return undefined;
@@ -205,7 +203,11 @@ export async function evaluate(
         const ignored = response.result.ignoredContextKeys ?? [];
         if (ignored.length > 0) {
             const keys = ignored.join(", ");
-            return { ...base, result: "Error", deciding: `context keys not used by this action: ${keys}` };
+            return {
+                ...base,
+                result: "Error",
+                deciding: `context keys not used by this action: ${keys}`,
+            };
         }
         analysis = response.result.analysis;
     }

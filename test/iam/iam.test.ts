@@ -31,14 +31,17 @@ describe("IAM against the callers' real requests", () => {
         expect(original).toContain(tag);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "iam-scratch-"));
         const scratch = path.join(dir, "karpenter-policy.ts");
-        fs.writeFileSync(scratch, original.replace(tag, 'karpenterNodeClassTag = "karpenter.sh/nodeclass"'));
+        fs.writeFileSync(
+            scratch,
+            original.replace(tag, 'karpenterNodeClassTag = "karpenter.sh/nodeclass"'),
+        );
 
         const production = models.find((m) => m.variant === "production")!;
         const karpenter = files.filter((f) => f.file.endsWith("karpenter-controller.yaml"));
         const withPolicyFrom = async (module: string): Promise<StackModel> => {
-            const { karpenterControllerPolicy } = (await import(module)) as typeof import(
-                "../../components/cluster/karpenter-policy"
-            );
+            const { karpenterControllerPolicy } = (await import(
+                module
+            )) as typeof import("../../components/cluster/karpenter-policy");
             const v = production.values;
             const document = JSON.parse(
                 karpenterControllerPolicy({
@@ -76,6 +79,8 @@ describe("IAM against the callers' real requests", () => {
             expect(denied.some((m) => m.includes(` ${action} on `))).toBe(true);
         }
         expect(denied.every((m) => m.includes("inline karpenter-controller-policy"))).toBe(true);
-        console.log(`iam (scratch copy, karpenter.sh/nodeclass): ${denied.length} requests denied, e.g. ${denied[0]}`);
+        console.log(
+            `iam (scratch copy, karpenter.sh/nodeclass): ${denied.length} requests denied, e.g. ${denied[0]}`,
+        );
     });
 });

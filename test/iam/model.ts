@@ -132,7 +132,8 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
     }
     const roleOf = (value: unknown, where: string): Role => {
         const role = roles.get(String(value));
-        if (!role) throw new Error(`${variant}: ${where} names role ${String(value)}, not declared`);
+        if (!role)
+            throw new Error(`${variant}: ${where} names role ${String(value)}, not declared`);
         return role;
     };
     for (const record of of("aws:iam/rolePolicy:RolePolicy")) {
@@ -155,7 +156,10 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
     const resourcePolicies = new Map<string, ResourcePolicy>();
     const bucketNames = new Map<string, string>();
     for (const record of of("aws:s3/bucket:Bucket")) {
-        bucketNames.set(`${record.name}-id`, String(record.inputs.bucket ?? `${record.name}-0123abcd`));
+        bucketNames.set(
+            `${record.name}-id`,
+            String(record.inputs.bucket ?? `${record.name}-0123abcd`),
+        );
     }
     for (const record of of("aws:s3/bucketPolicy:BucketPolicy")) {
         const bucket = bucketNames.get(String(record.inputs.bucket));
@@ -208,9 +212,13 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
     for (const [name, arn] of keyArns) values[`key:${name}`] = arn;
     // The key each bucket encrypts with by default: `sseKey:<bucket>`, `sseRegion:<bucket>`.
     const keyByMockId = new Map([...keyArns].map(([name, arn]) => [`key-${name}`, arn]));
-    for (const record of of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")) {
+    for (const record of of(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    )) {
         const bucket = bucketNames.get(String(record.inputs.bucket));
-        const rules = record.inputs.rules as { applyServerSideEncryptionByDefault?: { kmsMasterKeyId?: string } }[];
+        const rules = record.inputs.rules as {
+            applyServerSideEncryptionByDefault?: { kmsMasterKeyId?: string };
+        }[];
         const key = rules[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
         if (bucket && key) {
             values[`sseKey:${bucket}`] = key;

@@ -92,7 +92,7 @@ export function fill(text: string, values: Record<string, string>, where: string
     // Innermost first, so a value can name another: `${sseKey:${env:job:BACKUP_BUCKET}}`.
     const pattern = /\$\{([^${}|]+)(?:\|([^${}]*))?\}/g;
     let out = text;
-    for (let previous = ""; previous !== out; ) {
+    for (let previous = ""; previous !== out;) {
         previous = out;
         out = out.replace(pattern, (_, name: string, fallback?: string) => {
             const value = values[name] ?? fallback;
