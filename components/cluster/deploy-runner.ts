@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedLaunchTemplate } from "../kit/launch-template";
+import { parameterFenceStatement } from "./parameter-fence";
 
 export interface DeployRunnerArgs {
     /** The GitHub repository the runner registers with, `owner/name`. */
@@ -101,6 +102,12 @@ export class DeployRunner extends pulumi.ComponentResource {
                                 Action: "ssm:GetParameter",
                                 Resource: `arn:${p}:ssm:${args.region}:${account}:parameter${args.tokenParameter}`,
                             },
+                            parameterFenceStatement({
+                                partition: p,
+                                allowed: [
+                                    `arn:${p}:ssm:${args.region}:${account}:parameter${args.tokenParameter}`,
+                                ],
+                            }),
                         ],
                     }),
                 ),

@@ -18,6 +18,7 @@ import {
 import { karpenterControllerPolicy } from "./karpenter-policy";
 import type { MaintenanceWindow } from "../../contracts/monitoring";
 import type { NodePoolSettings } from "./karpenter-node-pools";
+import { parameterFenceStatement } from "./parameter-fence";
 
 /** The Helm chart, from Karpenter's OCI registry; the CRDs come from their own chart. */
 export const karpenterCharts = {
@@ -170,6 +171,20 @@ export class Karpenter extends pulumi.ComponentResource {
                 ),
         );
         // Lets the nodes join: EKS maps the role to system:nodes (no aws-auth ConfigMap).
+        // The SSM agent's managed policy reads every parameter; the nodes need none of ours.
+        const nodeParameters = new aws.iam.RolePolicy(
+            `${name}-node-parameters`,
+            {
+                role: nodeRole.name,
+                policy: partition.apply((p) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [parameterFenceStatement({ partition: p, allowed: [] })],
+                    }),
+                ),
+            },
+            { parent: this },
+        );
         const access = new aws.eks.AccessEntry(
             `${name}-node`,
             { clusterName: args.clusterName, principalArn: nodeRole.arn, type: "EC2_LINUX" },
@@ -258,7 +273,10 @@ export class Karpenter extends pulumi.ComponentResource {
                 cleanupOnFail: true,
                 timeout: 600,
             },
-            { parent: this, dependsOn: [crds, controllerRole, access, ...nodePolicies] },
+            {
+                parent: this,
+                dependsOn: [crds, controllerRole, access, nodeParameters, ...nodePolicies],
+            },
         );
 
         new k8s.apiextensions.CustomResource(

@@ -278,6 +278,16 @@ export function walArchivePolicy(input: WalArchiveAccessInput): string {
             Resource: input.bucketArn,
             Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}/*`) } },
         },
+        {
+            // Every barman-cloud command starts with HeadBucket, which S3 authorizes as
+            // s3:ListBucket with no prefix. IAM cannot tell it from a listing without a prefix,
+            // so that listing (key names only, no object data) is allowed too.
+            Sid: "CheckBucket",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: input.bucketArn,
+            Condition: { Null: { "s3:prefix": "true" } },
+        },
         ...(write === undefined
             ? []
             : [

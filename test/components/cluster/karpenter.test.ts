@@ -216,10 +216,10 @@ describe("the controller's IAM policy", () => {
         expect(bySid("EncryptRootVolumes").Condition).toEqual({
             StringEquals: { "kms:ViaService": "ec2.us-east-1.amazonaws.com" },
         });
-        // Only reads may be on Resource "*".
+        // Only reads may be on Resource "*" (listing instance profiles has no resource ARN).
         for (const statement of statements.filter((s) => s.Resource === "*")) {
             for (const action of [statement.Action].flat()) {
-                expect(action).toMatch(/^(ec2:Describe|pricing:Get)/);
+                expect(action).toMatch(/^(ec2:Describe|pricing:Get|iam:ListInstanceProfiles$)/);
             }
         }
     });
