@@ -168,3 +168,13 @@ export function nodeGroupSizes<G extends Record<string, Sized>>(
         Object.entries(groups).map(([name, group]) => [name, { ...group, ...group.activated }]),
     ) as G;
 }
+
+/**
+ * Policy-pack configuration for the `pulumi up` that activates DR: the EKS support-date
+ * check turns advisory, so a date can never block a failover (the upgrade waits for the
+ * region to be back). Ordinary updates, failback included, keep it mandatory. The format is
+ * Pulumi's policy-pack config file: policy name → enforcement level.
+ */
+export const activationPolicyConfig: Readonly<Record<string, "advisory">> = {
+    "aws-eks-version-standard-support": "advisory",
+};

@@ -17,7 +17,7 @@ import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
-import { runPolicies, type PolicyReport } from "./lib/policy-runner";
+import { type PolicyPackConfig, runPolicies, type PolicyReport } from "./lib/policy-runner";
 import { toPlainJson } from "./lib/records";
 import { runProgram } from "./lib/run-program";
 import { listStacks, readStackConfig, resolveStack } from "./lib/stack-file";
@@ -36,6 +36,8 @@ options:
   --out <dir>          write somewhere other than out/<stack>
   --stack-file <file>  read config from this file instead of Pulumi.<stack>.yaml
   --program <file>     run this program instead of index.ts (tests, fixtures)
+  --policy-config <file>
+                       a policy-pack config (JSON), as pulumi up --policy-pack-config takes it
   -h, --help           print this help`;
 
 interface Options {
@@ -44,6 +46,7 @@ interface Options {
     out?: string;
     stackFile?: string;
     program?: string;
+    policyConfig?: string;
     verbose: boolean;
     quiet: boolean;
 }
@@ -55,6 +58,7 @@ function parseArgs(argv: string[]): Options {
             out: { type: "string" },
             "stack-file": { type: "string" },
             program: { type: "string" },
+            "policy-config": { type: "string" },
             verbose: { type: "boolean" },
             quiet: { type: "boolean" },
             help: { type: "boolean", short: "h" },
@@ -69,6 +73,7 @@ function parseArgs(argv: string[]): Options {
         out: values.out,
         stackFile: values["stack-file"],
         program: values.program,
+        policyConfig: values["policy-config"],
         verbose: values.verbose ?? false,
         quiet: values.quiet ?? false,
     };
@@ -117,6 +122,22 @@ function summarize(
 
 const relative = (file: string) => path.relative(process.cwd(), file) || ".";
 
+/** A policy-pack config file: a JSON object, else a usage error naming the file. */
+function readPolicyConfig(file: string): PolicyPackConfig {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        throw new UsageError(`--policy-config ${file}: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new UsageError(
+            `--policy-config ${file}: expected a JSON object of policy name → enforcement level`,
+        );
+    }
+    return parsed as PolicyPackConfig;
+}
+
 async function main(argv: string[]): Promise<number> {
     const options = parseArgs(argv);
     if (options.help) {
@@ -132,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
     const outDir = path.resolve(options.out ?? path.join(projectDir, "out", stack));
 
     const { project, config, secretKeys } = readStackConfig(projectDir, stackFile);
+    const packConfig = options.policyConfig ? readPolicyConfig(options.policyConfig) : {};
     progress(`config loaded from ${relative(stackFile)}`);
     progress(`running program ${relative(program)}`);
     // An unexpected error in the program prints its stack only with MCP_SYNTH_STACKS=1:
@@ -181,7 +203,14 @@ async function main(argv: string[]): Promise<number> {
     // Imported here, not at the top, so a config error is reported before the pack loads.
     const { policies, packEnforcementLevel } = await import("../policies/policies");
     const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
-    const report = await runPolicies(policies, records, packEnforcementLevel, stackUrn);
+    const report = await runPolicies(
+        policies,
+        records,
+        packEnforcementLevel,
+        stackUrn,
+        new Map(),
+        packConfig,
+    );
     progress(`policies: ${report.ran.length} ran`);
     fs.writeFileSync(
         path.join(outDir, "policy-report.json"),

@@ -69,6 +69,8 @@ export const drDumpKey = "dr/postgres/hourly/20261121T114000Z/mcp_db.dump";
 
 export class World {
     readonly journal: string[] = [];
+    /** The policy-pack config each `up` was given, in order. */
+    readonly policyConfigs: { stack: string; config?: Readonly<Record<string, string>> }[] = [];
     readonly lines: string[] = [];
     readonly objects = new Map<string, string | number>();
     edge: EdgeState;
@@ -262,8 +264,12 @@ export class FakeStack implements DrStack {
         return { ...this.outs };
     }
 
-    async up(onOutput: (text: string) => void) {
+    async up(
+        onOutput: (text: string) => void,
+        options: { readonly policyConfig?: Readonly<Record<string, string>> } = {},
+    ) {
         this.world.journal.push(`${this.name} up`);
+        this.world.policyConfigs.push({ stack: this.name, config: options.policyConfig });
         onOutput(`Updating (${this.name})\n`);
         this.world.clockNow += 4 * minute;
         if (this.upFails) throw new Error(this.upFails);

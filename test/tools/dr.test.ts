@@ -77,6 +77,14 @@ describe("npm run dr -- activate", () => {
         expect(world.lines).toContain("      | Updating (dr)");
     });
 
+    it("activates with the support-date policy advisory, so a date never blocks a failover", async () => {
+        const world = new World({ drEdgeOutput: true });
+        await activateIn(world);
+        expect(world.policyConfigs).toEqual([
+            { stack: "dr", config: { "aws-eks-version-standard-support": "advisory" } },
+        ]);
+    });
+
     it("never touches the production stack when the dr stack knows the edge", async () => {
         const world = new World({ drEdgeOutput: true, productionReachable: false });
         await activateIn(world);
@@ -327,6 +335,8 @@ describe("npm run dr -- failback", () => {
         ]);
         expect(result.edge?.activeRegion).toBe("primary");
         expect(world.lines).toContain("[9/9] verify that the edge sends traffic to primary");
+        // Ordinary updates: every policy at its own level.
+        expect(world.policyConfigs.map((c) => c.config)).toEqual([undefined, undefined]);
     });
 
     it("checks DR's own final backup under dr/, not production's replicated pointer", async () => {

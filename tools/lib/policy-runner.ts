@@ -235,19 +235,54 @@ export async function validateStack(
  * offered only the records its validations can apply to (`validationsFor`): the result is
  * the same as offering it all of them, without 80 × N calls that only say "not applicable".
  */
+/**
+ * A policy-pack config file as `pulumi up --policy-pack-config` reads it: `all` or a
+ * policy's name → an enforcement level, or an object with `enforcementLevel` and the
+ * policy's config properties.
+ */
+export type PolicyPackConfig = Readonly<Record<string, string | Readonly<Record<string, unknown>>>>;
+
+const enforcementLevels = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** A policy's level and config under a pack config, as the engine resolves them. */
+function configured(
+    policy: Policy,
+    packLevel: EnforcementLevel,
+    packConfig: PolicyPackConfig,
+): { level: EnforcementLevel; config: object } {
+    const levelOf = (entry: PolicyPackConfig[string] | undefined): string | undefined => {
+        const level = typeof entry === "string" ? entry : entry?.enforcementLevel;
+        if (level === undefined) return undefined;
+        if (typeof level !== "string" || !enforcementLevels.includes(level)) {
+            throw new Error(
+                `policy config: enforcement level of ${policy.name} must be one of ${enforcementLevels.join(", ")} (got ${JSON.stringify(level)})`,
+            );
+        }
+        return level;
+    };
+    const own = packConfig[policy.name];
+    const level = (levelOf(own) ??
+        levelOf(packConfig.all) ??
+        policy.enforcementLevel ??
+        packLevel) as EnforcementLevel;
+    const { enforcementLevel: _level, ...properties } = typeof own === "object" ? own : {};
+    void _level;
+    return { level, config: policyConfig(policy, properties) };
+}
+
 export async function runPolicies(
     policies: readonly Policy[],
     records: readonly ResourceRecord[],
     packLevel: EnforcementLevel,
     stackUrn: string,
     stackTags: ReadonlyMap<string, string> = new Map(),
+    packConfig: PolicyPackConfig = {},
 ): Promise<PolicyReport> {
     const ran: PolicyRun[] = [];
     const results: PolicyResult[] = [];
     for (const policy of policies) {
-        const level = policy.enforcementLevel ?? packLevel;
+        const { level, config } = configured(policy, packLevel, packConfig);
         if (level === "disabled") continue;
-        const config = policyConfig(policy);
         let checked = 0;
         const before = results.length;
         if (isStackPolicy(policy)) {

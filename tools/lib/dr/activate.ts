@@ -1,3 +1,4 @@
+import { activationPolicyConfig } from "../../../contracts/dr-posture";
 import { type BackupCheck, checkLatestBackup } from "./backup";
 import { edgeBaseUrl, type EdgeState, waitForRegion } from "./edge";
 import {
@@ -166,7 +167,10 @@ export async function activate(deps: DrDeps, options: ActivateOptions): Promise<
         `pulumi up on ${options.drStack}`,
         `drActive is now true in Pulumi.${options.drStack}.yaml but the update did not finish. Read the Pulumi output above, fix the cause and re-run \`npm run dr -- activate\` (safe to repeat). To abandon: set mcp-platform:drActive back to false and run \`pulumi up -s ${options.drStack}\``,
         async () => {
-            const result = await dr.stack.up((text) => log(`      | ${text.replace(/\n$/, "")}`));
+            // A support date never blocks a failover (contracts/dr-posture.ts).
+            const result = await dr.stack.up((text) => log(`      | ${text.replace(/\n$/, "")}`), {
+                policyConfig: activationPolicyConfig,
+            });
             return detailed(undefined, describeChanges(result.resourceChanges));
         },
     );

@@ -1,5 +1,6 @@
 import { configKeys } from "../../../contracts/stack-outputs";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
     ConcurrentUpdateError,
@@ -92,12 +93,24 @@ class PulumiStack implements DrStack {
         return plain;
     }
 
-    async up(onOutput: (text: string) => void) {
+    async up(
+        onOutput: (text: string) => void,
+        options: { readonly policyConfig?: Readonly<Record<string, string>> } = {},
+    ) {
+        let configDir: string | undefined;
         try {
+            let policyPackConfigs: string[] | undefined;
+            if (options.policyConfig) {
+                configDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-policy-config-"));
+                const file = path.join(configDir, "policy-config.json");
+                fs.writeFileSync(file, JSON.stringify(options.policyConfig));
+                policyPackConfigs = [file];
+            }
             const result = await this.stack.up({
                 onOutput,
                 color: "never",
                 policyPacks: [this.policyPackDir],
+                policyPackConfigs,
                 message: "npm run dr",
             });
             return { resourceChanges: result.summary.resourceChanges ?? {} };
@@ -110,6 +123,8 @@ class PulumiStack implements DrStack {
             const text = (error as Error).message;
             // The CommandError message carries the CLI's whole stderr; its last lines say why.
             throw new Error(text.split("\n").filter(Boolean).slice(-8).join("\n"));
+        } finally {
+            if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
         }
     }
 

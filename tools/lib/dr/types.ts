@@ -27,8 +27,14 @@ export interface DrStack {
     setDrActive(active: boolean): Promise<void>;
     /** The outputs of the last update (plain values; secrets are returned as given). */
     outputs(): Promise<Record<string, unknown>>;
-    /** `pulumi up` with the policy pack; resolves only when the update succeeded. */
-    up(onOutput: (text: string) => void): Promise<UpSummary>;
+    /**
+     * `pulumi up` with the policy pack; resolves only when the update succeeded.
+     * `policyConfig` is a policy-pack config (policy name → enforcement level).
+     */
+    up(
+        onOutput: (text: string) => void,
+        options?: { readonly policyConfig?: Readonly<Record<string, string>> },
+    ): Promise<UpSummary>;
     /** The last update's result, or undefined when the stack was never updated. */
     lastUpdate(): Promise<UpdateInfo | undefined>;
     /**
