@@ -149,7 +149,16 @@ export class EksNodeGroups extends pulumi.ComponentResource {
                     updateConfig: { maxUnavailablePercentage: 33 },
                     nodeRepairConfig: { enabled: true },
                 },
-                { parent: this, dependsOn: attachments },
+                {
+                    parent: this,
+                    dependsOn: attachments,
+                    // The group's name is fixed (operators type it), and a change EKS cannot
+                    // make in place (instance types, AMI architecture) replaces the group: the
+                    // old one must go first, or the new one collides with its name. EKS drains
+                    // it; the pods move to the other group and to Karpenter's nodes
+                    // (docs/cluster.md, "Changing a node group's instance types").
+                    deleteBeforeReplace: true,
+                },
             );
         }
 

@@ -206,6 +206,13 @@ describe("EksCluster", () => {
         ]);
     });
 
+    it("replaces a node group by deleting it first: its fixed name cannot exist twice", async () => {
+        const r = await recorded();
+        for (const g of r.ofType(t.nodeGroup)) {
+            expect(g.options?.deleteBeforeReplace, g.name).toBe(true);
+        }
+    });
+
     it("boots nodes from launch templates with an encrypted gp3 root and IMDSv2 at hop limit 1", async () => {
         const r = await recorded();
         const templates = r.ofType(t.launchTemplate);
