@@ -45,12 +45,14 @@ const npmPackages = ["package.json", "policies/package.json"].flatMap((file) => 
     return Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
 });
 const sdkVersion = JSON.parse(read("package.json")).dependencies["@pulumi/pulumi"] as string;
-const ciNodeVersion = /^NODE_VERSION=(\S+)$/m.exec(read(".ci/run"))?.[1];
+const ciNodeVersion = /^NODE_VERSION=(\S+)$/m.exec(read("dev/node.sh"))?.[1];
 
 /** The files a custom manager reads (its managerFilePatterns are /regex/ strings). */
 const filesOf = (manager: CustomManager) => {
     const candidates = [
-        ".ci/run",
+        "dev/node.sh",
+        ".nvmrc",
+        ".node-version",
         "dev/engines/build.sh",
         ...fs
             .readdirSync(path.join(projectDir, ".github/workflows"))
@@ -129,9 +131,11 @@ describe("renovate.json", () => {
         expect(groupOf("@pulumi/pulumi")).toEqual(["Pulumi"]);
     });
 
-    it("finds the Node.js version of .ci/run, every setup-node and the container", () => {
+    it("finds the Node.js version of dev/node.sh, .nvmrc, .node-version, every setup-node and the container", () => {
         const found = valuesFoundBy(managerFor("node"));
-        expect(found.map((f) => f.file)).toContain(".ci/run");
+        expect(found.map((f) => f.file)).toEqual(
+            expect.arrayContaining(["dev/node.sh", ".nvmrc", ".node-version"]),
+        );
         expect(found.filter((f) => f.file.startsWith(".github/")).length).toBeGreaterThanOrEqual(5);
         for (const { file, value } of found) expect(value, file).toBe(ciNodeVersion);
     });

@@ -177,14 +177,19 @@ describe.each(files)("%s", (file) => {
     });
 });
 
-/** The Node.js version .ci/run installs from the npm registry and runs the suite on. */
+/** The Node.js version .ci/run and the Quickstart install from the npm registry (dev/node.sh). */
 const ciNodeVersion = /^NODE_VERSION=(\d+\.\d+\.\d+)$/m.exec(
-    fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8"),
+    fs.readFileSync(path.join(projectDir, "dev/node.sh"), "utf8"),
 )?.[1];
 
 describe("Node.js version", () => {
     it("is the same exact version in .ci/run and every setup-node, within engines", () => {
-        expect(ciNodeVersion, ".ci/run: NODE_VERSION=x.y.z").toMatch(/^24\./);
+        expect(ciNodeVersion, "dev/node.sh: NODE_VERSION=x.y.z").toMatch(/^24\./);
+        for (const file of [".nvmrc", ".node-version"]) {
+            expect(fs.readFileSync(path.join(projectDir, file), "utf8"), file).toBe(
+                `${ciNodeVersion}\n`,
+            );
+        }
         const engines = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8"))
             .engines.node;
         expect(engines).toBe(">=22");

@@ -138,8 +138,17 @@ function readPolicyConfig(file: string): PolicyPackConfig {
     return parsed as PolicyPackConfig;
 }
 
+/** The oldest Node.js major the program supports (package.json engines). */
+const minimumNodeMajor = 22;
+
 async function main(argv: string[]): Promise<number> {
     const options = parseArgs(argv);
+    const nodeMajor = Number(process.versions.node.split(".")[0]);
+    if (nodeMajor < minimumNodeMajor) {
+        process.stderr.write(
+            `synth: warning: Node.js ${process.version} is not supported (package.json engines: >=${minimumNodeMajor}); \`bash dev/quickstart.sh\` uses the pinned Node (dev/node.sh)\n`,
+        );
+    }
     if (options.help) {
         const stacks = listStacks(projectDir).join(", ");
         process.stdout.write(`${usage}\n\nstacks in this project: ${stacks}\n`);
