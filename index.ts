@@ -27,7 +27,14 @@ import {
     WalArchiveAccess,
     WalBaseBackupCheck,
 } from "./components/data";
-import { Edge, EdgeSwitch, IngressDns, ownedIngressHosts } from "./components/edge";
+import {
+    Edge,
+    edgePublicHosts,
+    EdgeSwitch,
+    IngressDns,
+    originAuthHeader,
+    publicHostPlan,
+} from "./components/edge";
 import { defaultTags } from "./components/kit";
 import { collectorName, collectorNamespace, LogCollector, LogStorage } from "./components/logging";
 import {
@@ -255,6 +262,11 @@ const publicIngresses = new PublicIngresses(
         ...ingressSettings,
         sourceRanges: cloudflareRanges.apply((r) => ({ ipv4: r.ipv4Cidrs, ipv6: r.ipv6Cidrs })),
         tags: defaultTags(cfg),
+        // With an edge, the ALBs forward only requests carrying the Worker's credential.
+        originAuth: cfg.credentials[edgeCredentialKeys.originToken] && {
+            header: originAuthHeader,
+            token: cfg.credentials[edgeCredentialKeys.originToken],
+        },
     },
     { provider: kubernetesProvider, dependsOn: [mcpCatalog, clusterAddons] },
 );
@@ -510,6 +522,26 @@ const edgeOrigins = edgeCfg?.worker
           dr: edgeCfg.worker.origins.dr,
       }
     : undefined;
+// Every public host fails over with the edge: the Worker routes the public names, DNS records
+// point the regional names at their own ALB (components/edge/public-hosts.ts).
+const hostPlan = publicHostPlan(ingressRoutes, {
+    role: cfg.role,
+    sharedHosts,
+    worker:
+        edgeCfg?.worker && edgeOrigins
+            ? {
+                  hostname: edgeCfg.hostname,
+                  origins: {
+                      primary: edgeOrigins.primary.hostname,
+                      dr: edgeOrigins.dr.hostname,
+                  },
+                  publicHosts: edgePublicHosts(edgeCfg.worker.publicHosts),
+                  originRecords: (["primary", "dr"] as const)
+                      .filter((region) => edgeOrigins[region].target !== undefined)
+                      .map((region) => edgeOrigins[region].hostname),
+              }
+            : undefined,
+});
 function missingOriginTarget(host: string): never {
     throw new Error(
         `mcp-platform:edge.worker.origins.primary.target: expected a target, since no Ingress of this stack serves ${host}`,
@@ -525,6 +557,8 @@ const edge = edgeCfg?.worker
               hostname: edgeCfg.hostname,
               environment: cfg.environment,
               originToken: cfg.credentials[edgeCredentialKeys.originToken],
+              publicHosts: hostPlan.workerRoutes,
+              adoptRecordsFrom: "ingress-dns",
           },
           { provider: cloudflareProvider },
       )
@@ -545,22 +579,15 @@ const edgeSwitch = edgeCfg?.switch
           },
       )
     : undefined;
-// Proxied CNAMEs for the hostnames this stack's Ingresses serve (docs/edge.md, DNS records):
-// each points at the ALB its Ingress reports. The Edge declares the primary origin's record;
-// the primary stack owns the hosts every stack serves (`ingress.sharedHosts`).
+// Proxied CNAMEs for the regional hostnames this stack's Ingresses serve (docs/edge.md, DNS
+// records): each points at the ALB its Ingress reports.
 const dnsZoneId = edgeCfg?.worker?.zoneId ?? edgeCfg?.switch?.zoneId;
 if (dnsZoneId !== undefined) {
     new IngressDns(
         "ingress-dns",
         {
             zoneId: dnsZoneId,
-            records: ownedIngressHosts(ingressRoutes, {
-                role: cfg.role,
-                sharedHosts,
-                ownedElsewhere: (["primary", "dr"] as const)
-                    .filter((region) => edgeOrigins?.[region].target !== undefined)
-                    .map((region) => edgeOrigins![region].hostname),
-            }).map(({ hostname, ingressName }) => ({
+            records: hostPlan.records.map(({ hostname, ingressName }) => ({
                 hostname,
                 target: publicIngresses.albHostnames[ingressName],
             })),

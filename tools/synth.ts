@@ -181,7 +181,13 @@ async function main(argv: string[]): Promise<number> {
     // Imported here, not at the top, so a config error is reported before the pack loads.
     const { policies, packEnforcementLevel } = await import("../policies/policies");
     const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
-    const report = await runPolicies(policies, records, packEnforcementLevel, stackUrn);
+    // Policies see secrets unwrapped, as `pulumi preview --policy-pack` shows them; only
+    // what is written above is redacted.
+    const policyRecords = records.map((record, i) => ({
+        ...record,
+        inputs: inUrnOrder[i].policyInputs ?? record.inputs,
+    }));
+    const report = await runPolicies(policies, policyRecords, packEnforcementLevel, stackUrn);
     progress(`policies: ${report.ran.length} ran`);
     fs.writeFileSync(
         path.join(outDir, "policy-report.json"),

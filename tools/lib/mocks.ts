@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
-import { engineUrn, type ResourceRecord, toPlainJson } from "./records";
+import { engineUrn, type ResourceRecord, revealSecrets, toPlainJson } from "./records";
 
 /**
  * The mock runtime the offline synth and the component tests share.
@@ -232,6 +232,7 @@ export function createRecordingMocks(region: string): RecordingMocks {
                     ? engineUrn(args.provider.split("::").slice(0, 4).join("::"))
                     : undefined,
                 inputs: toPlainJson(inputs) as Record<string, unknown>,
+                policyInputs: revealSecrets(inputs) as Record<string, unknown>,
             });
             return { id, state };
         },
