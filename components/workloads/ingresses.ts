@@ -93,9 +93,9 @@ export function originAuthDeniedActionValue(): string {
  * its host and path (the controller's documented JSON form, one literal value).
  */
 export function originAuthConditions(header: string, token: string): string {
-    if (/[*?]/.test(token) || token.length > 128) {
+    if (!/^[\x21-\x29\x2b-\x3e\x40-\x7e]{1,128}$/.test(token)) {
         throw new Error(
-            "the origin credential must be at most 128 characters without * or ? (ALB condition values are wildcard patterns)",
+            "mcp-platform:edgeOriginToken: expected at most 128 printable ASCII characters without spaces, * or ? (an ALB condition value is a wildcard pattern), e.g. `openssl rand -hex 32`",
         );
     }
     return JSON.stringify([

@@ -18,7 +18,8 @@ export interface ResourceRecord {
     /**
      * Inputs as `pulumi preview --policy-pack` hands them to a policy: secrets unwrapped
      * (@pulumi/policy unwraps them), so a policy sees the shape the redaction hides (which
-     * Worker binding is plain_text). In memory only: never written to out/.
+     * Worker binding is plain_text). In memory only and not enumerable: never written to
+     * out/, never in a JSON.stringify of the record.
      */
     readonly policyInputs?: Record<string, unknown>;
     /** The resource options the engine receives; only those that were set. */
