@@ -214,12 +214,10 @@ describe("mcp-platform:edge", () => {
             "Pulumi.production.yaml: mcp-platform:edge.worker.healthRateLimit.periodSeconds: expected 10 or 60 (got 30)",
         ]);
         expect(worker((w) => (w.healthCacheSeconds = 0))).toHaveLength(1);
+        const edge = rawStack("production").byNamespace["mcp-platform"].edge as Record<string, any>;
         const parsed = edgeSchema.parse({
-            ...rawStack("production").byNamespace["mcp-platform"].edge,
-            worker: {
-                ...rawStack("production").byNamespace["mcp-platform"].edge.worker,
-                healthRateLimit: {},
-            },
+            ...edge,
+            worker: { ...edge.worker, healthRateLimit: {} },
         });
         expect(parsed.worker?.healthRateLimit).toEqual({
             namespaceId: "1001",

@@ -42,7 +42,8 @@ describe.each(["production", "dr"] as const)(
             resources = result.resources();
             program = await runStackProgram(stack);
         });
-        const ingresses = () => resources.filter((r) => r.type === T.ingress);
+        const ingresses = () =>
+            resources.filter((r) => r.type === T.ingress) as (ResourceRecord & { inputs: Obj })[];
         const patchOf = (records: ResourceRecord[], ingressName: string) =>
             records.find(
                 (r) => r.type === T.patch && r.name === `mcp-ingresses-${ingressName}-origin-auth`,
@@ -52,7 +53,8 @@ describe.each(["production", "dr"] as const)(
             expect(ingresses().length).toBeGreaterThan(0);
             for (const ingress of ingresses()) {
                 const name = ingress.inputs.metadata.name as string;
-                const patch = patchOf(resources, name);
+                const patch = patchOf(resources, name) as
+                    (ResourceRecord & { inputs: Obj }) | undefined;
                 expect(patch, `the origin-auth patch of ${name}`).toBeDefined();
                 const keys = Object.keys(patch!.inputs.metadata.annotations).sort();
                 expect(keys).toEqual(
