@@ -51,6 +51,29 @@ const loadBalancingSchema = z.strictObject({
     notificationEmail: z.email({ message: "expected an email address" }).optional(),
 });
 
+/** A public hostname the Worker serves with its own origins: the region's name of its service. */
+const hostOriginsSchema = z.strictObject({
+    /** Hostname of the service in the primary region, e.g. api-us-east-1.example.com. */
+    primary: hostname,
+    /** Hostname of the service in the DR region, e.g. api-us-west-2.example.com. */
+    dr: hostname,
+});
+
+/** The Workers rate limit of /health/detailed and /status (per client address). */
+const healthRateLimitSchema = z.strictObject({
+    /** Account-unique positive integer naming the limit's counters. @default "1001" */
+    namespaceId: z
+        .string()
+        .regex(/^[1-9][0-9]{0,9}$/, { message: 'expected a positive integer such as "1001"' })
+        .default("1001"),
+    /** Requests per client address per period. @default 30 */
+    limit: z.number().int().min(1).max(10_000).default(30),
+    /** The period, in seconds: 10 or 60. @default 60 */
+    periodSeconds: z
+        .union([z.literal(10), z.literal(60)], { message: "expected 10 or 60" })
+        .default(60),
+});
+
 const workerSchema = z.strictObject({
     zoneId: cloudflareId,
     /** The zone the hostnames live in, e.g. example.com. */
@@ -67,6 +90,17 @@ const workerSchema = z.strictObject({
     /** Also serve on workers.dev (the URLs the operations manual uses). @default true */
     workersDev: z.boolean().optional(),
     origins: z.strictObject({ primary: originSchema, dr: originSchema }),
+    /**
+     * Further public hostnames the Worker serves (a route and an originless record each), with
+     * each one's regional origins; every public Ingress host must be one of these or an
+     * origin, since the ALBs forward only requests that carry the Worker's credential.
+     * @default {}
+     */
+    publicHosts: z.record(hostname, hostOriginsSchema).optional(),
+    /** Seconds an isolate reuses an origin's health probe result. @default 10 */
+    healthCacheSeconds: z.number().int().min(1).max(300).optional(),
+    /** Rate limit of /health/detailed and /status per client address. @default 30 per 60 s */
+    healthRateLimit: healthRateLimitSchema.optional(),
     /** Time allowed for an origin's response headers before failing over. @default 5000 */
     originTimeoutMs: z.number().int().min(100).max(30_000).optional(),
     /** Largest request body accepted, in bytes. @default 10485760 (10 MiB) */
@@ -150,6 +184,40 @@ export const edgeSchema = z
                     "expected the DR ALB's DNS name when loadBalancing is enabled (the dr stack's albHostname output)",
             });
         }
+        const hosts = Object.entries(worker.publicHosts ?? {});
+        for (const [host, origins] of hosts) {
+            for (const [path, name] of [
+                [["worker", "publicHosts", host], host],
+                [["worker", "publicHosts", host, "primary"], origins.primary],
+                [["worker", "publicHosts", host, "dr"], origins.dr],
+            ] as [PropertyKey[], string][]) {
+                if (!inZone(name, worker.zoneName)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path,
+                        input: name,
+                        message: `expected a hostname inside the zone ${worker.zoneName}`,
+                    });
+                }
+            }
+        }
+        // A public hostname is served by the Worker; an origin is what the Worker fetches.
+        const originNames = new Set([
+            worker.origins.primary.hostname,
+            worker.origins.dr.hostname,
+            ...hosts.flatMap(([, o]) => [o.primary, o.dr]),
+        ]);
+        for (const [host] of hosts) {
+            if (host === edge.hostname || originNames.has(host)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["worker", "publicHosts", host],
+                    input: host,
+                    message:
+                        "expected a hostname other than the edge hostname and every origin (the Worker would fetch itself)",
+                });
+            }
+        }
         const given = names.map(([, name]) => name).filter((name) => name !== undefined);
         const repeated = given.filter((name, i) => given.indexOf(name) !== i);
         if (repeated.length > 0) {
@@ -195,12 +263,14 @@ export function edgeRoleProblems(
 
 /** The edge's credential: accepted only as a secret, read through `cfg.credentials`. */
 export const edgeCredentialKeys = {
-    /** Shared secret the Worker sends to origins as `x-edge-auth` (optional). */
+    /** Shared secret the Worker sends to origins as `x-edge-auth`; the ALBs require it. */
     originToken: "mcp-platform:edgeOriginToken",
 } as const;
 
 /** Schema entries of the credential keys; spread into `platformSchema`. */
 export const edgeCredentialFields = {
+    // Its value is checked where it is used (components/workloads/ingresses.ts): offline, the
+    // synth sees only a placeholder.
     edgeOriginToken: z
         .string()
         .min(1)

@@ -96,7 +96,10 @@ export const credentialKeys: readonly string[] = [
  * every credential any stack can require, which is what the offline synth fills in.
  */
 export function requiredCredentialKeys(hasEdge: boolean): string[] {
-    return [...(hasEdge ? ["cloudflare:apiToken"] : []), ...Object.values(alertingCredentialKeys)];
+    return [
+        ...(hasEdge ? ["cloudflare:apiToken", edgeCredentialKeys.originToken] : []),
+        ...Object.values(alertingCredentialKeys),
+    ];
 }
 
 export type PlatformSettings = z.output<typeof platformSchema>;

@@ -16,7 +16,11 @@ import { Miniflare } from "miniflare";
 import { writeBenchFigures } from "./lib/bench-docs";
 import { parseStrict, UsageError, usageErrorLine } from "../tools/lib/cli-args";
 import { edgeDefaults } from "../components/edge/edge";
-import { plainTextBindings, switchesBinding } from "../components/edge/edge-bindings";
+import {
+    healthRateLimiterBinding,
+    plainTextBindings,
+    switchesBinding,
+} from "../components/edge/edge-bindings";
 import { bundleWorker } from "../components/edge/worker-bundle";
 
 interface Options {
@@ -159,8 +163,19 @@ async function main(options: Options): Promise<void> {
             maintenanceRetryAfterSeconds: edgeDefaults.maintenanceRetryAfterSeconds,
             switchCacheSeconds: edgeDefaults.switchCacheSeconds,
             environment: "bench",
+            hostOrigins: {},
+            healthCacheSeconds: edgeDefaults.healthCacheSeconds,
+            healthRateLimit: edgeDefaults.healthRateLimit,
         }),
         kvNamespaces: { [switchesBinding]: "switches-bench" },
+        ratelimits: {
+            [healthRateLimiterBinding]: {
+                simple: {
+                    limit: edgeDefaults.healthRateLimit.limit,
+                    period: edgeDefaults.healthRateLimit.periodSeconds,
+                },
+            },
+        },
         cf: false,
         host: "127.0.0.1",
         port: 0,

@@ -1,6 +1,12 @@
 import type * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { Edge, EdgeSwitch, IngressDns, ownedIngressHosts } from "../components/edge";
+import {
+    Edge,
+    edgePublicHosts,
+    EdgeSwitch,
+    IngressDns,
+    publicHostPlan,
+} from "../components/edge";
 import type { PlatformConfig } from "../config";
 import { ConfigError } from "../config";
 import { edgeCredentialKeys } from "../config/edge";
@@ -61,6 +67,23 @@ export function edgeLayer(
         return route ? cluster.ingresses.albHostnames[route.ingressName] : undefined;
     };
     const origins = edgeOrigins(cfg, albOf);
+    // Every public host fails over with the edge: the Worker routes the public names, DNS
+    // records point the regional names at their own ALB (components/edge/public-hosts.ts).
+    const hostPlan = publicHostPlan(cluster.ingressRoutes, {
+        ownsSharedHosts: cfg.dr.ownsSharedHosts,
+        sharedHosts: cfg.workloads.ingress.sharedHosts,
+        worker:
+            edgeCfg?.worker && origins
+                ? {
+                      hostname: edgeCfg.hostname,
+                      origins: { primary: origins.primary.hostname, dr: origins.dr.hostname },
+                      publicHosts: edgePublicHosts(edgeCfg.worker.publicHosts),
+                      originRecords: (["primary", "dr"] as const)
+                          .filter((region) => origins[region].target !== undefined)
+                          .map((region) => origins[region].hostname),
+                  }
+                : undefined,
+    });
     const edge =
         edgeCfg?.worker && origins
             ? new Edge(
@@ -72,6 +95,8 @@ export function edgeLayer(
                       hostname: edgeCfg.hostname,
                       environment: cfg.environment,
                       originToken: cfg.credentials[edgeCredentialKeys.originToken],
+                      publicHosts: hostPlan.workerRoutes,
+                      adoptRecordsFrom: "ingress-dns",
                   },
                   { provider },
               )
@@ -103,13 +128,7 @@ export function edgeLayer(
             "ingress-dns",
             {
                 zoneId: dnsZoneId,
-                records: ownedIngressHosts(cluster.ingressRoutes, {
-                    ownsSharedHosts: cfg.dr.ownsSharedHosts,
-                    sharedHosts: cfg.workloads.ingress.sharedHosts,
-                    ownedElsewhere: (["primary", "dr"] as const)
-                        .filter((region) => origins?.[region].target !== undefined)
-                        .map((region) => origins![region].hostname),
-                }).map(({ hostname, ingressName }) => ({
+                records: hostPlan.records.map(({ hostname, ingressName }) => ({
                     hostname,
                     target: cluster.ingresses.albHostnames[ingressName],
                 })),

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { PreviewAccess, previewGroup } from "../components/cluster";
+import { originAuthHeader } from "../components/edge";
 import {
     archiveUrl,
     BackupJobs,
@@ -29,6 +30,7 @@ import {
 } from "../components/workloads";
 import { defaultTags } from "../components/kit";
 import type { PlatformConfig } from "../config";
+import { edgeCredentialKeys } from "../config/edge";
 import { alertingCredentialKeys } from "../config/monitoring";
 import { logGroupPrefix } from "../contracts/logging";
 
@@ -154,6 +156,11 @@ export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InClust
             ...ingressSettings,
             sourceRanges: inputs.sourceRanges,
             tags: defaultTags(cfg),
+            // With an edge, the ALBs forward only requests carrying the Worker's credential.
+            originAuth: cfg.credentials[edgeCredentialKeys.originToken] && {
+                header: originAuthHeader,
+                token: cfg.credentials[edgeCredentialKeys.originToken],
+            },
         },
         { provider, dependsOn: [mcpCatalog, inputs.addons.all] },
     );

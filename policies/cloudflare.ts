@@ -28,6 +28,17 @@ const secretSchema = {
 
 type Binding = { name?: string; type?: string; text?: string; json?: string };
 
+/** The offline synth's redaction marker (tools/lib/records.ts). */
+const redactedMarker = "[secret]";
+
+/** True when some binding's type is hidden behind the redaction marker. */
+function hidesTypes(bindings: unknown): boolean {
+    return (
+        Array.isArray(bindings) &&
+        bindings.some((b) => (b as Binding | null)?.type === redactedMarker)
+    );
+}
+
 export const workerSecretBindings: ResourceValidationPolicy = {
     name: "cloudflare-worker-secret-bindings",
     description:
@@ -45,7 +56,15 @@ export const workerSecretBindings: ResourceValidationPolicy = {
                 args,
             );
             const sensitive = patternOf(sensitiveNamePattern);
-            // The offline synth redacts a bindings list that holds a secret as a whole.
+            // The engine hands policies secrets unwrapped (so does the offline synth); a
+            // bindings list still hidden behind the redaction marker cannot be checked, and
+            // a check that cannot look must not pass.
+            if (typeof script.bindings === "string" || hidesTypes(script.bindings)) {
+                reportViolation(
+                    `${what} ${args.name} bindings must be visible to the pack to show that credentials are secret_text (got a redacted list).`,
+                );
+                return;
+            }
             const bindings = Array.isArray(script.bindings) ? (script.bindings as Binding[]) : [];
             for (const binding of bindings) {
                 if (binding.type !== "plain_text" && binding.type !== "json") continue;

@@ -212,9 +212,15 @@ async function main(argv: string[]): Promise<number> {
     // Imported here, not at the top, so a config error is reported before the pack loads.
     const { policies, packEnforcementLevel } = await import("../policies/policies");
     const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+    // Policies see secrets unwrapped, as `pulumi preview --policy-pack` shows them; only
+    // what is written above is redacted.
+    const policyRecords = records.map((record, i) => ({
+        ...record,
+        inputs: inUrnOrder[i].policyInputs ?? record.inputs,
+    }));
     const report = await runPolicies(
         policies,
-        records,
+        policyRecords,
         packEnforcementLevel,
         stackUrn,
         new Map(),

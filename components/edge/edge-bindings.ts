@@ -11,6 +11,29 @@ import type * as pulumi from "@pulumi/pulumi";
 export const switchesBinding = "SWITCHES";
 /** The secret_text binding of the origin credential. */
 export const originTokenBinding = "ORIGIN_AUTH_TOKEN";
+/** The ratelimit binding that limits /health/detailed and /status per client address. */
+export const healthRateLimiterBinding = "HEALTH_RATE_LIMITER";
+/**
+ * The request header carrying the origin credential: the Worker sends it on every request to
+ * an origin, and each public ALB forwards only requests that carry it (PublicIngresses).
+ */
+export const originAuthHeader = "x-edge-auth";
+
+/** A public hostname the Worker serves with its own pair of regional origins (base URLs). */
+export interface HostOrigins {
+    readonly primary: string;
+    readonly dr: string;
+}
+
+/** The Workers rate limit of the probing endpoints (a `ratelimit` binding). */
+export interface HealthRateLimit {
+    /** Account-unique positive integer naming the limit's counters. */
+    readonly namespaceId: string;
+    /** Requests per client address per period. */
+    readonly limit: number;
+    /** 10 or 60 (the periods Cloudflare accepts). */
+    readonly periodSeconds: 10 | 60;
+}
 
 export interface WorkerSettings {
     /** Base URL of the primary origin, e.g. https://origin-use1.example.com (no path). */
@@ -24,6 +47,11 @@ export interface WorkerSettings {
     /** Seconds an isolate reuses the switch values it read (0: every request reads KV). */
     readonly switchCacheSeconds: number;
     readonly environment: string;
+    /** Further public hostnames and their own origins (base URLs), e.g. api.example.com. */
+    readonly hostOrigins: Readonly<Record<string, HostOrigins>>;
+    /** Seconds an isolate reuses an origin's health probe result. */
+    readonly healthCacheSeconds: number;
+    readonly healthRateLimit: HealthRateLimit;
 }
 
 /** Plain-text bindings: non-secret settings, origins as URLs on default ports. */
@@ -37,12 +65,14 @@ export function plainTextBindings(settings: WorkerSettings): Record<string, stri
         MAINTENANCE_RETRY_AFTER: String(settings.maintenanceRetryAfterSeconds),
         SWITCH_CACHE_SECONDS: String(settings.switchCacheSeconds),
         ENVIRONMENT: settings.environment,
+        HOST_ORIGINS: JSON.stringify(settings.hostOrigins),
+        HEALTH_CACHE_SECONDS: String(settings.healthCacheSeconds),
     };
 }
 
 /**
- * Every binding of the WorkersScript: plain_text settings, the KV namespace, and the origin
- * credential — only ever as secret_text.
+ * Every binding of the WorkersScript: plain_text settings, the KV namespace, the rate limit
+ * of the probing endpoints, and the origin credential — only ever as secret_text.
  */
 export function workerBindings(
     settings: WorkerSettings,
@@ -53,6 +83,15 @@ export function workerBindings(
         plainTextBindings(settings),
     ).map(([name, text]) => ({ type: "plain_text", name, text }));
     bindings.push({ type: "kv_namespace", name: switchesBinding, namespaceId: kvNamespaceId });
+    bindings.push({
+        type: "ratelimit",
+        name: healthRateLimiterBinding,
+        namespaceId: settings.healthRateLimit.namespaceId,
+        simple: {
+            limit: settings.healthRateLimit.limit,
+            period: settings.healthRateLimit.periodSeconds,
+        },
+    });
     if (originToken !== undefined) {
         bindings.push({ type: "secret_text", name: originTokenBinding, text: originToken });
     }

@@ -1,5 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { originAuthHeader } from "./edge-bindings";
 
 /** A regional origin as the load balancer sees it. */
 export interface LoadBalancedOrigin {
@@ -21,6 +22,11 @@ export interface EdgeLoadBalancingArgs {
     readonly monitorIntervalSeconds?: number;
     /** Who Cloudflare mails when a pool changes health. @default none */
     readonly notificationEmail?: string;
+    /**
+     * The origin credential, sent by the monitor as `x-edge-auth` like the Worker's requests
+     * (the ALBs forward only requests that carry it). @default none
+     */
+    readonly originToken?: pulumi.Input<string>;
 }
 
 /**
@@ -56,6 +62,12 @@ export class EdgeLoadBalancing extends pulumi.ComponentResource {
                 consecutiveUp: 2,
                 followRedirects: false,
                 allowInsecure: false,
+                header:
+                    args.originToken === undefined
+                        ? undefined
+                        : pulumi
+                              .secret(args.originToken)
+                              .apply((token) => ({ [originAuthHeader]: [token] })),
             },
             { parent: this },
         );

@@ -1,7 +1,8 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { EdgeLoadBalancing } from "./edge-load-balancing";
-import { workerBindings } from "./edge-bindings";
+import { workerBindings, type HealthRateLimit } from "./edge-bindings";
+import type { EdgePublicHost } from "./public-hosts";
 import { bundleWorker } from "./worker-bundle";
 import { switchKeys } from "../../contracts/edge";
 
@@ -57,6 +58,22 @@ export interface EdgeArgs {
     readonly switchCacheSeconds?: number;
     /** Secret sent to origins as `x-edge-auth`; bound only as secret_text. @default none */
     readonly originToken?: pulumi.Input<string>;
+    /**
+     * Further public hostnames the Worker serves, each with its own regional origins (on 443):
+     * a route and an originless proxied record each, so they fail over with the switch.
+     * @default []
+     */
+    readonly publicHosts?: readonly EdgePublicHost[];
+    /**
+     * Name of the top-level IngressDns component that declared the public hosts' records
+     * before the Worker served them (`<name>-<hostname>`): the records are taken over by alias
+     * and changed in place. @default none
+     */
+    readonly adoptRecordsFrom?: string;
+    /** Seconds an isolate reuses an origin's health probe result. @default 10 */
+    readonly healthCacheSeconds?: number;
+    /** Rate limit of /health/detailed and /status per client address. @default 30 per 60 s */
+    readonly healthRateLimit?: Partial<HealthRateLimit>;
     /** Cloudflare Load Balancing in front of the origins. @default disabled */
     readonly loadBalancing?: EdgeLoadBalancingOptions;
 }
@@ -71,6 +88,8 @@ export const edgeDefaults = {
     maintenance: false,
     maintenanceRetryAfterSeconds: 300,
     switchCacheSeconds: 5,
+    healthCacheSeconds: 10,
+    healthRateLimit: { namespaceId: "1001", limit: 30, periodSeconds: 60 },
 } as const;
 
 /** The origins as Load Balancing pools them: both need a target. */
@@ -85,10 +104,23 @@ export function loadBalancedOrigins(origins: EdgeArgs["origins"]) {
     return { primary: one("primary"), dr: one("dr") };
 }
 
+/** The Worker's HOST_ORIGINS: each public hostname's origins as base URLs on 443. */
+export function hostOriginUrls(
+    publicHosts: readonly EdgePublicHost[],
+): Record<string, { primary: string; dr: string }> {
+    return Object.fromEntries(
+        publicHosts.map((h) => [
+            h.hostname,
+            { primary: `https://${h.origins.primary}`, dr: `https://${h.origins.dr}` },
+        ]),
+    );
+}
+
 /**
  * The Cloudflare edge in front of the platform: the bundled Worker (worker/), the KV
- * namespace of its switches, the route for the public hostname, proxied DNS records for the
- * regional origins and, optionally, Load Balancing. See docs/edge.md.
+ * namespace of its switches, the routes of the public hostnames (the edge hostname and
+ * `publicHosts`), proxied DNS records for the regional origins given a target and, optionally,
+ * Load Balancing. See docs/edge.md.
  *
  * This stack owns the `maintenance` switch; the dr stack owns `active-region` (EdgeSwitch).
  */
@@ -104,6 +136,7 @@ export class Edge extends pulumi.ComponentResource {
         const lbOrigins = args.loadBalancing?.enabled
             ? loadBalancedOrigins(args.origins)
             : undefined;
+        const publicHosts = args.publicHosts ?? [];
         super("mcp-platform:edge:Edge", name, {}, opts);
         const { accountId, zoneId } = args;
         const bundle = bundleWorker();
@@ -157,6 +190,7 @@ export class Edge extends pulumi.ComponentResource {
                       healthPath: args.healthPath ?? edgeDefaults.healthPath,
                       monitorIntervalSeconds: lbOptions.monitorIntervalSeconds,
                       notificationEmail: lbOptions.notificationEmail,
+                      originToken: args.originToken,
                   },
                   { parent: this },
               )
@@ -186,6 +220,13 @@ export class Edge extends pulumi.ComponentResource {
                         switchCacheSeconds:
                             args.switchCacheSeconds ?? edgeDefaults.switchCacheSeconds,
                         environment: args.environment,
+                        hostOrigins: hostOriginUrls(publicHosts),
+                        healthCacheSeconds:
+                            args.healthCacheSeconds ?? edgeDefaults.healthCacheSeconds,
+                        healthRateLimit: {
+                            ...edgeDefaults.healthRateLimit,
+                            ...args.healthRateLimit,
+                        },
                     },
                     switches.id,
                     args.originToken,
@@ -233,6 +274,41 @@ export class Edge extends pulumi.ComponentResource {
             { zoneId, pattern: `${args.hostname}/*`, script: script.scriptName },
             { parent: this },
         );
+        // The further public hostnames: the same originless record and a route each. A record
+        // another component declared before is taken over by alias; should the provider
+        // replace it (CNAME to AAAA), the old one goes first, as a name holds one CNAME only.
+        for (const host of publicHosts) {
+            const adopted = args.adoptRecordsFrom;
+            new cloudflare.DnsRecord(
+                `${name}-host-${host.hostname}`,
+                {
+                    zoneId,
+                    name: host.hostname,
+                    type: "AAAA",
+                    content: "100::",
+                    proxied: true,
+                    ttl: 1,
+                    comment: "mcp public host served by the edge Worker (managed by Pulumi)",
+                },
+                {
+                    parent: this,
+                    deleteBeforeReplace: true,
+                    aliases: adopted
+                        ? [
+                              {
+                                  name: `${adopted}-${host.hostname}`,
+                                  parent: pulumi.createUrn(adopted, "mcp-platform:edge:IngressDns"),
+                              },
+                          ]
+                        : [],
+                },
+            );
+            new cloudflare.WorkersRoute(
+                `${name}-route-${host.hostname}`,
+                { zoneId, pattern: `${host.hostname}/*`, script: script.scriptName },
+                { parent: this },
+            );
+        }
 
         this.hostname = pulumi.output(args.hostname);
         this.kvNamespaceId = switches.id;

@@ -48,6 +48,57 @@ export interface PublicIngressesArgs {
     readonly healthCheckPath?: string;
     /** AWS tags of the ALB, e.g. the stack's default tags. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
+    /**
+     * The origin credential check: every rule forwards only requests whose `header` carries
+     * `token` (listener rule conditions), and every other request gets the group's default
+     * action, a fixed 403. The token is a Pulumi secret, so it is set by an IngressPatch per
+     * Ingress (Pulumi redacts an object holding a secret as a whole; the Ingresses themselves
+     * stay readable in previews and the synth). @default none: rules match host and path only
+     */
+    readonly originAuth?: OriginAuth;
+}
+
+/** The header every request must carry to be forwarded (the edge's credential). */
+export interface OriginAuth {
+    /** e.g. `x-edge-auth` (ALBs match header names case-insensitively). */
+    readonly header: string;
+    readonly token: pulumi.Input<string>;
+}
+
+/**
+ * The action the listener's default points at (`spec.defaultBackend` of the group's first
+ * Ingress): requests that match no rule, i.e. lack the credential, get 403.
+ */
+export const originAuthDeniedAction = "edge-auth-required";
+
+/** `alb.ingress.kubernetes.io/actions.<originAuthDeniedAction>`: a fixed 403 in JSON. */
+export function originAuthDeniedActionValue(): string {
+    return JSON.stringify({
+        type: "fixed-response",
+        fixedResponseConfig: {
+            contentType: "application/json",
+            statusCode: "403",
+            messageBody: JSON.stringify({
+                error: "forbidden",
+                message: "this origin answers only requests from the edge",
+            }),
+        },
+    });
+}
+
+/**
+ * `alb.ingress.kubernetes.io/conditions.<backend>`: an http-header condition the rule adds to
+ * its host and path (the controller's documented JSON form, one literal value).
+ */
+export function originAuthConditions(header: string, token: string): string {
+    if (!/^[\x21-\x29\x2b-\x3e\x40-\x7e]{1,128}$/.test(token)) {
+        throw new Error(
+            "mcp-platform:edgeOriginToken: expected at most 128 printable ASCII characters without spaces, * or ? (an ALB condition value is a wildcard pattern), e.g. `openssl rand -hex 32`",
+        );
+    }
+    return JSON.stringify([
+        { field: "http-header", httpHeaderConfig: { httpHeaderName: header, values: [token] } },
+    ]);
 }
 
 /** The annotations of a public ALB Ingress (AWS Load Balancer Controller). */
@@ -106,7 +157,8 @@ export function inboundCidrs(ranges: SourceRanges, ipAddressType: "ipv4" | "dual
  * the ACM certificate, HTTP redirected to HTTPS), one per route, all in one ALB group.
  * In maintenance mode each rule points at a fixed-response action that answers 503 with a
  * small HTML page; turning it off points the rules back at the Services. Every ALB accepts
- * only `sourceRanges` (the origin lock, docs/edge.md).
+ * only `sourceRanges`, and with `originAuth` only requests carrying the edge's credential
+ * (the origin lock, docs/edge.md).
  */
 export class PublicIngresses extends pulumi.ComponentResource {
     /** The Ingress objects, by Ingress name. */
@@ -126,10 +178,14 @@ export class PublicIngresses extends pulumi.ComponentResource {
             .apply((ranges) => inboundCidrs(ranges, args.ipAddressType ?? "ipv4"));
         const ingresses: Record<string, k8s.networking.v1.Ingress> = {};
         const albHostnames: Record<string, pulumi.Output<string>> = {};
-        for (const route of args.routes) {
+        for (const [index, route] of args.routes.entries()) {
+            const backendName = maintenance ? maintenanceAction : route.serviceName;
             const backend = maintenance
                 ? { service: { name: maintenanceAction, port: { name: "use-annotation" } } }
                 : { service: { name: route.serviceName, port: { name: "http" } } };
+            // One Ingress of a group may set the listener's default action (the controller
+            // refuses two): the first route's.
+            const deniesByDefault = args.originAuth !== undefined && index === 0;
             ingresses[route.ingressName] = new k8s.networking.v1.Ingress(
                 `${name}-${route.ingressName}`,
                 {
@@ -143,10 +199,26 @@ export class PublicIngresses extends pulumi.ComponentResource {
                         annotations: {
                             ...albAnnotations(args, maintenance),
                             "alb.ingress.kubernetes.io/inbound-cidrs": cidrs,
+                            ...(deniesByDefault
+                                ? {
+                                      [`alb.ingress.kubernetes.io/actions.${originAuthDeniedAction}`]:
+                                          originAuthDeniedActionValue(),
+                                  }
+                                : {}),
                         },
                     },
                     spec: {
                         ingressClassName: "alb",
+                        ...(deniesByDefault
+                            ? {
+                                  defaultBackend: {
+                                      service: {
+                                          name: originAuthDeniedAction,
+                                          port: { name: "use-annotation" },
+                                      },
+                                  },
+                              }
+                            : {}),
                         rules: route.hosts.map((host) => ({
                             host,
                             http: { paths: [{ path: "/", pathType: "Prefix", backend }] },
@@ -155,6 +227,24 @@ export class PublicIngresses extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            if (args.originAuth !== undefined) {
+                const { header, token } = args.originAuth;
+                new k8s.networking.v1.IngressPatch(
+                    `${name}-${route.ingressName}-origin-auth`,
+                    {
+                        metadata: {
+                            name: route.ingressName,
+                            namespace: route.namespace,
+                            annotations: {
+                                [`alb.ingress.kubernetes.io/conditions.${backendName}`]: pulumi
+                                    .secret(token)
+                                    .apply((t) => originAuthConditions(header, t)),
+                            },
+                        },
+                    },
+                    { parent: this, dependsOn: [ingresses[route.ingressName]] },
+                );
+            }
             albHostnames[route.ingressName] = ingresses[route.ingressName].status.apply(
                 (status) => {
                     const hostname = status?.loadBalancer?.ingress?.[0]?.hostname;

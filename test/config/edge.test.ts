@@ -147,11 +147,82 @@ describe("mcp-platform:edge", () => {
     });
 
     it("accepts the origin credential only as a secret", () => {
-        const set = (ns: Record<string, any>) => (ns["mcp-platform"].edgeOriginToken = "t0ken");
-        expect(problems("production", set)).toEqual([
+        // As the CLI passes a plaintext value: not among the secret keys.
+        const raw = rawStack("production", (ns) => (ns["mcp-platform"].edgeOriginToken = "t0ken"));
+        const plaintext: RawConfig = {
+            ...raw,
+            secretKeys: new Set(
+                [...raw.secretKeys].filter((k) => k !== "mcp-platform:edgeOriginToken"),
+            ),
+        };
+        expect(() => parseConfig(plaintext, "production")).toThrow(
             "Pulumi.production.yaml: mcp-platform:edgeOriginToken: a credential must be a secret: run `pulumi config set --secret mcp-platform:edgeOriginToken <value>` (got a plaintext value, not shown)",
-        ]);
-        expect(problems("production", set, ["mcp-platform:edgeOriginToken"])).toEqual([]);
+        );
+        expect(problems("production", () => {})).toEqual([]);
         expect(credentialKeys).toContain("mcp-platform:edgeOriginToken");
+    });
+
+    it("requires the origin credential on both stacks: the ALBs refuse requests without it", () => {
+        for (const stack of ["production", "dr"] as const) {
+            const unset = (ns: Record<string, any>) => delete ns["mcp-platform"].edgeOriginToken;
+            expect(problems(stack, unset)).toEqual([
+                `Pulumi.${stack}.yaml: mcp-platform:edgeOriginToken: a required credential is not set: run \`pulumi config set --secret mcp-platform:edgeOriginToken <value>\` (got nothing)`,
+            ]);
+        }
+    });
+
+    it("serves the shared names through the Worker, each with its regional origins", () => {
+        expect(edgeOf("production").worker?.publicHosts).toEqual({
+            "api.mcp-production.com": {
+                primary: "api-us-east-1.mcp-production.com",
+                dr: "api-us-west-2.mcp-production.com",
+            },
+            "semantic.mcp-production.com": {
+                primary: "semantic-us-east-1.mcp-production.com",
+                dr: "semantic-us-west-2.mcp-production.com",
+            },
+        });
+        const hosts = (edit: (h: Record<string, any>) => void) =>
+            problems("production", (ns) => edit(ns["mcp-platform"].edge.worker.publicHosts));
+        expect(
+            hosts(
+                (h) => (h["api.example.org"] = { primary: "a.example.org", dr: "b.example.org" }),
+            ),
+        ).toEqual([
+            'Pulumi.production.yaml: mcp-platform:edge.worker.publicHosts.api.example.org: expected a hostname inside the zone mcp-production.com (got "api.example.org")',
+            'Pulumi.production.yaml: mcp-platform:edge.worker.publicHosts.api.example.org.primary: expected a hostname inside the zone mcp-production.com (got "a.example.org")',
+            'Pulumi.production.yaml: mcp-platform:edge.worker.publicHosts.api.example.org.dr: expected a hostname inside the zone mcp-production.com (got "b.example.org")',
+        ]);
+        expect(
+            hosts(
+                (h) =>
+                    (h["api-us-east-1.mcp-production.com"] = {
+                        primary: "api-us-east-1.mcp-production.com",
+                        dr: "api-us-west-2.mcp-production.com",
+                    }),
+            ),
+        ).toEqual([
+            'Pulumi.production.yaml: mcp-platform:edge.worker.publicHosts.api-us-east-1.mcp-production.com: expected a hostname other than the edge hostname and every origin (the Worker would fetch itself) (got "api-us-east-1.mcp-production.com")',
+        ]);
+        expect(hosts((h) => (h["api.mcp-production.com"].dr = undefined))).toHaveLength(1);
+    });
+
+    it("rate-limits the probing endpoints with documented defaults", () => {
+        const worker = (edit: (w: Record<string, any>) => void) =>
+            problems("production", (ns) => edit(ns["mcp-platform"].edge.worker));
+        expect(worker((w) => (w.healthRateLimit = { periodSeconds: 30 }))).toEqual([
+            "Pulumi.production.yaml: mcp-platform:edge.worker.healthRateLimit.periodSeconds: expected 10 or 60 (got 30)",
+        ]);
+        expect(worker((w) => (w.healthCacheSeconds = 0))).toHaveLength(1);
+        const edge = rawStack("production").byNamespace["mcp-platform"].edge as Record<string, any>;
+        const parsed = edgeSchema.parse({
+            ...edge,
+            worker: { ...edge.worker, healthRateLimit: {} },
+        });
+        expect(parsed.worker?.healthRateLimit).toEqual({
+            namespaceId: "1001",
+            limit: 30,
+            periodSeconds: 60,
+        });
     });
 });

@@ -44,8 +44,10 @@ describe("npm run preflight -- production (the committed stack file)", () => {
                 `    pulumi config set --stack production --secret ${key}\n`,
             );
         }
-        // The optional origin token is not required.
-        expect(result.stdout).not.toContain("edgeOriginToken");
+        // The origin credential too: the ALBs refuse requests without it.
+        expect(result.stdout).toContain(
+            "    pulumi config set --stack production --secret mcp-platform:edgeOriginToken\n",
+        );
     });
 
     it("lists the example values by key path, each with its pulumi config set --path command", () => {

@@ -153,6 +153,11 @@ describe("edge Worker: invalid bindings", () => {
                 MAINTENANCE_RETRY_AFTER: "300",
                 SWITCH_CACHE_SECONDS: "0",
                 ENVIRONMENT: "test",
+                // A public hostname without its DR origin.
+                HOST_ORIGINS: JSON.stringify({
+                    "api.example.com": { primary: "https://origin.internal.example" },
+                }),
+                HEALTH_CACHE_SECONDS: "10",
             },
         });
         try {
@@ -161,7 +166,7 @@ describe("edge Worker: invalid bindings", () => {
             const text = await response.text();
             expect(JSON.parse(text)).toMatchObject({
                 error: "edge_misconfigured",
-                bindings: ["PRIMARY_ORIGIN", "ORIGIN_TIMEOUT_MS"],
+                bindings: ["PRIMARY_ORIGIN", "ORIGIN_TIMEOUT_MS", "HOST_ORIGINS"],
             });
             expect(text).not.toContain("origin.internal.example");
             expect(primary.seen).toHaveLength(0);

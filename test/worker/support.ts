@@ -94,6 +94,8 @@ export const testOriginToken = "tok-7d1c0f5e9b2a4c68a1f3e5d7c9b0a2e4";
 export interface EdgeOptions {
     readonly primary: string;
     readonly dr: string;
+    /** Further public hostnames and their origins (HOST_ORIGINS). @default {} */
+    readonly hostOrigins?: WorkerSettings["hostOrigins"];
     /** Plain-text binding overrides (e.g. a short timeout). */
     readonly settings?: Partial<WorkerSettings>;
     /** Replace bindings wholesale (misconfiguration tests). */
@@ -105,6 +107,8 @@ export interface TestEdge {
     /** workerd's own HTTP socket, for raw requests (`http://127.0.0.1:<port>`). */
     readonly url: URL;
     fetch(path: string, init?: RequestInit): Promise<Response>;
+    /** A request for `https://<host><path>`, as a Worker route on that hostname receives it. */
+    fetchHost(host: string, path: string, init?: RequestInit): Promise<Response>;
     setSwitch(key: "active-region" | "maintenance", value: string | null): Promise<void>;
     close(): Promise<void>;
 }
@@ -113,16 +117,25 @@ export interface TestEdge {
 export function miniflareBindings(settings: WorkerSettings): {
     bindings: Record<string, string>;
     kvNamespaces: Record<string, string>;
+    ratelimits: Record<string, { simple: { limit: number; period: 10 | 60 } }>;
 } {
     const bindings: Record<string, string> = {};
     const kvNamespaces: Record<string, string> = {};
+    const ratelimits: Record<string, { simple: { limit: number; period: 10 | 60 } }> = {};
     for (const binding of workerBindings(settings, "switches-test", testOriginToken)) {
-        const b = binding as { type: string; name: string; text?: string; namespaceId?: string };
+        const b = binding as {
+            type: string;
+            name: string;
+            text?: string;
+            namespaceId?: string;
+            simple?: { limit: number; period: 10 | 60 };
+        };
         if (b.type === "plain_text" || b.type === "secret_text") bindings[b.name] = String(b.text);
         else if (b.type === "kv_namespace") kvNamespaces[b.name] = String(b.namespaceId);
+        else if (b.type === "ratelimit" && b.simple) ratelimits[b.name] = { simple: b.simple };
         else throw new Error(`unexpected binding type ${b.type}`);
     }
-    return { bindings, kvNamespaces };
+    return { bindings, kvNamespaces, ratelimits };
 }
 
 export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
@@ -136,15 +149,20 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
         // Read the switches on every request, so a test sees a KV write at once.
         switchCacheSeconds: 0,
         environment: "test",
+        hostOrigins: options.hostOrigins ?? {},
+        // Probe on every request unless a test is about the cache; no limit unless about it.
+        healthCacheSeconds: 0,
+        healthRateLimit: { namespaceId: "1001", limit: 100_000, periodSeconds: 60 },
         ...options.settings,
     };
-    const { bindings, kvNamespaces } = miniflareBindings(settings);
+    const { bindings, kvNamespaces, ratelimits } = miniflareBindings(settings);
     const bundle = bundleWorker();
     const mf = new Miniflare({
         modules: [{ type: "ESModule", path: bundle.mainModule, contents: bundle.content }],
         compatibilityDate: edgeDefaults.compatibilityDate,
         bindings: options.rawBindings ?? bindings,
         kvNamespaces,
+        ratelimits,
         cf: false,
         host: "127.0.0.1",
         port: 0,
@@ -157,6 +175,11 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
         fetch: (path, init) =>
             mf.dispatchFetch(
                 `https://edge.example${path}`,
+                init as never,
+            ) as unknown as Promise<Response>,
+        fetchHost: (host, path, init) =>
+            mf.dispatchFetch(
+                `https://${host}${path}`,
                 init as never,
             ) as unknown as Promise<Response>,
         async setSwitch(key, value) {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
-import { engineUrn, type ResourceRecord, toPlainJson } from "./records";
+import { engineUrn, type ResourceRecord, revealSecrets, toPlainJson } from "./records";
 
 /**
  * The mock runtime the offline synth and the component tests share.
@@ -222,7 +222,7 @@ export function createRecordingMocks(region: string): RecordingMocks {
                 state.name ??= args.name;
             }
             Object.assign(state, computedOutputs[args.type]?.(args.name, inputs, region));
-            records.push({
+            const record: ResourceRecord = {
                 type: args.type,
                 name: args.name,
                 urn: "",
@@ -232,7 +232,13 @@ export function createRecordingMocks(region: string): RecordingMocks {
                     ? engineUrn(args.provider.split("::").slice(0, 4).join("::"))
                     : undefined,
                 inputs: toPlainJson(inputs) as Record<string, unknown>,
+            };
+            // Not enumerable: JSON.stringify and spreads of a record never carry secrets.
+            Object.defineProperty(record, "policyInputs", {
+                value: revealSecrets(inputs),
+                enumerable: false,
             });
+            records.push(record);
             return { id, state };
         },
         call(args: pulumi.runtime.MockCallArgs) {

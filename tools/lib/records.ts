@@ -15,6 +15,13 @@ export interface ResourceRecord {
     readonly custom: boolean;
     /** Inputs as declared; secret values are replaced by {@link redacted}. */
     readonly inputs: Record<string, unknown>;
+    /**
+     * Inputs as `pulumi preview --policy-pack` hands them to a policy: secrets unwrapped
+     * (@pulumi/policy unwraps them), so a policy sees the shape the redaction hides (which
+     * Worker binding is plain_text). In memory only and not enumerable: never written to
+     * out/, never in a JSON.stringify of the record.
+     */
+    readonly policyInputs?: Record<string, unknown>;
     /** The resource options the engine receives; only those that were set. */
     readonly options?: ResourceOptionsRecord;
 }
@@ -57,6 +64,20 @@ export function toPlainJson(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, entry] of Object.entries(object)) {
         if (entry !== undefined) out[key] = toPlainJson(entry);
+    }
+    return out;
+}
+
+/** Secret markers unwrapped (the value a policy sees) and resource references as their URN. */
+export function revealSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(revealSecrets);
+    if (value === null || typeof value !== "object") return value;
+    const object = value as Record<string, unknown>;
+    if (object[specialSigKey] === secretSig) return revealSecrets(object.value);
+    if (object[specialSigKey] === resourceReferenceSig) return object.urn;
+    const out: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(object)) {
+        if (entry !== undefined) out[key] = revealSecrets(entry);
     }
     return out;
 }

@@ -25,6 +25,16 @@ export interface Env {
     readonly SWITCHES?: KVNamespace;
     /** Shared secret sent to origins as `x-edge-auth` (secret_text binding; optional). */
     readonly ORIGIN_AUTH_TOKEN?: string;
+    /**
+     * JSON: each further public hostname the Worker serves and its own regional origins,
+     * `{"api.example.com": {"primary": "https://api-use1.example.com", "dr": "https://…"}}`.
+     * Every other hostname (the edge hostname, workers.dev) uses PRIMARY_ORIGIN/DR_ORIGIN.
+     */
+    readonly HOST_ORIGINS?: string;
+    /** Seconds an isolate reuses an origin's health probe result (0: probe every request). */
+    readonly HEALTH_CACHE_SECONDS?: string;
+    /** Rate limit of /health/detailed and /status, per client address (ratelimit binding). */
+    readonly HEALTH_RATE_LIMITER?: RateLimit;
 }
 
 export type Region = "primary" | "dr";
@@ -33,12 +43,16 @@ export interface Origin {
     readonly region: Region;
     /** Scheme and authority only, e.g. `https://origin-use1.example.com`. */
     readonly base: string;
-    /** What /health/detailed shows: the host (and port, in local tests) — nothing more. */
-    readonly hostname: string;
 }
 
+/** The two regional origins of one public hostname. */
+export type OriginPair = Readonly<Record<Region, Origin>>;
+
 export interface Settings {
-    readonly origins: Readonly<Record<Region, Origin>>;
+    /** The origins of the edge hostname and of any hostname not in `hostOrigins`. */
+    readonly origins: OriginPair;
+    /** Public hostnames (lowercase) served with their own origins, e.g. api.example.com. */
+    readonly hostOrigins: ReadonlyMap<string, OriginPair>;
     readonly timeoutMs: number;
     readonly maxBodyBytes: number;
     readonly healthPath: string;
@@ -47,6 +61,8 @@ export interface Settings {
     readonly switchCacheMs: number;
     readonly switches: KVNamespace;
     readonly originAuthToken?: string;
+    readonly healthCacheMs: number;
+    readonly healthRateLimiter: RateLimit;
 }
 
 export class MisconfiguredError extends Error {
@@ -65,7 +81,33 @@ function originOf(region: Region, value: string | undefined): Origin | undefined
     }
     const bare = url.pathname === "/" && !url.search && !url.hash && !url.username;
     if (!bare || (url.protocol !== "https:" && url.protocol !== "http:")) return undefined;
-    return { region, base: url.origin, hostname: url.host };
+    return { region, base: url.origin };
+}
+
+const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** HOST_ORIGINS parsed, or undefined when it is not the documented JSON shape. */
+function hostOriginsOf(value: string | undefined): Map<string, OriginPair> | undefined {
+    if (value === undefined) return undefined;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(value);
+    } catch {
+        return undefined;
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+    const hosts = new Map<string, OriginPair>();
+    for (const [host, pair] of Object.entries(parsed as Record<string, unknown>)) {
+        if (!hostnamePattern.test(host) || pair === null || typeof pair !== "object") {
+            return undefined;
+        }
+        const { primary, dr } = pair as Record<string, unknown>;
+        const p = typeof primary === "string" ? originOf("primary", primary) : undefined;
+        const d = typeof dr === "string" ? originOf("dr", dr) : undefined;
+        if (!p || !d) return undefined;
+        hosts.set(host, { primary: p, dr: d });
+    }
+    return hosts;
 }
 
 function integer(value: string | undefined, min: number, max: number): number | undefined {
@@ -100,9 +142,19 @@ export function settingsOf(env: Env): Settings {
         integer(env.SWITCH_CACHE_SECONDS, 0, 300),
     );
     const switches = check("SWITCHES", env.SWITCHES);
+    const hostOrigins = check("HOST_ORIGINS", hostOriginsOf(env.HOST_ORIGINS));
+    const healthCacheSeconds = check(
+        "HEALTH_CACHE_SECONDS",
+        integer(env.HEALTH_CACHE_SECONDS, 0, 300),
+    );
+    const healthRateLimiter = check(
+        "HEALTH_RATE_LIMITER",
+        typeof env.HEALTH_RATE_LIMITER?.limit === "function" ? env.HEALTH_RATE_LIMITER : undefined,
+    );
     if (bad.length > 0) throw new MisconfiguredError(bad);
     return {
         origins: { primary, dr },
+        hostOrigins,
         timeoutMs,
         maxBodyBytes,
         healthPath,
@@ -111,5 +163,12 @@ export function settingsOf(env: Env): Settings {
         switchCacheMs: switchCacheSeconds * 1000,
         switches,
         originAuthToken: env.ORIGIN_AUTH_TOKEN || undefined,
+        healthCacheMs: healthCacheSeconds * 1000,
+        healthRateLimiter,
     };
+}
+
+/** The origins that serve a request for `hostname` (as the URL reports it: lowercase). */
+export function originsFor(settings: Settings, hostname: string): OriginPair {
+    return settings.hostOrigins.get(hostname) ?? settings.origins;
 }

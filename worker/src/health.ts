@@ -3,20 +3,26 @@ import { escapeHtml, html, json } from "./responses";
 import type { Switches } from "./switches";
 
 /**
- * /health/detailed and /status: the switches and each origin's health, probed live with
+ * /health/detailed and /status: the switches and each origin's health, from
  * `GET <origin><HEALTH_PATH>` under the origin timeout.
  *
- * Only origin hostnames appear; never a binding value, a secret or an address.
+ * Probe results are cached per isolate for HEALTH_CACHE_SECONDS, and concurrent requests
+ * share one probe in flight, so however often the endpoints are called, an isolate sends each
+ * origin at most one probe per cache period (the endpoints are also rate limited per client,
+ * index.ts). The switches are still read on every call: they are what the DR tooling polls.
+ *
+ * Origins appear by region only: no hostname, address, binding value or secret.
  * In DR mode (`active-region` = "dr") the primary is not probed unless `?origins=all` asks
  * for it (e.g. to check the primary before a failback).
  */
 
 export interface OriginHealth {
-    readonly hostname: string;
     readonly status: "up" | "down" | "not_checked";
     readonly httpStatus?: number;
     readonly latencyMs?: number;
     readonly error?: "refused" | "timeout" | "unhealthy_status";
+    /** When this result was probed (it may come from the isolate's cache). */
+    readonly checkedAt?: string;
 }
 
 export interface DetailedHealth {
@@ -35,6 +41,7 @@ async function probe(origin: Origin, settings: Settings): Promise<OriginHealth> 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
     const started = Date.now();
+    const checkedAt = new Date(started).toISOString();
     try {
         const response = await fetch(`${origin.base}${settings.healthPath}`, {
             headers: {
@@ -48,22 +55,47 @@ async function probe(origin: Origin, settings: Settings): Promise<OriginHealth> 
         const latencyMs = Date.now() - started;
         const up = response.status >= 200 && response.status < 400;
         return {
-            hostname: origin.hostname,
             status: up ? "up" : "down",
             httpStatus: response.status,
             latencyMs,
             ...(up ? {} : { error: "unhealthy_status" as const }),
+            checkedAt,
         };
     } catch {
         return {
-            hostname: origin.hostname,
             status: "down",
             latencyMs: Date.now() - started,
             error: controller.signal.aborted ? "timeout" : "refused",
+            checkedAt,
         };
     } finally {
         clearTimeout(timer);
     }
+}
+
+/** This isolate's probe results and probes in flight, by origin base URL. */
+const probeCache = new Map<string, { readonly value: OriginHealth; readonly expires: number }>();
+const probesInFlight = new Map<string, Promise<OriginHealth>>();
+
+/** An origin's health: the cached result while fresh, else one shared probe. */
+export function cachedProbe(origin: Origin, settings: Settings): Promise<OriginHealth> {
+    const cached = probeCache.get(origin.base);
+    if (cached && Date.now() < cached.expires) return Promise.resolve(cached.value);
+    const running = probesInFlight.get(origin.base);
+    if (running) return running;
+    const started = probe(origin, settings)
+        .then((value) => {
+            if (settings.healthCacheMs > 0) {
+                probeCache.set(origin.base, {
+                    value,
+                    expires: Date.now() + settings.healthCacheMs,
+                });
+            }
+            return value;
+        })
+        .finally(() => probesInFlight.delete(origin.base));
+    probesInFlight.set(origin.base, started);
+    return started;
 }
 
 export async function detailedHealth(
@@ -74,12 +106,9 @@ export async function detailedHealth(
     const skipPrimary = switches.activeRegion === "dr" && !probeAll;
     const [primary, dr] = await Promise.all([
         skipPrimary
-            ? Promise.resolve<OriginHealth>({
-                  hostname: settings.origins.primary.hostname,
-                  status: "not_checked",
-              })
-            : probe(settings.origins.primary, settings),
-        probe(settings.origins.dr, settings),
+            ? Promise.resolve<OriginHealth>({ status: "not_checked" })
+            : cachedProbe(settings.origins.primary, settings),
+        cachedProbe(settings.origins.dr, settings),
     ]);
     const origins = { primary, dr };
     const active = origins[switches.activeRegion];
@@ -112,7 +141,7 @@ export function statusPage(health: DetailedHealth): Response {
             .filter(Boolean)
             .join(", ");
         const active = region === health.activeRegion ? " (active)" : "";
-        return `<tr><td>${region}${active}</td><td>${escapeHtml(o.hostname)}</td><td class="${o.status}">${o.status}</td><td>${escapeHtml(detail)}</td></tr>`;
+        return `<tr><td>${region}${active}</td><td class="${o.status}">${o.status}</td><td>${escapeHtml(detail)}</td></tr>`;
     };
     const body = `<!doctype html>
 <html lang="en">
@@ -132,7 +161,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 <strong>${health.activeRegion}</strong> region. Maintenance mode is
 <strong>${health.maintenance ? "on" : "off"}</strong>.</p>
 <table>
-<thead><tr><th>region</th><th>origin</th><th>status</th><th>detail</th></tr></thead>
+<thead><tr><th>region</th><th>status</th><th>detail</th></tr></thead>
 <tbody>
 ${row("primary")}
 ${row("dr")}

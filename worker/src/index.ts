@@ -1,4 +1,4 @@
-import { MisconfiguredError, settingsOf, type Env, type Settings } from "./env";
+import { MisconfiguredError, originsFor, settingsOf, type Env, type Settings } from "./env";
 import { checkMethod, checkUrlLength, normalisePath, readBody, type Rejection } from "./guard";
 import { clientIpOf, requestIdOf, secured } from "./headers";
 import { detailedHealth, detailedHealthResponse, maintenancePage, statusPage } from "./health";
@@ -16,6 +16,11 @@ import { currentSwitches } from "./switches";
  *   GET /status           a small HTML status page
  *   anything else         proxied to the active region (see proxy.ts)
  *
+ * The four endpoints belong to the edge hostname and workers.dev; on a public hostname with
+ * its own origins (HOST_ORIGINS: api., semantic.) every path, these included, is the
+ * application's and is proxied. /health/detailed and /status are rate limited per client
+ * address (HEALTH_RATE_LIMITER), on workers.dev as on the zone, and answer from cached probes.
+ *
  * Every response carries the security headers and `x-request-id`. The maintenance switch
  * answers 503 with `Retry-After` to everything except the four endpoints above.
  */
@@ -26,6 +31,22 @@ const edgeRoutes: Readonly<Record<string, Route>> = {
     "/metrics": "metrics",
     "/status": "status",
 };
+
+/** `Retry-After` of a rate-limited request: the longest period a limiter can have. */
+const rateLimitRetryAfterSeconds = 60;
+
+/** True when the client may call a probing endpoint now; a failing limiter lets it through. */
+async function withinRateLimit(request: Request, settings: Settings): Promise<boolean> {
+    try {
+        const { success } = await settings.healthRateLimiter.limit({
+            key: `health:${clientIpOf(request) ?? "unknown"}`,
+        });
+        return success;
+    } catch {
+        // The probe cache still bounds what reaches the origins.
+        return true;
+    }
+}
 
 function rejection(r: Rejection, requestId: string): Response {
     metrics.rejected(r.reason);
@@ -46,6 +67,20 @@ async function handleEdgeRoute(
         );
     }
     if (route === "health") return json(200, { status: "ok", service: "mcp-edge" });
+    if (
+        (route === "health_detailed" || route === "status") &&
+        !(await withinRateLimit(request, settings))
+    ) {
+        metrics.rejected("rate_limit");
+        return json(
+            429,
+            {
+                error: "rate_limited",
+                message: "too many requests to this endpoint; retry later",
+            },
+            { "retry-after": String(rateLimitRetryAfterSeconds) },
+        );
+    }
     const fresh = route !== "metrics";
     const switches = await currentSwitches(settings.switches, settings.switchCacheMs, fresh);
     metrics.switches(switches.activeRegion, switches.maintenance);
@@ -97,6 +132,7 @@ async function handleProxy(
         },
         settings,
         switches.activeRegion,
+        originsFor(settings, url.hostname),
     );
 }
 
@@ -105,13 +141,12 @@ export default {
         metrics.started();
         const requestId = requestIdOf(request);
         const url = new URL(request.url);
-        const route: Route = edgeRoutes[url.pathname] ?? "proxy";
         let settings: Settings;
         try {
             settings = settingsOf(env);
         } catch (error) {
             if (!(error instanceof MisconfiguredError)) throw error;
-            metrics.request(route, 500, "edge");
+            metrics.request(edgeRoutes[url.pathname] ?? "proxy", 500, "edge");
             const body = {
                 error: "edge_misconfigured",
                 message: "the edge Worker's bindings are invalid; see docs/edge.md",
@@ -120,6 +155,8 @@ export default {
             };
             return secured(json(500, body), requestId, false);
         }
+        const ownOrigins = settings.hostOrigins.has(url.hostname);
+        const route: Route = (!ownOrigins && edgeRoutes[url.pathname]) || "proxy";
 
         if (route !== "proxy") {
             const response = await handleEdgeRoute(route, request, url, settings);

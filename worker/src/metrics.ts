@@ -16,7 +16,8 @@ export type Source = Region | "edge";
 /** Why an origin attempt failed. */
 export type FailureReason = "refused" | "timeout" | "http_5xx";
 /** Why a request was refused before reaching any origin. */
-export type RejectReason = "method" | "body_size" | "path" | "url_length" | "maintenance";
+export type RejectReason =
+    "method" | "body_size" | "path" | "url_length" | "maintenance" | "rate_limit";
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

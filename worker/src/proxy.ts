@@ -1,4 +1,4 @@
-import type { Origin, Region, Settings } from "./env";
+import type { Origin, OriginPair, Region, Settings } from "./env";
 import { idempotentMethods } from "./guard";
 import { originRequestHeaders } from "./headers";
 import { metrics, type FailureReason } from "./metrics";
@@ -6,6 +6,11 @@ import { json } from "./responses";
 
 /**
  * Forwarding to the active region, with failover.
+ *
+ * The request's hostname picks the origin pair (`HOST_ORIGINS`, else the edge's own pair);
+ * the KV switch alone picks the region, for every hostname alike, so writes never go to two
+ * regions at once: while `active-region` is "dr", a primary that comes back is not used until
+ * the switch is set back.
  *
  * - `active-region` = "dr": every request goes to the DR origin only; the primary is never
  *   contacted.
@@ -82,6 +87,7 @@ export async function proxy(
     request: ProxyRequest,
     settings: Settings,
     activeRegion: Region,
+    origins: OriginPair,
 ): Promise<ProxyResult> {
     const idempotent = idempotentMethods.has(request.method);
     const plan: Region[] =
@@ -89,7 +95,7 @@ export async function proxy(
     const failures: { origin: Region; reason: FailureReason; status?: number }[] = [];
     for (const region of plan) {
         if (region === "dr" && failures.length > 0) metrics.failover(failures[0].reason);
-        const result = await attempt(settings.origins[region], request, settings);
+        const result = await attempt(origins[region], request, settings);
         if (result.ok) return { response: result.response, source: region };
         metrics.originFailure(region, result.reason);
         failures.push({ origin: region, reason: result.reason, status: result.status });

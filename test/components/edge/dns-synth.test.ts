@@ -1,94 +1,132 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { mockCloudflareRanges } from "../../../tools/lib/mocks";
 import type { ResourceRecord } from "../../../tools/lib/records";
+import { engineInputs, runStackProgram } from "../../support/program";
 import { synth, type SynthResult } from "../../support/synth";
 
 /**
  * DNS and the origin lock as `npm run synth` declares them for both stacks: every hostname an
- * Ingress serves has exactly one proxied CNAME (across the two stacks) to the ALB of the
- * Ingress that serves it, and every public ALB accepts only the edge's address ranges.
+ * Ingress serves, in each stack, is served by an edge route (the public names, which fail over
+ * with the Worker's switch) or by exactly one proxied CNAME to the ALB of its own region (the
+ * regional names the Worker fetches), and every public ALB accepts only the edge's ranges.
  */
 
 const T = {
     dns: "cloudflare:index/dnsRecord:DnsRecord",
+    route: "cloudflare:index/workersRoute:WorkersRoute",
+    script: "cloudflare:index/workersScript:WorkersScript",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
 };
 
 type Obj = Record<string, any>;
+type Stack = "production" | "dr";
 
 const ingressesOf = (resources: ResourceRecord[]) =>
     resources.filter((r) => r.type === T.ingress).map((r) => r.inputs as Obj);
 const recordsOf = (resources: ResourceRecord[]) =>
     resources.filter((r) => r.type === T.dns).map((r) => r.inputs as Obj);
+const routesOf = (resources: ResourceRecord[]) =>
+    resources.filter((r) => r.type === T.route).map((r) => r.inputs as Obj);
 /** What the mock runtime reports as an Ingress's ALB (status.loadBalancer.ingress[0].hostname). */
 const mockAlb = (ingressName: string, region: string) =>
     `k8s-${ingressName}-mock.${region}.elb.amazonaws.com`;
+const hostsOf = (ingress: Obj) => (ingress.spec.rules as { host: string }[]).map((r) => r.host);
 
 describe("npm run synth: DNS records and the origin lock", () => {
     const regions = { production: "us-east-1", dr: "us-west-2" } as const;
-    const results: Partial<Record<keyof typeof regions, SynthResult>> = {};
-    const resources: Partial<Record<keyof typeof regions, ResourceRecord[]>> = {};
-    beforeAll(() => {
+    const results: Partial<Record<Stack, SynthResult>> = {};
+    const resources: Partial<Record<Stack, ResourceRecord[]>> = {};
+    /** The Worker's HOST_ORIGINS and default pair, as the program binds them. */
+    let workerOrigins: Record<string, { primary: string; dr: string }>;
+    beforeAll(async () => {
         for (const stack of ["production", "dr"] as const) {
             const result = synth(stack);
             expect(result.status, result.stderr).toBe(0);
             results[stack] = result;
             resources[stack] = result.resources();
         }
+        // resources.json shows the bindings redacted (one is the credential).
+        const script = (await runStackProgram("production")).find((r) => r.type === T.script)!;
+        const bindings = engineInputs(script).bindings as { name: string; text?: string }[];
+        const text = (name: string) => bindings.find((b) => b.name === name)?.text;
+        // Absent, the Worker has no hostname with origins of its own.
+        workerOrigins = JSON.parse(text("HOST_ORIGINS") ?? "{}");
+        workerOrigins["mcp.mcp-production.com"] = {
+            primary: text("PRIMARY_ORIGIN")!,
+            dr: text("DR_ORIGIN")!,
+        };
     });
+    const ingressServing = (stack: Stack, host: string) =>
+        ingressesOf(resources[stack]!).find((i) => hostsOf(i).includes(host));
 
-    it("gives every Ingress host one proxied CNAME to the ALB of a stack whose Ingress serves it", () => {
-        const owners = new Map<string, string>();
+    it("serves every Ingress host of each stack by an edge route or a record to its own region", () => {
+        const all = [...recordsOf(resources.production!), ...recordsOf(resources.dr!)];
+        const routed = new Set(
+            routesOf(resources.production!).map((r) => String(r.pattern).replace(/\/\*$/, "")),
+        );
+        expect(routesOf(resources.dr!)).toEqual([]);
+        const fetched = new Set(
+            Object.values(workerOrigins).flatMap((o) =>
+                [o.primary, o.dr].map((u) => new URL(u).host),
+            ),
+        );
         for (const stack of ["production", "dr"] as const) {
-            for (const record of recordsOf(resources[stack]!)) {
-                expect(owners.get(record.name), `${record.name} declared twice`).toBeUndefined();
-                owners.set(record.name, stack);
-            }
-        }
-        for (const stack of ["production", "dr"] as const) {
-            const records = recordsOf(resources[stack]!);
-            for (const ingress of ingressesOf(resources[stack]!)) {
-                for (const { host } of ingress.spec.rules as { host: string }[]) {
-                    const owner = owners.get(host);
-                    expect(owner, `no DNS record for ${host}`).toBeDefined();
-                    const record = recordsOf(resources[owner as keyof typeof regions]!).find(
-                        (r) => r.name === host,
-                    )!;
-                    expect(record).toMatchObject({ type: "CNAME", proxied: true, ttl: 1 });
-                    if (owner === stack) {
-                        expect(record.content, host).toBe(
-                            mockAlb(ingress.metadata.name, regions[stack]),
-                        );
-                        expect(records).toContain(record);
+            const ingresses = ingressesOf(resources[stack]!);
+            expect(ingresses.length).toBeGreaterThan(0);
+            for (const ingress of ingresses) {
+                for (const host of hostsOf(ingress)) {
+                    const records = all.filter((r) => r.name === host);
+                    if (routed.has(host)) {
+                        // A public name: the Worker answers it (originless), never one ALB.
+                        expect(records, host).toEqual([
+                            expect.objectContaining({
+                                type: "AAAA",
+                                content: "100::",
+                                proxied: true,
+                            }),
+                        ]);
+                        expect(workerOrigins[host], `${host} has its own origins`).toBeDefined();
+                        continue;
                     }
+                    // A regional name: one record, to the ALB of the stack that serves it.
+                    expect(records, `one record for ${host}`).toHaveLength(1);
+                    expect(records[0]).toMatchObject({ type: "CNAME", proxied: true, ttl: 1 });
+                    expect(recordsOf(resources[stack]!)).toContain(records[0]);
+                    expect(records[0].content, host).toBe(
+                        mockAlb(ingress.metadata.name, regions[stack]),
+                    );
+                    // ...which the Worker fetches (the ALB refuses requests without it).
+                    expect(fetched.has(host), `${host} is an origin of the Worker`).toBe(true);
                 }
             }
         }
     });
 
-    it("points the regional names at their own region and the shared names at production", () => {
-        const contentOf = (stack: keyof typeof regions, name: string) =>
-            recordsOf(resources[stack]!).find((r) => r.name === name)?.content;
-        expect(contentOf("production", "api.mcp-production.com")).toBe(
-            mockAlb("mcp-typescript-api-ingress", "us-east-1"),
-        );
-        expect(contentOf("production", "api-us-east-1.mcp-production.com")).toBe(
-            mockAlb("mcp-typescript-api-ingress", "us-east-1"),
-        );
-        expect(contentOf("production", "semantic.mcp-production.com")).toBe(
-            mockAlb("mcp-semantic-ingress", "us-east-1"),
-        );
-        expect(contentOf("dr", "api-us-west-2.mcp-production.com")).toBe(
-            mockAlb("mcp-typescript-api-ingress", "us-west-2"),
-        );
-        expect(contentOf("dr", "semantic-us-west-2.mcp-production.com")).toBe(
-            mockAlb("mcp-semantic-ingress", "us-west-2"),
-        );
-        expect(contentOf("dr", "api.mcp-production.com")).toBeUndefined();
-        // The edge hostname is the Worker's: originless, on the production stack.
-        expect(
-            recordsOf(resources.production!).find((r) => r.name === "mcp.mcp-production.com"),
-        ).toMatchObject({ type: "AAAA", content: "100::", proxied: true });
+    it("gives each public name its own service in each region, so it fails over by the switch", () => {
+        expect(Object.keys(workerOrigins).sort()).toEqual([
+            "api.mcp-production.com",
+            "mcp.mcp-production.com",
+            "semantic.mcp-production.com",
+        ]);
+        for (const [host, origins] of Object.entries(workerOrigins)) {
+            const service = (stack: Stack, url: string) => {
+                const ingress = ingressServing(stack, new URL(url).host);
+                expect(ingress, `${url} served in ${stack}`).toBeDefined();
+                return ingress!.metadata.name as string;
+            };
+            const primary = service("production", origins.primary);
+            expect(service("dr", origins.dr), host).toBe(primary);
+            // Where the public name is an Ingress host, the origins are that Ingress's service.
+            for (const stack of ["production", "dr"] as const) {
+                const own = ingressServing(stack, host);
+                if (own) expect(own.metadata.name, `${host} in ${stack}`).toBe(primary);
+            }
+        }
+        // The shared names every stack's Ingress serves are all routed by the Worker.
+        for (const host of ["api.mcp-production.com", "semantic.mcp-production.com"]) {
+            expect(ingressServing("production", host)).toBeDefined();
+            expect(ingressServing("dr", host)).toBeDefined();
+        }
         for (const stack of ["production", "dr"] as const) {
             expect(JSON.parse(results[stack]!.read("outputs.json")).albHostname).toBe(
                 mockAlb("mcp-typescript-api-ingress", regions[stack]),

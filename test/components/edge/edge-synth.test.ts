@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../../../components/edge/worker-bundle";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { workerModules, workersScriptType } from "../../../tools/lib/writers/worker";
+import { engineInputs, runStackProgram } from "../../support/program";
 import { stackFileVariant, synth, type SynthResult } from "../../support/synth";
 import { startOrigin, type TestOrigin } from "../../worker/support";
 
@@ -54,10 +55,14 @@ describe("npm run synth -- production: the edge", () => {
             observability: { enabled: true },
         });
         expect(one(T.kvNamespace).inputs.title).toBe("mcp-edge-switches-production");
-        expect(one(T.route).inputs).toMatchObject({
-            pattern: "mcp.mcp-production.com/*",
-            script: "cloudflare-workers-app-production",
-        });
+        // The edge hostname and the public names it fails over with it.
+        const routes = resources.filter((r) => r.type === T.route).map((r) => r.inputs);
+        expect(routes.map((r) => r.pattern).sort()).toEqual([
+            "api.mcp-production.com/*",
+            "mcp.mcp-production.com/*",
+            "semantic.mcp-production.com/*",
+        ]);
+        for (const route of routes) expect(route.script).toBe("cloudflare-workers-app-production");
         const records = resources.filter((r) => r.type === T.dns).map((r) => r.inputs);
         // The DR origin's record belongs to the dr stack (test/components/edge/dns-synth.test.ts).
         expect(records.map((r) => r.name).sort()).toEqual([
@@ -92,12 +97,18 @@ describe("npm run synth -- production: the edge", () => {
         let mf: Miniflare;
         beforeAll(async () => {
             origin = await startOrigin("primary");
+            // resources.json shows the bindings redacted (one is the credential); the program
+            // run in-process gives them as the engine receives them.
+            const script = (await runStackProgram("production")).find((r) => r.type === T.script)!;
             const bindings: Record<string, string> = {};
             const kvNamespaces: Record<string, string> = {};
-            for (const b of one(T.script).inputs.bindings as Record<string, string>[]) {
-                if (b.type === "plain_text") bindings[b.name] = b.text;
+            const ratelimits: Record<string, { simple: { limit: number; period: 10 | 60 } }> = {};
+            for (const b of engineInputs(script).bindings as Record<string, any>[]) {
+                if (b.type === "plain_text" || b.type === "secret_text") bindings[b.name] = b.text;
                 if (b.type === "kv_namespace") kvNamespaces[b.name] = b.namespaceId;
+                if (b.type === "ratelimit") ratelimits[b.name] = { simple: b.simple };
             }
+            expect(Object.keys(ratelimits)).toEqual(["HEALTH_RATE_LIMITER"]);
             // Deployed origins are https hostnames; locally both point at one loopback origin.
             expect(bindings.PRIMARY_ORIGIN).toBe("https://api-us-east-1.mcp-production.com");
             bindings.PRIMARY_ORIGIN = origin.url;
@@ -113,6 +124,7 @@ describe("npm run synth -- production: the edge", () => {
                 compatibilityDate: one(T.script).inputs.compatibilityDate as string,
                 bindings,
                 kvNamespaces,
+                ratelimits,
                 cf: false,
             });
             await mf.ready;
@@ -134,7 +146,14 @@ describe("npm run synth -- production: the edge", () => {
                 activeRegion: "primary",
                 maintenance: false,
             });
-            expect(origin.seen.map((r) => r.url)).toEqual(["/health/ready", "/health/ready"]);
+            // Both regions point at this one origin here, so they share one probe (per origin
+            // URL, cached), sent with the credential.
+            expect(body.origins.primary).toMatchObject({ status: "up" });
+            expect(body.origins.dr).toMatchObject({ status: "up" });
+            expect(origin.seen.map((r) => r.url)).toEqual(["/health/ready"]);
+            expect(origin.seen[0].headers["x-edge-auth"]).toBe(
+                "unset:mcp-platform:edgeOriginToken",
+            );
         });
     });
 });

@@ -61,7 +61,15 @@ describe("Edge", () => {
             { type: "plain_text", name: "MAINTENANCE_RETRY_AFTER", text: "300" },
             { type: "plain_text", name: "SWITCH_CACHE_SECONDS", text: "5" },
             { type: "plain_text", name: "ENVIRONMENT", text: "test" },
+            { type: "plain_text", name: "HOST_ORIGINS", text: "{}" },
+            { type: "plain_text", name: "HEALTH_CACHE_SECONDS", text: "10" },
             { type: "kv_namespace", name: "SWITCHES", namespaceId: "edge-switches-id" },
+            {
+                type: "ratelimit",
+                name: "HEALTH_RATE_LIMITER",
+                namespaceId: "1001",
+                simple: { limit: 30, period: 60 },
+            },
         ]);
     });
 
@@ -75,6 +83,8 @@ describe("Edge", () => {
             maintenance: false,
             maintenanceRetryAfterSeconds: 300,
             switchCacheSeconds: 5,
+            healthCacheSeconds: 10,
+            healthRateLimit: { namespaceId: "1001", limit: 30, periodSeconds: 60 },
         });
     });
 
@@ -175,6 +185,9 @@ describe("Edge", () => {
                 maintenanceRetryAfterSeconds: 1,
                 switchCacheSeconds: 0,
                 environment: "x",
+                hostOrigins: {},
+                healthCacheSeconds: 1,
+                healthRateLimit: { namespaceId: "7", limit: 1, periodSeconds: 10 },
             },
             "ns",
             token,
@@ -187,16 +200,18 @@ describe("Edge", () => {
         );
 
         // Pulumi serialises a list holding a secret with every value secret: the recorded
-        // inputs (and so resources.json) show ten bindings, all redacted.
+        // inputs (and so resources.json) show thirteen bindings, all redacted.
         const recorded = await recordResources(
             () => new Edge("edge", { ...args, originToken: token }),
         );
         const script = recorded.one(T.script, "edge-script");
-        const recordedBindings = script.inputs.bindings as Record<string, string>[];
-        expect(recordedBindings).toHaveLength(10);
-        for (const binding of recordedBindings) {
-            for (const value of Object.values(binding)) expect(value).toBe("[secret]");
-        }
+        const recordedBindings = script.inputs.bindings as Record<string, unknown>[];
+        expect(recordedBindings).toHaveLength(13);
+        const leaves = (value: unknown): unknown[] =>
+            value !== null && typeof value === "object"
+                ? Object.values(value).flatMap(leaves)
+                : [value];
+        for (const value of leaves(recordedBindings)) expect(value).toBe("[secret]");
         expect(JSON.stringify(recorded.records)).not.toContain("s3cr3t-origin-token");
     });
 

@@ -29,14 +29,38 @@ function dnsRecord(props: Obj) {
 export const cloudflareCases: PolicyCases[] = [
     {
         policy: workerSecretBindings,
-        pass: [
-            { title: "token as secret_text", resources: [script()] },
-            {
-                title: "bindings redacted as a whole by the synth",
-                resources: [script({ bindings: "[secret]" })],
-            },
-        ],
+        pass: [{ title: "token as secret_text", resources: [script()] }],
         fail: [
+            {
+                // What the mock runtime records once one binding is secret: the whole list.
+                title: "bindings hidden behind the redaction marker",
+                resources: [script({ bindings: "[secret]" })],
+                expect: /bindings must be visible to the pack/,
+            },
+            {
+                title: "each binding's type hidden",
+                resources: [
+                    script({
+                        bindings: [{ name: "[secret]", type: "[secret]", text: "[secret]" }],
+                    }),
+                ],
+                expect: /bindings must be visible to the pack/,
+            },
+            {
+                title: "a credential value under a harmless name",
+                resources: [
+                    script({
+                        bindings: [
+                            {
+                                name: "UPSTREAM",
+                                type: "plain_text",
+                                text: `https://svc:${"s3cr3t".repeat(3)}@upstream.example`,
+                            },
+                        ],
+                    }),
+                ],
+                expect: /binding UPSTREAM holds a URL with an embedded password and must be a secret_text binding/,
+            },
             {
                 title: "token as plain_text",
                 resources: [

@@ -13,7 +13,6 @@ export interface EdgeHealth {
         Record<
             string,
             {
-                hostname: string;
                 status: string;
                 httpStatus?: number;
                 latencyMs?: number;

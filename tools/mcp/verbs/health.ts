@@ -69,7 +69,7 @@ async function edgeChecks(base: string): Promise<HealthCheck[]> {
             if (o.status === "not_checked") continue;
             const active = region === edge.activeRegion;
             checks.push({
-                name: `edge origin ${region} (${o.hostname})`,
+                name: `edge origin ${region}`,
                 // The standby origin may be down while the primary serves (the dr stack stands by).
                 healthy: o.status === "up" || !active,
                 detail: [
