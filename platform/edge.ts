@@ -1,12 +1,6 @@
 import type * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    Edge,
-    edgePublicHosts,
-    EdgeSwitch,
-    IngressDns,
-    publicHostPlan,
-} from "../components/edge";
+import { Edge, edgePublicHosts, EdgeSwitch, IngressDns, publicHostPlan } from "../components/edge";
 import type { PlatformConfig } from "../config";
 import { ConfigError } from "../config";
 import { edgeCredentialKeys } from "../config/edge";

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectDir, synth } from "../harness/synth";
+import { projectDir, synth } from "../support/synth";
 
 /**
  * `npm run synth` on a program whose Worker binds a credential as plain_text: the mock runtime

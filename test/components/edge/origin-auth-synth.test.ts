@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { engineInputs, runStackProgram } from "../../harness/program";
-import { synth } from "../../harness/synth";
+import { engineInputs, runStackProgram } from "../../support/program";
+import { synth } from "../../support/synth";
 
 /**
  * The origin's half of the edge credential, as `npm run synth` renders it for the AWS Load

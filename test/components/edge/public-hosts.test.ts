@@ -6,7 +6,7 @@ import {
     publicHostPlan,
     type WorkerHosts,
 } from "../../../components/edge/public-hosts";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 /** Who serves each public hostname (the Worker or a record), and the Edge's routes for them. */
 
@@ -49,7 +49,11 @@ const worker: WorkerHosts = {
 
 describe("publicHostPlan", () => {
     it("primary: the Worker routes the public names, records point the regional ones at the ALB", () => {
-        const plan = publicHostPlan(primaryRoutes, { ownsSharedHosts: true, sharedHosts: [], worker });
+        const plan = publicHostPlan(primaryRoutes, {
+            ownsSharedHosts: true,
+            sharedHosts: [],
+            worker,
+        });
         expect(plan.workerRoutes.map((h) => h.hostname)).toEqual([
             "api.example.com",
             "semantic.example.com",
@@ -77,7 +81,9 @@ describe("publicHostPlan", () => {
             ...primaryRoutes,
             { ingressName: "www-ingress", hosts: ["www.example.com"] },
         ];
-        expect(() => publicHostPlan(routes, { ownsSharedHosts: true, sharedHosts: [], worker })).toThrow(
+        expect(() =>
+            publicHostPlan(routes, { ownsSharedHosts: true, sharedHosts: [], worker }),
+        ).toThrow(
             "Ingress www-ingress serves www.example.com, which is neither a public host of the edge Worker (mcp-platform:edge.worker.publicHosts) nor an origin it fetches: the ALB forwards only requests carrying the Worker's credential",
         );
         // Today's layout: api. and semantic. only as DNS records to the primary's ALB.

@@ -6,7 +6,7 @@ import {
     PublicIngresses,
     type PublicIngressesArgs,
 } from "../../../components/workloads/ingresses";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 /**
  * The origin credential check of PublicIngresses: a listener rule condition per backend, set
