@@ -96,6 +96,55 @@ function floorRules(folder, rules) {
     });
 }
 
+/** The component domains: the type tokens' modules, plus the shared kit. */
+const componentDomains = [
+    "cluster",
+    "data",
+    "edge",
+    "kit",
+    "logging",
+    "monitoring",
+    "network",
+    "workloads",
+];
+
+/**
+ * Inside components/, a domain imports only its own folder and components/kit/ (what several
+ * share); a name two domains need belongs in contracts/ or kit/. One config object per domain
+ * and depth, carrying the components floor's patterns too (a later config object setting the
+ * same rule for a file would replace them).
+ */
+function domainRules() {
+    return componentDomains.flatMap((domain) =>
+        Array.from({ length: floorDepth - 1 }, (_, level) => {
+            const depth = level + 2;
+            const toRoot = `^(?:\\./)?(?:\\.\\.(?:/|$)){${depth}}`;
+            const toComponents = `^(?:\\./)?(?:\\.\\.(?:/|$)){${depth - 1}}`;
+            const allowed = domain === "kit" ? ["kit"] : ["kit", domain];
+            const patterns = [
+                ...floors.components.map((rule) => ({
+                    regex: `${toRoot}(?:${alternatives(rule.folders)})(?:/|$)`,
+                    caseSensitive: true,
+                    message: rule.message,
+                })),
+                {
+                    regex: `${toComponents}(?!(?:${alternatives([...allowed, ".."])})(?:/|$))`,
+                    caseSensitive: true,
+                    message:
+                        domain === "kit"
+                            ? "components/kit/ is what several domains share: it imports no domain, or every domain would depend on every other through it."
+                            : `components/${domain}/ imports only its own domain and components/kit/: a name another domain also needs belongs in contracts/ (or kit/), so the domains stay independent rooms.`,
+                },
+            ];
+            return {
+                name: `floors/components/${domain}/depth-${depth}`,
+                files: [`components/${domain}/${"*/".repeat(level)}${sources}`],
+                rules: { "no-restricted-imports": ["error", { patterns }] },
+            };
+        }),
+    );
+}
+
 export default tseslint.config(
     { ignores: ["node_modules/", "policies/node_modules/", "out/", "bin/", "worker/dist/"] },
     ...tseslint.configs.recommended,
@@ -114,4 +163,5 @@ export default tseslint.config(
         },
     },
     ...Object.entries(floors).flatMap(([folder, rules]) => floorRules(folder, rules)),
+    ...domainRules(),
 );

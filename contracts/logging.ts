@@ -78,3 +78,7 @@ export function savedQueries(slowRequestThresholdMs: number): SavedQuery[] {
         },
     ];
 }
+
+/** The collector's fixed Kubernetes names: operators type them, the pack's exemption names the namespace. */
+export const collectorNamespace = "logging";
+export const collectorName = "fluent-bit";

@@ -72,3 +72,9 @@ export function clusterName(environment: string): string {
 
 /** Port every MCP service serves Prometheus metrics on (the metrics contract). */
 export const serviceMetricsPort = 9090;
+
+/** The tag Karpenter discovers the node subnets and security groups by (value: the cluster). */
+export const karpenterDiscoveryTag = "karpenter.sh/discovery";
+
+/** The label every managed node carries: `mcp-platform.io/node-group=<system|workload>`. */
+export const nodeGroupLabel = "mcp-platform.io/node-group";

@@ -7,7 +7,6 @@ import {
     WalArchiveAccess,
 } from "../components/data";
 import { LogStorage } from "../components/logging";
-import { collectorName, collectorNamespace } from "../components/logging";
 import { Network } from "../components/network";
 import { artifactServiceAccounts, ArtifactStore } from "../components/workloads";
 import type { PlatformConfig } from "../config";
@@ -17,6 +16,7 @@ import { clusterName, storageClassName } from "../contracts/names";
 import type { Providers } from "./providers";
 import { stackName } from "./providers";
 import { walArchiveLocation, type WalArchiveLocation } from "./wal-location";
+import { collectorName, collectorNamespace } from "../contracts/logging";
 
 /** What the AWS half of the platform gives the in-cluster layer and the stack's outputs. */
 export interface AwsFoundation {

@@ -5,13 +5,7 @@
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-
-export interface Placement {
-    /** Node labels the add-on pods select (the system node group). */
-    readonly nodeSelector: Record<string, string>;
-    /** Tolerations for the system node group's taints. */
-    readonly tolerations: Record<string, string>[];
-}
+import { Placement } from "../kit/pod-spec";
 
 const restrictedPod = {
     runAsNonRoot: true,

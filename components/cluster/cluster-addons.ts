@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { nodeGroupLabel } from "./eks-node-groups";
 import { loadBalancerControllerPolicy } from "./aws-load-balancer-controller-policy";
 import { IrsaRole } from "../kit/irsa-role";
 import {
@@ -20,12 +19,13 @@ import {
     kubePrometheusStackValues,
     loadBalancerControllerValues,
     metricsServerValues,
-    type Placement,
     verticalPodAutoscalerValues,
 } from "./addon-values";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import { storageClassName } from "../../contracts/names";
+import { nodeGroupLabel } from "../../contracts/names";
+import { type Placement } from "../kit/pod-spec";
 
 export interface ChartVersions {
     readonly metricsServer: string;

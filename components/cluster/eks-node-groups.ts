@@ -1,9 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedLaunchTemplate } from "../kit/launch-template";
-
-/** The label every node carries with the name of its group (`system`, `workload`). */
-export const nodeGroupLabel = "mcp-platform.io/node-group";
+import { nodeGroupLabel } from "../../contracts/names";
 
 export interface NodeGroupSpec {
     /** The physical node group name operators type (`eksctl scale nodegroup --name=...`). */

@@ -5,8 +5,8 @@
  */
 
 import { dataStoreNodePool, ebsVolumeType } from "../../contracts/names";
-import { karpenterDiscoveryTag } from "../network/subnets";
 import type { MaintenanceWindow } from "../../contracts/monitoring";
+import { karpenterDiscoveryTag } from "../../contracts/names";
 
 /** The EC2NodeClass every pool launches from. */
 export const nodeClassName = "mcp-platform";

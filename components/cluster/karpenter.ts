@@ -3,9 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { dataNamespace, dataStoreNodePool } from "../../contracts/names";
 import { IrsaRole } from "../kit/irsa-role";
-import { karpenterDiscoveryTag } from "../network/subnets";
 import type { OidcIdentity } from "../kit/irsa";
-import { nodeGroupLabel } from "./eks-node-groups";
 import { KarpenterInterruption } from "./karpenter-interruption";
 import {
     budgetsInsideWindows,
@@ -19,6 +17,7 @@ import { karpenterControllerPolicy } from "./karpenter-policy";
 import type { MaintenanceWindow } from "../../contracts/monitoring";
 import type { NodePoolSettings } from "./karpenter-node-pools";
 import { parameterFenceStatement } from "./parameter-fence";
+import { karpenterDiscoveryTag, nodeGroupLabel } from "../../contracts/names";
 
 /** The Helm chart, from Karpenter's OCI registry; the CRDs come from their own chart. */
 export const karpenterCharts = {

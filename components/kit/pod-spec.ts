@@ -171,3 +171,11 @@ export function podTemplate(source: PodSpecSource): PodTemplateSpec {
         },
     };
 }
+
+/** Where an add-on's pods run: the system node group's label and its taints' tolerations. */
+export interface Placement {
+    /** Node labels the add-on pods select (the system node group). */
+    readonly nodeSelector: Record<string, string>;
+    /** Tolerations for the system node group's taints. */
+    readonly tolerations: Record<string, string>[];
+}

@@ -14,10 +14,6 @@ import { logGroupName, otherGroupSuffix } from "../../contracts/logging";
  * their own to `<prefix>/<namespace>` and everything else to `<prefix>/_other`.
  */
 
-/** The collector's fixed Kubernetes names: operators type them, the pack's exemption names the namespace. */
-export const collectorNamespace = "logging";
-export const collectorName = "fluent-bit";
-
 /** Where containerd's logs live on an EKS node: the symlinks tail reads, and their targets. */
 export const containerLogDir = "/var/log/containers";
 export const podLogDir = "/var/log/pods";

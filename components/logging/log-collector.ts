@@ -2,8 +2,6 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    collectorName,
-    collectorNamespace,
     configFileName,
     metricsPath,
     metricsPort,
@@ -12,6 +10,7 @@ import {
 import { collectorPodSpec } from "./fluent-bit-pod";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { serviceMonitor } from "../kit/service-monitor";
+import { collectorName, collectorNamespace } from "../../contracts/logging";
 
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 

@@ -12,13 +12,13 @@ import {
 } from "./blackbox-config";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, clusterDns, prometheusPods, tcp } from "../kit/network-policy";
-import type { Placement } from "../cluster";
 import {
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
 } from "../kit/pod-security";
-import { nodeGroupLabel } from "../cluster";
 import { blackboxExporterName, blackboxProbeName, probeJobName } from "../../contracts/monitoring";
+import { type Placement } from "../kit/pod-spec";
+import { nodeGroupLabel } from "../../contracts/names";
 
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 

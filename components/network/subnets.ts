@@ -1,4 +1,5 @@
 import * as ipaddr from "ipaddr.js";
+import { karpenterDiscoveryTag } from "../../contracts/names";
 
 /**
  * How the VPC's address range is carved into subnets, one private and one public per zone.
@@ -38,9 +39,6 @@ export function subnetLayout(vpcCidr: string, zoneCount: number): SubnetLayout {
         publicCidrs: zones.map((zone) => cidrSubnet(publicBlock, 3, zone)),
     };
 }
-
-/** The tag Karpenter discovers the node subnets and security groups by (value: the cluster). */
-export const karpenterDiscoveryTag = "karpenter.sh/discovery";
 
 /**
  * Tags of the subnets nodes run in: the private ones only, so Karpenter never launches a node

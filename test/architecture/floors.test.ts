@@ -47,6 +47,15 @@ const violations: [string, string, string][] = [
     ["components/cluster/probe.ts", "../../tools/lib/records", "owns its args"],
     ["components/cluster/probe.ts", "../../dev/lib/wal-bench", "owns its args"],
     ["components/cluster/probe.ts", "../../test/support/synth", "owns its args"],
+    // a component domain imports only its own folder and components/kit/
+    ["components/monitoring/probe.ts", "../cluster", "imports only its own domain"],
+    [
+        "components/monitoring/alert-catalog/probe.ts",
+        "../../logging",
+        "imports only its own domain",
+    ],
+    ["components/cluster/probe.ts", "../network/subnets", "imports only its own domain"],
+    ["components/kit/probe.ts", "../data/postgres", "it imports no domain"],
     // config/ never imports what is built from it or the tools
     ["config/probe.ts", "../components/kit/labels", "parses and checks the stack file"],
     ["config/lib/probe.ts", "../../platform", "parses and checks the stack file"],
@@ -74,6 +83,8 @@ const allowed: [string, string][] = [
     ["components/data/probe.ts", "../../contracts/names"],
     ["components/data/probe.ts", "../kit/labels"],
     ["components/data/probe.ts", "./postgres"],
+    ["components/monitoring/alert-catalog/probe.ts", "../blackbox-config"],
+    ["components/monitoring/alert-catalog/probe.ts", "../../kit/labels"],
     // a folder inside a floor that is named like a root folder is not that folder
     ["components/data/probe.ts", "./config"],
     ["components/monitoring/alert-catalog/probe.ts", "../../../contracts/cron"],

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
 import { collectorHostPaths } from "../../components/logging/fluent-bit-config";
-import { collectorNamespace, LogCollector } from "../../components/logging/log-collector";
+import { LogCollector } from "../../components/logging/log-collector";
 import { hostPathExemptions } from "../../policies/exemptions";
 import { namespacePodSecurity } from "../../policies/kubernetes-cluster";
 import { hostPathPolicy } from "../../policies/kubernetes-host-path";
@@ -10,6 +10,7 @@ import { policies } from "../../policies/policies";
 import type { ResourceRecord } from "../../tools/lib/records";
 import { resourceViolations, stackViolations } from "../support/policy";
 import { recordResources } from "../support/pulumi";
+import { collectorNamespace } from "../../contracts/logging";
 
 /**
  * The policy pack's one hostPath exemption, checked against the collector exactly as the

@@ -1,5 +1,5 @@
-import { collectorName, collectorNamespace } from "../../logging";
 import type { RuleGroup } from "./types";
+import { collectorName, collectorNamespace } from "../../../contracts/logging";
 
 /**
  * The log collector's own health (docs/logging.md): a node whose logs are not being

@@ -1,15 +1,11 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import {
-    collectorName,
-    collectorNamespace,
-    LogCollector,
-    type LogCollectorArgs,
-} from "../../../components/logging/log-collector";
+import { LogCollector, type LogCollectorArgs } from "../../../components/logging/log-collector";
 import { renderFluentBitConfig } from "../../../components/logging/fluent-bit-config";
 import { type Manifest, kubernetesManifests } from "../../../tools/lib/writers/kubernetes";
 import { type Recorded, recordResources } from "../../support/pulumi";
+import { collectorName, collectorNamespace } from "../../../contracts/logging";
 
 const args: LogCollectorArgs = {
     image: "cr.fluentbit.io/fluent/fluent-bit:5.1.1",
