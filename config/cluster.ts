@@ -264,7 +264,6 @@ export const karpenterSchema = z
             .prefault({}),
     })
     .prefault({});
-export type KarpenterConfig = z.output<typeof karpenterSchema>;
 
 /**
  * The deploy runner: one EC2 instance in an Auto Scaling group in the private subnets that
@@ -294,7 +293,6 @@ const deployRunnerSchema = z.strictObject({
     /** @default "t3.large" */
     instanceType: z.string().default("t3.large"),
 });
-export type DeployRunnerConfig = z.output<typeof deployRunnerSchema>;
 
 /** `mcp-platform:cluster` — the EKS control plane and its node groups. */
 export const clusterSchema = z
@@ -372,4 +370,3 @@ export const clusterSchema = z
     });
 
 export type NodeGroupConfig = z.output<typeof nodeGroupSchema>;
-export type TaintConfig = z.output<typeof taintSchema>;

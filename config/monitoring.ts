@@ -1,10 +1,5 @@
 import { z } from "zod";
-import {
-    type MaintenanceWindow,
-    severities,
-    type Severity,
-    weekdays,
-} from "../contracts/monitoring";
+import { type MaintenanceWindow, severities, weekdays } from "../contracts/monitoring";
 import { pinnedImage } from "./lib/validators";
 
 /**
@@ -45,7 +40,7 @@ const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, {
 /** prometheus/blackbox_exporter v0.28.0 (2025-12-04), the image the exporter runs by default. */
 export const defaultBlackboxExporterImage = "quay.io/prometheus/blackbox-exporter:v0.28.0";
 
-export { severities, type Severity };
+export { severities };
 
 /**
  * One service level objective. Burn-rate alerts (multi-window, multi-burn-rate, Google SRE

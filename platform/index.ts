@@ -7,7 +7,6 @@ import { type DeclaredOutputs, stackOutputs } from "./outputs";
 import { providers as stackProviders } from "./providers";
 
 export type { DeclaredOutputs } from "./outputs";
-export { type AwsDerived, inCluster, type InClusterInputs } from "./in-cluster";
 
 /**
  * The whole platform of one stack, layer by layer: providers, the AWS foundation (network,
