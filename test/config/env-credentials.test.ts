@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { noCredentialsInConfig } from "../../policies/kubernetes-secrets";
 import { configProblems, parseStack } from "../support/config";
@@ -60,7 +59,7 @@ const ordinary: [string, string][] = [
 function packViolations(name: string, value: string) {
     return resourceViolations(
         noCredentialsInConfig,
-        fixture(k8s.apps.v1.Deployment, {
+        fixture("kubernetes:apps/v1:Deployment", {
             metadata: { name: service, namespace: "mcp-production" },
             spec: {
                 selector: { matchLabels: { app: service } },
