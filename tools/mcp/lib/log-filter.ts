@@ -42,7 +42,7 @@ export interface LogFilter {
 
 function tokenize(text: string): string[] {
     const tokens: string[] = [];
-    const pattern = /\s*(\(|\)|[^\s()"]*"[^"]*"|[^\s()]+)/gy;
+    const pattern = /\s*(\(|\)|[^\s()"]*"[^"]*"|[^\s()"]+)/gy;
     let match: RegExpExecArray | null;
     let consumed = 0;
     while ((match = pattern.exec(text)) !== null && match[1] !== undefined) {
