@@ -17,7 +17,6 @@ export interface CompletionCommand {
 }
 
 export const shells = ["bash", "zsh"] as const;
-export type Shell = (typeof shells)[number];
 
 const safeWord = /^[A-Za-z0-9._:/@+-]+$/;
 

@@ -7,13 +7,7 @@ import { parseCommandLine, type OptionSpecs, type ParsedCommandLine } from "../.
  * errors, durations, counts and `-o json|yaml` are the layer's, re-exported here for the verbs.
  */
 export { CliError, exitCodes, UsageError } from "../../lib/cli/errors";
-export {
-    count,
-    duration,
-    type OutputFormat,
-    outputFormat,
-    renderData,
-} from "../../lib/cli/options";
+export { count, duration, outputFormat, renderData } from "../../lib/cli/options";
 
 /** A verb's command line parsed with its catalog entry (tools/mcp/catalog.ts) and `--stack`. */
 export function parseVerbArgs<S extends VerbSpec & { options: OptionSpecs }>(
