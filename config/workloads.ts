@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { credentialReason } from "../contracts/credentials";
 import { serviceMetricsPort } from "../contracts/names";
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "../contracts/quantity";
 import { containerResources, parsedQuantity, resourceAmounts } from "./lib/resources";
@@ -45,26 +46,22 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
 const labelValue = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, {
     message: "expected a label value such as mcp-semantic",
 });
-/** Shapes of credentials that must never sit in a plain environment variable. */
-const credentialShapes: readonly (readonly [RegExp, string])[] = [
-    [/[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i, "a URL with a user:password@ part"],
-    [/(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/, "an AWS access key id"],
-    [/-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/, "a PEM private key"],
-    [/\bgh[pousr]_[A-Za-z0-9]{20,}/, "a GitHub token"],
-    [/\bxox[bp]-[A-Za-z0-9-]{10,}/, "a Slack token"],
-    [/\bsk_live_[A-Za-z0-9]{10,}/, "a Stripe secret key"],
-    [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/, "a JWT"],
-];
-
-/** A plain environment value; one that looks like a credential is refused, unechoed. */
-const envValue = z.string().superRefine((value, ctx) => {
-    const kind = credentialShapes.find(([shape]) => shape.test(value))?.[1];
-    if (kind === undefined) return;
-    ctx.addIssue({
-        code: "custom",
-        message: `expected no credential in env (this looks like ${kind}); store it in mcp-secrets and read it through secretEnv`,
-        params: { hideValue: true },
-    });
+/**
+ * Plain environment variables; a credential among them (by its value, or a literal under a
+ * credential-like name: the rule the policy pack applies, contracts/credentials.ts) is
+ * refused by key path, without its value, before anything is declared or written.
+ */
+const plainEnv = z.record(envName, z.string()).superRefine((env, ctx) => {
+    for (const [name, value] of Object.entries(env)) {
+        const reason = credentialReason(name, value);
+        if (reason === undefined) continue;
+        ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: `expected no credential in env (${name} ${reason}): read it from a Secret through secretEnv (docs/workloads.md#mcp-secrets-and-mcp-semantic-config); a credential of the stack is set with \`pulumi config set --secret\``,
+            params: { hideValue: true },
+        });
+    }
 });
 /** Pods run as non-root without capabilities, so they cannot bind ports below 1024. */
 const unprivilegedPort = z.number().int().min(1024).max(65535);
@@ -119,7 +116,7 @@ export const serviceSchema = z
         /** Size while the dr stack waits for activation. @default 1 */
         standbyReplicas: positiveInt.default(1),
         /** Plain environment variables (tuning such as NODE_OPTIONS or BUN_*). @default {} */
-        env: z.record(envName, envValue).default({}),
+        env: plainEnv.default({}),
         /** Variables read from the `mcp-secrets` Secret: name → key. @default {} */
         secretEnv: z.record(envName, z.enum(secretKeys)).default({}),
         /** Variables read from `mcp-semantic-config`: name → key. @default {} */

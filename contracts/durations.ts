@@ -21,3 +21,14 @@ export function parseDuration(text: string): number {
     }
     return parts.reduce((total, [, count, unit]) => total + Number(count) * unitSeconds[unit], 0);
 }
+
+/**
+ * A duration as operators type it after an option (`--timeout 5m`, `--max-backup-age 1h30m`):
+ * a Prometheus duration, or a bare number of seconds (`--timeout 300`, as the manuals write
+ * it). Milliseconds. Every command line parses durations with this one function.
+ */
+export function parseTypedDuration(text: string): number {
+    const trimmed = text.trim();
+    const seconds = /^\d+$/.test(trimmed) ? Number(trimmed) : parseDuration(trimmed);
+    return Math.round(seconds * 1000);
+}

@@ -10,7 +10,9 @@
  * the promoted standby accepted a write. docs/dr.md ("RPO and RTO") explains the figures.
  * Options: see `usage` (`npm run bench:dr -- --help`).
  */
-import { parseStrict, UsageError, usageErrorLine } from "../tools/lib/cli-args";
+import { UsageError } from "../tools/lib/cli/errors";
+import type { OptionSpecs, ParsedCommandLine } from "../tools/lib/cli/options";
+import { runScript, type ScriptCommand } from "../tools/lib/cli/program";
 import { resultLine, runDr } from "./lib/wal-bench";
 
 interface Options {
@@ -18,29 +20,30 @@ interface Options {
     archiveTimeoutSeconds: number;
 }
 
-const usage = `usage: npm run bench:dr -- [options]
-
-Kills a PostgreSQL primary that archives WAL to a loopback S3 server and promotes the standby
-that replays the archive; prints one "postgres DR:" line per database size.
-
-options:
-  --sizes <mb,...>           database sizes to load, in MB (default: 30,300)
-  --archive-timeout <s>      archive_timeout of the primary, 1-60 s (default: 30, as
-                             data.postgres.archiveTimeoutSeconds in production)
-  -h, --help                 print this help`;
-
-function parseArgs(argv: string[]): Options | undefined {
-    const { values } = parseStrict({
-        args: argv,
-        options: {
-            sizes: { type: "string" },
-            "archive-timeout": { type: "string" },
-            help: { type: "boolean", short: "h" },
+const command = {
+    program: "bench:dr",
+    invocation: "npm run bench:dr --",
+    help: {
+        synopsis: ["npm run bench:dr -- [--sizes 30,300] [--archive-timeout 30]"],
+        summary:
+            'Kills a PostgreSQL primary that archives WAL to a loopback S3 server and promotes the standby\nthat replays the archive; prints one "postgres DR:" line per database size.',
+    },
+    options: {
+        sizes: {
+            type: "string",
+            value: "MB,...",
+            help: "database sizes to load, in MB (default: 30,300)",
         },
-        allowPositionals: false,
-        strict: true,
-    });
-    if (values.help) return undefined;
+        "archive-timeout": {
+            type: "string",
+            value: "SECONDS",
+            help: "archive_timeout of the primary, 1-60 s (default: 30, as data.postgres.archiveTimeoutSeconds in production)",
+        },
+    },
+    allowPositionals: false,
+} as const satisfies ScriptCommand<OptionSpecs>;
+
+function parseOptions({ values }: ParsedCommandLine<typeof command.options>): Options {
     const sizesMb = (values.sizes ?? "30,300").split(",").map((s) => Number(s));
     if (sizesMb.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000)) {
         throw new UsageError(
@@ -56,21 +59,7 @@ function parseArgs(argv: string[]): Options | undefined {
     return { sizesMb, archiveTimeoutSeconds: timeout };
 }
 
-async function main(): Promise<void> {
-    let options: Options | undefined;
-    try {
-        options = parseArgs(process.argv.slice(2));
-    } catch (error) {
-        if (error instanceof UsageError) {
-            console.error(usageErrorLine("bench:dr", error));
-            process.exit(2);
-        }
-        throw error;
-    }
-    if (options === undefined) {
-        console.log(usage);
-        return;
-    }
+async function main(options: Options): Promise<void> {
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
     for (const sizeMb of options.sizesMb) {
@@ -88,7 +77,13 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((error: unknown) => {
-    console.error(`bench:dr: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+void runScript(command, async (parsed) => {
+    const options = parseOptions(parsed);
+    try {
+        await main(options);
+        return 0;
+    } catch (error) {
+        console.error(`bench:dr: ${error instanceof Error ? error.message : String(error)}`);
+        return 1;
+    }
 });

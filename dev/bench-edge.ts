@@ -14,7 +14,8 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import { Miniflare } from "miniflare";
 import { writeBenchFigures } from "./lib/bench-docs";
-import { parseStrict, UsageError, usageErrorLine } from "../tools/lib/cli-args";
+import { count, type OptionSpecs, type ParsedCommandLine } from "../tools/lib/cli/options";
+import { runScript, type ScriptCommand } from "../tools/lib/cli/program";
 import { edgeDefaults } from "../components/edge/edge";
 import {
     healthRateLimiterBinding,
@@ -29,42 +30,29 @@ interface Options {
     writeDocs: boolean;
 }
 
-const usage = `usage: npm run bench:edge -- [options]
-
-The edge Worker's added latency over a direct origin, both on loopback: p50/p99, mean and
-requests/s for each, printed as a Markdown table.
-
-options:
-  --requests <n>     GET requests per target (default: 4000)
-  --concurrency <n>  requests in flight (default: 8)
-  --write-docs       also replace the figures between the bench markers in docs/edge.md
-  -h, --help         print this help`;
-
-/** The options to run with, or undefined when --help asked for the usage. */
-function parseArgs(argv: string[]): Options | undefined {
-    const { values } = parseStrict({
-        args: argv,
-        options: {
-            requests: { type: "string" },
-            concurrency: { type: "string" },
-            "write-docs": { type: "boolean" },
-            help: { type: "boolean", short: "h" },
+const command = {
+    program: "bench:edge",
+    invocation: "npm run bench:edge --",
+    help: {
+        synopsis: ["npm run bench:edge -- [--requests 4000] [--concurrency 8] [--write-docs]"],
+        summary:
+            "The edge Worker's added latency over a direct origin, both on loopback: p50/p99, mean and\nrequests/s for each, printed as a Markdown table.",
+    },
+    options: {
+        requests: { type: "string", value: "N", help: "GET requests per target (default: 4000)" },
+        concurrency: { type: "string", value: "N", help: "requests in flight (default: 8)" },
+        "write-docs": {
+            type: "boolean",
+            help: "also replace the figures between the bench markers in docs/edge.md",
         },
-        allowPositionals: false,
-        strict: true,
-    });
-    if (values.help) return undefined;
-    const count = (option: string, text: string | undefined, fallback: number) => {
-        if (text === undefined) return fallback;
-        const n = Number(text);
-        if (!Number.isInteger(n) || n < 1) {
-            throw new UsageError(`--${option} needs a positive integer (got "${text}")`);
-        }
-        return n;
-    };
+    },
+    allowPositionals: false,
+} as const satisfies ScriptCommand<OptionSpecs>;
+
+function parseOptions({ values }: ParsedCommandLine<typeof command.options>): Options {
     return {
-        requests: count("requests", values.requests, 4000),
-        concurrency: count("concurrency", values.concurrency, 8),
+        requests: count("--requests", values.requests ?? "4000", 1),
+        concurrency: count("--concurrency", values.concurrency ?? "8", 1),
         writeDocs: values["write-docs"] ?? false,
     };
 }
@@ -255,19 +243,13 @@ function requireVersion(name: string): string {
     return (require(`${name}/package.json`) as { version: string }).version;
 }
 
-let options: Options | undefined;
-try {
-    options = parseArgs(process.argv.slice(2));
-} catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${usageErrorLine("bench:edge", error)}\n`);
-    process.exit(2);
-}
-if (options === undefined) {
-    process.stdout.write(`${usage}\n`);
-} else {
-    main(options).catch((error: unknown) => {
+void runScript(command, async (parsed) => {
+    const options = parseOptions(parsed);
+    try {
+        await main(options);
+        return 0;
+    } catch (error) {
         process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-    });
-}
+        return 1;
+    }
+});

@@ -16,21 +16,38 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { writeBenchFigures } from "./lib/bench-docs";
-import { parseStrict, UsageError, usageErrorLine } from "../tools/lib/cli-args";
+import { count, type OptionSpecs, type ParsedCommandLine } from "../tools/lib/cli/options";
+import { runScript, type ScriptCommand } from "../tools/lib/cli/program";
 
 const projectDir = path.resolve(__dirname, "..");
 const gnuTime = "/usr/bin/time";
 
-const usage = `usage: npm run bench:synth -- [options]
-
-The production synth against a Node process that only loads the six Pulumi SDKs, and the
-synth of generated catalogs, printed as Markdown tables.
-
-options:
-  --runs <n>      runs of the production synth and of the floor, alternating (default: 5)
-  --sizes <list>  generated catalog sizes, comma-separated (default: 10,100,1000)
-  --write-docs    also replace the figures between the bench markers in docs/architecture.md
-  -h, --help      print this help`;
+const command = {
+    program: "bench:synth",
+    invocation: "npm run bench:synth --",
+    help: {
+        synopsis: ["npm run bench:synth -- [--runs 5] [--sizes 10,100,1000] [--write-docs]"],
+        summary:
+            "The production synth against a Node process that only loads the six Pulumi SDKs, and the\nsynth of generated catalogs, printed as Markdown tables.",
+    },
+    options: {
+        runs: {
+            type: "string",
+            value: "N",
+            help: "runs of the production synth and of the floor, alternating (default: 5)",
+        },
+        sizes: {
+            type: "string",
+            value: "LIST",
+            help: "generated catalog sizes, comma-separated (default: 10,100,1000)",
+        },
+        "write-docs": {
+            type: "boolean",
+            help: "also replace the figures between the bench markers in docs/architecture.md",
+        },
+    },
+    allowPositionals: false,
+} as const satisfies ScriptCommand<OptionSpecs>;
 
 interface Options {
     runs: number;
@@ -38,29 +55,10 @@ interface Options {
     writeDocs: boolean;
 }
 
-function positive(name: string, text: string): number {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-        throw new UsageError(`${name} needs a positive integer (got "${text}")`);
-    return n;
-}
-
-function options(argv: string[]): Options | undefined {
-    const { values } = parseStrict({
-        args: argv,
-        strict: true,
-        allowPositionals: false,
-        options: {
-            runs: { type: "string" },
-            sizes: { type: "string" },
-            "write-docs": { type: "boolean" },
-            help: { type: "boolean", short: "h" },
-        },
-    });
-    if (values.help) return undefined;
+function options({ values }: ParsedCommandLine<typeof command.options>): Options {
     return {
-        runs: positive("--runs", values.runs ?? "5"),
-        sizes: (values.sizes ?? "10,100,1000").split(",").map((s) => positive("--sizes", s)),
+        runs: count("--runs", values.runs ?? "5", 1),
+        sizes: (values.sizes ?? "10,100,1000").split(",").map((s) => count("--sizes", s, 1)),
         writeDocs: values["write-docs"] ?? false,
     };
 }
@@ -150,21 +148,7 @@ function resourcesIn(out: string): number {
         .length;
 }
 
-function main(): void {
-    let opts: Options | undefined;
-    try {
-        opts = options(process.argv.slice(2));
-    } catch (error) {
-        if (error instanceof UsageError) {
-            console.error(usageErrorLine("bench:synth", error));
-            process.exit(2);
-        }
-        throw error;
-    }
-    if (opts === undefined) {
-        console.log(usage);
-        return;
-    }
+function main(opts: Options): void {
     const load = os.loadavg()[0].toFixed(1);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
     const floorScript = ["aws", "cloudflare", "kubernetes", "policy", "pulumi", "random"]
@@ -209,9 +193,7 @@ function main(): void {
     if (opts.writeDocs) writeBenchFigures("docs/architecture.md", "bench:synth", lines.join("\n"));
 }
 
-try {
-    main();
-} catch (error) {
-    console.error(`bench:synth: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-}
+void runScript(command, (parsed) => {
+    main(options(parsed));
+    return 0;
+});

@@ -1,7 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { configOf, patternOf } from "./lib/config";
-import { credentialKind } from "./lib/credentials";
+import { credentialKind } from "../contracts/credentials";
 import type { AnyResourceClass } from "./lib/pods";
 
 /**

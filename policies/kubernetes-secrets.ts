@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { credentialKind, credentialReason } from "./lib/credentials";
+import { credentialReason } from "../contracts/credentials";
 import { cisEks } from "./lib/define";
 import { containersOf, describeContainer, validatePods } from "./lib/pods";
 
@@ -14,7 +14,7 @@ import { containersOf, describeContainer, validatePods } from "./lib/pods";
 export const noCredentialsInConfig: ResourceValidationPolicy = {
     name: "k8s-no-credentials-in-config",
     description:
-        "Checks whether a ConfigMap value or a container env literal holds a credential: a URL with user:password@, an AWS access key ID or secret key, a PEM private key, a GitHub/Slack/Stripe token or a JWT (or, in a ConfigMap, a one-line literal under a credential-like key).",
+        "Checks whether a ConfigMap value or a container env literal holds a credential: a URL with user:password@, an AWS access key ID or secret key, a PEM private key, a GitHub/Slack/Stripe token or a JWT, or a one-line literal under a credential-like name.",
     enforcementLevel: "mandatory",
     severity: "critical",
     framework: cisEks("4.4.1"),
@@ -42,10 +42,11 @@ export const noCredentialsInConfig: ResourceValidationPolicy = {
         ...validatePods((pod, report) => {
             for (const ref of containersOf(pod.spec)) {
                 for (const env of ref.container.env ?? []) {
-                    const kind = credentialKind(env.value);
-                    if (kind) {
+                    // The rule the config validation applies to a service's env (contracts/).
+                    const reason = credentialReason(env.name, env.value);
+                    if (reason) {
                         report(
-                            `${describeContainer(ref)} env ${env.name} holds ${kind}; it must come from a Secret (valueFrom.secretKeyRef).`,
+                            `${describeContainer(ref)} env ${env.name} ${reason}; it must come from a Secret (valueFrom.secretKeyRef).`,
                         );
                     }
                 }

@@ -1,22 +1,22 @@
 /**
- * Disaster recovery by stack switching: `npm run dr -- status | activate | failback | check-deploy`.
+ * Disaster recovery by stack switching: `mcp dr status | activate | failback | check-deploy`
+ * (`npm run dr -- …` is the same command; tools/mcp/verbs/dr.ts).
  *
  * Built on the Pulumi Automation API, so it needs the Pulumi CLI (logged in to the project's
  * backend), the AWS CLI with credentials that can read the backup buckets, and network
  * access to the edge. The procedures themselves live in tools/lib/dr/ and are tested with
  * these three injected. See docs/dr.md.
  *
- * `npm run dr -- --help` lists the commands and options, `npm run dr -- <command> --help` the
- * options of one command.
- *
- * Exit codes: 0 done (status: no problems), 1 a step failed (status: problems), 2 usage (one
- * line on stderr naming the problem).
+ * Exit codes (docs/operations.md#the-mcp-cli): 0 done (status: no problems); 1 a step failed
+ * (status: a problem found); 2 usage (one line on stderr naming the problem); 3 status: a
+ * stack, the bucket or the edge could not be reached and nothing reached has a problem.
  */
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
+import { exitCodes } from "./lib/cli/errors";
+import { renderData } from "./lib/cli/options";
 import { activate } from "./lib/dr/activate";
-import { usageErrorLine } from "./lib/cli-args";
-import { parseArgs, UsageError, type CliOptions } from "./lib/dr/args";
+import { type CliOptions, parseArgs } from "./lib/dr/args";
 import { AwsCliBackupStore } from "./lib/dr/aws-cli-store";
 import { failback } from "./lib/dr/failback";
 import { fetchGet } from "./lib/dr/http";
@@ -27,10 +27,21 @@ import { type DrDeps, DrStepError, systemClock } from "./lib/dr/types";
 
 const projectDir = path.resolve(__dirname, "..");
 
-async function confirmOnTerminal(summary: string, yes: boolean): Promise<boolean> {
+/** Where the procedure prints: stdout lines (progress, reports) and stderr lines (failures). */
+export interface DrIo {
+    readonly out: (line: string) => void;
+    readonly err: (line: string) => void;
+}
+
+const consoleIo: DrIo = {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+};
+
+async function confirmOnTerminal(summary: string, yes: boolean, io: DrIo): Promise<boolean> {
     if (yes) return true;
     if (!process.stdin.isTTY) {
-        console.error(`${summary}\nno terminal to confirm on: pass --yes`);
+        io.err(`${summary}\nno terminal to confirm on: pass --yes`);
         return false;
     }
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
@@ -42,31 +53,30 @@ async function confirmOnTerminal(summary: string, yes: boolean): Promise<boolean
     }
 }
 
-export async function main(argv: readonly string[], deps?: Partial<DrDeps>): Promise<number> {
-    let options: CliOptions;
-    try {
-        const parsed = parseArgs(argv);
-        if ("help" in parsed) {
-            console.log(parsed.help);
-            return 0;
-        }
-        options = parsed;
-    } catch (error) {
-        if (error instanceof UsageError) {
-            console.error(usageErrorLine("dr", error));
-            return 2;
-        }
-        throw error;
+/**
+ * Runs one DR command. The command line is parsed by the caller's convention: a UsageError
+ * from {@link parseArgs} propagates (the `mcp` CLI prints it in one line and exits 2).
+ */
+export async function main(
+    argv: readonly string[],
+    deps?: Partial<DrDeps>,
+    io: DrIo = consoleIo,
+): Promise<number> {
+    const parsed = parseArgs(argv);
+    if ("help" in parsed) {
+        io.out(parsed.help);
+        return exitCodes.ok;
     }
+    const options: CliOptions = parsed;
     const all: DrDeps = {
         workspace: deps?.workspace ?? new PulumiWorkspace(projectDir),
         store: deps?.store ?? new AwsCliBackupStore({ endpointUrl: options.s3EndpointUrl }),
         database: deps?.database ?? new KubectlDatabase(),
         http: deps?.http ?? fetchGet,
         clock: deps?.clock ?? systemClock,
-        log: deps?.log ?? ((line) => console.log(line)),
+        log: deps?.log ?? io.out,
     };
-    const confirm = (summary: string) => confirmOnTerminal(summary, options.yes);
+    const confirm = (summary: string) => confirmOnTerminal(summary, options.yes, io);
 
     try {
         switch (options.command) {
@@ -77,36 +87,31 @@ export async function main(argv: readonly string[], deps?: Partial<DrDeps>): Pro
                     rpoMs: options.maxBackupAgeMs,
                     edgeHostname: options.edgeHostname,
                 });
-                all.log(options.json ? JSON.stringify(report, null, 2) : renderStatus(report));
-                return report.problems.length === 0 ? 0 : 1;
+                all.log(
+                    options.output === "text"
+                        ? renderStatus(report)
+                        : renderData(options.output, report),
+                );
+                if (report.problems.length > 0) return exitCodes.problem;
+                return report.unreachable.length > 0 ? exitCodes.unreachable : exitCodes.ok;
             }
             case "activate":
                 await activate(all, { ...options, confirm });
-                return 0;
+                return exitCodes.ok;
             case "failback":
                 await failback(all, { ...options, confirm });
-                return 0;
+                return exitCodes.ok;
             case "check-deploy":
                 all.log(await checkDeploy(all, options.drStack));
-                return 0;
+                return exitCodes.ok;
         }
     } catch (error) {
         if (error instanceof DrStepError) {
-            console.error(
+            io.err(
                 `\nFAILED at step "${error.step}":\n  ${error.problem.replace(/\n/g, "\n  ")}\nwhat to do:\n  ${error.remedy}`,
             );
-            return 1;
+            return exitCodes.problem;
         }
         throw error;
     }
-}
-
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (error) => {
-            console.error(`dr: unexpected error: ${(error as Error).stack ?? String(error)}`);
-            process.exit(1);
-        },
-    );
 }

@@ -9,14 +9,17 @@
  *
  * Progress lines go to stderr as each step finishes (the run takes several seconds); the
  * summary on stdout opens with one line: resources, policies and violations. `--help` lists
- * the options; a usage error prints one line and exits 2.
+ * every form and option, `--version` the repository's version; a usage error prints one line
+ * and exits 2 (tools/lib/cli/program.ts, the convention of every entry point).
  */
 import "./lib/compile-cache";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStrict, UsageError, usageErrorLine } from "./lib/cli-args";
+import { UsageError } from "./lib/cli/errors";
+import type { OptionSpecs, ParsedCommandLine } from "./lib/cli/options";
+import { runScript, type ScriptCommand } from "./lib/cli/program";
 import { type PolicyPackConfig, runPolicies, type PolicyReport } from "./lib/policy-runner";
 import { toPlainJson } from "./lib/records";
 import { runProgram } from "./lib/run-program";
@@ -25,59 +28,46 @@ import { writers } from "./lib/writers";
 
 const projectDir = path.resolve(__dirname, "..");
 
-const usage = `usage: npm run synth -- <stack> [options]
-
-Runs index.ts offline under Pulumi's mock runtime with Pulumi.<stack>.yaml, writes
-out/<stack>/ and runs the policy pack; exits 1 on invalid config or a mandatory violation.
-
-options:
-  --verbose            also list the resources by type in the summary
-  --quiet              no progress lines on stderr (errors and violations still print)
-  --out <dir>          write somewhere other than out/<stack>
-  --stack-file <file>  read config from this file instead of Pulumi.<stack>.yaml
-  --program <file>     run this program instead of index.ts (tests, fixtures)
-  --policy-config <file>
-                       a policy-pack config (JSON), as pulumi up --policy-pack-config takes it
-  -h, --help           print this help`;
-
-interface Options {
-    help: boolean;
-    stack?: string;
-    out?: string;
-    stackFile?: string;
-    program?: string;
-    policyConfig?: string;
-    verbose: boolean;
-    quiet: boolean;
-}
-
-function parseArgs(argv: string[]): Options {
-    const { values, positionals } = parseStrict({
-        args: argv,
-        options: {
-            out: { type: "string" },
-            "stack-file": { type: "string" },
-            program: { type: "string" },
-            "policy-config": { type: "string" },
-            verbose: { type: "boolean" },
-            quiet: { type: "boolean" },
-            help: { type: "boolean", short: "h" },
+/** The command line: every form, every option (tools/lib/cli/, as every entry point). */
+const command = {
+    program: "synth",
+    invocation: "npm run synth --",
+    help: {
+        synopsis: [
+            "npm run synth -- <stack> [--verbose | --quiet] [--out DIR]",
+            "npm run synth -- <stack> --stack-file FILE [--program FILE]",
+            "npm run synth -- <stack> --policy-config FILE",
+        ],
+        summary:
+            "Runs index.ts offline under Pulumi's mock runtime with Pulumi.<stack>.yaml, writes\nout/<stack>/ and runs the policy pack; exits 1 on invalid config or a mandatory violation,\n2 on a usage error.",
+    },
+    options: {
+        verbose: { type: "boolean", help: "also list the resources by type in the summary" },
+        quiet: {
+            type: "boolean",
+            help: "no progress lines on stderr (errors and violations still print)",
         },
-        allowPositionals: true,
-        strict: true,
-    });
-    if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
-    return {
-        help: values.help ?? false,
-        stack: positionals[0],
-        out: values.out,
-        stackFile: values["stack-file"],
-        program: values.program,
-        policyConfig: values["policy-config"],
-        verbose: values.verbose ?? false,
-        quiet: values.quiet ?? false,
-    };
-}
+        out: { type: "string", value: "DIR", help: "write somewhere other than out/<stack>" },
+        "stack-file": {
+            type: "string",
+            value: "FILE",
+            help: "read config from this file instead of Pulumi.<stack>.yaml",
+        },
+        program: {
+            type: "string",
+            value: "FILE",
+            help: "run this program instead of index.ts (tests, fixtures)",
+        },
+        "policy-config": {
+            type: "string",
+            value: "FILE",
+            help: "a policy-pack config (JSON), as pulumi up --policy-pack-config takes it",
+        },
+    },
+    helpSuffix: () => `stacks in this project: ${listStacks(projectDir).join(", ")}`,
+} as const satisfies ScriptCommand<OptionSpecs>;
+
+type Options = ParsedCommandLine<typeof command.options>;
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -141,20 +131,22 @@ function readPolicyConfig(file: string): PolicyPackConfig {
 /** The oldest Node.js major the program supports (package.json engines). */
 const minimumNodeMajor = 22;
 
-async function main(argv: string[]): Promise<number> {
-    const options = parseArgs(argv);
+async function main({ values, positionals }: Options): Promise<number> {
+    if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
     const nodeMajor = Number(process.versions.node.split(".")[0]);
     if (nodeMajor < minimumNodeMajor) {
         process.stderr.write(
             `synth: warning: Node.js ${process.version} is not supported (package.json engines: >=${minimumNodeMajor}); \`bash dev/quickstart.sh\` uses the pinned Node (dev/node.sh)\n`,
         );
     }
-    if (options.help) {
-        const stacks = listStacks(projectDir).join(", ");
-        process.stdout.write(`${usage}\n\nstacks in this project: ${stacks}\n`);
-        return 0;
-    }
-    const { stack, stackFile } = resolveStack(projectDir, options.stack, options.stackFile);
+    const options = {
+        verbose: values.verbose ?? false,
+        quiet: values.quiet ?? false,
+        out: values.out,
+        program: values.program,
+        policyConfig: values["policy-config"],
+    };
+    const { stack, stackFile } = resolveStack(projectDir, positionals[0], values["stack-file"]);
     const progress = (line: string) => {
         if (!options.quiet) process.stderr.write(`synth ${stack}: ${line}\n`);
     };
@@ -245,24 +237,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-        // Usage and config errors are the user's to fix: print the message alone.
-        if (error instanceof UsageError) {
-            process.stderr.write(`${usageErrorLine("synth", error)}\n`);
-            process.exit(2);
-        }
-        // Config errors and the runner's own (an invoke the mocks do not answer) are RunErrors.
+runScript(command, async (parsed) => {
+    try {
+        return await main(parsed);
+    } catch (error) {
+        // Config errors and the runner's own (an invoke the mocks do not answer) are the
+        // user's to fix: the message alone, exit 1.
         const known =
             error instanceof Error &&
             (error.name === "ConfigError" ||
                 error.name === "RunError" ||
                 error.name === "StackFileError" ||
                 pulumi.RunError.isInstance(error));
-        process.stderr.write(
-            `${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
-        );
-        process.exit(1);
-    },
-);
+        if (!known) throw error;
+        process.stderr.write(`${(error as Error).message}\n`);
+        return 1;
+    }
+}).then((code) => process.exit(code));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { noWildcardResource } from "../../policies/aws-iam-documents";
 import { coversInternet } from "../../policies/lib/cidr";
-import { credentialKind } from "../../policies/lib/credentials";
+import { credentialKind } from "../../contracts/credentials";
 import { resourceViolations } from "../support/policy";
 import { synth } from "../support/synth";
 

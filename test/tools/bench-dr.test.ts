@@ -43,7 +43,7 @@ describe("npm run bench:dr", () => {
             );
             expect(run.status).toBe(2);
             expect(run.stderr).toMatch(
-                /^bench:dr: --(archive-timeout|sizes) needs .*; see --help\n$/,
+                /^bench:dr: --(archive-timeout|sizes) needs .*; see npm run bench:dr -- --help\n$/,
             );
         }
     }, 60_000);

@@ -20,13 +20,10 @@ describe("npm run bench:edge", () => {
             const result = run([flag]);
             expect(result.stderr).toBe("");
             expect(result.status).toBe(0);
-            expect(result.stdout).toMatch(/^usage: npm run bench:edge -- \[options\]\n/);
-            for (const option of [
-                "--requests <n>",
-                "--concurrency <n>",
-                "--write-docs",
-                "-h, --help",
-            ])
+            expect(result.stdout).toMatch(
+                /^usage: npm run bench:edge -- \[--requests 4000\] \[--concurrency 8\] \[--write-docs\]\n/,
+            );
+            for (const option of ["--requests N", "--concurrency N", "--write-docs", "-h, --help"])
                 expect(result.stdout).toContain(`  ${option} `);
             // Help starts nothing: no benchmark table.
             expect(result.stdout).not.toContain("| target |");
@@ -37,14 +34,14 @@ describe("npm run bench:edge", () => {
         [["--nope"], "unknown option --nope"],
         [["extra"], "unexpected argument extra"],
         [["--requests"], "--requests needs a value"],
-        [["--requests", "0"], '--requests needs a positive integer (got "0")'],
-        [["--concurrency", "many"], '--concurrency needs a positive integer (got "many")'],
+        [["--requests", "0"], '--requests expects a whole number ≥ 1, got "0"'],
+        [["--concurrency", "many"], '--concurrency expects a whole number ≥ 1, got "many"'],
         [["--write-docs=yes"], "--write-docs takes no value"],
     ])("%j exits 2 with one line naming the problem and no stack trace", (args, problem) => {
         const result = run(args);
         expect(result.status).toBe(2);
         expect(result.stdout).toBe("");
-        expect(result.stderr).toBe(`bench:edge: ${problem}; see --help\n`);
+        expect(result.stderr).toBe(`bench:edge: ${problem}; see npm run bench:edge -- --help\n`);
         expect(result.stderr).not.toMatch(/^\s+at /m);
     });
 

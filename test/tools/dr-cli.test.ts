@@ -13,7 +13,9 @@ import { commandUsage, parseArgs, usage, UsageError } from "../../tools/lib/dr/a
 import { parseEdgeState } from "../../tools/lib/dr/edge";
 import { fetchGet } from "../../tools/lib/dr/http";
 import { checkPolicyPack, setStackFileFlag } from "../../tools/lib/dr/pulumi-workspace";
-import { formatDuration, parseDuration, rpoMs, rtoMs } from "../../tools/lib/dr/targets";
+import { formatDuration, rpoMs, rtoMs } from "../../tools/lib/dr/targets";
+import { Unreachable } from "../../tools/lib/dr/types";
+import { mcp } from "./mcp/support";
 import { readStackConfig } from "../../tools/lib/stack-file";
 import { projectDir } from "../support/synth";
 import { World } from "./dr-fakes";
@@ -24,14 +26,7 @@ describe("recovery targets", () => {
         expect(rtoMs).toBe(1_800_000);
     });
 
-    it("parse and print durations, refusing bare numbers", () => {
-        expect(parseDuration("90m")).toBe(5_400_000);
-        expect(parseDuration("1h30m")).toBe(5_400_000);
-        expect(parseDuration("45s")).toBe(45_000);
-        expect(parseDuration("2d")).toBe(172_800_000);
-        expect(() => parseDuration("2")).toThrow(/expected a duration/);
-        expect(() => parseDuration("1 h")).toThrow(/expected a duration/);
-        expect(() => parseDuration("")).toThrow(/expected a duration/);
+    it("print durations", () => {
         expect(formatDuration(3_725_000)).toBe("1h2m5s");
         expect(formatDuration(0)).toBe("0s");
         expect(formatDuration(-90_000)).toBe("-1m30s");
@@ -54,7 +49,7 @@ describe("command line", () => {
             dataRestored: false,
             reseeded: false,
             skipProductionUp: false,
-            json: false,
+            output: "text",
         });
     });
 
@@ -68,6 +63,8 @@ describe("command line", () => {
             "2h",
             "--data-restored",
             "--yes",
+            "--edge-deadline",
+            "1h30m",
         ]);
         expect(options).toMatchObject({
             command: "failback",
@@ -76,7 +73,19 @@ describe("command line", () => {
             maxBackupAgeMs: 7_200_000,
             dataRestored: true,
             yes: true,
+            edgeDeadlineMs: 5_400_000,
         });
+    });
+
+    it("reads durations with the one grammar of every CLI: a bare number is seconds", () => {
+        expect(parseArgs(["status", "--max-backup-age", "90"])).toMatchObject({
+            maxBackupAgeMs: 90_000,
+        });
+        expect(parseArgs(["status", "--max-backup-age", "1h30m"])).toMatchObject({
+            maxBackupAgeMs: 5_400_000,
+        });
+        expect(parseArgs(["status", "-o", "yaml"])).toMatchObject({ output: "yaml" });
+        expect(parseArgs(["status", "--json"])).toMatchObject({ output: "json" });
     });
 
     it.each([
@@ -84,7 +93,9 @@ describe("command line", () => {
         [["promote"], 'unknown command "promote"'],
         [["activate", "--force"], "unknown option --force"],
         [["activate", "--max-backup-age"], "--max-backup-age needs a value"],
-        [["activate", "--max-backup-age", "60"], "--max-backup-age: expected a duration"],
+        [["activate", "--max-backup-age", "1.5h"], "--max-backup-age expects a duration"],
+        [["activate", "--edge-deadline", "0s"], "--edge-deadline expects a duration above 0"],
+        [["activate", "-o", "json"], "--output does not apply to activate"],
         [["status", "--yes"], "--yes does not apply to status"],
         [["activate", "--data-restored"], "--data-restored does not apply to activate"],
         [["activate", "extra"], "unexpected argument extra"],
@@ -100,24 +111,27 @@ describe("command line", () => {
 
 describe("help", () => {
     const allOptions = [
-        "--dr-stack <name>",
-        "--production-stack <name>",
-        "--max-backup-age <dur>",
-        "--edge-hostname <host>",
-        "--edge-deadline <dur>",
-        "--edge-poll-interval <dur>",
-        "--s3-endpoint-url <url>",
+        "--dr-stack NAME",
+        "--production-stack NAME",
+        "--max-backup-age DURATION",
+        "--edge-hostname HOST",
+        "--edge-deadline DURATION",
+        "--edge-poll-interval DURATION",
+        "--s3-endpoint-url URL",
         "--dry-run",
         "--yes",
         "--data-restored",
         "--skip-production-up",
+        "-o, --output json|yaml",
         "--json",
         "-h, --help",
     ];
 
     it("lists every command and every option in the usage", () => {
-        for (const command of ["status", "activate", "failback", "check-deploy"])
+        for (const command of ["status", "activate", "failback", "check-deploy"]) {
             expect(usage).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
+            expect(usage).toContain(`mcp dr ${command} [options]`);
+        }
         for (const option of allOptions) expect(usage).toContain(`\n  ${option} `);
     });
 
@@ -134,12 +148,13 @@ describe("help", () => {
 
     it("lists only the options a command accepts", () => {
         const activate = commandUsage("activate");
-        expect(activate).toMatch(/^usage: npm run dr -- activate \[options\]\n/);
-        for (const option of ["--dry-run", "--yes", "--edge-deadline <dur>", "--dr-stack <name>"])
+        expect(activate).toMatch(/^usage: mcp dr activate \[options\]\n/);
+        for (const option of ["--dry-run", "--yes", "--edge-deadline DURATION", "--dr-stack NAME"])
             expect(activate).toContain(`\n  ${option} `);
         expect(activate).not.toContain("--json");
         expect(activate).not.toContain("--data-restored");
         expect(commandUsage("status")).toContain("\n  --json ");
+        expect(commandUsage("status")).toContain("\n  -o, --output json|yaml ");
         expect(commandUsage("status")).not.toContain("--yes");
         expect(commandUsage("failback")).toContain("\n  --data-restored ");
     });
@@ -164,11 +179,11 @@ describe("main()", () => {
         expect(lines.join("\n")).toContain("activate       preflight, then drActive: true");
     });
 
-    it("exits 2 with one line naming the problem on a bad command line", async () => {
-        const out = capture();
-        expect(await main(["activate", "--nope"])).toBe(2);
-        out.restore();
-        expect(out.errors).toEqual(["dr: unknown option --nope; see --help"]);
+    it("exits 2 naming the problem on a bad command line, then the usage", async () => {
+        const run = await mcp(["dr", "activate", "--nope"]);
+        expect(run.code).toBe(2);
+        expect(run.stderr.split("\n")[0]).toBe("mcp dr: unknown option --nope; see mcp dr --help");
+        expect(run.stderr).toContain("usage: mcp dr status [options]");
     });
 
     it("exits 1 naming the failed step and what to do", async () => {
@@ -203,13 +218,17 @@ describe("main()", () => {
     });
 });
 
-describe("the real CLI process", () => {
-    const dr = (args: readonly string[]) =>
-        spawnSync(
-            process.execPath,
-            [path.join(projectDir, "node_modules/.bin/tsx"), "tools/dr.ts", ...args],
-            { cwd: projectDir, encoding: "utf8", timeout: 60_000 },
-        );
+describe("the real CLI process (npm run dr = mcp dr)", () => {
+    const tsx = path.join(projectDir, "node_modules/.bin/tsx");
+    const dr = (args: readonly string[], env: NodeJS.ProcessEnv = process.env) =>
+        spawnSync(process.execPath, [tsx, "tools/mcp/main.ts", "dr", ...args], {
+            cwd: projectDir,
+            encoding: "utf8",
+            env,
+            timeout: 60_000,
+        });
+    // Only node's own folder: no `pulumi` on PATH.
+    const withoutPulumi = { ...process.env, PATH: path.dirname(process.execPath) };
 
     it("prints the usage on --help, and a command's usage on <command> --help, exit 0", () => {
         const all = dr(["--help"]);
@@ -225,33 +244,36 @@ describe("the real CLI process", () => {
     it.each([
         [["activate", "--nope"], "unknown option --nope"],
         [["status", "extra"], "unexpected argument extra"],
-        [["failback", "--edge-deadline", "soon"], "--edge-deadline: expected a duration"],
-    ])("%j exits 2 with one line on stderr and no stack trace", (args, problem) => {
+        [["failback", "--edge-deadline", "soon"], "--edge-deadline expects a duration"],
+    ])("%j exits 2 naming the problem, then the usage, and no stack trace", (args, problem) => {
         const child = dr(args);
         expect(child.status).toBe(2);
         expect(child.stdout).toBe("");
-        expect(child.stderr).toMatch(/^dr: [^\n]+; see --help\n$/);
-        expect(child.stderr).toContain(`dr: ${problem}`);
+        expect(child.stderr).toMatch(/^mcp dr: [^\n]+; see mcp dr --help\nusage: mcp dr /);
+        expect(child.stderr).toContain(`mcp dr: ${problem}`);
         expect(child.stderr).not.toMatch(/^\s+at /m);
     });
 
     it("stops at the first step with an install hint when the Pulumi CLI is missing", () => {
-        const child = spawnSync(
-            process.execPath,
-            [path.join(projectDir, "node_modules/.bin/tsx"), "tools/dr.ts", "activate", "--yes"],
-            {
-                cwd: projectDir,
-                encoding: "utf8",
-                // Only node's own folder: no `pulumi` on PATH.
-                env: { ...process.env, PATH: path.dirname(process.execPath) },
-                timeout: 60_000,
-            },
-        );
+        const child = dr(["activate", "--yes"], withoutPulumi);
         expect(child.stderr).toContain('FAILED at step "select the dr stack"');
         expect(child.stderr).toContain("the Pulumi CLI (`pulumi`) is not on PATH");
         expect(child.stderr).toContain("install the Pulumi CLI");
         expect(child.stdout).toContain("[1/7] select the dr stack");
         expect(child.status).toBe(1);
+    });
+
+    it("status without the Pulumi CLI exits 3 (unreachable) with the install hint", () => {
+        const child = dr(["status"], withoutPulumi);
+        expect(child.status, child.stdout + child.stderr).toBe(3);
+        expect(child.stdout).toContain("stack production: UNREADABLE");
+        expect(child.stdout).toMatch(
+            /^not checked, could not be reached:\n  - production: the Pulumi CLI \(`pulumi`\) is not on PATH \(what to do: install the Pulumi CLI \(https:\/\/www\.pulumi\.com\/docs\/install\/\)/m,
+        );
+        expect(child.stdout).not.toContain("no problems");
+        const yaml = dr(["status", "-o", "yaml"], withoutPulumi);
+        expect(yaml.status).toBe(3);
+        expect(parse(yaml.stdout).unreachable).toHaveLength(2);
     });
 });
 
@@ -368,9 +390,10 @@ describe("the edge's /health/detailed", () => {
             await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
             const port = (closed.address() as AddressInfo).port;
             await new Promise((resolve) => closed.close(resolve));
-            await expect(fetchGet(`http://127.0.0.1:${port}/`, 2000)).rejects.toThrow(
-                "ECONNREFUSED",
-            );
+            const refused = fetchGet(`http://127.0.0.1:${port}/`, 2000);
+            await expect(refused).rejects.toThrow("ECONNREFUSED");
+            // `dr status` reports it as unreachable (exit 3), not as a problem found.
+            await expect(refused).rejects.toBeInstanceOf(Unreachable);
         });
     });
 });

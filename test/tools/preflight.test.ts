@@ -197,8 +197,14 @@ describe("npm run preflight command line", () => {
     it("--help prints the usage and the stacks, exit 0", () => {
         const result = run(["--help"]);
         expect(result.status).toBe(0);
-        expect(result.stdout).toMatch(/^usage: npm run preflight -- <stack> \[options\]\n/);
-        for (const option of ["--json", "--stack-file <file>", "-h, --help"]) {
+        expect(result.stdout).toMatch(/^usage: npm run preflight -- <stack> \[-o json\|yaml\]\n/);
+        for (const option of [
+            "-o, --output json|yaml",
+            "--json",
+            "--stack-file FILE",
+            "-h, --help",
+            "--version",
+        ]) {
             expect(result.stdout).toContain(`  ${option} `);
         }
         expect(result.stdout).toContain("stacks in this project: dr, production");
@@ -214,6 +220,6 @@ describe("npm run preflight command line", () => {
         const result = run(args);
         expect(result.status).toBe(2);
         expect(result.stdout).toBe("");
-        expect(result.stderr).toBe(`preflight: ${problem}; see --help\n`);
+        expect(result.stderr).toBe(`preflight: ${problem}; see npm run preflight -- --help\n`);
     });
 });

@@ -25,13 +25,15 @@ describe("npm run synth -- --help", () => {
             const result = run(args);
             expect(result.stderr).toBe("");
             expect(result.status).toBe(0);
-            expect(result.stdout).toMatch(/^usage: npm run synth -- <stack> \[options\]\n/);
+            expect(result.stdout).toMatch(
+                /^usage: npm run synth -- <stack> \[--verbose \| --quiet\] \[--out DIR\]\n/,
+            );
             for (const option of [
                 "--verbose",
                 "--quiet",
-                "--out <dir>",
-                "--stack-file <file>",
-                "--program <file>",
+                "--out DIR",
+                "--stack-file FILE",
+                "--program FILE",
                 "-h, --help",
             ]) {
                 expect(result.stdout).toContain(`  ${option} `);
@@ -54,7 +56,7 @@ describe("npm run synth with a bad command line", () => {
         const result = run(args);
         expect(result.status).toBe(2);
         expect(result.stdout).toBe("");
-        expect(result.stderr).toBe(`synth: ${problem}; see --help\n`);
+        expect(result.stderr).toBe(`synth: ${problem}; see npm run synth -- --help\n`);
         expect(result.stderr).not.toMatch(stackTrace);
     });
 });

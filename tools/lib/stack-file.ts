@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { requiredCredentialKeys } from "../../config";
-import { UsageError } from "./cli-args";
+import { UsageError } from "./cli/errors";
 import { redacted } from "./records";
 
 /**

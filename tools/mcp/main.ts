@@ -1,124 +1,183 @@
 /**
  * `mcp`, the operators' CLI (docs/operations.md#the-mcp-cli): one verb per file in
  * tools/mcp/verbs/, run as `npx mcp <verb> …` (tools/mcp/bin.mjs runs this file through tsx).
+ * Every usage form and option of every verb is in tools/mcp/catalog.ts, which `--help`,
+ * `--version`, `completion` and usage errors read without loading a verb.
  *
- * Exit codes: 0 done / healthy; 1 a check found a problem or an operation failed (what and
- * what to do on stderr); 2 usage (one line naming the problem); 3 a system the verb needs
- * could not be reached.
+ * Exit codes (tools/lib/cli/errors.ts): 0 done / healthy; 1 a check found a problem or an
+ * operation failed (what and what to do on stderr); 2 usage (the problem, then the verb's
+ * usage forms); 3 a system the verb needs could not be reached.
  */
-import { CliError, exitCodes, type Io, processIo, renderHelp, UsageError } from "./lib/cli";
+import { CliError, cliErrorText, exitCodes, UsageError } from "../lib/cli/errors";
+import { optionFlags } from "../lib/cli/options";
+import { type CompletionCommand, completionScript, shells } from "../lib/cli/completion";
+import { renderHelp } from "../lib/cli/help";
+import { usageLine, versionLine } from "../lib/cli/program";
+import { commandOptions, parseArgs as parseDrArgs } from "../lib/dr/args";
+import * as catalog from "./catalog";
+import { commonOptions, projectStacks, type VerbSpec, verbSpecs } from "./catalog";
+import { type Io, parseVerbArgs, processIo } from "./lib/cli";
 import type { Verb } from "./verbs/verb";
 
-/**
- * The verbs, each loaded only when it runs (a verb pulls in the Kubernetes, AWS or Pulumi
- * clients it needs), with the one line `mcp --help` shows; test/tools/mcp/cli.test.ts checks
- * that each line is the verb's own first synopsis line.
- */
-export const verbs: readonly { name: string; synopsis: string; load: () => Promise<Verb> }[] = [
-    {
-        name: "health",
-        synopsis: "mcp health [service] [--verbose] [--wait [--timeout 5m]] [--json]",
-        load: async () => (await import("./verbs/health")).health,
-    },
-    {
-        name: "logs",
-        synopsis:
-            "mcp logs [service] [--level error] [--since 1h] [--search TEXT] [--limit 100] [--json]",
-        load: async () => (await import("./verbs/logs")).logs,
-    },
-    {
-        name: "backup",
-        synopsis: "mcp backup status [--json]",
-        load: async () => (await import("./verbs/backup")).backup,
-    },
-    {
-        name: "maintenance",
-        synopsis: "mcp maintenance status [--json]",
-        load: async () => (await import("./verbs/maintenance")).maintenance,
-    },
-    {
-        name: "tls",
-        synopsis: "mcp tls check [--warn-days 21] [--prometheus-url URL] [--json]",
-        load: async () => (await import("./verbs/tls")).tls,
-    },
-    {
-        name: "restart",
-        synopsis: "mcp restart <service>... [--graceful] [--timeout 10m]",
-        load: async () => (await import("./verbs/restart")).restart,
-    },
-    {
-        name: "scale",
-        synopsis: "mcp scale <service> --replicas N [--wait] [--timeout 5m]",
-        load: async () => (await import("./verbs/scale")).scale,
-    },
-    {
-        name: "db",
-        synopsis: "mcp db connections [--warn-ratio 0.8] [--json]",
-        load: async () => (await import("./verbs/db")).db,
-    },
-    {
-        name: "report",
-        synopsis: "mcp report daily [--prometheus-url URL] [--json]",
-        load: async () => (await import("./verbs/report")).report,
-    },
-    {
-        name: "config",
-        synopsis: "mcp config set KEY VALUE [--service NAME] [--secret]",
-        load: async () => (await import("./verbs/config")).config,
-    },
-    {
-        name: "dr",
-        synopsis: "mcp dr status|activate|failback|check-deploy [options]",
-        load: async () => (await import("./verbs/dr")).dr,
-    },
-];
+/** Each verb's module, loaded only when it runs (it pulls in the clients it needs). */
+const loaders: Readonly<Record<string, () => Promise<Verb>>> = {
+    health: async () => (await import("./verbs/health")).health,
+    logs: async () => (await import("./verbs/logs")).logs,
+    backup: async () => (await import("./verbs/backup")).backup,
+    maintenance: async () => (await import("./verbs/maintenance")).maintenance,
+    tls: async () => (await import("./verbs/tls")).tls,
+    restart: async () => (await import("./verbs/restart")).restart,
+    scale: async () => (await import("./verbs/scale")).scale,
+    db: async () => (await import("./verbs/db")).db,
+    report: async () => (await import("./verbs/report")).report,
+    config: async () => (await import("./verbs/config")).config,
+    dr: async () => (await import("./verbs/dr")).dr,
+};
+
+/** The verbs, in the order `mcp --help` lists them, each with its loader. */
+export const verbs: readonly { spec: VerbSpec; load: () => Promise<Verb> }[] = verbSpecs.map(
+    (spec) => ({ spec, load: loaders[spec.name] }),
+);
+
+const completionSynopsis = "mcp completion bash|zsh";
+
+/** The options of a verb as its `--help` lists them: its own, then the common ones. */
+function verbOptions(spec: VerbSpec) {
+    return spec.name === catalog.dr.name ? spec.options : { ...spec.options, ...commonOptions };
+}
+
+export function verbHelp(spec: VerbSpec): string {
+    return renderHelp(spec.help, verbOptions(spec));
+}
+
+const indent = (lines: readonly string[], first: string) =>
+    lines.map((line, i) => `  ${(i === 0 ? first : "").padEnd(12)} ${line.replace(/^mcp /, "")}`);
 
 export const usage = [
-    "usage: mcp <verb> [options]      (mcp <verb> --help for its options)",
+    "usage: mcp <verb> [options]      (mcp <verb> --help: every form and option of a verb)",
+    `       ${completionSynopsis}   (source <(npx mcp completion bash) in ~/.bashrc)`,
+    "       mcp --version | --help",
     "",
     "verbs:",
-    ...verbs.map((v) => `  ${v.name.padEnd(12)} ${v.synopsis.replace(/^mcp /, "")}`),
+    ...verbSpecs.flatMap((spec) => indent(spec.help.synopsis, spec.name)),
+    ...indent([completionSynopsis], "completion"),
     "",
-    "Every verb takes --stack production|dr (default: $MCP_STACK, else the selected Pulumi",
-    "stack); read verbs take --json.",
+    "Every verb but dr takes --stack production|dr (default: $MCP_STACK, else the selected",
+    "Pulumi stack); read verbs take -o json|yaml (--json is -o json). Durations: 30s, 5m,",
+    "1h30m, 7d, or a number of seconds.",
     "",
     "exit codes: 0 done/healthy, 1 a problem was found or an operation failed,",
     "            2 usage error, 3 a system the verb needs could not be reached",
 ].join("\n");
 
+/** What `mcp completion` completes: every verb, its actions and options, and their values. */
+export function completionCommands(): CompletionCommand[] {
+    const stacks = projectStacks();
+    const withStacks = (options: VerbSpec["options"]) =>
+        Object.fromEntries(
+            Object.entries(options).map(([name, spec]) => [
+                name,
+                name === "stack" ? { ...spec, choices: stacks } : spec,
+            ]),
+        );
+    return [
+        ...verbSpecs.map((spec): CompletionCommand => {
+            const options = withStacks(verbOptions(spec));
+            const subcommands = (spec.actions ?? []).map((action) => ({
+                name: action,
+                options:
+                    spec.name === catalog.dr.name
+                        ? commandOptions(action as (typeof catalog.dr.actions)[number])
+                        : options,
+                words: spec.words,
+            }));
+            return { name: spec.name, options, subcommands, words: spec.words };
+        }),
+        { name: "completion", options: {}, words: shells },
+        { name: "help", options: {}, words: verbSpecs.map((s) => s.name) },
+    ];
+}
+
+function usageError(io: Io, spec: VerbSpec | undefined, message: string): number {
+    const name = spec ? `mcp ${spec.name}` : "mcp";
+    io.err(usageLine(name, message, `${name} --help`));
+    if (spec) io.err(`usage: ${spec.help.synopsis.join("\n       ")}`);
+    return exitCodes.usage;
+}
+
+const asksForHelp = (args: readonly string[]) => args.includes("--help") || args.includes("-h");
+
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
     const [name, ...rest] = argv;
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-        const entry = name === "help" ? verbs.find((v) => v.name === rest[0]) : undefined;
-        io.out(entry ? renderHelp((await entry.load()).help) : usage);
-        return name === undefined ? exitCodes.usage : exitCodes.ok;
-    }
-    const entry = verbs.find((v) => v.name === name);
-    if (!entry) {
-        io.err(`mcp: unknown verb "${name}"; verbs: ${verbs.map((v) => v.name).join(", ")}`);
+    if (name === undefined) {
+        io.err(usage);
         return exitCodes.usage;
     }
-    const verb = await entry.load();
-    // `mcp dr` prints the help of the DR command it is given.
-    if (name !== "dr" && (rest.includes("--help") || rest.includes("-h"))) {
-        io.out(renderHelp(verb.help));
+    if (name === "--help" || name === "-h" || name === "help") {
+        const spec = name === "help" ? verbSpecs.find((v) => v.name === rest[0]) : undefined;
+        if (name === "help" && rest[0] !== undefined && !spec) {
+            return usageError(io, undefined, `unknown verb "${rest[0]}"`);
+        }
+        io.out(spec ? verbHelp(spec) : usage);
         return exitCodes.ok;
     }
-    try {
-        return await verb.run(rest, io);
-    } catch (error) {
-        if (error instanceof UsageError) {
-            io.err(`mcp ${name}: ${error.message}; see mcp ${name} --help`);
+    if (name === "--version") {
+        io.out(versionLine("mcp"));
+        return exitCodes.ok;
+    }
+    if (name === "completion") {
+        if (asksForHelp(rest)) {
+            io.out(
+                `usage: ${completionSynopsis}\n\nPrints the shell completion of mcp: source <(npx mcp completion bash) in ~/.bashrc,\nsource <(npx mcp completion zsh) in ~/.zshrc (completes \`mcp\` on PATH, e.g. node_modules/.bin).`,
+            );
+            return exitCodes.ok;
+        }
+        if (rest.length !== 1 || !(shells as readonly string[]).includes(rest[0])) {
+            io.err(usageLine("mcp completion", `give one of ${shells.join(", ")}`, "mcp --help"));
+            io.err(`usage: ${completionSynopsis}`);
             return exitCodes.usage;
         }
+        io.out(completionScript(rest[0], "mcp", completionCommands(), ["--help", "--version"]));
+        return exitCodes.ok;
+    }
+    const spec = verbSpecs.find((v) => v.name === name);
+    if (!spec) {
+        const known = [...verbSpecs.map((v) => v.name), "completion"];
+        if (name.startsWith("-")) return usageError(io, undefined, `unknown option ${name}`);
+        io.err(`mcp: unknown verb "${name}"; verbs: ${known.join(", ")}`);
+        return exitCodes.usage;
+    }
+    try {
+        if (spec.name === catalog.dr.name) {
+            // `mcp dr … --help` prints the DR command's own usage; its parser is light.
+            const parsed = parseDrArgs(rest);
+            if ("help" in parsed) {
+                io.out(parsed.help);
+                return exitCodes.ok;
+            }
+        } else {
+            if (asksForHelp(rest)) {
+                io.out(verbHelp(spec));
+                return exitCodes.ok;
+            }
+            // A wrong option is a usage error before the verb and its clients load.
+            parseVerbArgs(rest, spec);
+        }
+        const verb = await loaders[spec.name]();
+        return await verb.run(rest, io);
+    } catch (error) {
+        if (error instanceof UsageError) return usageError(io, spec, error.message);
         if (error instanceof CliError) {
-            io.err(
-                `mcp ${name}: ${error.problem.replace(/\n/g, "\n  ")}\nwhat to do: ${error.remedy}`,
-            );
+            io.err(cliErrorText(`mcp ${name}`, error));
             return error.exitCode;
         }
         throw error;
     }
+}
+
+/** The flags of every option of a verb (tests check completion offers them all). */
+export function verbFlags(spec: VerbSpec): string[] {
+    return Object.entries(verbOptions(spec)).flatMap(([option, s]) => optionFlags(option, s));
 }
 
 if (require.main === module) {
@@ -129,7 +188,7 @@ if (require.main === module) {
         (code) => process.exit(code),
         (error) => {
             console.error(`mcp: unexpected error: ${(error as Error).stack ?? String(error)}`);
-            process.exit(1);
+            process.exit(exitCodes.problem);
         },
     );
 }

@@ -1,9 +1,19 @@
-import { parseStrict, UsageError } from "../cli-args";
-import { defaultEdgeDeadlineMs, defaultEdgePollIntervalMs, parseDuration, rpoMs } from "./targets";
+import { UsageError } from "../cli/errors";
+import { optionLines, renderHelp } from "../cli/help";
+import {
+    duration as parseDuration,
+    type OptionSpec,
+    type OptionSpecs,
+    type OutputFormat,
+    outputFormat,
+    outputOptions,
+    parseCommandLine,
+} from "../cli/options";
+import { defaultEdgeDeadlineMs, defaultEdgePollIntervalMs, rpoMs } from "./targets";
 
-export { UsageError } from "../cli-args";
+export { UsageError };
 
-/** Command line of `npm run dr -- <command> [options]`. */
+/** Command line of `mcp dr <command> [options]` (`npm run dr -- …`). */
 export const commands = ["status", "activate", "failback", "check-deploy"] as const;
 export type Command = (typeof commands)[number];
 
@@ -22,7 +32,8 @@ export interface CliOptions {
     /** Failback: production was re-seeded from dr's WAL archive; promote it. */
     readonly reseeded: boolean;
     readonly skipProductionUp: boolean;
-    readonly json: boolean;
+    /** status: `-o json|yaml` (`--json`), else text. */
+    readonly output: OutputFormat;
 }
 
 /** `--help`, `-h` or `help [command]`: the text to print on stdout instead of running. */
@@ -30,7 +41,7 @@ export interface HelpRequest {
     readonly help: string;
 }
 
-const descriptions: Record<Command, readonly string[]> = {
+export const descriptions: Record<Command, readonly string[]> = {
     status: ["both stacks, the newest replicated backup against the RPO, the edge's region"],
     activate: [
         "preflight, then drActive: true and pulumi up on the dr stack, then verify the edge",
@@ -44,112 +55,116 @@ const descriptions: Record<Command, readonly string[]> = {
     ],
 };
 
-interface OptionSpec {
-    readonly type: "string" | "boolean";
-    readonly short?: string;
-    readonly label: string;
-    readonly help: string;
+interface DrOptionSpec extends OptionSpec {
     /** The commands that accept the option; all of them when absent. */
     readonly only?: readonly Command[];
 }
 
 /** Every option, in the order the usage lists them. */
-const optionSpecs = {
+export const optionSpecs = {
     "dr-stack": {
         type: "string",
-        label: "--dr-stack <name>",
+        value: "NAME",
         help: "the standby stack (default: dr; may be org/dr)",
     },
     "production-stack": {
         type: "string",
-        label: "--production-stack <name>",
+        value: "NAME",
         help: "the primary stack (default: production)",
     },
     "max-backup-age": {
         type: "string",
-        label: "--max-backup-age <dur>",
-        help: "newest backup may be this old (default: 1h, the RPO)",
+        value: "DURATION",
+        help: "newest backup may be this old (default: 1h, the RPO; 90m, 1h30m or seconds)",
     },
     "edge-hostname": {
         type: "string",
-        label: "--edge-hostname <host>",
+        value: "HOST",
         help: "edge hostname or base URL (default: the stacks' edgeHostname output)",
     },
     "edge-deadline": {
         type: "string",
-        label: "--edge-deadline <dur>",
+        value: "DURATION",
         help: "how long to wait for the edge to switch (default: 5m)",
         only: ["activate", "failback"],
     },
     "edge-poll-interval": {
         type: "string",
-        label: "--edge-poll-interval <dur>",
+        value: "DURATION",
         help: "between edge checks (default: 10s)",
         only: ["activate", "failback"],
     },
     "s3-endpoint-url": {
         type: "string",
-        label: "--s3-endpoint-url <url>",
+        value: "URL",
         help: "an S3-compatible endpoint instead of AWS (drills, tests)",
     },
     "dry-run": {
         type: "boolean",
-        label: "--dry-run",
         help: "activate/failback: run the preflight only, change nothing",
         only: ["activate", "failback"],
     },
     yes: {
         type: "boolean",
-        label: "--yes",
         help: "do not ask for confirmation (workflows)",
         only: ["activate", "failback"],
     },
     "data-restored": {
         type: "boolean",
-        label: "--data-restored",
         help: "failback: the final DR backup has been restored into production",
         only: ["failback"],
     },
     reseeded: {
         type: "boolean",
-        label: "--reseeded",
         help: "failback: production's postgres-primary-0 replays dr's WAL archive (re-seeded); promote it instead of --data-restored",
         only: ["failback"],
     },
     "skip-production-up": {
         type: "boolean",
-        label: "--skip-production-up",
         help: "failback: production was updated separately; check its last update",
         only: ["failback"],
     },
-    json: {
-        type: "boolean",
-        label: "--json",
-        help: "status: print the report as JSON",
+    output: {
+        ...outputOptions.output,
+        help: "status: print the report as JSON or YAML",
         only: ["status"],
     },
+    json: { ...outputOptions.json, help: "status: the same as -o json", only: ["status"] },
     help: {
         type: "boolean",
         short: "h",
-        label: "-h, --help",
         help: "print this help; `<command> --help`: only that command's options",
     },
-} as const satisfies Record<string, OptionSpec>;
+} as const satisfies Record<string, DrOptionSpec>;
 
 type OptionName = keyof typeof optionSpecs;
-
-const optionLines = (names: readonly OptionName[]) =>
-    names.map((name) => `  ${optionSpecs[name].label.padEnd(26)} ${optionSpecs[name].help}`);
 
 const allOptions = Object.keys(optionSpecs) as OptionName[];
 
 const appliesTo = (name: OptionName, command: Command) => {
-    const spec: OptionSpec = optionSpecs[name];
+    const spec: DrOptionSpec = optionSpecs[name];
     return spec.only === undefined || spec.only.includes(command);
 };
 
+/** The options `command` accepts (for its help and for completion). */
+export function commandOptions(command: Command): OptionSpecs {
+    return Object.fromEntries(
+        allOptions
+            .filter((name) => appliesTo(name, command))
+            .map((name) => [
+                name,
+                name === "help"
+                    ? { ...optionSpecs.help, help: "print this help" }
+                    : optionSpecs[name],
+            ]),
+    );
+}
+
+const sameCommand = "`npm run dr -- <command> …` is the same command.";
+
 export const usage = [
-    "usage: npm run dr -- <command> [options]",
+    "usage: mcp dr <command> [options]",
+    ...commands.map((command) => `       mcp dr ${command} [options]`),
     "",
     "commands:",
     ...commands.flatMap((command) =>
@@ -157,30 +172,28 @@ export const usage = [
     ),
     "",
     "options:",
-    ...optionLines(allOptions),
+    ...optionLines(optionSpecs),
+    "",
+    sameCommand,
+    "Exit codes: 0 done (status: no problems); 1 a step failed (status: a problem found);",
+    "2 usage; 3 status: a stack, the bucket or the edge could not be reached (the Pulumi CLI",
+    "missing, a network failure) and nothing that was reached has a problem.",
 ].join("\n");
 
 /** The usage of one command: what it does and only the options it accepts. */
 export function commandUsage(command: Command): string {
-    return [
-        `usage: npm run dr -- ${command} [options]`,
-        "",
-        ...descriptions[command],
-        "",
-        "options:",
-        ...optionLines(allOptions.filter((name) => appliesTo(name, command) && name !== "help")),
-        `  ${optionSpecs.help.label.padEnd(26)} print this help`,
-    ].join("\n");
+    return renderHelp(
+        {
+            synopsis: [`mcp dr ${command} [options]`],
+            summary: descriptions[command].join("\n"),
+            notes: [sameCommand],
+        },
+        commandOptions(command),
+    );
 }
 
 function duration(option: string, text: string): number {
-    try {
-        const ms = parseDuration(text);
-        if (ms <= 0) throw new Error(`expected a positive duration (got "${text}")`);
-        return ms;
-    } catch (error) {
-        throw new UsageError(`${option}: ${(error as Error).message}`);
-    }
+    return parseDuration(option, text, { positive: true });
 }
 
 function knownCommand(name: string): Command {
@@ -192,12 +205,10 @@ function knownCommand(name: string): Command {
 
 /** Parses the command line; throws a UsageError naming the first problem. */
 export function parseArgs(argv: readonly string[]): CliOptions | HelpRequest {
-    const { values, positionals } = parseStrict({
-        args: argv,
-        options: optionSpecs,
-        allowPositionals: true,
-        strict: true,
-    });
+    if (argv.some((a) => a === "--stack" || a.startsWith("--stack="))) {
+        throw new UsageError("mcp dr acts on both stacks: use --dr-stack and --production-stack");
+    }
+    const { values, positionals } = parseCommandLine(argv, optionSpecs);
     if (positionals[0] === "help") {
         if (positionals.length > 2) throw new UsageError(`unexpected argument ${positionals[2]}`);
         return {
@@ -240,6 +251,6 @@ export function parseArgs(argv: readonly string[]): CliOptions | HelpRequest {
         dataRestored: values["data-restored"] ?? false,
         reseeded: values.reseeded ?? false,
         skipProductionUp: values["skip-production-up"] ?? false,
-        json: values.json ?? false,
+        output: outputFormat(values),
     };
 }

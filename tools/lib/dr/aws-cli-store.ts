@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { type BackupStore, type ObjectLocation, ObjectNotFound } from "./types";
+import { type BackupStore, type ObjectLocation, ObjectNotFound, Unreachable } from "./types";
 
 /**
  * The real {@link BackupStore}: the AWS CLI (v1 or v2), which operators have and which
@@ -40,8 +40,9 @@ export class AwsCliBackupStore implements BackupStore {
                 (error, stdout, stderr) => {
                     if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
                         reject(
-                            new Error(
-                                "the AWS CLI (`aws`) is not on PATH: install it (Debian: apt-get install awscli)",
+                            new Unreachable(
+                                "the AWS CLI (`aws`) is not on PATH",
+                                "install it (https://aws.amazon.com/cli/; Debian: apt-get install awscli) and configure credentials that can read the backup buckets",
                             ),
                         );
                         return;
@@ -65,7 +66,19 @@ export class AwsCliBackupStore implements BackupStore {
     private static failure(action: string, location: ObjectLocation, result: CliResult): Error {
         const reason =
             result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit ${result.code}`;
-        return new Error(`${action} s3://${location.bucket}/${location.key} failed: ${reason}`);
+        const message = `${action} s3://${location.bucket}/${location.key} failed: ${reason}`;
+        // The CLI's own words for a network failure and for missing credentials.
+        if (
+            /Could not connect to the endpoint URL|Connect timeout|Unable to locate credentials/i.test(
+                reason,
+            )
+        ) {
+            return new Unreachable(
+                message,
+                "check the network to S3 in the bucket's region and the AWS credentials (`aws sts get-caller-identity`)",
+            );
+        }
+        return new Error(message);
     }
 
     async readText(location: ObjectLocation): Promise<string> {

@@ -1,5 +1,5 @@
 import { formatDuration } from "./targets";
-import type { Clock, HttpGet } from "./types";
+import { type Clock, type HttpGet, Unreachable } from "./types";
 
 /**
  * The edge Worker's `/health/detailed` tells which region it sends traffic to (the KV switch
@@ -53,7 +53,10 @@ export async function readEdgeState(http: HttpGet, baseUrl: string): Promise<Edg
     try {
         response = await http(url, requestTimeoutMs);
     } catch (error) {
-        throw new Error(`GET ${url} failed: ${(error as Error).message}`);
+        const message = `GET ${url} failed: ${(error as Error).message}`;
+        throw error instanceof Unreachable
+            ? new Unreachable(message, error.remedy)
+            : new Error(message);
     }
     // The Worker answers 200 when it is healthy and 503 when every origin is down; both carry
     // the state we need.

@@ -11,7 +11,14 @@ import {
 } from "@pulumi/pulumi/automation";
 import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
-import { type DrStack, type DrWorkspace, StackNotFound, type UpdateInfo } from "./types";
+import { installRemedy } from "./stacks";
+import {
+    type DrStack,
+    type DrWorkspace,
+    StackNotFound,
+    Unreachable,
+    type UpdateInfo,
+} from "./types";
 
 /**
  * The real {@link DrWorkspace}: the Pulumi Automation API driving the Pulumi CLI over this
@@ -33,11 +40,9 @@ export class PulumiWorkspace implements DrWorkspace {
                 this.command = await PulumiCommand.get();
             } catch (error) {
                 const message = (error as Error).message;
-                throw new Error(
-                    /ENOENT/.test(message)
-                        ? "the Pulumi CLI (`pulumi`) is not on PATH"
-                        : `the Pulumi CLI cannot be used: ${message.split("\n")[0]}`,
-                );
+                throw /ENOENT/.test(message)
+                    ? new Unreachable("the Pulumi CLI (`pulumi`) is not on PATH", installRemedy)
+                    : new Error(`the Pulumi CLI cannot be used: ${message.split("\n")[0]}`);
             }
         }
         return this.command;

@@ -10,13 +10,15 @@ import {
     type StackFacts,
 } from "./stacks";
 import { formatDuration } from "./targets";
-import { type DrDeps, DrStepError, type UpdateInfo } from "./types";
+import { type DrDeps, DrStepError, Unreachable, type UpdateInfo } from "./types";
 
 /**
  * `npm run dr -- status`: both stacks (file flag, deployed flag, last update), the newest
  * backup in the DR bucket against the RPO, and what the edge says. Every section is read
  * on its own, so an unreachable production region still leaves the rest of the report.
- * `problems` lists what needs attention; the CLI exits 1 when there is any.
+ * `problems` lists what needs attention; `unreachable` what could not be checked (the Pulumi
+ * CLI missing, a network failure) with what to do. The CLI exits 1 on any problem, else 3 on
+ * anything unreachable (docs/operations.md#the-mcp-cli).
  */
 export interface StackStatus {
     readonly name: string;
@@ -49,6 +51,8 @@ export interface StatusReport {
     readonly backup: BackupStatus;
     readonly edge: EdgeStatus;
     readonly problems: readonly string[];
+    /** `<what>: <why> (what to do: …)` for each system that could not be reached. */
+    readonly unreachable: readonly string[];
 }
 
 export interface StatusOptions {
@@ -61,7 +65,7 @@ export interface StatusOptions {
 async function stackStatus(
     deps: DrDeps,
     name: string,
-): Promise<{ status: StackStatus; facts?: StackFacts }> {
+): Promise<{ status: StackStatus; facts?: StackFacts; unreachable?: Unreachable }> {
     try {
         const facts = await readFacts(await selectStack(deps.workspace, name));
         const deployed = facts.outputs[stackOutputNames.drActive];
@@ -78,9 +82,15 @@ async function stackStatus(
             },
         };
     } catch (error) {
-        return { status: { name, error: (error as Error).message } };
+        return {
+            status: { name, error: (error as Error).message },
+            unreachable: error instanceof Unreachable ? error : undefined,
+        };
     }
 }
+
+const unreachableLine = (what: string, error: Unreachable) =>
+    `${what}: ${error.message} (what to do: ${error.remedy})`;
 
 function stringOf(value: unknown): string | undefined {
     return typeof value === "string" ? value : undefined;
@@ -88,10 +98,12 @@ function stringOf(value: unknown): string | undefined {
 
 export async function status(deps: DrDeps, options: StatusOptions): Promise<StatusReport> {
     const problems: string[] = [];
+    const unreachable: string[] = [];
     const production = await stackStatus(deps, options.productionStack);
     const dr = await stackStatus(deps, options.drStack);
-    for (const { status: s } of [production, dr]) {
-        if (s.error) problems.push(`${s.name}: ${s.error}`);
+    for (const { status: s, unreachable: cause } of [production, dr]) {
+        if (cause) unreachable.push(unreachableLine(s.name, cause));
+        else if (s.error) problems.push(`${s.name}: ${s.error}`);
         else if (s.lastUpdate && s.lastUpdate.result !== "succeeded") {
             problems.push(`${s.name}: the last ${s.lastUpdate.kind} ${s.lastUpdate.result}`);
         }
@@ -122,7 +134,8 @@ export async function status(deps: DrDeps, options: StatusOptions): Promise<Stat
             }
         } catch (error) {
             backup = { error: (error as Error).message };
-            problems.push(`backup: ${(error as Error).message}`);
+            if (error instanceof Unreachable) unreachable.push(unreachableLine("backup", error));
+            else problems.push(`backup: ${(error as Error).message}`);
         }
     }
 
@@ -147,7 +160,8 @@ export async function status(deps: DrDeps, options: StatusOptions): Promise<Stat
             }
         } catch (error) {
             edge = { error: (error as Error).message };
-            problems.push(`edge: ${(error as Error).message}`);
+            if (error instanceof Unreachable) unreachable.push(unreachableLine("edge", error));
+            else problems.push(`edge: ${(error as Error).message}`);
         }
     }
     if (edge.serving === false) {
@@ -155,7 +169,7 @@ export async function status(deps: DrDeps, options: StatusOptions): Promise<Stat
     }
     if (edge.maintenance) problems.push("edge: maintenance mode is on");
 
-    return { stacks: [production.status, dr.status], backup, edge, problems };
+    return { stacks: [production.status, dr.status], backup, edge, problems, unreachable };
 }
 
 /** The report as the operator reads it. */
@@ -185,11 +199,18 @@ export function renderStatus(report: StatusReport): string {
             ? `edge: UNKNOWN (${e.error})`
             : `edge: ${e.hostname} sends traffic to ${e.activeRegion}${e.serving ? "" : " (which does NOT answer)"}, maintenance ${e.maintenance ? "ON" : "off"}`,
     );
-    lines.push(
-        report.problems.length === 0
-            ? "no problems"
-            : `${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join("\n")}`,
-    );
+    if (report.problems.length > 0) {
+        lines.push(
+            `${report.problems.length} problem(s):\n${report.problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+    } else if (report.unreachable.length === 0) {
+        lines.push("no problems");
+    }
+    if (report.unreachable.length > 0) {
+        lines.push(
+            `not checked, could not be reached:\n${report.unreachable.map((u) => `  - ${u}`).join("\n")}`,
+        );
+    }
     return lines.join("\n");
 }
 

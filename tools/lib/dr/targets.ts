@@ -1,6 +1,7 @@
 /**
  * Recovery targets (the runbooks' `DisasterRecovery`: recovery_point_objective 1 h,
- * recovery_time_objective 30 min) and the small duration helpers the CLI uses for them.
+ * recovery_time_objective 30 min) and how the reports print a duration. Durations on the
+ * command line are parsed by tools/lib/cli/options.ts (`duration`), the one parser of every CLI.
  */
 
 const minute = 60_000;
@@ -20,28 +21,6 @@ export const defaultEdgePollIntervalMs = 10_000;
 
 /** A backup timestamp may be this far in the future (clock skew) before it is rejected. */
 export const clockSkewMs = 5 * minute;
-
-const units: Record<string, number> = { ms: 1, s: 1000, m: minute, h: hour, d: 24 * hour };
-
-/**
- * Parses `90m`, `1h`, `1h30m`, `45s`, `2d`. Throws on anything else, including a bare number,
- * so that `--max-backup-age 2` is never silently read as 2 ms.
- */
-export function parseDuration(text: string): number {
-    const trimmed = text.trim();
-    const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-    let total = 0;
-    let consumed = 0;
-    let match: RegExpExecArray | null;
-    while ((match = pattern.exec(trimmed)) !== null) {
-        total += Number(match[1]) * units[match[2]];
-        consumed = pattern.lastIndex;
-    }
-    if (trimmed === "" || consumed !== trimmed.length) {
-        throw new Error(`expected a duration such as 90m, 1h or 1h30m (got "${text}")`);
-    }
-    return total;
-}
 
 /** `3725000` → `1h2m5s`; `0` → `0s`. */
 export function formatDuration(ms: number): string {

@@ -148,3 +148,18 @@ export class DrStepError extends Error {
         this.name = "DrStepError";
     }
 }
+
+/**
+ * A system the procedure needs could not be reached, or the means to reach it are missing
+ * (the Pulumi or AWS CLI not installed, a network failure): nothing there was checked.
+ * `dr status` reports it apart from the problems it found and exits 3 when it is all.
+ */
+export class Unreachable extends Error {
+    constructor(
+        message: string,
+        readonly remedy: string,
+    ) {
+        super(message);
+        this.name = "Unreachable";
+    }
+}

@@ -1,4 +1,5 @@
 import type { PlatformConfig } from "../../../config";
+import { clusterName } from "../../../contracts/names";
 import type { Io } from "./cli";
 import { Kube } from "./kube";
 import { stackOutputValue } from "./outputs";
@@ -16,8 +17,9 @@ export async function stackContext(given: string | undefined, io: Io): Promise<S
     return { stack, cfg: loadStackConfig(stack) };
 }
 
+/** The cluster of a stack through the kubeconfig options of tools/mcp/catalog.ts. */
 export async function kubeFor(
-    stack: string,
+    { stack, cfg }: StackContext,
     values: { kubeconfig?: string; context?: string; "kubeconfig-from-stack"?: boolean },
     io: Io,
 ): Promise<Kube> {
@@ -30,34 +32,15 @@ export async function kubeFor(
         : undefined;
     return new Kube({
         stack,
+        cluster: { name: clusterName(cfg.environment), region: cfg.region },
+        env: io.env,
         kubeconfigText:
             fromStack === undefined
                 ? undefined
                 : typeof fromStack === "string"
                   ? fromStack
                   : JSON.stringify(fromStack),
-        // One file in $KUBECONFIG is read directly; a list is merged by loadFromDefault.
-        kubeconfig:
-            values.kubeconfig ??
-            (io.env.KUBECONFIG && !io.env.KUBECONFIG.includes(":") ? io.env.KUBECONFIG : undefined),
+        kubeconfig: values.kubeconfig,
         context: values.context,
     });
 }
-
-/** The kube options every Kubernetes verb takes. */
-export const kubeOptions = {
-    kubeconfig: { type: "string" },
-    "kubeconfig-from-stack": { type: "boolean" },
-    context: { type: "string" },
-} as const;
-
-export const kubeOptionHelp = [
-    {
-        flag: "--kubeconfig FILE",
-        text: "kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)",
-    },
-    {
-        flag: "--context NAME",
-        text: "kubeconfig context (default: the context named after the stack, else the current one)",
-    },
-] as const;

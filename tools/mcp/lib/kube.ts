@@ -1,19 +1,41 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { CliError, exitCodes } from "./cli";
 import type { Workload } from "./services";
 
 /**
- * The cluster through `@kubernetes/client-node`. The kubeconfig is `--kubeconfig` /
- * `$KUBECONFIG` / `~/.kube/config`; its context is the one named after the stack when it
- * exists (docs/operations.md: `aws eks update-kubeconfig … --alias production`), else the
- * current context.
+ * The cluster through `@kubernetes/client-node`. The kubeconfig is `--kubeconfig`, else the
+ * files of `$KUBECONFIG` (merged as kubectl merges them), else `~/.kube/config`. Its context
+ * is `--context`, else the one named after the stack (docs/operations.md: `aws eks
+ * update-kubeconfig … --alias production`), else the one of the stack's EKS cluster (the ARN
+ * name `aws eks update-kubeconfig` gives without `--alias`), else the current one.
  */
 export interface KubeOptions {
     readonly stack: string;
+    /** The stack's EKS cluster: named in the command that writes a missing kubeconfig. */
+    readonly cluster: { readonly name: string; readonly region: string };
+    /** Where `KUBECONFIG` and `HOME` are read. @default process.env */
+    readonly env?: NodeJS.ProcessEnv;
     readonly kubeconfig?: string;
     /** The kubeconfig itself (the stack output `kubeconfig`), instead of a file. */
     readonly kubeconfigText?: string;
     readonly context?: string;
+}
+
+/** `aws eks update-kubeconfig --region <region> --name mcp-<env> --alias <stack>`. */
+export function updateKubeconfigCommand(options: Pick<KubeOptions, "stack" | "cluster">): string {
+    return `aws eks update-kubeconfig --region ${options.cluster.region} --name ${options.cluster.name} --alias ${options.stack}`;
+}
+
+/** The kubeconfig files kubectl would read, in its order. */
+function kubeconfigFiles(options: KubeOptions): string[] {
+    const env = options.env ?? process.env;
+    if (options.kubeconfig) return [options.kubeconfig];
+    const listed = (env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
+    if (listed.length > 0) return listed;
+    return [path.join(env.HOME || os.homedir(), ".kube", "config")];
 }
 
 export class Kube {
@@ -22,38 +44,65 @@ export class Kube {
     readonly batch: k8s.BatchV1Api;
     readonly autoscaling: k8s.AutoscalingV2Api;
     readonly config: k8s.KubeConfig;
+    /** The command that writes this stack's context (named in every remedy). */
+    readonly fix: string;
 
     constructor(options: KubeOptions) {
+        const fix = updateKubeconfigCommand(options);
+        this.fix = fix;
         const kc = new k8s.KubeConfig();
+        const files = kubeconfigFiles(options);
         try {
-            if (options.kubeconfigText) kc.loadFromString(options.kubeconfigText);
-            else if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-            else kc.loadFromDefault();
+            if (options.kubeconfigText) {
+                kc.loadFromString(options.kubeconfigText);
+            } else {
+                const present = files.filter((file) => fs.existsSync(file));
+                if (present.length === 0) {
+                    throw new CliError(
+                        `no kubeconfig for the ${options.stack} stack: ${files.join(", ")} ${files.length === 1 ? "does" : "do"} not exist`,
+                        `run \`${fix}\` (credentials of a role in mcp-platform:cluster.adminRoleArns), or pass --kubeconfig`,
+                        exitCodes.unreachable,
+                    );
+                }
+                kc.loadFromFile(present[0]);
+                for (const file of present.slice(1)) {
+                    const more = new k8s.KubeConfig();
+                    more.loadFromFile(file);
+                    // As kubectl: the first file that sets current-context wins.
+                    kc.mergeConfig(more, Boolean(kc.getCurrentContext()));
+                }
+            }
         } catch (error) {
+            if (error instanceof CliError) throw error;
             throw new CliError(
-                `cannot read the kubeconfig ${options.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config"}: ${(error as Error).message}`,
-                `run \`aws eks update-kubeconfig --name mcp-${options.stack} --alias ${options.stack}\` or pass --kubeconfig`,
+                `cannot read the kubeconfig ${files.join(", ")}: ${(error as Error).message}`,
+                `run \`${fix}\` or pass --kubeconfig`,
                 exitCodes.usage,
             );
         }
-        const names = kc.getContexts().map((c) => c.name);
-        const wanted =
-            options.context ?? (names.includes(options.stack) ? options.stack : undefined);
-        if (wanted) {
-            if (!names.includes(wanted)) {
+        const contexts = kc.getContexts();
+        const names = contexts.map((c) => c.name);
+        if (options.context !== undefined) {
+            if (!names.includes(options.context)) {
                 throw new CliError(
-                    `the kubeconfig has no context "${wanted}" (contexts: ${names.join(", ") || "none"})`,
-                    "pass --context with one of them",
+                    `the kubeconfig has no context "${options.context}" (contexts: ${names.join(", ") || "none"})`,
+                    `pass --context with one of them, or run \`${fix}\``,
                     exitCodes.usage,
                 );
             }
-            kc.setCurrentContext(wanted);
+            kc.setCurrentContext(options.context);
+        } else {
+            const ofCluster = contexts.find((c) =>
+                kc.getCluster(c.cluster)?.name.endsWith(`:cluster/${options.cluster.name}`),
+            );
+            const wanted = names.includes(options.stack) ? options.stack : ofCluster?.name;
+            if (wanted) kc.setCurrentContext(wanted);
         }
         if (!kc.getCurrentCluster()) {
             throw new CliError(
-                "the kubeconfig has no current cluster",
-                `run \`aws eks update-kubeconfig --name mcp-${options.stack} --alias ${options.stack}\` or pass --kubeconfig`,
-                exitCodes.usage,
+                `the kubeconfig ${files.join(", ")} has no context for the ${options.stack} stack (contexts: ${names.join(", ") || "none"}) and no current one`,
+                `run \`${fix}\`, or pass --context`,
+                exitCodes.unreachable,
             );
         }
         this.config = kc;
@@ -72,7 +121,7 @@ export class Kube {
         try {
             return await fn();
         } catch (error) {
-            throw kubeError(what, this.server, error);
+            throw kubeError(what, this.server, error, this.fix);
         }
     }
 
@@ -82,7 +131,7 @@ export class Kube {
             return await fn();
         } catch (error) {
             if (error instanceof k8s.ApiException && error.code === 404) return undefined;
-            throw kubeError(what, this.server, error);
+            throw kubeError(what, this.server, error, this.fix);
         }
     }
 
@@ -152,7 +201,7 @@ export function rolledOut(s: WorkloadStatus): boolean {
     );
 }
 
-export function kubeError(what: string, server: string, error: unknown): CliError {
+export function kubeError(what: string, server: string, error: unknown, fix?: string): CliError {
     if (error instanceof CliError) return error;
     if (error instanceof k8s.ApiException) {
         const body = typeof error.body === "string" ? error.body : JSON.stringify(error.body);
@@ -173,7 +222,7 @@ export function kubeError(what: string, server: string, error: unknown): CliErro
     const message = (error as Error)?.message ?? String(error);
     return new CliError(
         `${what}: cannot reach the API server ${server}: ${message}`,
-        "work from inside the stack's VPC (VPN/bastion) and check the kubeconfig context (docs/operations.md#ground-rules)",
+        `work from inside the stack's VPC (VPN/bastion) and check the kubeconfig context${fix ? ` (\`${fix}\` writes the stack's)` : ""} (docs/operations.md#ground-rules)`,
         exitCodes.unreachable,
     );
 }

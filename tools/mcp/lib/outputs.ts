@@ -1,5 +1,5 @@
 import { PulumiWorkspace } from "../../lib/dr/pulumi-workspace";
-import type { DrWorkspace } from "../../lib/dr/types";
+import { type DrWorkspace, Unreachable } from "../../lib/dr/types";
 import { CliError, exitCodes } from "./cli";
 import { projectDir } from "./stack";
 
@@ -34,7 +34,9 @@ export async function stackOutputValue(
     } catch (error) {
         throw new CliError(
             `cannot read the output ${name} of the ${stack} stack: ${(error as Error).message.split("\n")[0]}`,
-            `log in to the stack's Pulumi backend (\`pulumi login\`), or ${how}`,
+            error instanceof Unreachable
+                ? `${error.remedy}; or ${how}`
+                : `log in to the stack's Pulumi backend (\`pulumi login\`), or ${how}`,
             exitCodes.unreachable,
         );
     }

@@ -1,4 +1,5 @@
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { installRemedy } from "../../lib/dr/stacks";
 import { CliError, exitCodes } from "./cli";
 import { projectDir } from "./stack";
 
@@ -45,7 +46,7 @@ export class PulumiConfigWriter implements ConfigWriter {
         } catch (error) {
             throw new CliError(
                 `the Pulumi CLI cannot be used: ${(error as Error).message.split("\n")[0]}`,
-                "install the Pulumi CLI and put it on PATH (docs/operations.md#ground-rules)",
+                installRemedy,
                 exitCodes.unreachable,
             );
         }

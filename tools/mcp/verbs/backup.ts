@@ -1,19 +1,20 @@
 import { backupCronJobNames, dataNamespace } from "../../../contracts/names";
 import { pointerSchema, type BackupPointer } from "../../lib/dr/backup";
 import type { PlatformConfig } from "../../../config";
+import { backup as spec } from "../catalog";
 import {
     CliError,
+    count,
+    duration,
     exitCodes,
     formatAge,
-    jsonOption,
-    jsonOptionHelp,
-    parseCount,
-    parseDuration,
+    outputFormat,
     parseVerbArgs,
+    renderData,
     table,
     UsageError,
 } from "../lib/cli";
-import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
+import { type Io, kubeFor, type StackContext, stackContext } from "../lib/context";
 import { createJobFromCronJob, waitForJob } from "../lib/kube";
 import { stackOutput } from "../lib/outputs";
 import { Bucket } from "../lib/s3";
@@ -128,60 +129,16 @@ async function bucketFor(
     return Bucket.of(name, cfg.region, values["s3-endpoint-url"], io);
 }
 
-const s3OptionHelp = [
-    {
-        flag: "--bucket NAME",
-        text: "the backup bucket (default: $MCP_BACKUP_BUCKET, else the stack output backupBucketName)",
-    },
-    { flag: "--s3-endpoint-url URL", text: "another S3 endpoint (default: $S3_ENDPOINT_URL)" },
-];
-
 export const backup: Verb = {
-    name: "backup",
-    help: {
-        synopsis: [
-            "mcp backup status [--json]",
-            "mcp backup list [postgres|redis|app-data] [--limit 20] [--json]",
-            "mcp backup verify [postgres|redis|app-data] [--key KEY] [--restore [--wait]] [--json]",
-            "mcp backup create [postgres|redis|app-data] [--name NAME] [--wait]",
-        ],
-        summary:
-            "The backups in the stack's bucket: status reads each kind's latest pointer (age against its schedule plus monitoring.backupStaleGrace, the stored size against the pointer); list lists them; verify downloads one and checks its sha256 and size (--restore also runs the backup-verify CronJob's restore test as a Job); create runs the kind's backup CronJob now, as `kubectl create job --from=cronjob/...`.",
-        options: [
-            ...s3OptionHelp,
-            { flag: "--limit N", text: "list: newest N objects (default 20)" },
-            { flag: "--key KEY", text: "verify: this object instead of the latest pointer's" },
-            { flag: "--restore", text: "verify: also run a Job from cronjob/backup-verify" },
-            {
-                flag: "--name NAME",
-                text: "create: the Job's name (default <cronjob>-manual-<UTC stamp>)",
-            },
-            { flag: "--wait", text: "create, verify --restore: wait for the Job to finish" },
-            { flag: "--timeout DURATION", text: "how long --wait waits (default 30m)" },
-            ...kubeOptionHelp,
-            jsonOptionHelp,
-        ],
-        notes: [
-            "Exit codes: 0 fresh / verified / done; 1 a backup is missing, stale or corrupt, or the Job failed; 2 usage; 3 S3 or the cluster unreachable.",
-        ],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...kubeOptions,
-            ...jsonOption,
-            bucket: { type: "string" },
-            "s3-endpoint-url": { type: "string" },
-            limit: { type: "string" },
-            key: { type: "string" },
-            restore: { type: "boolean" },
-            name: { type: "string" },
-            wait: { type: "boolean" },
-            timeout: { type: "string" },
-        });
+        const { values, positionals } = parseVerbArgs(argv, spec);
+        const format = outputFormat(values);
         const [action, kindArg, ...extra] = positionals;
         if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
-        const timeoutMs = parseDuration("--timeout", values.timeout ?? "30m");
-        const { stack, cfg } = await stackContext(values.stack, io);
+        const timeoutMs = duration("--timeout", values.timeout ?? "30m");
+        const context = await stackContext(values.stack, io);
+        const { stack, cfg } = context;
         switch (action) {
             case "status": {
                 if (kindArg) throw new UsageError("status reports every kind; give no kind");
@@ -191,8 +148,8 @@ export const backup: Verb = {
                 for (const kind of Object.keys(backupKinds) as Kind[])
                     kinds.push(await kindStatus(cfg, bucket, kind, now));
                 const healthy = kinds.every((k) => k.healthy);
-                if (values.json) {
-                    io.out(JSON.stringify({ stack, bucket: bucket.name, healthy, kinds }, null, 2));
+                if (format !== "text") {
+                    io.out(renderData(format, { stack, bucket: bucket.name, healthy, kinds }));
                 } else {
                     io.out(`backups of the ${stack} stack in s3://${bucket.name}`);
                     for (const line of table([
@@ -210,7 +167,7 @@ export const backup: Verb = {
                 return healthy ? exitCodes.ok : exitCodes.problem;
             }
             case "list": {
-                const limit = parseCount("--limit", values.limit ?? "20", 1);
+                const limit = count("--limit", values.limit ?? "20", 1);
                 const bucket = await bucketFor(cfg, values, io);
                 const kinds = kindArg ? [kindOf(kindArg)] : (Object.keys(backupKinds) as Kind[]);
                 const objects = [];
@@ -223,17 +180,16 @@ export const backup: Verb = {
                 }
                 objects.sort((a, b) => b.key.localeCompare(a.key));
                 const shown = objects.slice(0, limit);
-                if (values.json) {
+                if (format !== "text") {
                     io.out(
-                        JSON.stringify(
+                        renderData(
+                            format,
                             shown.map((o) => ({
                                 kind: o.kind,
                                 key: o.key,
                                 size: o.size,
                                 modified: o.modified?.toISOString(),
                             })),
-                            null,
-                            2,
                         ),
                     );
                 } else if (shown.length === 0) {
@@ -296,7 +252,7 @@ export const backup: Verb = {
                     problems,
                     ...actual,
                 };
-                if (values.json) io.out(JSON.stringify(result, null, 2));
+                if (format !== "text") io.out(renderData(format, result));
                 else if (result.verified)
                     io.out(
                         `verified s3://${bucket.name}/${expected.key}: sha256 ${actual!.sha256}, ${actual!.size} bytes`,
@@ -305,7 +261,7 @@ export const backup: Verb = {
                 if (!result.verified) return exitCodes.problem;
                 if (values.restore) {
                     return runJob(
-                        stack,
+                        context,
                         values,
                         io,
                         backupCronJobNames.verify,
@@ -317,8 +273,15 @@ export const backup: Verb = {
             }
             case "create": {
                 const kind = kindOf(kindArg);
-                if (values.json) throw new UsageError("create prints no JSON");
-                return runJob(stack, values, io, backupKinds[kind].cronjob, values.name, timeoutMs);
+                if (format !== "text") throw new UsageError("create prints no JSON or YAML");
+                return runJob(
+                    context,
+                    values,
+                    io,
+                    backupKinds[kind].cronjob,
+                    values.name,
+                    timeoutMs,
+                );
             }
             default:
                 throw new UsageError(
@@ -331,7 +294,7 @@ export const backup: Verb = {
 };
 
 async function runJob(
-    stack: string,
+    context: StackContext,
     values: { kubeconfig?: string; context?: string; wait?: boolean },
     io: Io,
     cronjob: string,
@@ -345,7 +308,7 @@ async function runJob(
         .replace("T", "-")
         .toLowerCase();
     const jobName = name ?? `${cronjob}-manual-${stamp}`;
-    const kube = await kubeFor(stack, values, io);
+    const kube = await kubeFor(context, values, io);
     await createJobFromCronJob(kube, dataNamespace, cronjob, jobName);
     io.out(`created job/${jobName} in ${dataNamespace} from cronjob/${cronjob}`);
     if (!values.wait) {

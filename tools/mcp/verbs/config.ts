@@ -2,12 +2,13 @@ import * as path from "node:path";
 import { ConfigError, parseConfig } from "../../../config";
 import { groupConfig } from "../../../config/lib/raw";
 import { readStackConfig } from "../../lib/stack-file";
+import { config as spec } from "../catalog";
 import {
     CliError,
     exitCodes,
-    jsonOption,
-    jsonOptionHelp,
+    outputFormat,
     parseVerbArgs,
+    renderData,
     UsageError,
 } from "../lib/cli";
 import { type Io, stackContext } from "../lib/context";
@@ -96,29 +97,10 @@ export function validateChange(
 
 export function configVerb(deps: { configWriter?: ConfigWriter } = {}): Verb {
     return {
-        name: "config",
-        help: {
-            synopsis: [
-                "mcp config set KEY VALUE [--service NAME] [--secret]",
-                "mcp config get KEY [--service NAME] [--json]",
-            ],
-            summary:
-                "Stack configuration through the Pulumi Automation API (`pulumi config set --path`). KEY is a path under mcp-platform: (workloads.services.mcp-registry.image), or an environment variable name (LOG_LEVEL) of --service's env. The change is validated as the program validates it before anything is written; then commit Pulumi.<stack>.yaml in a pull request — the deploy applies it (pods roll).",
-            options: [
-                { flag: "--service NAME", text: "the service whose env KEY is" },
-                { flag: "--secret", text: "store VALUE encrypted (pulumi config set --secret)" },
-                jsonOptionHelp,
-            ],
-            notes: [
-                "Credentials are refused in plain env (use the service's secretEnv). Exit 0 written; 2 invalid; 3 Pulumi unusable.",
-            ],
-        },
+        spec,
         async run(argv, io: Io) {
-            const { values, positionals } = parseVerbArgs(argv, {
-                ...jsonOption,
-                service: { type: "string" },
-                secret: { type: "boolean" },
-            });
+            const { values, positionals } = parseVerbArgs(argv, spec);
+            const format = outputFormat(values);
             const [action, key, value, ...extra] = positionals;
             if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
             const { stack, cfg } = await stackContext(values.stack, io);
@@ -129,9 +111,9 @@ export function configVerb(deps: { configWriter?: ConfigWriter } = {}): Verb {
                 let node: unknown = cfg;
                 for (const part of parts)
                     node = (node as Record<string, unknown> | undefined)?.[part];
-                if (values.json)
+                if (format !== "text")
                     io.out(
-                        JSON.stringify({
+                        renderData(format, {
                             key: `mcp-platform:${parts.join(".")}`,
                             value: node ?? null,
                         }),

@@ -1,16 +1,17 @@
 import { Writable } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
 import { dataNamespace } from "../../../contracts/names";
+import { db as spec } from "../catalog";
 import {
     CliError,
     exitCodes,
-    jsonOption,
-    jsonOptionHelp,
+    outputFormat,
     parseVerbArgs,
+    renderData,
     table,
     UsageError,
 } from "../lib/cli";
-import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
+import { type Io, kubeFor, stackContext } from "../lib/context";
 import { type Kube, kubeError } from "../lib/kube";
 import type { Verb } from "./verb";
 import { postgresNames } from "../../../contracts/data";
@@ -106,7 +107,7 @@ async function execInPod(
             .then((ws) => ws.on("error", reject))
             .catch(reject);
     }).catch((error: unknown) => {
-        throw kubeError(`exec in pod/${pod} (${dataNamespace})`, kube.server, error);
+        throw kubeError(`exec in pod/${pod} (${dataNamespace})`, kube.server, error, kube.fix);
     });
     if (status.status !== "Success") {
         throw new CliError(
@@ -118,41 +119,25 @@ async function execInPod(
 }
 
 export const db: Verb = {
-    name: "db",
-    help: {
-        synopsis: ["mcp db connections [--warn-ratio 0.8] [--json]"],
-        summary:
-            "The primary's client connections (pg_stat_activity in postgres-primary-0, through the Kubernetes exec API, as `kubectl exec … psql` does): by user, application and state, against max_connections.",
-        options: [
-            {
-                flag: "--warn-ratio R",
-                text: "exit 1 when connections exceed R × max_connections (default 0.8)",
-            },
-            ...kubeOptionHelp,
-            jsonOptionHelp,
-        ],
-        notes: ["Resetting connections means restarting their clients: mcp restart <service>."],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...kubeOptions,
-            ...jsonOption,
-            "warn-ratio": { type: "string" },
-        });
+        const { values, positionals } = parseVerbArgs(argv, spec);
+        const format = outputFormat(values);
         if (positionals[0] !== "connections" || positionals.length > 1)
             throw new UsageError("expected `mcp db connections`");
         const ratio = Number(values["warn-ratio"] ?? "0.8");
         if (!(ratio > 0 && ratio <= 1))
             throw new UsageError("--warn-ratio expects a number in (0, 1]");
-        const { stack } = await stackContext(values.stack, io);
-        const kube = await kubeFor(stack, values, io);
+        const context = await stackContext(values.stack, io);
+        const { stack } = context;
+        const kube = await kubeFor(context, values, io);
         const connections = parseConnections(
             await execInPod(kube, "postgres-primary-0", "postgres", psqlCommand),
         );
         const high =
             connections.maxConnections > 0 &&
             connections.total > ratio * connections.maxConnections;
-        if (values.json) io.out(JSON.stringify({ stack, ...connections, high }, null, 2));
+        if (format !== "text") io.out(renderData(format, { stack, ...connections, high }));
         else {
             io.out(
                 `${connections.total} client connections of max_connections ${connections.maxConnections}${high ? " — HIGH" : ""}`,

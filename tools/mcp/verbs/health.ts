@@ -1,14 +1,15 @@
 import { mcpServicesScrapeJob } from "../../../contracts/names";
+import { health as spec } from "../catalog";
 import {
     CliError,
+    duration,
     exitCodes,
-    jsonOption,
-    jsonOptionHelp,
-    parseDuration,
+    outputFormat,
     parseVerbArgs,
+    renderData,
     UsageError,
 } from "../lib/cli";
-import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
+import { type Io, kubeFor, stackContext } from "../lib/context";
 import { edgeUrl, readEdgeHealth } from "../lib/edge";
 import { describeStatus, type Kube, rolledOut } from "../lib/kube";
 import { instantQuery } from "../lib/prometheus";
@@ -20,6 +21,8 @@ export interface HealthCheck {
     readonly name: string;
     readonly healthy: boolean;
     readonly detail: string;
+    /** The system behind the check could not be reached: nothing was checked there. */
+    readonly unreachable?: true;
 }
 
 export interface HealthReport {
@@ -28,12 +31,29 @@ export interface HealthReport {
     readonly checks: readonly HealthCheck[];
 }
 
+/** A failed check from a CliError: unreachable when the error says so (exit code 3). */
+function failedCheck(name: string, error: CliError, detail = error.problem): HealthCheck {
+    return error.exitCode === exitCodes.unreachable
+        ? { name, healthy: false, detail, unreachable: true }
+        : { name, healthy: false, detail };
+}
+
+/**
+ * The exit code of a report (docs/operations.md#the-mcp-cli): 1 when something reached is
+ * unhealthy, else 3 when a system could not be reached, else 0.
+ */
+export function healthExitCode(report: HealthReport): number {
+    const bad = report.checks.filter((c) => !c.healthy);
+    if (bad.some((c) => !c.unreachable)) return exitCodes.problem;
+    return bad.length > 0 ? exitCodes.unreachable : exitCodes.ok;
+}
+
 async function workloadChecks(
     kube: Kube | CliError,
     targets: readonly Workload[],
 ): Promise<HealthCheck[]> {
     if (kube instanceof CliError) {
-        return [{ name: "cluster", healthy: false, detail: `${kube.problem} (${kube.remedy})` }];
+        return [failedCheck("cluster", kube, `${kube.problem} (what to do: ${kube.remedy})`)];
     }
     const checks: HealthCheck[] = [];
     for (const w of targets) {
@@ -48,7 +68,7 @@ async function workloadChecks(
             });
         } catch (error) {
             if (!(error instanceof CliError)) throw error;
-            checks.push({ name, healthy: false, detail: error.problem });
+            checks.push(failedCheck(name, error));
             if (error.exitCode === exitCodes.unreachable) break;
         }
     }
@@ -88,7 +108,7 @@ async function edgeChecks(base: string): Promise<HealthCheck[]> {
         return checks;
     } catch (error) {
         if (!(error instanceof CliError)) throw error;
-        return [{ name: "edge", healthy: false, detail: error.problem }];
+        return [failedCheck("edge", error)];
     }
 }
 
@@ -126,58 +146,21 @@ async function prometheusChecks(base: string, service?: string): Promise<HealthC
         ];
     } catch (error) {
         if (!(error instanceof CliError)) throw error;
-        return [{ name: "prometheus", healthy: false, detail: error.problem }];
+        return [failedCheck("prometheus", error)];
     }
 }
 
 export const health: Verb = {
-    name: "health",
-    help: {
-        synopsis: ["mcp health [service] [--verbose] [--wait [--timeout 5m]] [--json]"],
-        summary:
-            "Checks the platform: the edge's /health/detailed (status, active region, maintenance, origins), every service's Deployment and the data StatefulSets (ready and updated pods), and, with --prometheus-url or $MCP_PROMETHEUS_URL, the scrape targets and firing critical alerts. With a service, only that service.",
-        options: [
-            { flag: "--verbose", text: "list every check, not only the unhealthy ones" },
-            { flag: "--wait", text: "check again every 5s until healthy" },
-            { flag: "--timeout DURATION", text: "how long --wait waits (default 5m)" },
-            {
-                flag: "--edge-url URL",
-                text: "the edge (default: $MCP_EDGE_URL, else https://<edge.hostname>)",
-            },
-            { flag: "--no-edge", text: "skip the edge" },
-            {
-                flag: "--no-cluster",
-                text: "skip the Kubernetes checks (e.g. outside the stack's VPC)",
-            },
-            {
-                flag: "--prometheus-url URL",
-                text: "also ask Prometheus (default: $MCP_PROMETHEUS_URL; none)",
-            },
-            ...kubeOptionHelp,
-            jsonOptionHelp,
-        ],
-        notes: [
-            "Exit codes: 0 everything healthy; 1 something is unhealthy or could not be checked",
-            "(each listed with what was seen); 2 usage.",
-        ],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...kubeOptions,
-            ...jsonOption,
-            verbose: { type: "boolean" },
-            wait: { type: "boolean" },
-            timeout: { type: "string" },
-            "edge-url": { type: "string" },
-            "no-edge": { type: "boolean" },
-            "no-cluster": { type: "boolean" },
-            "prometheus-url": { type: "string" },
-        });
+        const { values, positionals } = parseVerbArgs(argv, spec);
+        const format = outputFormat(values);
         if (positionals.length > 1) throw new UsageError("give at most one service");
         if (values.timeout !== undefined && !values.wait)
             throw new UsageError("--timeout only applies with --wait");
-        const timeoutMs = parseDuration("--timeout", values.timeout ?? "5m");
-        const { stack, cfg } = await stackContext(values.stack, io);
+        const timeoutMs = duration("--timeout", values.timeout ?? "5m");
+        const context = await stackContext(values.stack, io);
+        const { stack, cfg } = context;
         const service = positionals[0];
         const targets = service
             ? resolveService(cfg, service)
@@ -188,7 +171,7 @@ export const health: Verb = {
         let kube: Kube | CliError | undefined;
         if (!values["no-cluster"]) {
             try {
-                kube = await kubeFor(stack, values, io);
+                kube = await kubeFor(context, values, io);
             } catch (error) {
                 if (!(error instanceof CliError)) throw error;
                 kube = error;
@@ -207,25 +190,28 @@ export const health: Verb = {
             ];
             report = { stack, healthy: checks.every((c) => c.healthy), checks };
             if (report.healthy || !values.wait || Date.now() + 5000 > deadline) break;
-            if (!values.json) {
-                io.err(`waiting: ${checks.filter((c) => !c.healthy).length} unhealthy`);
-            }
+            io.err(`waiting: ${checks.filter((c) => !c.healthy).length} unhealthy`);
             await new Promise((resolve) => setTimeout(resolve, 5000));
         }
 
-        if (values.json) {
-            io.out(JSON.stringify(report, null, 2));
+        if (format !== "text") {
+            io.out(renderData(format, report));
         } else {
             const bad = report.checks.filter((c) => !c.healthy);
             for (const c of values.verbose ? report.checks : bad) {
-                io.out(`${c.healthy ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);
+                io.out(
+                    `${c.healthy ? "ok  " : c.unreachable ? "N/A " : "FAIL"}  ${c.name}: ${c.detail}`,
+                );
             }
+            const code = healthExitCode(report);
             io.out(
-                report.healthy
+                code === exitCodes.ok
                     ? `healthy: ${report.checks.length} checks on the ${stack} stack`
-                    : `UNHEALTHY: ${bad.length} of ${report.checks.length} checks on the ${stack} stack`,
+                    : code === exitCodes.unreachable
+                      ? `NOT CHECKED: ${bad.length} of ${report.checks.length} checks on the ${stack} stack could not reach their system`
+                      : `UNHEALTHY: ${bad.length} of ${report.checks.length} checks on the ${stack} stack`,
             );
         }
-        return report.healthy ? exitCodes.ok : exitCodes.problem;
+        return healthExitCode(report);
     },
 };

@@ -6,16 +6,18 @@ import {
     StartQueryCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { PlatformConfig } from "../../../config";
+import { logs as spec } from "../catalog";
 import {
     CliError,
+    count,
+    duration,
     exitCodes,
-    jsonOption,
-    jsonOptionHelp,
-    parseCount,
-    parseDuration,
+    outputFormat,
     parseVerbArgs,
+    renderData,
     UsageError,
 } from "../lib/cli";
+import { eventFields, literal, type LogFilter, parseFilter } from "../lib/log-filter";
 import { type Io, stackContext } from "../lib/context";
 import { resolveService } from "../lib/services";
 import type { Verb } from "./verb";
@@ -49,16 +51,13 @@ export interface LogOptions {
     readonly service?: string;
     readonly level?: string;
     readonly search?: string;
+    /** `--filter` (tools/mcp/lib/log-filter.ts). */
+    readonly filter?: string;
     readonly requestId?: string;
     readonly summary?: boolean;
     readonly slow?: boolean;
     readonly since?: string;
     readonly limit: number;
-}
-
-/** `"` and `\` escaped for a Logs Insights string literal. */
-function literal(text: string): string {
-    return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
 /**
@@ -80,7 +79,7 @@ export function buildQuery(cfg: PlatformConfig, options: LogOptions): LogQuery {
         saved: `${folder}/${key}`,
         queryString: text,
         logGroupNames,
-        sinceMs: parseDuration("--since", options.since ?? saved[key].since),
+        sinceMs: duration("--since", options.since ?? saved[key].since),
     });
     const exclusive = [
         options.requestId && "--request-id",
@@ -88,6 +87,8 @@ export function buildQuery(cfg: PlatformConfig, options: LogOptions): LogQuery {
         options.slow && "--slow",
     ].filter(Boolean);
     if (exclusive.length > 1) throw new UsageError(`${exclusive.join(" and ")} do not go together`);
+    if (exclusive.length > 0 && options.filter !== undefined)
+        throw new UsageError(`${exclusive[0]} runs a saved query; it does not take --filter`);
     if (options.requestId !== undefined) {
         if (!/^[A-Za-z0-9._:-]{1,128}$/.test(options.requestId)) {
             throw new UsageError("--request-id expects letters, digits, '.', '_', ':' or '-'");
@@ -119,15 +120,17 @@ export function buildQuery(cfg: PlatformConfig, options: LogOptions): LogQuery {
         filters.push(`| filter ${names.map((n) => `svc = ${literal(n)}`).join(" or ")}`);
     }
     if (options.search) filters.push(`| filter strcontains(@message, ${literal(options.search)})`);
+    if (options.filter !== undefined)
+        filters.push(`| filter ${parseFilter(options.filter).insights}`);
     return {
         queryString: [
-            `fields @timestamp, ${serviceField} as svc, tolower(level) as lvl, @message`,
+            `fields @timestamp, ${serviceField} as svc, tolower(level) as lvl, ${options.filter?.match(/request[_-]?id:/i) ? "request_id, " : ""}@message`,
             ...filters,
             `| sort @timestamp desc`,
             `| limit ${options.limit}`,
         ].join("\n"),
         logGroupNames,
-        sinceMs: parseDuration("--since", options.since ?? "1h"),
+        sinceMs: duration("--since", options.since ?? "1h"),
     };
 }
 
@@ -148,66 +151,22 @@ function awsFailure(what: string, error: unknown): CliError {
 }
 
 export const logs: Verb = {
-    name: "logs",
-    help: {
-        synopsis: [
-            "mcp logs [service] [--level error] [--since 1h] [--search TEXT] [--limit 100] [--json]",
-            "mcp logs --request-id ID | --summary | --slow [--since 24h]",
-            "mcp logs [service] -f [--level warn] [--search TEXT]",
-        ],
-        summary:
-            "Searches the cluster's logs in CloudWatch Logs Insights (one log group per namespace, /mcp-platform/<stack>/<namespace>). --request-id, --summary (errors per service) and --slow run the saved queries request-trace, errors-by-service and slow-requests of docs/logging.md; -f follows new events.",
-        options: [
-            { flag: "--level LEVEL", text: "debug, info, warn or error: that level and above" },
-            {
-                flag: "--since DURATION",
-                text: "how far back (default 1h; the saved queries' own range otherwise)",
-            },
-            { flag: "--search TEXT", text: "events whose message contains TEXT" },
-            {
-                flag: "--request-id ID",
-                text: "every event of one request (saved query request-trace)",
-            },
-            {
-                flag: "--summary",
-                text: "error-level events per service (saved query errors-by-service)",
-            },
-            {
-                flag: "--slow",
-                text: "requests slower than logging.slowRequestThresholdMs (saved query slow-requests)",
-            },
-            { flag: "--limit N, --tail N", text: "at most N events, newest first (default 100)" },
-            { flag: "-f, --follow", text: "keep printing new events (Ctrl-C stops)" },
-            jsonOptionHelp,
-        ],
-        notes: [
-            "AWS credentials from the SDK's default chain; region of the stack. Exit 0 with results or none; 3 CloudWatch unreachable.",
-        ],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...jsonOption,
-            level: { type: "string" },
-            since: { type: "string" },
-            search: { type: "string" },
-            "request-id": { type: "string" },
-            summary: { type: "boolean" },
-            slow: { type: "boolean" },
-            limit: { type: "string" },
-            tail: { type: "string" },
-            follow: { type: "boolean", short: "f" },
-        });
+        const { values, positionals } = parseVerbArgs(argv, spec);
+        const format = outputFormat(values);
         if (positionals.length > 1) throw new UsageError("give at most one service");
         const { cfg } = await stackContext(values.stack, io);
         const options: LogOptions = {
             service: positionals[0],
             level: values.level,
             search: values.search,
+            filter: values.filter,
             requestId: values["request-id"],
             summary: values.summary,
             slow: values.slow,
             since: values.since,
-            limit: parseCount(
+            limit: count(
                 values.tail !== undefined ? "--tail" : "--limit",
                 values.tail ?? values.limit ?? "100",
                 1,
@@ -260,7 +219,7 @@ export const logs: Verb = {
                     fields.filter((f) => f.field !== "@ptr").map((f) => [f.field!, f.value ?? ""]),
                 ),
             );
-            if (values.json) io.out(JSON.stringify(rows, null, 2));
+            if (format !== "text") io.out(renderData(format, rows));
             else if (rows.length === 0)
                 io.out(
                     `no events in the last ${options.since ?? "range"} in ${query.logGroupNames.join(", ")}`,
@@ -282,6 +241,8 @@ async function follow(
     const levels = options.level ? levelsAtOrAbove[options.level] : undefined;
     if (options.level && !levels)
         throw new UsageError(`--level expects one of ${Object.keys(levelsAtOrAbove).join(", ")}`);
+    const filter: LogFilter | undefined =
+        options.filter === undefined ? undefined : parseFilter(options.filter);
     for (;;) {
         for (const group of query.logGroupNames) {
             let token: string | undefined;
@@ -314,6 +275,7 @@ async function follow(
                         !levels.some((l) => message.toLowerCase().includes(`"level":"${l}"`))
                     )
                         continue;
+                    if (filter && !filter.matches(eventFields(message))) continue;
                     io.out(
                         `${new Date(event.timestamp ?? 0).toISOString()}  ${event.logStreamName}  ${message.trim()}`,
                     );

@@ -1,14 +1,15 @@
 import * as k8s from "@kubernetes/client-node";
 import type { PlatformConfig } from "../../../config";
+import { maintenance as spec } from "../catalog";
 import {
     CliError,
     exitCodes,
-    jsonOption,
-    jsonOptionHelp,
+    outputFormat,
     parseVerbArgs,
+    renderData,
     UsageError,
 } from "../lib/cli";
-import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
+import { type Io, kubeFor, stackContext } from "../lib/context";
 import { putKv } from "../lib/cloudflare";
 import { edgeUrl, readEdgeHealth } from "../lib/edge";
 import type { Kube } from "../lib/kube";
@@ -100,50 +101,10 @@ export interface MaintenanceDeps {
 
 export function maintenanceVerb(deps: MaintenanceDeps = {}): Verb {
     return {
-        name: "maintenance",
-        help: {
-            synopsis: [
-                "mcp maintenance status [--json]",
-                "mcp maintenance enable|disable",
-                "mcp maintenance enable|disable --services a,b [--message TEXT]",
-            ],
-            summary:
-                "The maintenance switch. Without --services: the edge's `maintenance` KV switch is written at once through the Cloudflare API (every route answers 503 with Retry-After, health endpoints excepted), and edge.worker.maintenance is set in the stack config (Pulumi Automation API) so the next `pulumi up` keeps it — commit Pulumi.<stack>.yaml. With --services: only those services' public Ingresses answer 503 from the ALB (the cluster is patched; until workloads.ingress.maintenance is set, the next `pulumi up --refresh` restores them).",
-            options: [
-                { flag: "--services a,b", text: "drain only these services' Ingresses" },
-                {
-                    flag: "--message TEXT",
-                    text: "with --services: the ALB maintenance page's sentence",
-                },
-                {
-                    flag: "--edge-url URL",
-                    text: "status: the edge (default: $MCP_EDGE_URL, else https://<edge.hostname>)",
-                },
-                {
-                    flag: "--kv-namespace-id ID",
-                    text: "the switches' KV namespace (default: $MCP_EDGE_KV_NAMESPACE_ID, else the stack output edgeKvNamespaceId)",
-                },
-                {
-                    flag: "--no-config",
-                    text: "enable/disable: flip the edge switch only, leave the stack config alone",
-                },
-                ...kubeOptionHelp,
-                jsonOptionHelp,
-            ],
-            notes: [
-                "Needs $CLOUDFLARE_API_TOKEN for the edge switch. Exit codes: 0 done (status: not in maintenance); 1 failed (status: in maintenance); 2 usage; 3 unreachable.",
-            ],
-        },
+        spec,
         async run(argv, io: Io) {
-            const { values, positionals } = parseVerbArgs(argv, {
-                ...kubeOptions,
-                ...jsonOption,
-                services: { type: "string" },
-                message: { type: "string" },
-                "edge-url": { type: "string" },
-                "kv-namespace-id": { type: "string" },
-                "no-config": { type: "boolean" },
-            });
+            const { values, positionals } = parseVerbArgs(argv, spec);
+            const format = outputFormat(values);
             const [action, ...extra] = positionals;
             if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
             if (!["status", "enable", "disable"].includes(action ?? ""))
@@ -158,7 +119,8 @@ export function maintenanceVerb(deps: MaintenanceDeps = {}): Verb {
                     "note: --message is the ALB page of --services; the edge's maintenance page has a fixed text",
                 );
             }
-            const { stack, cfg } = await stackContext(values.stack, io);
+            const context = await stackContext(values.stack, io);
+            const { stack, cfg } = context;
             const services = values.services
                 ?.split(",")
                 .map((s) => s.trim())
@@ -185,7 +147,7 @@ export function maintenanceVerb(deps: MaintenanceDeps = {}): Verb {
                 const on =
                     (edge && !(edge instanceof CliError) && edge.maintenance) ||
                     report.ingressMaintenance;
-                if (values.json) io.out(JSON.stringify(report, null, 2));
+                if (format !== "text") io.out(renderData(format, report));
                 else {
                     io.out(
                         `edge: ${edge instanceof CliError ? `unknown (${edge.problem})` : edge ? (edge.maintenance ? "MAINTENANCE" : "serving") : "this stack has no edge"}`,
@@ -201,7 +163,7 @@ export function maintenanceVerb(deps: MaintenanceDeps = {}): Verb {
             const on = action === "enable";
             if (services) {
                 const targets = ingressesOf(cfg, services);
-                const kube = await kubeFor(stack, values, io);
+                const kube = await kubeFor(context, values, io);
                 for (const t of targets) {
                     await drainIngress(kube, t, on, values.message ?? defaultMessage);
                     io.out(

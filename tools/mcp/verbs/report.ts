@@ -1,4 +1,5 @@
-import { exitCodes, jsonOption, jsonOptionHelp, parseVerbArgs, UsageError } from "../lib/cli";
+import { report as spec } from "../catalog";
+import { exitCodes, outputFormat, parseVerbArgs, renderData, UsageError } from "../lib/cli";
 import type { Io } from "../lib/context";
 import { instantQuery, prometheusUrl } from "../lib/prometheus";
 import { stackContext } from "../lib/context";
@@ -36,35 +37,10 @@ async function capture(verb: Verb, argv: string[], io: Io): Promise<Section> {
 }
 
 export const report: Verb = {
-    name: "report",
-    help: {
-        synopsis: ["mcp report daily [--prometheus-url URL] [--json]"],
-        summary:
-            "The morning checks in one report: mcp health, mcp backup status, mcp tls check and the alerts firing in Prometheus, each section with its own result.",
-        options: [
-            {
-                flag: "--prometheus-url URL",
-                text: "Prometheus (default: $MCP_PROMETHEUS_URL, else http://127.0.0.1:9090)",
-            },
-            { flag: "--bucket NAME", text: "the backup bucket (as for mcp backup)" },
-            { flag: "--s3-endpoint-url URL", text: "another S3 endpoint (as for mcp backup)" },
-            { flag: "--edge-url URL", text: "the edge (as for mcp health)" },
-            jsonOptionHelp,
-        ],
-        notes: [
-            "Mail it with the machine's mailer, e.g. `mcp report daily | mail -s 'MCP daily' ops@example.com`;",
-            "info alerts already go to the e-mail receiver (monitoring.receivers). Exit 1 when a section found a problem.",
-        ],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...jsonOption,
-            "prometheus-url": { type: "string" },
-            bucket: { type: "string" },
-            "s3-endpoint-url": { type: "string" },
-            "edge-url": { type: "string" },
-            email: { type: "string" },
-        });
+        const { values, positionals } = parseVerbArgs(argv, spec);
+        const format = outputFormat(values);
         if (positionals[0] !== "daily" || positionals.length > 1)
             throw new UsageError("expected `mcp report daily`");
         if (values.email)
@@ -104,23 +80,25 @@ export const report: Verb = {
                 }),
             ),
         };
-        const ok = Object.values(sections).every((s) => s.code === exitCodes.ok);
-        if (values.json) {
+        const codes = Object.values(sections).map((s) => s.code);
+        const ok = codes.every((code) => code === exitCodes.ok);
+        if (format !== "text") {
             io.out(
-                JSON.stringify(
-                    { stack, generatedAt: new Date().toISOString(), ok, sections },
-                    null,
-                    2,
-                ),
+                renderData(format, { stack, generatedAt: new Date().toISOString(), ok, sections }),
             );
         } else {
             io.out(`MCP daily report — ${stack} — ${new Date().toISOString()}`);
             for (const [name, s] of Object.entries(sections)) {
                 io.out("");
-                io.out(`## ${name}: ${s.code === exitCodes.ok ? "ok" : "PROBLEM"}`);
+                io.out(
+                    `## ${name}: ${s.code === exitCodes.ok ? "ok" : s.code === exitCodes.unreachable ? "NOT CHECKED (unreachable)" : "PROBLEM"}`,
+                );
                 io.out(s.error ?? JSON.stringify(s.json, null, 2));
             }
         }
-        return ok ? exitCodes.ok : exitCodes.problem;
+        // A problem found outweighs a section that could not look (docs/operations.md).
+        if (codes.some((code) => code !== exitCodes.ok && code !== exitCodes.unreachable))
+            return exitCodes.problem;
+        return ok ? exitCodes.ok : exitCodes.unreachable;
     },
 };

@@ -1,5 +1,6 @@
-import { CliError, exitCodes, parseDuration, parseVerbArgs, UsageError } from "../lib/cli";
-import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
+import { restart as spec } from "../catalog";
+import { CliError, duration, exitCodes, parseVerbArgs, UsageError } from "../lib/cli";
+import { type Io, kubeFor, stackContext } from "../lib/context";
 import { describeStatus, waitRolledOut } from "../lib/kube";
 import { allServices, resolveService, type Workload } from "../lib/services";
 import type { Verb } from "./verb";
@@ -8,52 +9,30 @@ import type { Verb } from "./verb";
 export const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 
 export const restart: Verb = {
-    name: "restart",
-    help: {
-        synopsis: [
-            "mcp restart <service>... [--graceful] [--timeout 10m]",
-            "mcp restart --all [--rolling [--delay 30s]]",
-        ],
-        summary:
-            "Restarts services the way `kubectl rollout restart` does: a new pod template annotation, so the Deployment replaces its pods by its rolling update (maxSurge 25 %, maxUnavailable 0), each pod ending gracefully within its terminationGracePeriodSeconds.",
-        options: [
-            { flag: "--all", text: "every service of the catalog" },
-            {
-                flag: "--rolling",
-                text: "one service at a time: the next starts once the previous one rolled out",
-            },
-            {
-                flag: "--delay DURATION",
-                text: "pause between services with --rolling (default 0s)",
-            },
-            { flag: "--graceful", text: "wait until every restarted service rolled out" },
-            { flag: "--timeout DURATION", text: "how long to wait per service (default 10m)" },
-            ...kubeOptionHelp,
-        ],
-        notes: ["Exit 1 when a service does not roll out within the timeout (its pods are named)."],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...kubeOptions,
-            all: { type: "boolean" },
-            rolling: { type: "boolean" },
-            delay: { type: "string" },
-            graceful: { type: "boolean" },
-            timeout: { type: "string" },
-        });
-        if (values.all === positionals.length > 0) {
-            throw new UsageError("give the services to restart, or --all");
+        const { values, positionals } = parseVerbArgs(argv, spec);
+        // Nothing to restart is a mistake, not a success: `mcp restart --rolling --delay 30s`
+        // (the manuals' form) names no service.
+        if (!values.all && positionals.length === 0) {
+            throw new UsageError(
+                "give the services to restart, or --all (e.g. mcp restart --all --rolling --delay 30s)",
+            );
+        }
+        if (values.all && positionals.length > 0) {
+            throw new UsageError("give the services to restart or --all, not both");
         }
         if (values.delay !== undefined && !values.rolling) {
             throw new UsageError("--delay only applies with --rolling");
         }
-        const delayMs = parseDuration("--delay", values.delay ?? "0s");
-        const timeoutMs = parseDuration("--timeout", values.timeout ?? "10m");
-        const { stack, cfg } = await stackContext(values.stack, io);
+        const delayMs = duration("--delay", values.delay ?? "0s");
+        const timeoutMs = duration("--timeout", values.timeout ?? "10m");
+        const context = await stackContext(values.stack, io);
+        const { cfg } = context;
         const targets: Workload[] = values.all
             ? allServices(cfg)
             : positionals.flatMap((name) => resolveService(cfg, name));
-        const kube = await kubeFor(stack, values, io);
+        const kube = await kubeFor(context, values, io);
 
         const missing = [];
         for (const w of targets) if (!(await kube.workloadStatus(w)).exists) missing.push(w);

@@ -1,45 +1,19 @@
-import {
-    CliError,
-    exitCodes,
-    parseCount,
-    parseDuration,
-    parseVerbArgs,
-    UsageError,
-} from "../lib/cli";
-import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
+import { scale as spec } from "../catalog";
+import { CliError, count, duration, exitCodes, parseVerbArgs, UsageError } from "../lib/cli";
+import { type Io, kubeFor, stackContext } from "../lib/context";
 import { describeStatus, waitRolledOut } from "../lib/kube";
 import { resolveService } from "../lib/services";
 import type { Verb } from "./verb";
 
 export const scale: Verb = {
-    name: "scale",
-    help: {
-        synopsis: ["mcp scale <service> --replicas N [--wait] [--timeout 5m]"],
-        summary:
-            "Sets the replica count of a service's Deployment (or a data store's StatefulSet) through its scale subresource, like `kubectl scale`.",
-        options: [
-            { flag: "--replicas N", text: "the number of pods (0 stops the service)" },
-            { flag: "--wait", text: "wait until every pod is ready" },
-            { flag: "--timeout DURATION", text: "how long --wait waits (default 5m)" },
-            ...kubeOptionHelp,
-        ],
-        notes: [
-            "Under an HPA (<service>-hpa) a count inside its min..max holds until its next decision;",
-            "0 is left alone by the HPA. A lasting change is autoscaling.minReplicas/maxReplicas or",
-            "replicas of the service in Pulumi.<stack>.yaml (docs/operations.md#ground-rules).",
-        ],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...kubeOptions,
-            replicas: { type: "string" },
-            wait: { type: "boolean" },
-            timeout: { type: "string" },
-        });
+        const { values, positionals } = parseVerbArgs(argv, spec);
         if (positionals.length !== 1) throw new UsageError("give exactly one service");
-        const replicas = parseCount("--replicas", values.replicas);
-        const timeoutMs = parseDuration("--timeout", values.timeout ?? "5m");
-        const { stack, cfg } = await stackContext(values.stack, io);
+        const replicas = count("--replicas", values.replicas);
+        const timeoutMs = duration("--timeout", values.timeout ?? "5m");
+        const context = await stackContext(values.stack, io);
+        const { stack, cfg } = context;
         const workloads = resolveService(cfg, positionals[0]);
         if (workloads.some((w) => w.kind === "StatefulSet") && replicas === 0) {
             throw new CliError(
@@ -48,7 +22,7 @@ export const scale: Verb = {
                 exitCodes.usage,
             );
         }
-        const kube = await kubeFor(stack, values, io);
+        const kube = await kubeFor(context, values, io);
         for (const w of workloads) {
             const before = await kube.workloadStatus(w);
             if (!before.exists) {

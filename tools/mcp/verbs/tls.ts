@@ -1,9 +1,10 @@
+import { tls as spec } from "../catalog";
 import {
+    count,
     exitCodes,
-    jsonOption,
-    jsonOptionHelp,
-    parseCount,
+    outputFormat,
     parseVerbArgs,
+    renderData,
     table,
     UsageError,
 } from "../lib/cli";
@@ -23,35 +24,13 @@ export interface CertificateState {
 }
 
 export const tls: Verb = {
-    name: "tls",
-    help: {
-        synopsis: ["mcp tls check [--warn-days 21] [--prometheus-url URL] [--json]"],
-        summary:
-            "The certificates clients are served at the platform's public endpoints, from the blackbox exporter's probes in Prometheus (probe_ssl_earliest_cert_expiry, probe_success of job blackbox): days left per endpoint, the same thresholds as the CertificateExpiringSoon alert.",
-        options: [
-            {
-                flag: "--warn-days N",
-                text: `warn below N days (default ${certificateThresholds.warningDays}; critical below ${certificateThresholds.criticalDays})`,
-            },
-            {
-                flag: "--prometheus-url URL",
-                text: "Prometheus (default: $MCP_PROMETHEUS_URL, else http://127.0.0.1:9090, the port-forward)",
-            },
-            jsonOptionHelp,
-        ],
-        notes: [
-            "Exit codes: 0 every certificate has more than --warn-days left; 1 one expires sooner or its probe fails; 2 usage; 3 Prometheus unreachable.",
-        ],
-    },
+    spec,
     async run(argv, io: Io) {
-        const { values, positionals } = parseVerbArgs(argv, {
-            ...jsonOption,
-            "warn-days": { type: "string" },
-            "prometheus-url": { type: "string" },
-        });
+        const { values, positionals } = parseVerbArgs(argv, spec);
+        const format = outputFormat(values);
         if (positionals[0] !== "check" || positionals.length > 1)
             throw new UsageError("expected `mcp tls check`");
-        const warnDays = parseCount(
+        const warnDays = count(
             "--warn-days",
             values["warn-days"] ?? String(certificateThresholds.warningDays),
             1,
@@ -92,8 +71,8 @@ export const tls: Verb = {
             };
         });
         const healthy = certificates.length > 0 && certificates.every((c) => c.state === "ok");
-        if (values.json) {
-            io.out(JSON.stringify({ stack, prometheus: base, healthy, certificates }, null, 2));
+        if (format !== "text") {
+            io.out(renderData(format, { stack, prometheus: base, healthy, certificates }));
         } else if (certificates.length === 0) {
             io.out(
                 `no blackbox probe results in ${base}: is the blackbox-exporter Probe deployed and scraped?`,

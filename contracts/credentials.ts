@@ -1,9 +1,12 @@
 /**
- * Recognises credentials by their value, for config that should never carry one (ConfigMap
- * data, container env literals, Worker plain_text bindings). Names lie — `DATABASE_URL` or
- * `settings.ini` hold passwords as often as `PASSWORD` does — so the value is judged too.
+ * Recognises credentials in config that must never carry one (container env literals,
+ * ConfigMap data, Worker plain_text bindings). Names lie — `DATABASE_URL` or `settings.ini`
+ * hold passwords as often as `PASSWORD` does — so the value is judged too.
  *
- * Callers report the key and the kind of credential, never the value itself.
+ * One rule for every room: the config validation refuses a service's `env` with it before
+ * anything is written (config/workloads.ts), and the policy pack refuses what reaches a
+ * manifest with it (policies/kubernetes-secrets.ts, policies/cloudflare.ts). Callers report
+ * the key and the kind of credential, never the value itself.
  */
 
 interface Detector {
@@ -64,25 +67,41 @@ export function credentialKind(value: unknown): string | undefined {
     return detectors.find((d) => d.test(value))?.kind;
 }
 
-/** Key names that announce a credential (`DB_PASSWORD`, `api-key`, `client_secret`, …). */
-const sensitiveKeyPattern =
-    /(passw(or)?d|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)/i;
+/**
+ * Key names that announce a credential: `DB_PASSWORD`, `api-key`, `client_secret`,
+ * `GITHUB_TOKEN`, `DATA_SOURCE_PASS`, and any name whose last word is `KEY` (`SIGNING_KEY`);
+ * `S3_KEY_PREFIX` or `CACHE_KEYS` are not.
+ */
+const sensitiveKeyPatterns: readonly RegExp[] = [
+    /(passw(or)?d|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)/i,
+    /(^|[_.-])(key|pass|pwd|passphrase)$/i,
+    /[a-z0-9](Key|Pass|Pwd)$/,
+];
+
+/** Whether a key (an environment variable, a ConfigMap key) is named like a credential. */
+export function namedLikeCredential(key: string): boolean {
+    return sensitiveKeyPatterns.some((pattern) => pattern.test(key));
+}
 
 /**
  * Why a key/value pair holds a credential: by value first, then by a sensitive name with a
- * non-empty one-line literal that is not a reference. Undefined when it does not.
+ * non-empty one-line literal that is not a reference, a number, a boolean or a file path.
+ * Undefined when it does not. The phrase has the key as its subject
+ * (`DB_PASSWORD is named like a credential and has a literal value`).
  */
 export function credentialReason(key: string, value: unknown): string | undefined {
     const kind = credentialKind(value);
     if (kind) return `holds ${kind}`;
+    if (typeof value !== "string" || !namedLikeCredential(key)) return undefined;
+    const text = value.trim();
     if (
-        sensitiveKeyPattern.test(key) &&
-        typeof value === "string" &&
-        value.trim() !== "" &&
+        text !== "" &&
         // A file (a script, a config file) named like a credential is judged by value only.
-        !value.trim().includes("\n") &&
-        !isReference(value.trim()) &&
-        !/^(true|false|\d+)$/i.test(value.trim())
+        !text.includes("\n") &&
+        !isReference(text) &&
+        !/^(true|false|\d+)$/i.test(text) &&
+        // Where a credential is mounted (`/var/run/secrets/…/token`) is not the credential.
+        !/^\/[^\s]*$/.test(text)
     ) {
         return "is named like a credential and has a literal value";
     }
