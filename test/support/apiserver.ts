@@ -124,6 +124,22 @@ function writeKubeconfig(file: string, server: string, ca: string, cert: string,
     fs.writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
 }
 
+/**
+ * A copy of the plane's admin kubeconfig whose context is named after `stack`, as
+ * `aws eks update-kubeconfig --alias <stack>` names it: what the mcp CLI looks for.
+ */
+export function stackKubeconfig(
+    plane: Pick<ControlPlane, "kubeconfig" | "dir">,
+    stack: string,
+): string {
+    const config = JSON.parse(fs.readFileSync(plane.kubeconfig, "utf8"));
+    config.contexts = [{ name: stack, context: { cluster: "test", user: "admin" } }];
+    config["current-context"] = stack;
+    const file = path.join(plane.dir, `${stack}.kubeconfig`);
+    fs.writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+    return file;
+}
+
 function fakeNode(name: string) {
     return {
         apiVersion: "v1",

@@ -327,7 +327,10 @@ export const restart = {
 export const scale = {
     name: "scale",
     help: {
-        synopsis: ["mcp scale <service> --replicas N [--wait [--timeout 5m]]"],
+        synopsis: [
+            "mcp scale <service> --replicas N [--wait [--timeout 5m]]",
+            "mcp scale <service> --replicas 0 --yes",
+        ],
         summary:
             "Sets the replica count of a service's Deployment (or a data store's StatefulSet) through its scale subresource, like `kubectl scale`.",
         notes: [
@@ -339,6 +342,7 @@ export const scale = {
     options: {
         replicas: { type: "string", value: "N", help: "the number of pods (0 stops the service)" },
         wait: { type: "boolean", help: "wait until every pod is ready" },
+        yes: { type: "boolean", help: "confirm --replicas 0: the service stops serving" },
         timeout: timeout("--wait waits", "5m"),
         ...kubeOptions,
     },

@@ -283,7 +283,7 @@ describe("a missing kubeconfig names the command that writes it", () => {
         );
     });
 
-    it("picks the context named after the stack, else the stack's EKS cluster, else the current one", () => {
+    it("picks the context named after the stack, else the stack's EKS cluster, never another cluster's current one", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
         const arn = (name: string) => `arn:aws:eks:us-east-1:111111111111:cluster/${name}`;
         const kubeconfig = (contexts: string[]) => {
@@ -322,7 +322,20 @@ describe("a missing kubeconfig names the command that writes it", () => {
         expect(server(kubeconfig(["other", arn("mcp-production")]))).toBe(
             "https://mcp-production.example.com",
         );
-        expect(server(kubeconfig(["other", arn("mcp-dr")]))).toBe("https://other.example.com");
+        // `--stack production` with only dr's and another cluster's contexts: refused, not the
+        // current context (another cluster) silently.
+        expect(() => server(kubeconfig(["other", arn("mcp-dr")]))).toThrow(
+            /no context for the production stack \(cluster mcp-production\); the current context "other" is cluster arn:aws:eks:us-east-1:111111111111:cluster\/other/,
+        );
+        expect(
+            new Kube({
+                stack: "production",
+                cluster,
+                kubeconfig: kubeconfig(["other", arn("mcp-dr")]),
+                context: "other",
+                env: {},
+            }).server,
+        ).toBe("https://other.example.com");
     });
 });
 

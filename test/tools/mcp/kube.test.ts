@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../../support/apiserver";
+import { type ControlPlane, stackKubeconfig, startControlPlane } from "../../support/apiserver";
 import { synth } from "../../support/synth";
 import { restartedAtAnnotation } from "../../../tools/mcp/verbs/restart";
 import { json, mcp } from "./support";
@@ -29,7 +29,7 @@ const deployment = () => get(`/apis/apps/v1/namespaces/${ns}/deployments/mcp-reg
 
 beforeAll(async () => {
     plane = await startControlPlane({ fakeNodes: 2 });
-    env = { MCP_STACK: "production", KUBECONFIG: plane.kubeconfig };
+    env = { MCP_STACK: "production", KUBECONFIG: stackKubeconfig(plane, "production") };
     const production = synth("production");
     for (const file of manifests) {
         const res = await plane.client.apply(parse(production.read(`k8s/${file}`)));
@@ -100,7 +100,14 @@ describe("mcp against a real API server", () => {
     });
 
     it("health fails, naming it, for a service scaled to 0", async () => {
-        expect((await mcp(["scale", "mcp-registry", "--replicas", "0"], env)).code).toBe(0);
+        // Stopping a service is confirmed: without --yes nothing changes (exit 2).
+        const unconfirmed = await mcp(["scale", "mcp-registry", "--replicas", "0"], env);
+        expect(unconfirmed.code).toBe(2);
+        expect(unconfirmed.stderr).toContain("repeat with --yes to confirm");
+        expect((await deployment()).spec.replicas).toBe(3);
+        expect((await mcp(["scale", "mcp-registry", "--replicas", "0", "--yes"], env)).code).toBe(
+            0,
+        );
         const run = await mcp(["health", "mcp-registry"], env);
         expect(run.code).toBe(1);
         expect(run.stdout).toBe(

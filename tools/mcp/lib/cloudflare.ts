@@ -17,7 +17,7 @@ export async function putKv(
     if (!token) {
         throw new CliError(
             "CLOUDFLARE_API_TOKEN is not set: the edge switch cannot be written",
-            "export a Cloudflare API token with Workers KV Storage:Edit on the edge's account (`pulumi config get cloudflare:apiToken -s production` shows the stack's)",
+            "export your own Cloudflare API token, scoped to Workers KV Storage:Edit on the edge's account (create one in the Cloudflare dashboard; never reuse the stacks' deploy token)",
             exitCodes.usage,
         );
     }

@@ -96,7 +96,17 @@ export class Kube {
                 kc.getCluster(c.cluster)?.name.endsWith(`:cluster/${options.cluster.name}`),
             );
             const wanted = names.includes(options.stack) ? options.stack : ofCluster?.name;
-            if (wanted) kc.setCurrentContext(wanted);
+            if (wanted) {
+                kc.setCurrentContext(wanted);
+            } else if (kc.getCurrentCluster()) {
+                // Never the current context by default: it may be another stack's cluster
+                // (`--stack dr` against production). It must be named with --context.
+                throw new CliError(
+                    `the kubeconfig has no context for the ${options.stack} stack (cluster ${options.cluster.name}); the current context "${kc.getCurrentContext()}" is cluster ${kc.getCurrentCluster()?.name}`,
+                    `run \`${fix}\`, or pass --context ${kc.getCurrentContext()} if that really is the ${options.stack} cluster`,
+                    exitCodes.unreachable,
+                );
+            }
         }
         if (!kc.getCurrentCluster()) {
             throw new CliError(

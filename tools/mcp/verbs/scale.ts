@@ -12,6 +12,11 @@ export const scale: Verb = {
         if (positionals.length !== 1) throw new UsageError("give exactly one service");
         const replicas = count("--replicas", values.replicas);
         const timeoutMs = duration("--timeout", values.timeout ?? "5m");
+        if (replicas === 0 && !values.yes) {
+            throw new UsageError(
+                `--replicas 0 stops ${positionals[0]}: every pod goes and its HPA no longer scales it up; repeat with --yes to confirm`,
+            );
+        }
         const context = await stackContext(values.stack, io);
         const { stack, cfg } = context;
         const workloads = resolveService(cfg, positionals[0]);
