@@ -54,12 +54,7 @@ export function logsKeyPolicy(context: KeyPolicyContext, groupPrefix?: string): 
                         : "CloudWatchLogsEncryptsPlatformLogGroups",
                 Effect: "Allow",
                 Principal: { Service: `logs.${region}.amazonaws.com` },
-                Action: [
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                ],
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                 Resource: "*",
                 Condition: {
                     StringLike: {

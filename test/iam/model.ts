@@ -264,7 +264,8 @@ function policyInputs(records: ResourceRecord[]): { where: string; text: string 
     const found: { where: string; text: string }[] = [];
     const walk = (value: unknown, where: string): void => {
         if (typeof value === "string") {
-            if (/^\s*\{/.test(value) && value.includes('"Statement"')) found.push({ where, text: value });
+            if (/^\s*\{/.test(value) && value.includes('"Statement"'))
+                found.push({ where, text: value });
         } else if (Array.isArray(value)) {
             value.forEach((v, i) => walk(v, `${where}[${i}]`));
         } else if (value && typeof value === "object") {

@@ -45,7 +45,9 @@ describe("parliament over the synthesized IAM policies", () => {
 
     it("reports nothing that is not a reviewed exception", () => {
         const keys = new Set(findings.map(keyOf));
-        const excepted = [...keys].filter((k) => findings.some((f) => keyOf(f) === k && isExcepted(f, ours())));
+        const excepted = [...keys].filter((k) =>
+            findings.some((f) => keyOf(f) === k && isExcepted(f, ours())),
+        );
         console.log(
             `parliament: ${documents.length} documents, ${keys.size} findings, ${excepted.length} excepted`,
         );
@@ -74,7 +76,11 @@ describe("parliament over the synthesized IAM policies", () => {
             // The same document name: its reviewed exceptions still apply, the new one does not.
             {
                 ...karpenter,
-                document: misspell(karpenter.document, '"ec2:DescribeImages"', '"ec2:DescribeImage"'),
+                document: misspell(
+                    karpenter.document,
+                    '"ec2:DescribeImages"',
+                    '"ec2:DescribeImage"',
+                ),
             } as LintedDocument,
             {
                 ...trust,

@@ -41,8 +41,9 @@ function statementsOf(document: PolicyDocument): Statement[] {
  * neither the actions nor the conditions. So each trust statement is linted with the role's
  * ARN as its `Resource`, the resource AWS evaluates it against.
  */
-export function layout(doc: LintedDocument): string {
-    const { Statement: _, ...rest } = doc.document;
+function layout(doc: LintedDocument): string {
+    const rest: Record<string, unknown> = { ...doc.document };
+    delete rest.Statement;
     const statements = statementsOf(doc.document).map((s) =>
         doc.trustOf === undefined ? s : { ...s, Resource: doc.trustOf },
     );
@@ -130,7 +131,11 @@ export function parliament(documents: readonly LintedDocument[]): Finding[] {
                 const report = JSON.parse(l) as Report;
                 const doc = byFile.get(String(report.location.filepath));
                 if (!doc) throw new Error(`parliament reported an unknown file: ${l}`);
-                return { tool: "parliament" as const, check: report.issue, object: objectOf(doc, report) };
+                return {
+                    tool: "parliament" as const,
+                    check: report.issue,
+                    object: objectOf(doc, report),
+                };
             });
         if (child.status === 1 && findings.length === 0) {
             throw new Error(`parliament exited 1 without a finding: ${child.stderr}`);
