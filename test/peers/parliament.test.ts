@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { synthVariants } from "../iam/check";
-import type { StackModel } from "../iam/model";
+import type { ResourceRecord } from "../../tools/lib/records";
+import { type StackModel, stackModel } from "../iam/model";
 import { isExcepted, type LintedDocument, parliament, parliamentTool } from "./parliament";
 import { binaryOf, type Finding, keyOf, readExceptions } from "./peers";
 
@@ -41,6 +42,16 @@ describe("parliament over the synthesized IAM policies", () => {
         for (const model of models) expect(model.unread, model.variant).toEqual([]);
         expect(documents.some((d) => d.trustOf !== undefined)).toBe(true);
         expect(documents.some((d) => d.name.startsWith("key policy "))).toBe(true);
+    });
+
+    it("notices a policy-bearing resource the model does not read", () => {
+        const policy = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+        });
+        const managed = { type: "aws:iam/policy:Policy", name: "extra", inputs: { policy } };
+        const model = stackModel("production", "us-east-1", [managed as unknown as ResourceRecord]);
+        expect(model.unread).toEqual(["aws:iam/policy:Policy extra inputs.policy"]);
     });
 
     it("reports nothing that is not a reviewed exception", () => {
