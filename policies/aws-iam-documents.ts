@@ -116,7 +116,8 @@ export const noWildcardAction: ResourceValidationPolicy = {
  * Actions that may be granted on Resource "*": reads of metadata (no object data, no secret
  * values) whose APIs take no resource ARN or that the AWS Load Balancer Controller needs
  * before it knows one, and the instance-type, image, status and price lookups Karpenter
- * chooses and watches nodes with (and its listing of instance profiles, which IAM cannot scope).
+ * chooses and watches nodes with (and its listing of instance profiles, which IAM cannot scope),
+ * and VPC Flow Logs' listing of log groups (logs:DescribeLogGroups takes no resource ARN).
  */
 const readOnlyActions = [
     "acm:DescribeCertificate",
@@ -161,6 +162,7 @@ const readOnlyActions = [
     "iam:GetServerCertificate",
     "iam:ListInstanceProfiles",
     "iam:ListServerCertificates",
+    "logs:DescribeLogGroups",
     "pricing:GetProducts",
     "shield:DescribeProtection",
     "shield:GetSubscriptionState",

@@ -86,13 +86,8 @@ export interface IamWildcardResourceExemption {
 export const iamWildcardResourceExemptions: readonly IamWildcardResourceExemption[] = [
     {
         policy: "cluster-addons-alb-controller-policy",
-        actions: [
-            "wafv2:AssociateWebACL",
-            "wafv2:DisassociateWebACL",
-            "shield:CreateProtection",
-            "shield:DeleteProtection",
-        ],
-        reason: 'The AWS Load Balancer Controller (installed by the mcp-platform:cluster:ClusterAddons component) attaches WAF web ACLs and Shield protection to the ALBs it creates from Ingress annotations. Those APIs take the ALB\'s ARN, which exists only after the controller creates the ALB, so the upstream controller policy grants them on Resource "*". Every other action of that policy is either read-only or scoped. If the platform never sets the wafv2/shield Ingress annotations, these four actions can be dropped from the policy instead.',
+        actions: ["shield:CreateProtection", "elasticloadbalancing:SetWebAcl"],
+        reason: 'The AWS Load Balancer Controller (installed by the mcp-platform:cluster:ClusterAddons component) attaches WAF web ACLs and Shield protection to the ALBs it creates from Ingress annotations. These two actions have no resource-level permissions (the service authorization reference lists no resource type for them), so they can only be granted on Resource "*", as the upstream controller policy does; the WAFv2 and other Shield calls are scoped to this account\'s web ACLs, load balancers and protections. If the platform never sets the wafv2/shield Ingress annotations, both can be dropped from the policy instead.',
     },
 ];
 

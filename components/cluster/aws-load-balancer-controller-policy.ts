@@ -6,8 +6,9 @@
  * regrouped and narrowed for this platform:
  * - no statement allows `Action: "*"`, and every action is named;
  * - `Resource: "*"` stays only where the API has no resource-level permissions (Describe*,
- *   ACM/WAFv2/Shield lookups) or where a tag condition already limits the call to the
- *   controller's own load balancers and security groups;
+ *   the ACM/IAM certificate listings, Shield's subscription and CreateProtection,
+ *   `elasticloadbalancing:SetWebAcl`); certificates, web ACLs, user pools and protections
+ *   are this account's;
  * - every ARN is pinned to this stack's partition, region and account instead of `*:*`,
  *   and new security groups may only be created in this stack's VPC;
  * - the WAF Classic (`waf-regional`) actions are left out: the chart runs with
@@ -70,8 +71,6 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
                 "ec2:DescribeRouteTables",
                 "ec2:DescribeIpamPools",
                 "ec2:DescribeCoipPools",
-                "ec2:GetCoipPoolUsage",
-                "ec2:GetSecurityGroupsForVpc",
                 "elasticloadbalancing:DescribeLoadBalancers",
                 "elasticloadbalancing:DescribeLoadBalancerAttributes",
                 "elasticloadbalancing:DescribeListeners",
@@ -89,23 +88,52 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
             Resource: "*",
         },
         {
-            // TLS certificates, WAFv2 web ACLs, Shield and Cognito for Ingress annotations.
-            Sid: "IngressIntegrations",
+            // Reads that name a resource: only this stack's VPC, and Outposts pools here.
+            Sid: "DiscoverInClusterVpc",
+            Action: ["ec2:GetSecurityGroupsForVpc", "ec2:GetCoipPoolUsage"],
+            Resource: [ec2(`vpc/${vpcId}`), ec2("coip-pool/*")],
+        },
+        {
+            // TLS certificates, WAFv2 web ACLs, Shield and Cognito for Ingress annotations:
+            // the listings and calls that have no resource-level permissions.
+            Sid: "IngressIntegrationLookups",
             Action: [
                 "acm:ListCertificates",
-                "acm:DescribeCertificate",
                 "iam:ListServerCertificates",
+                "shield:GetSubscriptionState",
+                "shield:CreateProtection",
+            ],
+            Resource: "*",
+        },
+        {
+            // The same integrations on what an Ingress names, in this account (and region):
+            // an ALB can use only certificates, web ACLs and user pools of its own.
+            Sid: "IngressIntegrations",
+            Action: [
+                "acm:DescribeCertificate",
                 "iam:GetServerCertificate",
                 "cognito-idp:DescribeUserPoolClient",
                 "wafv2:GetWebACL",
                 "wafv2:GetWebACLForResource",
                 "wafv2:AssociateWebACL",
                 "wafv2:DisassociateWebACL",
-                "shield:GetSubscriptionState",
                 "shield:DescribeProtection",
-                "shield:CreateProtection",
                 "shield:DeleteProtection",
             ],
+            Resource: [
+                `arn:${partition}:acm:${region}:${accountId}:certificate/*`,
+                `arn:${partition}:iam::${accountId}:server-certificate/*`,
+                `arn:${partition}:cognito-idp:${region}:${accountId}:userpool/*`,
+                `arn:${partition}:wafv2:${region}:${accountId}:regional/webacl/*/*`,
+                elb("loadbalancer/app/*/*"),
+                `arn:${partition}:shield::${accountId}:protection/*`,
+            ],
+        },
+        {
+            // Associating a web ACL with an ALB; the action has no resource-level
+            // permissions, so it is granted on "*" as the controller's published policy does.
+            Sid: "SetWebAcl",
+            Action: ["elasticloadbalancing:SetWebAcl"],
             Resource: "*",
         },
         {
@@ -213,7 +241,6 @@ export function loadBalancerControllerPolicy(scope: LoadBalancerControllerScope)
                 "elasticloadbalancing:SetRulePriorities",
                 "elasticloadbalancing:AddListenerCertificates",
                 "elasticloadbalancing:RemoveListenerCertificates",
-                "elasticloadbalancing:SetWebAcl",
             ],
             Resource: [...balancersAndTargetGroups, ...listenersAndRules],
         },

@@ -34,6 +34,11 @@ export function accountKeyPolicy(context: KeyPolicyContext): string {
  * A key CloudWatch Logs may use, but only for log groups of this account and region — under
  * `groupPrefix` when one is given
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ *
+ * Only the actions that carry an encryption context: a `kms:Describe*` under the
+ * `kms:EncryptionContext:aws:logs:arn` condition could never match (DescribeKey has no
+ * encryption context), so it is left out. The key is typed String in the service
+ * authorization reference, hence `StringLike` (it matches the same log-group ARNs).
  */
 export function logsKeyPolicy(context: KeyPolicyContext, groupPrefix?: string): string {
     const { partition, accountId, region } = context;
@@ -49,16 +54,10 @@ export function logsKeyPolicy(context: KeyPolicyContext, groupPrefix?: string): 
                         : "CloudWatchLogsEncryptsPlatformLogGroups",
                 Effect: "Allow",
                 Principal: { Service: `logs.${region}.amazonaws.com` },
-                Action: [
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                 Resource: "*",
                 Condition: {
-                    ArnLike: {
+                    StringLike: {
                         "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${groups}`,
                     },
                 },

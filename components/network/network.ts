@@ -264,14 +264,22 @@ export class Network extends pulumi.ComponentResource {
                         Version: "2012-10-17",
                         Statement: [
                             {
+                                Sid: "WriteOwnLogGroup",
                                 Effect: "Allow",
                                 Action: [
                                     "logs:CreateLogStream",
                                     "logs:PutLogEvents",
-                                    "logs:DescribeLogGroups",
                                     "logs:DescribeLogStreams",
                                 ],
                                 Resource: [arn, `${arn}:*`],
+                            },
+                            {
+                                // DescribeLogGroups has no resource-level permissions: scoped
+                                // to the group's ARN it would never be granted.
+                                Sid: "ListLogGroups",
+                                Effect: "Allow",
+                                Action: "logs:DescribeLogGroups",
+                                Resource: "*",
                             },
                         ],
                     }),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the peer linters that test/peers runs over the rendered manifests, at the versions
-# pinned beside this script: kube-linter and kube-score built from their Go modules
-# (kube-linter/go.mod, kube-score/go.mod with go.sum), checkov from requirements.txt into a
-# venv. Everything goes under ${MCP_TOOLS_DIR:-$HOME/.cache/mcp-platform/tools}; a tool whose
+# Installs the peer linters that test/peers runs over the rendered manifests and the synthesized
+# IAM policies, at the versions pinned beside this script: kube-linter and kube-score built from
+# their Go modules (kube-linter/go.mod, kube-score/go.mod with go.sum); checkov from
+# requirements.txt and parliament from parliament/requirements.txt, each into a venv of its own.
+# Everything goes under ${MCP_TOOLS_DIR:-$HOME/.cache/mcp-platform/tools}; a tool whose
 # pins have not changed since it was installed is skipped. test/peers compares the same pin
 # hash, so a stale install fails the test with this script's name.
 set -euo pipefail
@@ -31,14 +32,23 @@ install_go_tool kube-linter golang.stackrox.io/kube-linter/cmd/kube-linter v0.8.
     golang.stackrox.io/kube-linter/internal/version.version
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score 1.20.0 main.version
 
-want="$(pin_hash "$here/requirements.txt")"
-if [ -x "$dir/checkov/bin/checkov" ] && [ "$(cat "$dir/checkov.pin" 2>/dev/null)" = "$want" ]; then
-    echo "checkov: already installed" >&2
-else
-    echo "checkov: installing into $dir/checkov" >&2
-    rm -rf "$dir/checkov"
-    python3 -m venv "$dir/checkov"
-    "$dir/checkov/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-    ln -sf "$dir/checkov/bin/checkov" "$dir/bin/checkov"
-    echo "$want" >"$dir/checkov.pin"
-fi
+# A PyPI tool in a venv of its own (their pins conflict: checkov and parliament need different
+# boto3), from the exact versions of its requirements file.
+install_venv_tool() {
+    local name="$1" requirements="$2"
+    local want
+    want="$(pin_hash "$requirements")"
+    if [ -x "$dir/$name/bin/$name" ] && [ "$(cat "$dir/$name.pin" 2>/dev/null)" = "$want" ]; then
+        echo "$name: already installed" >&2
+        return
+    fi
+    echo "$name: installing into $dir/$name" >&2
+    rm -rf "$dir/$name"
+    python3 -m venv "$dir/$name"
+    "$dir/$name/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    ln -sf "$dir/$name/bin/$name" "$dir/bin/$name"
+    echo "$want" >"$dir/$name.pin"
+}
+
+install_venv_tool checkov "$here/requirements.txt"
+install_venv_tool parliament "$here/parliament/requirements.txt"

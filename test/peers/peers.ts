@@ -9,6 +9,7 @@ import { projectDir } from "../support/synth";
 /**
  * The peer linters (kube-linter, kube-score, checkov) run over rendered manifests, their
  * findings reduced to one shape, and the reviewed exceptions they are compared with.
+ * parliament (parliament.ts) judges the synthesized IAM policies the same way.
  */
 
 export const toolsDir =
@@ -16,13 +17,14 @@ export const toolsDir =
 
 const installHint = "install the pinned peer linters with: bash dev/peers/install.sh";
 
-interface Tool {
-    readonly name: "kube-linter" | "kube-score" | "checkov";
+export interface Tool {
+    readonly name: "kube-linter" | "kube-score" | "checkov" | "parliament";
     readonly version: string;
     /** The files that pin it, hashed as dev/peers/install.sh hashes them. */
     readonly pins: readonly string[];
 }
 
+/** The linters of rendered manifests. */
 export const tools: readonly Tool[] = [
     {
         name: "kube-linter",

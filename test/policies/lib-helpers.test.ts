@@ -48,6 +48,6 @@ describe("the reviewed IAM exemption", () => {
         expect(alb, "the synth declares the controller policy").toBeDefined();
         expect(await resourceViolations(noWildcardResource, alb!)).toEqual([]);
         const refused = await resourceViolations(noWildcardResource, alb!, { exemptions: [] });
-        expect(refused?.join("\n")).toMatch(/must scope wafv2:AssociateWebACL/);
+        expect(refused?.join("\n")).toMatch(/must scope elasticloadbalancing:SetWebAcl/);
     });
 });

@@ -280,7 +280,7 @@ describe("loadBalancerControllerPolicy", () => {
             for (const resource of list(statement.Resource)) {
                 if (resource === "*") continue;
                 expect(resource).toMatch(
-                    /^arn:aws:(ec2|elasticloadbalancing):us-west-2:123456789012:|^arn:aws:iam::123456789012:role\/aws-service-role\/elasticloadbalancing/,
+                    /^arn:aws:(ec2|elasticloadbalancing|acm|cognito-idp|wafv2):us-west-2:123456789012:|^arn:aws:iam::123456789012:(role\/aws-service-role\/elasticloadbalancing|server-certificate\/)|^arn:aws:shield::123456789012:protection\//,
                 );
             }
         }
@@ -290,9 +290,10 @@ describe("loadBalancerControllerPolicy", () => {
         const wildcard = statements.filter((s) => list(s.Resource).includes("*"));
         expect(wildcard.map((s) => s.Sid)).toEqual([
             "DiscoverNetworkAndLoadBalancers",
-            "IngressIntegrations",
+            "IngressIntegrationLookups",
+            "SetWebAcl",
         ]);
-        for (const action of list(wildcard[0].Action)) expect(action).toMatch(/:(Describe|Get)/);
+        for (const action of list(wildcard[0].Action)) expect(action).toMatch(/:Describe/);
     });
 
     it("lets the controller create security groups only in the cluster's VPC, tagged as its own", () => {

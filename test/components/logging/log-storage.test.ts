@@ -45,12 +45,14 @@ describe("LogStorage", () => {
             (s: any) => s.Principal?.Service === "logs.us-east-1.amazonaws.com",
         );
         expect(logs.Condition).toEqual({
-            ArnLike: {
+            StringLike: {
                 "kms:EncryptionContext:aws:logs:arn":
                     "arn:aws:logs:us-east-1:123456789012:log-group:/mcp-platform/test/*",
             },
         });
         expect(logs.Action).not.toContain("kms:*");
+        // DescribeKey carries no encryption context: under this condition it never matches.
+        expect(logs.Action).not.toContain("kms:Describe*");
         const root = policy.Statement.find((s: any) => s.Principal?.AWS);
         expect(root.Principal.AWS).toBe("arn:aws:iam::123456789012:root");
         expect(recorded.one("aws:kms/alias:Alias", "logs-key-alias").inputs.name).toBe(

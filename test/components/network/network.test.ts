@@ -135,7 +135,7 @@ describe("Network", () => {
             (s: { Principal: { Service?: string } }) => s.Principal.Service,
         );
         expect(logsStatement.Principal.Service).toBe("logs.us-east-1.amazonaws.com");
-        expect(logsStatement.Condition.ArnLike).toEqual({
+        expect(logsStatement.Condition.StringLike).toEqual({
             "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*",
         });
     });
@@ -152,6 +152,8 @@ describe("Network", () => {
         const arn = recorded.one("aws:ec2/flowLog:FlowLog", "net-flow-log").inputs.logDestination;
         expect(policy.Statement).toEqual([
             expect.objectContaining({ Effect: "Allow", Resource: [arn, `${arn}:*`] }),
+            // The one action without resource-level permissions, and nothing else on "*".
+            expect.objectContaining({ Action: "logs:DescribeLogGroups", Resource: "*" }),
         ]);
     });
 

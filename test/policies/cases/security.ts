@@ -248,7 +248,10 @@ export const securityCases: PolicyCases[] = [
                 title: "the reviewed exemption for the load balancer controller",
                 resources: [
                     iamPolicy(
-                        withStatement({ Action: ["wafv2:AssociateWebACL"], Resource: "*" }),
+                        withStatement({
+                            Action: ["elasticloadbalancing:SetWebAcl"],
+                            Resource: "*",
+                        }),
                         "cluster-addons-alb-controller-policy",
                     ),
                 ],
@@ -263,9 +266,14 @@ export const securityCases: PolicyCases[] = [
             {
                 title: "the exempted action under another policy's name",
                 resources: [
-                    iamPolicy(withStatement({ Action: ["wafv2:AssociateWebACL"], Resource: "*" })),
+                    iamPolicy(
+                        withStatement({
+                            Action: ["elasticloadbalancing:SetWebAcl"],
+                            Resource: "*",
+                        }),
+                    ),
                 ],
-                expect: /must scope wafv2:AssociateWebACL/,
+                expect: /must scope elasticloadbalancing:SetWebAcl/,
             },
         ],
     },
