@@ -98,8 +98,11 @@ if ((status == 0)); then
     exit 0
 fi
 
+# Retries are timed from the end of the failed attempt, which may have taken up to
+# WAL_ARCHIVE_ATTEMPT_SECONDS.
+FAILED_AT=$(date +%s)
 if gap_open; then
-    GAP[last_attempt]=$NOW
+    GAP[last_attempt]=$FAILED_AT
     save_gap
     fail "barman-cloud-wal-archive failed again while a gap is open; segments keep being dropped until an upload succeeds" \
         wal "$WAL_NAME" gap_first "${GAP[first]}" dropped "${GAP[dropped]}" exit_code "$status" \
@@ -115,7 +118,7 @@ VOLUME_PERCENT=$(df -P "$DATA_DIR" | awk 'NR == 2 { sub("%", "", $5); print $5 }
 # is full of data (PersistentVolumeFillingUp) must not break the archive.
 if ((MAX_BACKLOG_MB > 0)) && ((BACKLOG_MB >= MAX_BACKLOG_MB ||
     (VOLUME_PERCENT >= MAX_VOLUME_PERCENT && ${#READY[@]} > 4))); then
-    GAP=([opened]=$NOW [first]=$WAL_NAME [last]=$WAL_NAME [dropped]=1 [last_attempt]=$NOW)
+    GAP=([opened]=$NOW [first]=$WAL_NAME [last]=$WAL_NAME [dropped]=1 [last_attempt]=$FAILED_AT)
     save_gap
     log error "the archive is unreachable and the backlog reached its bound: dropping WAL from the archive so the disk does not fill (a gap opens; DR from this archive stops at it until a new base backup)" \
         wal "$WAL_NAME" backlog_mb "$BACKLOG_MB" max_backlog_mb "$MAX_BACKLOG_MB" \
