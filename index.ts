@@ -389,11 +389,13 @@ const postgres = new Postgres(
     "postgres",
     {
         ...cfg.data.postgres,
+        // The servers' image from the first deploy on, archiving or not (docs/data.md).
+        image: walArchive.image,
         walArchive:
             walLocation && walAccess
                 ? {
-                      image: walArchive.image,
                       timeoutSeconds: walArchive.timeoutSeconds,
+                      maxBacklogPercent: walArchive.maxBacklogPercent,
                       region: walLocation.region,
                       archiveUrl: archiveUrl(walLocation.bucketArn, cfg.dr.walArchivePrefix),
                       sourceUrl: archiveUrl(walLocation.bucketArn, cfg.dr.walSourcePrefix),
