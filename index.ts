@@ -273,6 +273,7 @@ const alertCatalog = ruleCatalog({
     backupSchedules: cfg.backups.schedules,
     backupStaleGrace: cfg.monitoring.backupStaleGrace,
     artifactStorageQuotaGiB: cfg.monitoring.artifactStorageQuotaGiB,
+    drPosture: cfg.dr.name,
 });
 new AlertRules(
     "alert-rules",
