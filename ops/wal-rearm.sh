@@ -11,7 +11,7 @@
 # source archive holds WAL written after its promotion (stale_primary_reason in wal-lib.sh):
 # otherwise it may be the database DR serves right now, and re-arming would discard its
 # writes — FORCE=true overrides. Then it writes the marker `reseed-requested` beside PGDATA
-# and stops the server (fast shutdown); the container restarts and postgres-start.sh replaces
+# and asks the server to stop (fast shutdown, not waited for); the container restarts and postgres-start.sh replaces
 # the cluster with the source's newest usable base backup plus standby.signal, waiting for one
 # if the source has not taken it yet (its base-backup sidecar does at once after a promotion).
 #
@@ -61,5 +61,7 @@ warn "re-arm requested: the server stops now; on its restart postgres-start.sh r
     reason "$REASON" archive "$WAL_ARCHIVE_URL" marker "$MARKER"
 
 step stop
-run pg_ctl -D "$PGDATA" -m fast -w -t 120 stop
-info "stopped; the container restarts and re-seeds (kubectl logs postgres-primary-0 -c postgres)"
+# Without waiting: the server is the container's main process, and the container (this exec
+# with it) ends when it does.
+run pg_ctl -D "$PGDATA" -m fast -W stop
+info "stopping; the container restarts and re-seeds (kubectl logs postgres-primary-0 -c postgres)"

@@ -7,6 +7,7 @@ import {
     minutes,
     pgEnv,
     startSidecar,
+    stopped,
     switchAndArchive,
     waitFor,
 } from "./wal-steps";
@@ -152,6 +153,7 @@ describe("archive unreachable, then back (PostgreSQL 15, barman-cloud, s3rver)",
                 REARM_STANDBY: "true",
             });
             expect(rearm.status, rearm.stderr).toBe(0);
+            await stopped(standby);
             const restarted = await lab.startServer({
                 dataDir: standby.dataDir,
                 env: { WAL_BASE_BACKUP_POLL_SECONDS: "1" },

@@ -9,6 +9,7 @@ import {
     promote,
     startSidecar,
     stop,
+    stopped,
     switchAndArchive,
     waitFor,
 } from "./wal-steps";
@@ -135,6 +136,7 @@ describe("activate, fail back, re-arm, activate again (PostgreSQL 15, barman-clo
                 WAL_SOURCE_URL: production,
             });
             expect(rearm.status, rearm.stderr).toBe(0);
+            await stopped(standby);
             const restarted = await lab.startServer({
                 dataDir: standby.dataDir,
                 sourceUrl: production,

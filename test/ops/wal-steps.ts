@@ -128,6 +128,12 @@ export function startSidecar(
     };
 }
 
+/** Until the server's postmaster is gone (after a stop that was not waited for). */
+export const stopped = (server: LabServer) =>
+    waitFor("the server to stop", async () =>
+        fs.existsSync(path.join(server.dataDir, "postmaster.pid")) ? undefined : true,
+    );
+
 /** The last JSON line of a script's stderr. */
 export function lastError(stderr: string): Record<string, unknown> {
     return JSON.parse(stderr.trim().split("\n").pop() ?? "{}") as Record<string, unknown>;
