@@ -2,14 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pgBin, runAs, startWalLab, type WalLab } from "../../tools/lib/dr/wal-lab";
-import {
-    baseBackup,
-    baseBackupIds,
-    minutes,
-    pgEnv,
-    switchAndArchive,
-    waitFor,
-} from "./wal-steps";
+import { baseBackup, baseBackupIds, minutes, pgEnv, switchAndArchive, waitFor } from "./wal-steps";
 
 /**
  * The README's first deploy, in order, with the scripts the postgres container runs
@@ -114,7 +107,9 @@ describe("first deploy: production's database, then dr's standby (PostgreSQL 15,
         "dr's standby waits, running and not ready, until production's first base backup lands",
         async () => {
             await lab.primary.sql("CREATE TABLE events (id int PRIMARY KEY, batch text)");
-            await lab.primary.sql("INSERT INTO events SELECT g, 'early' FROM generate_series(1, 10) g");
+            await lab.primary.sql(
+                "INSERT INTO events SELECT g, 'early' FROM generate_series(1, 10) g",
+            );
             await switchAndArchive(lab);
             expect(await baseBackupIds(lab)).toEqual([]);
 
@@ -139,7 +134,9 @@ describe("first deploy: production's database, then dr's standby (PostgreSQL 15,
 
             // Production's first base backup (its base-backup sidecar, once archiving is on).
             await baseBackup(lab, lab.primary);
-            await lab.primary.sql("INSERT INTO events SELECT g, 'late' FROM generate_series(11, 20) g");
+            await lab.primary.sql(
+                "INSERT INTO events SELECT g, 'late' FROM generate_series(11, 20) g",
+            );
             await switchAndArchive(lab);
             const replaying = await standby.ready();
             expect(await replaying.sql("SELECT pg_is_in_recovery()")).toBe("t");

@@ -114,9 +114,9 @@ describe("archive unreachable, then back (PostgreSQL 15, barman-cloud, s3rver)",
                 await new Promise((r) => setTimeout(r, 1000));
             }
             // Writes never stopped; the archiver kept the backlog near its bound.
-            expect(await lab.primary.sql("SELECT count(*) FROM events WHERE batch LIKE 'long-%'")).toBe(
-                "16",
-            );
+            expect(
+                await lab.primary.sql("SELECT count(*) FROM events WHERE batch LIKE 'long-%'"),
+            ).toBe("16");
             await waitFor("the backlog within its bound", async () =>
                 ready() * 16 <= maxBacklogMb ? true : undefined,
             );

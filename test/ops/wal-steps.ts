@@ -87,8 +87,10 @@ export async function baseBackupIds(lab: WalLab, archiveUrl = lab.archiveUrl): P
         lab.env,
     );
     if (listed.status !== 0) throw new Error(`backup-list failed: ${listed.stderr}`);
-    return (JSON.parse(listed.stdout) as { backups_list: { backup_id: string; status: string }[] })
-        .backups_list.filter((b) => b.status === "DONE")
+    return (
+        JSON.parse(listed.stdout) as { backups_list: { backup_id: string; status: string }[] }
+    ).backups_list
+        .filter((b) => b.status === "DONE")
         .map((b) => b.backup_id)
         .sort();
 }

@@ -347,7 +347,8 @@ describe("npm run dr -- failback", () => {
 
     it("reports a failed re-arm after a complete failback, naming the runbook", async () => {
         const world = activeWorld({
-            rearmFails: "this primary is not stale: the source archive holds nothing written after its promotion",
+            rearmFails:
+                "this primary is not stale: the source archive holds nothing written after its promotion",
         });
         const error = await stepError(failback(world.deps(), failbackOptions()));
         expect(error.step).toBe("re-arm postgres-primary-0 on dr as a standby (ops/wal-rearm.sh)");

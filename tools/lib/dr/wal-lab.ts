@@ -211,8 +211,7 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
 
     async function startServer(start: StartOptions = {}): Promise<LabProcess> {
         const index = children.length;
-        const dataDir =
-            start.dataDir ?? path.join(tempDir(root, `standby-${index}`), "data");
+        const dataDir = start.dataDir ?? path.join(tempDir(root, `standby-${index}`), "data");
         dataDirs.push(dataDir);
         const port = await freePort();
         const logFile = path.join(root, `standby-${index}.log`);
