@@ -53,26 +53,31 @@ take_backup() {
         seconds $(($(date +%s) - started)) archive "$WAL_ARCHIVE_URL"
 }
 
-# backup_due INTERVAL STATE_FILE: why a base backup is due now, or empty.
+# backup_due INTERVAL STATE_FILE: why a base backup is due now, or empty. Never while a gap
+# of the archive is open (wal-archive.sh drops the WAL a base backup needs); once it closed,
+# until a base backup begins after its last dropped segment.
 backup_due() {
-    local interval=$1 state=$2 facts timeline end current resumed
-    facts=$( (base_backup_facts) 2>&1) || {
-        echo "the archive's base backups cannot be listed ($(tail -c 300 <<<"$facts"))"
-        return
-    }
+    local interval=$1 state=$2 facts timeline end begin current opened resumed last
+    opened=$(sed -n 's/^opened=\([0-9][0-9]*\)$/\1/p' "$state" 2>/dev/null || true)
+    resumed=$(sed -n 's/^resumed=\([0-9][0-9]*\)$/\1/p' "$state" 2>/dev/null || true)
+    last=$(sed -n 's/^last=\([0-9A-F]\{24\}\).*$/\1/p' "$state" 2>/dev/null || true)
+    if [[ -n $opened && -z $resumed ]]; then return 0; fi
+    if ! facts=$( (base_backup_facts) 2>&1); then
+        warn "cannot list the archive's base backups; checking again later" output "$(tail -c 500 <<<"$facts")" >&2
+        return 0
+    fi
     if [[ -z $facts ]]; then
         echo "the archive holds no base backup"
         return
     fi
-    read -r timeline end <<<"$facts"
+    read -r timeline end begin <<<"$facts"
     current=$(psql -X -At -c 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)' 2>/dev/null) || return 0
     if [[ $current =~ ^[0-9A-F]{8}$ ]] && ((16#$current > timeline)); then
         echo "the newest base backup is on timeline $timeline, the server on $((16#$current)) (promoted since)"
         return
     fi
-    resumed=$(sed -n 's/^resumed=\([0-9][0-9]*\)$/\1/p' "$state" 2>/dev/null || true)
-    if [[ -n $resumed ]] && ((end < resumed)); then
-        echo "the archive resumed after a gap at $(date -u -d "@$resumed" +%Y-%m-%dT%H:%M:%SZ), after the newest base backup"
+    if [[ -n $resumed && -n $last && ! ${begin:8} > ${last:8} ]]; then
+        echo "the archive resumed after a gap at $(date -u -d "@$resumed" +%Y-%m-%dT%H:%M:%SZ) and the newest base backup begins before its end ($last)"
         return
     fi
     if (($(date +%s) - end >= interval)); then

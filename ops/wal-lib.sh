@@ -141,7 +141,8 @@ print(max(ids) if ids else "")
 ' <<<"$listing"
 }
 
-# base_backup_facts: "<timeline> <end epoch>" of the newest finished base backup, or empty.
+# base_backup_facts: "<timeline> <end epoch> <begin WAL>" of the newest finished base backup,
+# or empty.
 base_backup_facts() {
     local listing
     listing=$(barman_cloud backup-list --format json "$WAL_ARCHIVE_URL" "$WAL_SERVER_NAME" 2>&1) ||
@@ -152,7 +153,7 @@ done = [b for b in json.load(sys.stdin)["backups_list"] if b.get("status") == "D
 if done:
     b = max(done, key=lambda b: b["backup_id"])
     end = datetime.datetime.strptime(b["end_time"], "%a %b %d %H:%M:%S %Y").replace(tzinfo=datetime.timezone.utc)
-    print(int(b.get("timeline") or 0), int(end.timestamp()))
+    print(int(b.get("timeline") or 0), int(end.timestamp()), b.get("begin_wal") or "-")
 ' <<<"$listing"
 }
 
