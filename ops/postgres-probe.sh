@@ -13,13 +13,13 @@
 #
 # Environment: PGPORT (default 5432); POSTGRES_SOCKET_DIR (default /var/run/postgresql);
 # POSTGRES_PREPARING_FILE (default $TMPDIR/postgres-preparing, as postgres-start.sh).
-set -uo pipefail
+set -euo pipefail
 PREPARING_FILE=${POSTGRES_PREPARING_FILE:-${TMPDIR:-/tmp}/postgres-preparing}
 
 # Touched every 10 s; a minute without a touch means the preparation died with its script.
 if [[ -f $PREPARING_FILE ]] && (($(date +%s) - $(stat -c %Y "$PREPARING_FILE") < 60)); then
     exit 0
 fi
-pg_isready -q -h "${POSTGRES_SOCKET_DIR:-/var/run/postgresql}" -p "${PGPORT:-5432}"
-status=$?
+status=0
+pg_isready -q -h "${POSTGRES_SOCKET_DIR:-/var/run/postgresql}" -p "${PGPORT:-5432}" || status=$?
 ((status == 0 || status == 1))
