@@ -116,11 +116,13 @@ describe("first deploy: production's database, then dr's standby (PostgreSQL 15,
             const standby = await lab.startServer({
                 env: { WAL_BASE_BACKUP_POLL_SECONDS: "1" },
             });
-            await waitFor("the standby to log that it waits", async () =>
-                standby.log().includes("waiting for a base backup in the source archive")
-                    ? true
-                    : undefined,
-            );
+            const state = await waitFor("the standby to wait or exit", async () => {
+                if (!standby.running()) return "exited";
+                return standby.log().includes("waiting for a base backup in the source archive")
+                    ? "waiting"
+                    : undefined;
+            });
+            expect(state, standby.log()).toBe("waiting");
             // Ten polls later it is still there: alive for the kubelet, not ready for traffic.
             await new Promise((r) => setTimeout(r, 10_000));
             expect(standby.running(), standby.log()).toBe(true);
