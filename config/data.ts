@@ -17,13 +17,17 @@ const volumeSize = memoryQuantity.refine((q) => (parsedQuantity(memoryBytes, q) 
 /**
  * Continuous WAL archiving with barman-cloud (docs/data.md, "WAL archive"; docs/dr.md): the
  * servers run an image that contains it, archive every segment and at least every
- * `timeoutSeconds`, and a CronJob takes the physical base backups a standby starts from.
+ * `timeoutSeconds`, and their base-backup sidecar takes the physical base backups a standby
+ * starts from. Archiving is on once the archive's location is known (production: once
+ * `backups.replication` names the dr stack); the image is the servers' from the first deploy.
  */
 export const walArchiveSchema = z.strictObject({
     /**
      * PostgreSQL 15 image containing barman-cloud (barman-cloud-wal-archive, -wal-restore,
      * -backup, -restore, -backup-list) and python3-boto3: runs postgres-primary,
-     * postgres-replica and postgres-base-backup. Its `postgres` user is UID 26.
+     * postgres-replica, their base-backup sidecar and postgres-base-backup-check, from the
+     * first deploy on — before archiving is configured too, so the data directory is created
+     * and always opened by the same user. Its `postgres` user is UID 26.
      */
     image: pinnedImage,
     /**
@@ -49,10 +53,24 @@ export const walArchiveSchema = z.strictObject({
      * always starts so. @default false
      */
     reseedFromDr: z.boolean().default(false),
+    /**
+     * Share of the PVC (`storageSize`), in percent, that WAL segments waiting for an
+     * unreachable archive (the dr region's S3 or KMS down) may take in pg_wal. Beyond it, or
+     * with the volume 90 % full, archive_command drops segments from the archive and records
+     * the gap, so the outage never fills the primary's disk; the base-backup sidecar then takes
+     * a new base backup and the dr standby is re-armed from it (docs/dr.md, "When the archive
+     * is unreachable"). At 200Gi the default is 20 GiB, hours of WAL. @default 10
+     */
+    maxBacklogPercent: z.number().int().min(1).max(50).default(10),
 });
 
 export const postgresSchema = z.strictObject({
-    /** PostgreSQL 15 image of the dump, verify and restore jobs (pg_dump/pg_restore). */
+    /**
+     * PostgreSQL 15 image of the dump, verify and restore jobs (pg_dump/pg_restore). They
+     * reach the servers over the network and keep their data on their own emptyDirs, so their
+     * user (the official image's UID 999) never touches the servers' files; the servers run
+     * `archive.image`.
+     */
     image: pinnedImage,
     /** postgres_exporter sidecar image. */
     exporterImage: pinnedImage,

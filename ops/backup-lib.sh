@@ -425,11 +425,16 @@ ORDER BY 1;
 SQL
 }
 
-# wait_for_postgres SECONDS: until the server named by the PG* variables accepts connections.
+# wait_for_postgres SECONDS: until the server named by the PG* variables accepts connections;
+# 0 waits without a deadline (logging every 5 minutes).
 wait_for_postgres() {
-    local deadline=$((SECONDS + $1))
+    local deadline=$((SECONDS + $1)) next_log=$((SECONDS + 300))
     until pg_isready -q; do
-        if ((SECONDS >= deadline)); then
+        if (($1 == 0 && SECONDS >= next_log)); then
+            info "still waiting for PostgreSQL to accept connections" host "${PGHOST:-local}"
+            next_log=$((SECONDS + 300))
+        fi
+        if (($1 > 0 && SECONDS >= deadline)); then
             fail "PostgreSQL is not accepting connections" host "${PGHOST:-local}" waited_seconds "$1"
         fi
         sleep 2

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# postgres-init.sh — roles of the postgres-primary, run by the image's entrypoint on the first
-# start (/docker-entrypoint-initdb.d) and safe to run again by hand to apply new passwords.
+# postgres-init.sh — roles of the postgres-primary, run by postgres-start.sh on the first start
+# of an empty data directory and safe to run again by hand to apply new passwords.
 #
 # Environment (from the postgres-credentials Secret):
 #   APP_USER (mcp_user), APP_PASSWORD, APP_DATABASE (mcp_db)
 #   REPLICATION_USER (replicator), REPLICATION_PASSWORD
 #   EXPORTER_USER (postgres_exporter), EXPORTER_PASSWORD
-#   PG* variables to reach the server as a superuser (the entrypoint's local socket by default)
+#   PG* variables to reach the server as a superuser (postgres-start.sh's temporary socket)
 #
 # Creates or updates: the application role owning the database and its public schema, a
 # replication role for the replicas (REPLICATION, nothing else), and a monitoring role with

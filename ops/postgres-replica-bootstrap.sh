@@ -7,7 +7,9 @@
 #   PRIMARY_HOST, PRIMARY_PORT (default 5432)
 #   REPLICATION_USER, PGPASSWORD (the replication role's password)
 #   SLOT_NAME             physical replication slot, one per replica   (default: POD_NAME with _)
-#   PG_WAIT_SECONDS       how long to wait for the primary                      (default: 600)
+#   PG_WAIT_SECONDS       how long to wait for the primary; 0: no deadline (a standby
+#                         stack, whose primary may wait hours for its first base backup)
+#                                                                               (default: 600)
 #
 # An existing data directory is left alone (a restarted replica resumes streaming from its
 # slot). Otherwise the slot is created on the primary if missing, pg_basebackup streams a copy

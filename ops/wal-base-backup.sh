@@ -5,8 +5,11 @@
 #   wal-base-backup.sh                  take one base backup now
 #   wal-base-backup.sh --loop <hours>   the `base-backup` sidecar of postgres-primary: whenever
 #                                       the server is a primary and the archive's newest base
-#                                       backup is older than <hours>, take one (so a freshly
-#                                       promoted dr server takes its first one at once)
+#                                       backup is older than <hours>, is on an older timeline
+#                                       than the server (it was promoted since: a dr server at
+#                                       activation, production at failback) or ended before
+#                                       the archive resumed after a gap (wal-archive.sh), take
+#                                       one at once: standbys start only from such a backup
 #   wal-base-backup.sh --check <hours>  the postgres-base-backup-check CronJob: exit 1 when the
 #                                       newest base backup is older than <hours> or missing;
 #                                       PostgresBaseBackupStale fires when it stops succeeding
@@ -50,6 +53,38 @@ take_backup() {
         seconds $(($(date +%s) - started)) archive "$WAL_ARCHIVE_URL"
 }
 
+# backup_due INTERVAL STATE_FILE: why a base backup is due now, or empty. Never while a gap
+# of the archive is open (wal-archive.sh drops the WAL a base backup needs); once it closed,
+# until a base backup begins after its last dropped segment.
+backup_due() {
+    local interval=$1 state=$2 facts timeline end begin current opened resumed last
+    opened=$(sed -n 's/^opened=\([0-9][0-9]*\)$/\1/p' "$state" 2>/dev/null || true)
+    resumed=$(sed -n 's/^resumed=\([0-9][0-9]*\)$/\1/p' "$state" 2>/dev/null || true)
+    last=$(sed -n 's/^last=\([0-9A-F]\{24\}\).*$/\1/p' "$state" 2>/dev/null || true)
+    if [[ -n $opened && -z $resumed ]]; then return 0; fi
+    if ! facts=$( (base_backup_facts) 2>&1); then
+        warn "cannot list the archive's base backups; checking again later" output "$(tail -c 500 <<<"$facts")" >&2
+        return 0
+    fi
+    if [[ -z $facts ]]; then
+        echo "the archive holds no base backup"
+        return
+    fi
+    read -r timeline end begin <<<"$facts"
+    current=$(psql -X -At -c 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)' 2>/dev/null) || return 0
+    if [[ $current =~ ^[0-9A-F]{8}$ ]] && ((16#$current > timeline)); then
+        echo "the newest base backup is on timeline $timeline, the server on $((16#$current)) (promoted since)"
+        return
+    fi
+    if [[ -n $resumed && -n $last && ! ${begin:8} > ${last:8} ]]; then
+        echo "the archive resumed after a gap at $(date -u -d "@$resumed" +%Y-%m-%dT%H:%M:%SZ) and the newest base backup begins before its end ($last)"
+        return
+    fi
+    if (($(date +%s) - end >= interval)); then
+        echo "the newest base backup is older than the interval"
+    fi
+}
+
 hours_arg() {
     if [[ ! ${1:-} =~ ^[1-9][0-9]{0,3}$ ]]; then
         fail "$2 needs a whole number of hours such as 24" value "${1:-}"
@@ -77,11 +112,13 @@ case "${1:-}" in
         # A failed backup is logged and retried at the next check, never fatal to the sidecar.
         trap - ERR
         set +e
+        STATE_FILE="$(wal_state_dir)/wal-archive-gap"
         while :; do
             step wait
             if [[ $(psql -X -At -c 'SELECT pg_is_in_recovery()' 2>/dev/null) == f ]]; then
-                AGE=$( (age_of_newest) 2>&1)
-                if [[ -z $AGE || ! $AGE =~ ^[0-9]+$ ]] || ((AGE >= INTERVAL)); then
+                REASON=$(backup_due "$INTERVAL" "$STATE_FILE")
+                if [[ -n $REASON ]]; then
+                    info "taking a base backup" reason "$REASON"
                     (take_backup) || warn "base backup failed; retrying at the next check"
                 fi
             fi

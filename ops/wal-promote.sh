@@ -8,8 +8,14 @@
 # Steps: wait up to WAL_CATCHUP_SECONDS for the replay to reach the newest archived segment;
 # refuse (exit 1, naming both segments) when it does not — a segment between them is missing
 # or corrupt, and promoting would silently drop every transaction after the gap — unless
-# FORCE=true; then pg_promote() and check the server accepts writes. Idempotent: a server that
-# is already a primary is reported and left alone.
+# FORCE=true; then pg_promote() and check the server accepts writes.
+#
+# A server that is already a primary is left alone only when it is this activation's own
+# promotion (a re-run): the source archive holds nothing written after it branched off. A
+# primary the source has moved past since — promoted at an earlier activation and never
+# re-armed after the failback, so production has written newer data — is refused (exit 1,
+# naming the newer WAL): activating it would serve stale data. Re-arm it as a standby first
+# (wal-rearm.sh; docs/dr.md, "Re-arm the standby"). FORCE=true accepts it, knowingly.
 #
 # Environment: PG* variables reaching the server as a superuser (the pod's socket by default);
 # WAL_SOURCE_URL/WAL_SOURCE_SERVER or WAL_ARCHIVE_URL/WAL_SERVER_NAME (see wal-lib.sh);
@@ -23,16 +29,28 @@ sql() { psql -X -At -v ON_ERROR_STOP=1 -c "$1"; }
 
 step check-standby
 IN_RECOVERY=$(sql 'SELECT pg_is_in_recovery()' 2>&1) || fail "cannot query the server" output "$IN_RECOVERY"
-if [[ $IN_RECOVERY == f ]]; then
-    info "already a primary; nothing to do"
-    exit 0
-fi
-
-step catch-up
 WAL_ARCHIVE_URL=${WAL_SOURCE_URL:-${WAL_ARCHIVE_URL:-}}
 WAL_SERVER_NAME=${WAL_SOURCE_SERVER:-$WAL_SERVER_NAME}
 require_archive
 export WAL_ARCHIVE_URL WAL_SERVER_NAME
+if [[ $IN_RECOVERY == f ]]; then
+    step check-primary
+    STALE=$(stale_primary_reason 2>&1) || fail "cannot compare this primary with the source archive" \
+        archive "$WAL_ARCHIVE_URL" output "$(tail -c 1000 <<<"$STALE")"
+    if [[ -n $STALE ]]; then
+        if [[ ${FORCE:-false} != true ]]; then
+            fail "refusing to activate a stale primary: this server is already a primary, but $STALE. It holds the data of an earlier activation, not the newest; re-arm it as a standby of the source (ops/wal-rearm.sh) and activate again, or set FORCE=true to serve this data knowingly" \
+                archive "$WAL_ARCHIVE_URL" stale_primary true
+        fi
+        warn "activating a stale primary (FORCE=true): $STALE" archive "$WAL_ARCHIVE_URL"
+        exit 0
+    fi
+    info "already a primary, promoted from the source archive and not superseded since; nothing to do" \
+        wal_file "$(sql 'SELECT pg_walfile_name(pg_current_wal_lsn())')"
+    exit 0
+fi
+
+step catch-up
 NEWEST=$(newest_archived_wal 2>&1) || fail "cannot list the WAL archive" archive "$WAL_ARCHIVE_URL" output "$(tail -c 1000 <<<"$NEWEST")"
 DEADLINE=$(($(date +%s) + ${WAL_CATCHUP_SECONDS:-120}))
 while :; do

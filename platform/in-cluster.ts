@@ -194,6 +194,7 @@ function monitoring(
         backupSchedules: cfg.backups.schedules,
         backupStaleGrace: cfg.monitoring.backupStaleGrace,
         artifactStorageQuotaGiB: cfg.monitoring.artifactStorageQuotaGiB,
+        drPosture: cfg.dr.name,
     });
     new AlertRules(
         "alert-rules",
@@ -258,10 +259,12 @@ function dataLayer(
         "postgres",
         {
             ...cfg.data.postgres,
+            // The servers' image from the first deploy on, archiving or not (docs/data.md).
+            image: walArchive.image,
             walArchive: wal
                 ? {
-                      image: walArchive.image,
                       timeoutSeconds: walArchive.timeoutSeconds,
+                      maxBacklogPercent: walArchive.maxBacklogPercent,
                       region: wal.region,
                       archiveUrl: archiveUrl(wal.bucketArn, cfg.dr.walArchivePrefix),
                       sourceUrl: archiveUrl(wal.bucketArn, cfg.dr.walSourcePrefix),

@@ -266,6 +266,11 @@ describe("the dr stack: standby and activated", () => {
             ".value",
         ]);
 
+        // The alert rules' DR posture: PostgresDrStandbyIsPrimary holds only on an idle standby.
+        expect(
+            changed["kubernetes:monitoring.coreos.com/v1:PrometheusRule alert-rules-postgres"],
+        ).toEqual([".spec.groups[0].rules[0].labels.posture"]);
+
         // The base-backup check of the WAL archive is resumed (the promoted server's sidecar
         // takes base backups into dr/wal); nothing else about it changes.
         expect(changed["kubernetes:batch/v1:CronJob postgres-base-backup-check-cron-job"]).toEqual([
@@ -357,6 +362,7 @@ describe("the dr stack: standby and activated", () => {
                 !k.startsWith("kubernetes:autoscaling/v2:HorizontalPodAutoscaler ") &&
                 !k.startsWith("kubernetes:batch/v1:CronJob ") &&
                 k !== "aws:iam/rolePolicy:RolePolicy backup-jobs-backup-verify-policy" &&
+                k !== "kubernetes:monitoring.coreos.com/v1:PrometheusRule alert-rules-postgres" &&
                 k !== "cloudflare:index/workersKv:WorkersKv edge-switch-active-region",
         );
         expect(others).toEqual([]);

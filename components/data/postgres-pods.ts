@@ -2,7 +2,6 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import {
     dataStorePlacement,
-    dataStoreUid,
     opsMount,
     opsMountPath,
     opsVolume,
@@ -23,16 +22,19 @@ type Probe = k8s.types.input.core.v1.Probe;
 
 /**
  * Pod templates of postgres-primary and postgres-replica as pure functions of plain values.
- * Both run the official PostgreSQL 15 image as its `postgres` user (UID 999) on a read-only
- * root filesystem: data on the PVC, the socket directory, /tmp and /dev/shm on emptyDirs.
+ * Both run one image from the first deploy on — PostgreSQL 15 with barman-cloud (CloudNativePG's
+ * system image) as its `postgres` user, UID 26 — whether or not WAL archiving is configured
+ * yet, so turning archiving on never changes the user that owns the data directory. The
+ * container's command is ops/postgres-start.sh (the image has no initdb entrypoint); the root
+ * filesystem is read-only: data on the PVC, the socket directory, /tmp and /dev/shm on emptyDirs.
  */
 
 const dataMountPath = "/var/lib/postgresql/data";
 /** A subdirectory, so the volume's lost+found never sits inside the data directory. */
 export const pgdata = `${dataMountPath}/pgdata`;
 
-/** UID of the `postgres` user in the barman-cloud image (CloudNativePG's images use 26). */
-export const archiveImageUid = 26;
+/** UID of the `postgres` user in the servers' image (CloudNativePG's images use 26). */
+export const postgresImageUid = 26;
 
 /** Continuous WAL archiving of the servers (docs/data.md, "WAL archive"). */
 export interface PodWalArchive {
@@ -48,10 +50,15 @@ export interface PodWalArchive {
     readonly standby: boolean;
     /** The base-backup sidecar keeps the newest base backup younger than this. */
     readonly baseBackupIntervalHours: number;
+    /**
+     * MiB of segments waiting in pg_wal beyond which a failing archive_command drops them
+     * from the archive (a recorded gap) instead of filling the disk (ops/wal-archive.sh).
+     */
+    readonly maxBacklogMb: number;
 }
 
 export interface PostgresPodSource {
-    /** The server image; with `walArchive`, one that contains barman-cloud (UID 26). */
+    /** The servers' image: PostgreSQL 15 with barman-cloud, `postgres` is UID 26. */
     readonly image: string;
     /** WAL archiving: archive_command, restore_command, the standby start. @default off */
     readonly walArchive?: PodWalArchive;
@@ -62,7 +69,7 @@ export interface PostgresPodSource {
     /** Labels shared by primary and replica pods, for anti-affinity between them. */
     readonly familySelector: Record<string, string>;
     readonly serviceAccountName: string;
-    readonly configMaps: { readonly hba: string; readonly initdb: string; readonly ops: string };
+    readonly configMaps: { readonly hba: string; readonly ops: string };
     /** Pod annotations (config checksums). */
     readonly annotations?: Record<string, string>;
 }
@@ -73,6 +80,7 @@ function execProbe(command: string[], periodSeconds: number, failureThreshold: n
 
 const ready = ["pg_isready", "-h", "/var/run/postgresql", "-p", String(postgresNames.port)];
 const readyAsApp = [...ready, "-U", postgresNames.user, "-d", postgresNames.database];
+const alive = ["/bin/bash", `${opsMountPath}/postgres-probe.sh`];
 
 /** The servers' settings and environment for WAL archiving (none without an archive). */
 function walSettings(source: PostgresPodSource, role: "primary" | "replica") {
@@ -96,6 +104,7 @@ function walSettings(source: PostgresPodSource, role: "primary" | "replica") {
                 WAL_SERVER_NAME: "postgres-primary",
                 WAL_SOURCE_SERVER: "postgres-primary",
                 WAL_STANDBY: String(role === "primary" && wal.standby),
+                WAL_ARCHIVE_MAX_BACKLOG_MB: String(wal.maxBacklogMb),
                 WORK_DIR: "/tmp",
             }),
         ],
@@ -120,10 +129,9 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
         ...plainEnv({ PGDATA: pgdata, PGPORT: String(postgresNames.port) }),
         ...(role === "primary"
             ? [
-                  // Read by the image's entrypoint on the first start, then by postgres-init.sh.
+                  // Read by postgres-start.sh (initdb) and postgres-init.sh on the first start.
                   ...plainEnv({
                       POSTGRES_USER: postgresNames.superuser,
-                      POSTGRES_DB: postgresNames.database,
                       POSTGRES_INITDB_ARGS: "--data-checksums --encoding=UTF8 --locale=C.UTF-8",
                       APP_USER: postgresNames.user,
                       APP_DATABASE: postgresNames.database,
@@ -143,11 +151,9 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
         name: "postgres",
         image: source.image,
         imagePullPolicy: "IfNotPresent",
-        // The barman-cloud image has no initdb entrypoint: ops/postgres-start.sh prepares an
-        // empty data directory (a new cluster, or a standby from the archive) and execs postgres.
-        ...(source.walArchive
-            ? { command: ["/bin/bash", `${opsMountPath}/postgres-start.sh`] }
-            : {}),
+        // The image has no initdb entrypoint: ops/postgres-start.sh prepares an empty data
+        // directory (a new cluster, or a standby from the archive) and execs postgres.
+        command: ["/bin/bash", `${opsMountPath}/postgres-start.sh`],
         args: ["postgres", ...settingsArgs(settings)],
         ports: [{ name: "postgres", containerPort: postgresNames.port, protocol: "TCP" }],
         env,
@@ -156,9 +162,11 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
             limits: { ...source.resources.limits },
         },
         securityContext: restrictedContainerSecurityContext(),
-        // Crash recovery or a long replay may take minutes before connections are accepted.
-        startupProbe: execProbe(ready, 10, 60),
-        livenessProbe: execProbe(ready, 20, 6),
+        // Alive while postgres-start.sh prepares (a standby may wait hours for its first base
+        // backup, a restore takes as long as the database is large) and while the server
+        // answers at all, starting or replaying included; Ready only when the app can connect.
+        startupProbe: execProbe(alive, 10, 30),
+        livenessProbe: execProbe(alive, 20, 6),
         readinessProbe: execProbe(readyAsApp, 10, 3),
         volumeMounts: [
             { name: "data", mountPath: dataMountPath },
@@ -166,7 +174,6 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
             { name: "tmp", mountPath: "/tmp" },
             { name: "shm", mountPath: "/dev/shm" },
             { name: "hba", mountPath: "/etc/postgresql", readOnly: true },
-            { name: "initdb", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
             opsMount,
         ],
         terminationMessagePolicy: "FallbackToLogsOnError",
@@ -241,7 +248,11 @@ function baseBackupContainer(source: PostgresPodSource, wal: PodWalArchive): Con
     };
 }
 
-/** Init container of a replica: clone the primary once (ops/postgres-replica-bootstrap.sh). */
+/**
+ * Init container of a replica: clone the primary once (ops/postgres-replica-bootstrap.sh).
+ * Where the primary itself may wait for its first base backup (a standby stack), the clone
+ * waits for it without a deadline instead of failing every 10 minutes.
+ */
 function bootstrapContainer(source: PostgresPodSource, primaryHost: string): Container {
     return {
         name: "bootstrap",
@@ -255,6 +266,7 @@ function bootstrapContainer(source: PostgresPodSource, primaryHost: string): Con
                 PRIMARY_PORT: String(postgresNames.port),
                 REPLICATION_USER: postgresNames.replicationUser,
                 WORK_DIR: "/tmp",
+                PG_WAIT_SECONDS: source.walArchive?.standby ? "0" : "600",
             }),
             secretEnv("PGPASSWORD", postgresNames.adminSecret, "replication-password"),
             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -286,9 +298,7 @@ export function postgresPodTemplate(
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             ...dataStorePlacement,
-            securityContext: restrictedPodSecurityContext(
-                source.walArchive ? archiveImageUid : dataStoreUid,
-            ),
+            securityContext: restrictedPodSecurityContext(postgresImageUid),
             // A fast shutdown checkpoints; give it time before SIGKILL.
             terminationGracePeriodSeconds: 120,
             initContainers: role === "replica" ? [bootstrapContainer(source, primaryHost)] : [],
@@ -305,10 +315,6 @@ export function postgresPodTemplate(
                 // Parallel queries use POSIX shared memory; the runtime's default is 64Mi.
                 { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } },
                 { name: "hba", configMap: { name: source.configMaps.hba } },
-                {
-                    name: "initdb",
-                    configMap: { name: source.configMaps.initdb, defaultMode: 0o555 },
-                },
                 opsVolume(source.configMaps.ops),
             ],
             // Primary and replicas on different nodes, preferably different zones.
@@ -351,10 +357,3 @@ export function pgHba(): string {
         "",
     ].join("\n");
 }
-
-/** The entrypoint's init hook: run the role script from the ops mount. */
-export const initdbHook = `#!/bin/bash
-# Run by the postgres image's entrypoint on the first start of an empty data directory.
-set -euo pipefail
-exec ${opsMountPath}/postgres-init.sh
-`;

@@ -5,14 +5,20 @@ import { contentHash, opsScripts } from "./data-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { initdbHook, pgHba, type PodWalArchive, postgresPodTemplate } from "./postgres-pods";
+import { pgHba, type PodWalArchive, postgresPodTemplate } from "./postgres-pods";
 import { postgresTuning } from "./postgres-tuning";
+import { awaitReadiness, walBacklogMb } from "./postgres-wal";
 import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/names";
 import { serviceMonitor } from "../kit/service-monitor";
 import { postgresNames } from "../../contracts/data";
 
 export interface PostgresArgs {
-    /** PostgreSQL 15 image. */
+    /**
+     * The servers' image, from the first deploy on and whether or not `walArchive` is set:
+     * PostgreSQL 15 with barman-cloud (CloudNativePG's system image), whose `postgres` user is
+     * UID 26. One image and one UID for the life of the volume: turning archiving on must not
+     * change who owns the data directory. (The dump, verify and restore Jobs use their own.)
+     */
     readonly image: string;
     /** postgres_exporter image. */
     readonly exporterImage: string;
@@ -31,14 +37,19 @@ export interface PostgresArgs {
     /** Namespaces whose pods may connect. @default ["mcp-production", "mcp-system", "mcp-platform"] */
     readonly clientNamespaces?: readonly string[];
     /**
-     * Continuous WAL archiving (docs/data.md, "WAL archive"): the servers run `image` of
-     * this (barman-cloud) instead of `image`, archive to `archiveUrl`, and on a dr stack
-     * postgres-primary starts as a standby of `sourceUrl`. @default no archiving
+     * Continuous WAL archiving (docs/data.md, "WAL archive"): the servers archive to
+     * `archiveUrl`, and on a dr stack postgres-primary starts as a standby of `sourceUrl`.
+     * Only the settings change; the image and its user stay. @default no archiving
      */
-    readonly walArchive?: PodWalArchive & {
-        readonly image: string;
+    readonly walArchive?: Omit<PodWalArchive, "maxBacklogMb"> & {
         /** IRSA role of the `postgres` ServiceAccount (WalArchiveAccess). */
         readonly roleArn: pulumi.Input<string>;
+        /**
+         * Share of `storageSize`, in percent, that segments waiting for an unreachable
+         * archive may take in pg_wal before they are dropped from the archive (a recorded
+         * gap, docs/dr.md "When the archive is unreachable"). @default 10
+         */
+        readonly maxBacklogPercent?: number;
     };
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -55,6 +66,7 @@ const postgresOps = [
     "backup-lib.sh",
     "postgres-init.sh",
     "postgres-pitr.sh",
+    "postgres-probe.sh",
     "postgres-replica-bootstrap.sh",
     "postgres-start.sh",
     "promote-replica.sh",
@@ -63,6 +75,7 @@ const postgresOps = [
     "wal-base-backup.sh",
     "wal-lib.sh",
     "wal-promote.sh",
+    "wal-rearm.sh",
     "wal-restore.sh",
 ];
 
@@ -90,8 +103,7 @@ export class Postgres extends pulumi.ComponentResource {
         const maxConnections = args.maxConnections ?? 200;
         const clientNamespaces = args.clientNamespaces ?? appNamespaces;
         const child = { parent: this };
-        const serverImage = args.walArchive?.image ?? args.image;
-        const version = serverImage.split(":").pop()?.split("@")[0];
+        const version = args.image.split(":").pop()?.split("@")[0];
         const family = { name: "postgres", component: "database", version };
         const primary = { ...family, app: "postgres-primary", instance: "postgres-primary" };
         const replica = { ...family, app: "postgres-replica", instance: "postgres-replica" };
@@ -155,11 +167,6 @@ export class Postgres extends pulumi.ComponentResource {
             child,
         );
         new k8s.core.v1.ConfigMap(
-            `${name}-initdb`,
-            { metadata: meta("postgres-initdb"), data: { "10-roles.sh": initdbHook } },
-            child,
-        );
-        new k8s.core.v1.ConfigMap(
             `${name}-ops`,
             { metadata: meta(postgresOpsConfigMap), data: scripts },
             child,
@@ -190,9 +197,10 @@ export class Postgres extends pulumi.ComponentResource {
             timeoutSeconds: args.walArchive.timeoutSeconds,
             standby: args.walArchive.standby,
             baseBackupIntervalHours: args.walArchive.baseBackupIntervalHours,
+            maxBacklogMb: walBacklogMb(args.storageSize, args.walArchive.maxBacklogPercent ?? 10),
         };
         const source = (labels: Record<string, string>) => ({
-            image: serverImage,
+            image: args.image,
             walArchive,
             exporterImage: args.exporterImage,
             resources: args.resources,
@@ -200,11 +208,7 @@ export class Postgres extends pulumi.ComponentResource {
             labels,
             familySelector,
             serviceAccountName: "postgres",
-            configMaps: {
-                hba: "postgres-config",
-                initdb: "postgres-initdb",
-                ops: postgresOpsConfigMap,
-            },
+            configMaps: { hba: "postgres-config", ops: postgresOpsConfigMap },
             annotations: {
                 "mcp-platform.io/config-hash": contentHash([
                     settings,
@@ -262,7 +266,12 @@ export class Postgres extends pulumi.ComponentResource {
             new k8s.apps.v1.StatefulSet(
                 `${name}-${server.app}`,
                 {
-                    metadata: meta(server.app, labels),
+                    metadata: {
+                        ...meta(server.app, labels),
+                        ...(awaitReadiness(args.walArchive)
+                            ? {}
+                            : { annotations: { "pulumi.com/skipAwait": "true" } }),
+                    },
                     spec: {
                         serviceName: headless,
                         replicas: count,

@@ -10,7 +10,7 @@ import {
 import type { ContainerResources } from "../kit/pod-spec";
 import { walArchivePolicy } from "./backup-policies";
 import { opsMount, opsMountPath, opsVolume } from "./data-pods";
-import { archiveImageUid } from "./postgres-pods";
+import { postgresImageUid } from "./postgres-pods";
 import { backupPodLabels, postgresOpsConfigMap } from "./postgres";
 import { backupCronJobNames, dataNamespace } from "../../contracts/names";
 
@@ -93,7 +93,7 @@ export class WalArchiveAccess extends pulumi.ComponentResource {
 }
 
 export interface WalBaseBackupCheckArgs {
-    /** The barman-cloud image (data.postgres.archive.image). */
+    /** The servers' image, which contains barman-cloud (data.postgres.archive.image). */
     readonly image: string;
     /** s3://<bucket>/<prefix> of this stack's archive. */
     readonly archiveUrl: pulumi.Input<string>;
@@ -161,7 +161,7 @@ export class WalBaseBackupCheck extends pulumi.ComponentResource {
                                     automountServiceAccountToken: false,
                                     enableServiceLinks: false,
                                     restartPolicy: "Never",
-                                    securityContext: restrictedPodSecurityContext(archiveImageUid),
+                                    securityContext: restrictedPodSecurityContext(postgresImageUid),
                                     containers: [
                                         {
                                             name: "check",

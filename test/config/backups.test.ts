@@ -45,6 +45,7 @@ describe("backups and data config", () => {
                 retentionDays: 7,
                 baseBackupIntervalHours: 24,
                 reseedFromDr: false,
+                maxBacklogPercent: 10,
             });
         }
     });
@@ -93,6 +94,7 @@ describe("backups and data config", () => {
                     retentionDays: 7,
                     baseBackupIntervalHours: 24,
                     reseedFromDr: false,
+                    maxBacklogPercent: 10,
                 },
             },
             redis: { maxmemoryPolicy: "allkeys-lru", maxmemoryPercent: 70 },
@@ -169,6 +171,20 @@ describe("WAL archive config", () => {
                 /^Pulumi\.production\.yaml: mcp-platform:data\.postgres\.archive\.baseBackupIntervalHours: .*24/,
             ),
         ]);
+    });
+
+    it("bounds the WAL backlog to 1–50 % of the volume", () => {
+        for (const value of [0, 51, 2.5]) {
+            expect(
+                problems((ns) => {
+                    ns["mcp-platform"].data.postgres.archive.maxBacklogPercent = value;
+                }),
+            ).toEqual([
+                expect.stringMatching(
+                    /^Pulumi\.production\.yaml: mcp-platform:data\.postgres\.archive\.maxBacklogPercent: /,
+                ),
+            ]);
+        }
     });
 
     it("requires the barman-cloud image", () => {

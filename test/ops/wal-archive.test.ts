@@ -1,63 +1,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { archivedEnd, lsnBytes } from "../../dev/lib/wal-bench";
-import { type LabServer, pgBin, runAs, startWalLab, type WalLab } from "../support/wal-lab";
+import { pgBin, runAs, startWalLab, type WalLab } from "../support/wal-lab";
+import { baseBackup, minutes, promote, stop, switchAndArchive, waitFor } from "./wal-steps";
 
 /**
  * The continuous WAL archive end to end with the tools the pods run: PostgreSQL 15, the
  * ops/wal-*.sh scripts and barman-cloud from Debian, against s3rver on loopback. archive_timeout
  * is 2 s here (production: 30 s, the same setting) so that segments close quickly.
  */
-
-const minutes = (n: number) => n * 60_000;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = minutes(3)) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const value = await probe().catch(() => undefined);
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
-}
-
-/** Closes the current segment and waits until the archive holds it. */
-async function switchAndArchive(lab: WalLab, server: LabServer = lab.primary, prefix = "wal") {
-    const lsn = lsnBytes(await server.sql("SELECT pg_switch_wal()"));
-    await waitFor("the segment in the archive", async () =>
-        (await archivedEnd(lab, prefix)) >= lsn ? true : undefined,
-    );
-}
-
-function promote(lab: WalLab, server: LabServer, env: Record<string, string> = {}) {
-    return lab.script("wal-promote.sh", [], {
-        PGHOST: server.socketDir,
-        PGPORT: String(server.port),
-        PGUSER: "postgres",
-        PGDATABASE: "postgres",
-        WAL_SOURCE_URL: lab.archiveUrl,
-        ...env,
-    });
-}
-
-async function baseBackup(lab: WalLab, server: LabServer, env: Record<string, string> = {}) {
-    const result = await lab.script("wal-base-backup.sh", [], {
-        PGHOST: server.socketDir,
-        PGPORT: String(server.port),
-        PGUSER: "postgres",
-        ...env,
-    });
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
-}
-
-const stop = (lab: WalLab, server: LabServer) =>
-    runAs(
-        path.join(pgBin, "pg_ctl"),
-        ["-D", server.dataDir, "-m", "immediate", "-w", "stop"],
-        lab.env,
-    );
 
 /** The archive key of a segment, as barman-cloud lays it out. */
 const segmentKey = (name: string) => `wal/postgres-primary/wals/${name.slice(0, 16)}/${name}.gz`;

@@ -4,7 +4,20 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { freePort } from "./free-port";
-import { pgBin, psqlArgs } from "./postgres-cli";
+import { pgBin } from "./postgres-cli";
+import {
+    asPostgres,
+    commonSettings,
+    type LabServer,
+    must,
+    type Result,
+    runAs,
+    serverOf,
+    tempDir,
+    waitReady,
+} from "./wal-lab-process";
+
+export { type LabServer, runAs };
 
 /**
  * A loopback copy of the Postgres DR path (docs/dr.md): an S3 server (s3rver) holding the WAL
@@ -18,7 +31,6 @@ const projectDir = path.resolve(__dirname, "../..");
 export { pgBin };
 const installHint =
     "apt-get install -y --no-install-recommends postgresql-15 barman-cli-cloud python3-boto3";
-const isRoot = process.getuid?.() === 0;
 const bucket = "mcp-platform-backups-dr-lab";
 
 /** Fails with the install command when a tool of the lab is missing. */
@@ -36,69 +48,31 @@ export function requireLabTools(): void {
     }
 }
 
-function tempDir(root: string, name: string): string {
-    const dir = path.join(root, name);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o777 });
-    fs.chmodSync(dir, 0o777);
-    return dir;
+/** A server started by ops/postgres-start.sh, as the postgres container runs it. */
+export interface LabProcess {
+    readonly server: LabServer;
+    readonly child: ChildProcess;
+    /** The heartbeat file postgres-start.sh touches while it prepares (postgres-probe.sh). */
+    readonly preparingFile: string;
+    /** Its stdout and stderr so far (the start script's JSON lines, then the server's log). */
+    log(): string;
+    /** The start script (or, after its exec, the server) is still running. */
+    running(): boolean;
+    /** Waits until the server accepts queries; throws when the process exits first. */
+    ready(): Promise<LabServer>;
 }
 
-export interface Result {
-    readonly status: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-
-/** Runs a command as `postgres` when we are root (PostgreSQL refuses root). */
-export function runAs(
-    command: string,
-    args: string[],
-    env: Record<string, string>,
-    timeoutMs = 600_000,
-): Promise<Result> {
-    const fullEnv = { ...(process.env as Record<string, string>), ...env };
-    const [file, argv] = isRoot
-        ? [
-              "/usr/sbin/runuser",
-              [
-                  "-u",
-                  "postgres",
-                  "--",
-                  "env",
-                  ...Object.entries(fullEnv).map(([k, v]) => `${k}=${v}`),
-                  command,
-                  ...args,
-              ],
-          ]
-        : [command, args];
-    return new Promise((resolve, reject) => {
-        const child = spawn(file, argv, { env: fullEnv, cwd: os.tmpdir() });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ status: code ?? -1, stdout, stderr });
-        });
-        child.stdin.end();
-    });
-}
-
-async function must(what: string, result: Promise<Result>): Promise<Result> {
-    const r = await result;
-    if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr || r.stdout}`);
-    return r;
-}
-
-export interface LabServer {
-    readonly port: number;
-    readonly dataDir: string;
-    readonly socketDir: string;
-    /** psql -At as the superuser; throws on error. */
-    sql(query: string): Promise<string>;
+export interface StartOptions {
+    /** The archive a standby restores from and replays. @default the primary's archive */
+    readonly sourceUrl?: string;
+    /** Where it archives (once promoted). @default `<archive>-promoted` */
+    readonly archiveUrl?: string;
+    /** More environment for postgres-start.sh (e.g. WAL_STANDBY=false: a new cluster). */
+    readonly env?: Record<string, string>;
+    /** Start on this data directory (a restart) instead of a new one. */
+    readonly dataDir?: string;
+    /** archive_mode, archive_command and restore_command as the pods set them. @default true */
+    readonly archiving?: boolean;
 }
 
 export interface WalLab {
@@ -117,15 +91,15 @@ export interface WalLab {
     script(name: string, args: string[], env?: Record<string, string>): Promise<Result>;
     /**
      * Starts a standby with ops/postgres-start.sh (base backup + standby.signal) replaying
-     * `sourceUrl` (default: the primary's archive); once promoted it archives to
-     * `archiveUrl` (default: `<archive>-promoted`).
+     * `sourceUrl` (default: the primary's archive) and waits until it accepts queries; once
+     * promoted it archives to `archiveUrl` (default: `<archive>-promoted`).
      */
-    startStandby(options?: {
-        sourceUrl?: string;
-        archiveUrl?: string;
-        /** More environment for postgres-start.sh (e.g. WAL_STANDBY=false: a new cluster). */
-        env?: Record<string, string>;
-    }): Promise<LabServer>;
+    startStandby(options?: StartOptions): Promise<LabServer>;
+    /** Starts ops/postgres-start.sh like the container does, without waiting for the server. */
+    startServer(options?: StartOptions): Promise<LabProcess>;
+    /** Stops the S3 server (the archive's region is unreachable) and starts it again. */
+    stopS3(): Promise<void>;
+    startS3(): Promise<void>;
     /** The S3 endpoint and bucket, to put or delete archive objects in tests. */
     readonly endpoint: string;
     readonly bucket: string;
@@ -137,50 +111,8 @@ export interface WalLab {
 export interface WalLabOptions {
     /** archive_timeout of the primary in seconds (production: data.postgres.archiveTimeoutSeconds). */
     readonly archiveTimeoutSeconds: number;
-}
-
-function serverOf(port: number, dataDir: string, socketDir: string): LabServer {
-    return {
-        port,
-        dataDir,
-        socketDir,
-        async sql(query) {
-            const r = await must(
-                "psql",
-                runAs(path.join(pgBin, "psql"), [...psqlArgs(socketDir, port), "-c", query], {}),
-            );
-            return r.stdout.trim();
-        },
-    };
-}
-
-/** Server settings both servers share (the lab's stand-ins for the pods' settings). */
-function commonSettings(port: number, socketDir: string): string[] {
-    return [
-        "-p",
-        String(port),
-        "-c",
-        "listen_addresses=127.0.0.1",
-        "-c",
-        `unix_socket_directories=${socketDir}`,
-        "-c",
-        "wal_level=replica",
-        "-c",
-        "max_wal_senders=4",
-    ];
-}
-
-async function waitReady(server: LabServer, process: ChildProcess | undefined, log: string) {
-    for (let i = 0; i < 1200; i++) {
-        if (process && process.exitCode !== null) {
-            throw new Error(
-                `postgres exited (${process.exitCode}): ${fs.readFileSync(log, "utf8").slice(-3000)}`,
-            );
-        }
-        if ((await server.sql("SELECT 1").catch(() => "")) === "1") return;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`postgres did not start: ${fs.readFileSync(log, "utf8").slice(-3000)}`);
+    /** More environment of the primary's server, hence of its archive_command. */
+    readonly primaryEnv?: Record<string, string>;
 }
 
 export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
@@ -194,14 +126,18 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
     }
     const S3rver = (await import("s3rver" as string)).default;
     const s3Dir = tempDir(root, "s3");
-    const s3 = new S3rver({
-        address: "127.0.0.1",
-        port: 0,
-        silent: true,
-        directory: s3Dir,
-        configureBuckets: [{ name: bucket }],
-    });
-    const endpoint = `http://127.0.0.1:${((await s3.run()) as AddressInfo).port}`;
+    const newS3 = (port: number) =>
+        new S3rver({
+            address: "127.0.0.1",
+            port,
+            silent: true,
+            directory: s3Dir,
+            configureBuckets: [{ name: bucket }],
+        });
+    let s3 = newS3(0);
+    const s3Port = ((await s3.run()) as AddressInfo).port;
+    let s3Running = true;
+    const endpoint = `http://127.0.0.1:${s3Port}`;
     const archiveUrl = `s3://${bucket}/wal`;
     const env: Record<string, string> = {
         AWS_ACCESS_KEY_ID: "S3RVER",
@@ -251,11 +187,12 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
                 ].join(" "),
                 "start",
             ],
-            env,
+            { ...env, ...options.primaryEnv },
         ),
     );
     const primary = serverOf(primaryPort, primaryData, socketDir);
     const children: ChildProcess[] = [];
+    const dataDirs = [primaryData];
 
     const listArchive = async (prefix = "wal/") => {
         const keys: string[] = [];
@@ -272,6 +209,58 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
         }
     };
 
+    async function startServer(start: StartOptions = {}): Promise<LabProcess> {
+        const index = children.length;
+        const dataDir = start.dataDir ?? path.join(tempDir(root, `standby-${index}`), "data");
+        dataDirs.push(dataDir);
+        const port = await freePort();
+        const logFile = path.join(root, `standby-${index}.log`);
+        const preparingFile = path.join(root, `standby-${index}.preparing`);
+        const out = fs.openSync(logFile, "a");
+        const argv = [
+            path.join(opsDir, "postgres-start.sh"),
+            "postgres",
+            ...commonSettings(port, socketDir),
+            ...((start.archiving ?? true)
+                ? [
+                      "-c",
+                      `restore_command=bash ${opsDir}/wal-restore.sh %f %p`,
+                      // Once promoted it archives to its own prefix, as the dr stack does.
+                      "-c",
+                      "archive_mode=on",
+                      "-c",
+                      `archive_command=bash ${opsDir}/wal-archive.sh %p`,
+                  ]
+                : []),
+        ];
+        const fullEnv = {
+            ...(process.env as Record<string, string>),
+            ...env,
+            PGDATA: dataDir,
+            WAL_STANDBY: "true",
+            WAL_SOURCE_URL: start.sourceUrl ?? archiveUrl,
+            WAL_ARCHIVE_URL: start.archiveUrl ?? `${archiveUrl}-promoted`,
+            POSTGRES_PREPARING_FILE: preparingFile,
+            ...start.env,
+        };
+        const [file, args] = asPostgres("bash", argv, fullEnv);
+        const child = spawn(file, args, { env: fullEnv, stdio: ["ignore", out, out] });
+        fs.closeSync(out);
+        children.push(child);
+        const server = serverOf(port, dataDir, socketDir);
+        return {
+            server,
+            child,
+            preparingFile,
+            log: () => fs.readFileSync(logFile, "utf8"),
+            running: () => child.exitCode === null && child.signalCode === null,
+            async ready() {
+                await waitReady(server, child, logFile);
+                return server;
+            },
+        };
+    }
+
     return {
         root,
         opsDir,
@@ -283,56 +272,19 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
         script,
         endpoint,
         bucket,
-        async startStandby(urls = {}) {
-            const sourceUrl = urls.sourceUrl ?? archiveUrl;
-            const ownArchive = urls.archiveUrl ?? `${archiveUrl}-promoted`;
-            const dataDir = path.join(tempDir(root, `standby-${children.length}`), "data");
-            const port = await freePort();
-            const log = path.join(root, `standby-${children.length}.log`);
-            const out = fs.openSync(log, "a");
-            const argv = [
-                path.join(opsDir, "postgres-start.sh"),
-                "postgres",
-                ...commonSettings(port, socketDir),
-                "-c",
-                `restore_command=bash ${opsDir}/wal-restore.sh %f %p`,
-                // Once promoted it archives to its own prefix, as the dr stack does.
-                "-c",
-                "archive_mode=on",
-                "-c",
-                `archive_command=bash ${opsDir}/wal-archive.sh %p`,
-            ];
-            const fullEnv = {
-                ...(process.env as Record<string, string>),
-                ...env,
-                PGDATA: dataDir,
-                WAL_STANDBY: "true",
-                WAL_SOURCE_URL: sourceUrl,
-                WAL_ARCHIVE_URL: ownArchive,
-                ...urls.env,
-            };
-            const [file, args] = isRoot
-                ? [
-                      "/usr/sbin/runuser",
-                      [
-                          "-u",
-                          "postgres",
-                          "--",
-                          "env",
-                          ...Object.entries(fullEnv).map(([k, v]) => `${k}=${v}`),
-                          "bash",
-                          ...argv,
-                      ],
-                  ]
-                : ["bash", argv];
-            const child = spawn(file, args as string[], {
-                env: fullEnv,
-                stdio: ["ignore", out, out],
-            });
-            children.push(child);
-            const standby = serverOf(port, dataDir, socketDir);
-            await waitReady(standby, child, log);
-            return standby;
+        startServer,
+        async startStandby(startOptions = {}) {
+            return (await startServer(startOptions)).ready();
+        },
+        async stopS3() {
+            if (s3Running) await s3.close();
+            s3Running = false;
+        },
+        async startS3() {
+            if (s3Running) return;
+            s3 = newS3(s3Port);
+            await s3.run();
+            s3Running = true;
         },
         killPrimary() {
             const pid = Number(
@@ -353,10 +305,7 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
             }
         },
         async close() {
-            for (const dir of [
-                primaryData,
-                ...children.map((_, i) => path.join(root, `standby-${i}`, "data")),
-            ]) {
+            for (const dir of new Set(dataDirs)) {
                 if (fs.existsSync(path.join(dir, "postmaster.pid"))) {
                     await runAs(
                         path.join(pgBin, "pg_ctl"),
@@ -366,7 +315,7 @@ export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
                 }
             }
             for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-            await s3.close();
+            if (s3Running) await s3.close();
             fs.rmSync(root, { recursive: true, force: true });
         },
     };

@@ -60,6 +60,8 @@ export interface WorldOptions {
     readonly drLastUpdate?: string;
     /** ops/wal-promote.sh fails with this message (e.g. a gap in the archive). */
     readonly promoteFails?: string;
+    /** ops/wal-rearm.sh fails with this message (e.g. the primary is not stale). */
+    readonly rearmFails?: string;
 }
 
 export const dumpKey = "postgres/hourly/20261121T114000Z/mcp_db.dump";
@@ -191,6 +193,13 @@ export class World {
                 throw new Error(`stack "${stack}" has no output "kubeconfig"`);
             if (this.options.promoteFails) throw new Error(this.options.promoteFails);
             return "promoted: the server accepts writes";
+        },
+        rearm: async (kubeconfig, stack) => {
+            this.journal.push(`${stack} rearm postgres-primary-0`);
+            if (typeof kubeconfig !== "string")
+                throw new Error(`stack "${stack}" has no output "kubeconfig"`);
+            if (this.options.rearmFails) throw new Error(this.options.rearmFails);
+            return "stopped; the container restarts and re-seeds";
         },
     };
 

@@ -273,6 +273,19 @@ describe("npm run dr -- activate", () => {
         expect(world.journal).not.toContain("dr up");
     });
 
+    it("stops before the flag when the standby is a stale primary, pointing at the re-arm", async () => {
+        const world = new World({
+            drEdgeOutput: true,
+            promoteFails:
+                "refusing to activate a stale primary: this server is already a primary, but the source archive has a newer timeline (3) than this server (2)",
+        });
+        const error = await stepError(activateIn(world));
+        expect(error.step).toBe("promote postgres-primary-0 on dr (ops/wal-promote.sh)");
+        expect(error.problem).toContain("refusing to activate a stale primary");
+        expect(error.remedy).toContain("docs/runbooks/PostgresDrStandbyIsPrimary.md");
+        expect(world.journal).not.toContain("dr setDrActive(true)");
+    });
+
     it("re-runs on an already active stack without the backup age check", async () => {
         const world = new World({
             drEdgeOutput: true,
@@ -332,11 +345,28 @@ describe("npm run dr -- failback", () => {
             edgeUrl,
             "sleep 10000",
             edgeUrl,
+            "dr rearm postgres-primary-0",
         ]);
         expect(result.edge?.activeRegion).toBe("primary");
-        expect(world.lines).toContain("[9/9] verify that the edge sends traffic to primary");
+        expect(world.lines).toContain("[9/10] verify that the edge sends traffic to primary");
+        expect(world.lines).toContain(
+            "[10/10] re-arm postgres-primary-0 on dr as a standby (ops/wal-rearm.sh)",
+        );
         // Ordinary updates: every policy at its own level.
         expect(world.policyConfigs.map((c) => c.config)).toEqual([undefined, undefined]);
+    });
+
+    it("reports a failed re-arm after a complete failback, naming the runbook", async () => {
+        const world = activeWorld({
+            rearmFails:
+                "this primary is not stale: the source archive holds nothing written after its promotion",
+        });
+        const error = await stepError(failback(world.deps(), failbackOptions()));
+        expect(error.step).toBe("re-arm postgres-primary-0 on dr as a standby (ops/wal-rearm.sh)");
+        expect(error.problem).toContain("this primary is not stale");
+        expect(error.remedy).toContain("the failback itself is complete");
+        expect(error.remedy).toContain("docs/runbooks/PostgresDrStandbyIsPrimary.md");
+        expect(world.actions()).toContain("dr up");
     });
 
     it("checks DR's own final backup under dr/, not production's replicated pointer", async () => {
@@ -384,6 +414,7 @@ describe("npm run dr -- failback", () => {
             "set drActive: false in Pulumi.dr.yaml",
             "pulumi up on dr",
             "verify that the edge sends traffic to primary",
+            "re-arm postgres-primary-0 on dr as a standby (ops/wal-rearm.sh)",
         ]);
     });
 
@@ -454,6 +485,7 @@ describe("npm run dr -- failback", () => {
             "dr setDrActive(false)",
             "dr up",
             edgeUrl,
+            "dr rearm postgres-primary-0",
         ]);
 
         const failed = activeWorld();

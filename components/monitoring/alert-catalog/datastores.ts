@@ -1,4 +1,5 @@
 import { backupCronJobNames, dataNamespace } from "../../../contracts/names";
+import type { DrPosture } from "../../../contracts/dr-posture";
 import type { RuleGroup } from "./types";
 import { certificateThresholds } from "../../../contracts/monitoring";
 
@@ -23,7 +24,20 @@ export const datastoreThresholds = {
     standbyReplayLagSeconds: 180,
     /** postgres-base-backup-check runs every 30 minutes; an hour without success is stale. */
     baseBackupCheckStaleSeconds: 3600,
+    /**
+     * How long the idle dr stack's postgres-primary may be a primary before
+     * PostgresDrStandbyIsPrimary fires: an activation promotes it before its `pulumi up`
+     * (at most 15 minutes) changes the posture, so twice that.
+     */
+    drStandbyPrimaryFor: "30m",
 } as const;
+
+/**
+ * The stack's DR posture as a series, `mcp_platform:dr_posture:info{posture="…"} 1`: the
+ * rules that hold only on an idle standby (production active) join on it, and the same rule
+ * file serves every stack.
+ */
+export const drPostureRecord = "mcp_platform:dr_posture:info";
 
 const t = datastoreThresholds;
 /** Rows written in the last 10 minutes: the server produced WAL that must reach the archive. */
@@ -33,9 +47,10 @@ const baseBackupCheck = `namespace="${dataNamespace}", cronjob="${backupCronJobN
 const connectionRatio =
     "sum by (namespace, instance) (pg_stat_activity_count) / max by (namespace, instance) (pg_settings_max_connections)";
 
-export const postgresGroup: RuleGroup = {
+export const postgresGroup = (posture: DrPosture["name"]): RuleGroup => ({
     name: "postgres",
     rules: [
+        { record: drPostureRecord, expr: "vector(1)", labels: { posture } },
         {
             alert: "PostgresDown",
             expr: "pg_up == 0",
@@ -117,6 +132,17 @@ export const postgresGroup: RuleGroup = {
             },
         },
         {
+            alert: "PostgresDrStandbyIsPrimary",
+            expr: `pg_replication_is_replica{pod=~"postgres-primary-.*"} == 0\nand on () ${drPostureRecord}{posture="standby"}`,
+            for: t.drStandbyPrimaryFor,
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The dr stack's database is a primary while production is active.",
+                description:
+                    "{{ $labels.instance }} ({{ $labels.namespace }}) on the idle DR stack is not in recovery: promoted at an earlier activation and not re-armed after the failback, it no longer follows production's WAL archive, and the next activation would refuse it (stale data). Re-arm it as a standby (ops/wal-rearm.sh).",
+            },
+        },
+        {
             alert: "PostgresBaseBackupStale",
             expr: [
                 "(",
@@ -136,7 +162,7 @@ export const postgresGroup: RuleGroup = {
             },
         },
     ],
-};
+});
 
 export const redisGroup: RuleGroup = {
     name: "redis",

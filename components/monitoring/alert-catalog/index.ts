@@ -1,3 +1,4 @@
+import type { DrPosture } from "../../../contracts/dr-posture";
 import { backupsGroup } from "./backups";
 import { baselineGroup } from "./baseline";
 import { certificatesGroup, postgresGroup, redisGroup } from "./datastores";
@@ -26,6 +27,8 @@ export interface CatalogOptions {
     readonly backupStaleGrace: string;
     /** `monitoring.artifactStorageQuotaGiB`. */
     readonly artifactStorageQuotaGiB: number;
+    /** The stack's DR posture (`cfg.dr.name`): rules that hold only on an idle standby. */
+    readonly drPosture: DrPosture["name"];
 }
 
 /** The whole rule catalog: one group per component, in a stable order. */
@@ -41,7 +44,7 @@ export function ruleCatalog(options: CatalogOptions): RuleGroup[] {
         semanticGroup({ artifactStorageQuotaBytes: options.artifactStorageQuotaGiB * 2 ** 30 }),
         kubernetesGroup,
         backupsGroup({ schedules: options.backupSchedules, grace: options.backupStaleGrace }),
-        postgresGroup,
+        postgresGroup(options.drPosture),
         redisGroup,
         certificatesGroup,
         logCollectorGroup,

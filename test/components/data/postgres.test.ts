@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Postgres, type PostgresArgs } from "../../../components/data/postgres";
+import { awaitReadiness, walBacklogMb } from "../../../components/data/postgres-wal";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { recordResources } from "../../support/pulumi";
 import { restrictedViolations } from "../../support/pod-security-standard";
 
 const args: PostgresArgs = {
-    image: "postgres:15.13-bookworm",
+    image: "ghcr.io/cloudnative-pg/postgresql:15.14-202511100817-system-bookworm@sha256:cf13adf3e270ff1a924c03c34954ff6cc17e5c3b1a4c555255612ea612a08466",
     exporterImage: "quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
     resources: { requests: { cpu: "2", memory: "16Gi" }, limits: { cpu: "4", memory: "16Gi" } },
     storageSize: "200Gi",
@@ -210,6 +211,106 @@ describe("Postgres", () => {
         expect(scrape.from[0].namespaceSelector.matchLabels).toEqual({
             "kubernetes.io/metadata.name": "monitoring",
         });
+    });
+
+    it("runs one image as UID 26 with postgres-start.sh, archiving or not", async () => {
+        const archive: PostgresArgs["walArchive"] = {
+            archiveUrl: "s3://dr-bucket/wal",
+            sourceUrl: "s3://dr-bucket/dr/wal",
+            region: "us-west-2",
+            timeoutSeconds: 30,
+            standby: false,
+            baseBackupIntervalHours: 24,
+            roleArn: "arn:aws:iam::111111111111:role/wal",
+        };
+        const plain = await recordResources(() => new Postgres("postgres", args));
+        const archiving = await recordResources(
+            () => new Postgres("postgres", { ...args, walArchive: archive }),
+        );
+        for (const name of ["postgres-primary", "postgres-replica"]) {
+            const [before, after] = [plain, archiving].map(
+                (r) => (byName(r.ofType(statefulSet), name).inputs.spec as Obj).template.spec,
+            );
+            for (const pod of [before, after]) {
+                expect(pod.securityContext).toMatchObject({
+                    runAsUser: 26,
+                    runAsGroup: 26,
+                    fsGroup: 26,
+                });
+                expect(pod.containers[0].image).toBe(args.image);
+                expect(pod.containers[0].command).toEqual([
+                    "/bin/bash",
+                    "/opt/mcp/ops/postgres-start.sh",
+                ]);
+                expect(pod.volumes.map((v: Obj) => v.name)).not.toContain("initdb");
+            }
+        }
+        expect(plain.ofType("kubernetes:core/v1:ConfigMap").map((c) => c.name)).not.toContain(
+            "postgres-initdb",
+        );
+        const env = (byName(archiving.ofType(statefulSet), "postgres-primary").inputs.spec as Obj)
+            .template.spec.containers[0].env;
+        expect(env).toEqual(
+            expect.arrayContaining([{ name: "WAL_ARCHIVE_MAX_BACKLOG_MB", value: "20480" }]),
+        );
+    });
+
+    it("keeps a preparing server alive but not ready, and skips Pulumi's await on a standby", async () => {
+        const recorded = await recordResources(() => new Postgres("postgres", args));
+        const primary = byName(recorded.ofType(statefulSet), "postgres-primary").inputs as Obj;
+        const postgres = primary.spec.template.spec.containers[0];
+        const alive = ["/bin/bash", "/opt/mcp/ops/postgres-probe.sh"];
+        expect(postgres.startupProbe.exec.command).toEqual(alive);
+        expect(postgres.livenessProbe.exec.command).toEqual(alive);
+        expect(postgres.readinessProbe.exec.command).toEqual([
+            "pg_isready",
+            "-h",
+            "/var/run/postgresql",
+            "-p",
+            "5432",
+            "-U",
+            "mcp_user",
+            "-d",
+            "mcp_db",
+        ]);
+        expect(primary.metadata.annotations).toBeUndefined();
+
+        const standby = await recordResources(
+            () =>
+                new Postgres("postgres", {
+                    ...args,
+                    walArchive: {
+                        archiveUrl: "s3://dr-bucket/dr/wal",
+                        sourceUrl: "s3://dr-bucket/wal",
+                        region: "us-west-2",
+                        timeoutSeconds: 30,
+                        standby: true,
+                        baseBackupIntervalHours: 24,
+                        roleArn: "arn:aws:iam::111111111111:role/wal",
+                        maxBacklogPercent: 5,
+                    },
+                }),
+        );
+        for (const set of standby.ofType(statefulSet)) {
+            expect((set.inputs.metadata as Obj).annotations).toEqual({
+                "pulumi.com/skipAwait": "true",
+            });
+        }
+        const replica = byName(standby.ofType(statefulSet), "postgres-replica").inputs.spec as Obj;
+        expect(replica.template.spec.initContainers[0].env).toEqual(
+            expect.arrayContaining([{ name: "PG_WAIT_SECONDS", value: "0" }]),
+        );
+        expect(awaitReadiness(undefined)).toBe(true);
+        expect(awaitReadiness({ standby: false })).toBe(true);
+        expect(awaitReadiness({ standby: true })).toBe(false);
+    });
+
+    it("bounds the WAL backlog to a share of the volume in whole segments", () => {
+        expect(walBacklogMb("200Gi", 10)).toBe(20480);
+        expect(walBacklogMb("10Gi", 1)).toBe(96);
+        expect(walBacklogMb("1Gi", 1)).toBe(16);
+        expect(() => walBacklogMb("200Gi", 0)).toThrow("maxBacklogPercent must be in (0, 50]");
+        expect(() => walBacklogMb("200Gi", 60)).toThrow("maxBacklogPercent must be in (0, 50]");
     });
 
     it("names children after the instance so two never collide", async () => {

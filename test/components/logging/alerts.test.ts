@@ -45,6 +45,7 @@ describe("log collector alerts", () => {
             backupSchedules: {},
             backupStaleGrace: "1h",
             artifactStorageQuotaGiB: 1,
+            drPosture: "primary",
         });
         expect(catalog.filter((g) => g.name === "log-collector")).toEqual([logCollectorGroup]);
     });

@@ -49,6 +49,7 @@ const catalog = ruleCatalog({
     },
     backupStaleGrace: "30m",
     artifactStorageQuotaGiB: 1024,
+    drPosture: "primary",
 });
 const base = "https://github.com/mcp-platform/mcp-platform/blob/main/docs/runbooks";
 

@@ -53,6 +53,7 @@ const recordingRules = new Set(
         backupSchedules: { postgres: "0 * * * *" },
         backupStaleGrace: "30m",
         artifactStorageQuotaGiB: 1024,
+        drPosture: "primary",
     })
         .flatMap((g) => g.rules)
         .flatMap((r) => (isAlert(r) ? [] : [r.record])),

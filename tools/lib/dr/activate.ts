@@ -149,7 +149,10 @@ export async function activate(deps: DrDeps, options: ActivateOptions): Promise<
     // writable database. wal-promote.sh refuses to promote past a gap in the archive.
     await steps.run(
         `promote postgres-primary-0 on ${options.drStack} (ops/wal-promote.sh)`,
-        `nothing was changed. If the archive has a gap or a corrupt segment, follow docs/runbooks/PostgresStandbyReplayLagging.md; to accept the loss, promote by hand with FORCE=true (docs/dr.md, "Promote the standby"); to restore the replicated dump instead, set mcp-platform:backups.restore.from: dump and re-run`,
+        (error) =>
+            error.message.includes("stale primary")
+                ? `nothing was changed. ${options.drStack}'s database is still the primary of an earlier activation and holds older data than production's archive: re-arm it as a standby (docs/runbooks/PostgresDrStandbyIsPrimary.md), wait until it replays the archive, and re-run; to restore the replicated dump instead, set mcp-platform:backups.restore.from: dump and re-run`
+                : `nothing was changed. If the archive has a gap or a corrupt segment, follow docs/runbooks/PostgresStandbyReplayLagging.md; to accept the loss, promote by hand with FORCE=true (docs/dr.md, "Promote the standby"); to restore the replicated dump instead, set mcp-platform:backups.restore.from: dump and re-run`,
         async () =>
             detailed(undefined, await deps.database.promote(dr.outputs.kubeconfig, dr.stack.name)),
     );

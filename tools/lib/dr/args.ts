@@ -48,7 +48,7 @@ export const descriptions: Record<Command, readonly string[]> = {
     ],
     failback: [
         "after production holds the DR data: pulumi up on production, drActive: false",
-        "and pulumi up on the dr stack, then verify the edge (docs/dr.md)",
+        "and pulumi up on the dr stack, verify the edge, re-arm dr's database (docs/dr.md)",
     ],
     "check-deploy": [
         "fail when Pulumi.<dr>.yaml disagrees with the deployed dr stack (deploy workflow)",

@@ -20,7 +20,8 @@ import { type DrDeps, DrStepError, productionKeyOf } from "./types";
  * bucket and restores it into production's primary. This procedure checks what it can
  * (the final backup is fresh and its dump is in the production bucket with the same size),
  * requires `--data-restored` for the part it cannot see, then updates production,
- * deactivates the dr stack and waits for the edge to report the primary region.
+ * deactivates the dr stack, waits for the edge to report the primary region, and re-arms dr's
+ * database as a standby of production's archive (ops/wal-rearm.sh).
  */
 export interface FailbackOptions {
     readonly drStack: string;
@@ -64,7 +65,7 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
     const steps = new StepRunner(
         deps.clock,
         log,
-        reseeded ? (options.dryRun ? 2 : 7) : options.dryRun ? 5 : 9,
+        reseeded ? (options.dryRun ? 2 : 8) : options.dryRun ? 5 : 10,
     );
     log(
         `DR failback from "${options.drStack}" to "${options.productionStack}"${options.dryRun ? " (dry run)" : ""}`,
@@ -277,8 +278,18 @@ export async function failback(deps: DrDeps, options: FailbackOptions): Promise<
         },
     );
 
+    // dr's server is still the primary it was promoted to: left so, it would not follow
+    // production and the next activation would refuse it (stale data). Production has moved
+    // past it by now (a new timeline, or WAL written since), so wal-rearm.sh accepts it.
+    await steps.run(
+        `re-arm postgres-primary-0 on ${options.drStack} as a standby (ops/wal-rearm.sh)`,
+        `the failback itself is complete and ${options.productionStack} serves. Re-arm dr's database by hand (docs/runbooks/PostgresDrStandbyIsPrimary.md); until then PostgresDrStandbyIsPrimary fires and an activation refuses the stale primary`,
+        async () =>
+            detailed(undefined, await deps.database.rearm(dr.outputs.kubeconfig, dr.stack.name)),
+    );
+
     log(
-        `failback done in ${formatDuration(steps.elapsed())}: ${edge} serves from ${production.region}; commit Pulumi.${options.drStack}.yaml (drActive: false)`,
+        `failback done in ${formatDuration(steps.elapsed())}: ${edge} serves from ${production.region}; ${options.drStack}'s database restarts as a standby of ${options.productionStack}'s archive; commit Pulumi.${options.drStack}.yaml (drActive: false)`,
     );
     return {
         steps: steps.records,

@@ -6,16 +6,30 @@ import type { DatabaseControl } from "./types";
 
 /**
  * {@link DatabaseControl} with kubectl: `kubectl exec -n mcp-production postgres-primary-0 -c
- * postgres -- bash /opt/mcp/ops/wal-promote.sh`, with the stack's kubeconfig output written to
+ * postgres -- bash /opt/mcp/ops/wal-promote.sh` (or wal-rearm.sh), with the stack's kubeconfig output written to
  * a private temporary file for the call (it authenticates with `aws eks get-token`).
  */
 export class KubectlDatabase implements DatabaseControl {
     constructor(private readonly kubectl = "kubectl") {}
 
-    async promote(kubeconfig: unknown, stack: string): Promise<string> {
+    promote(kubeconfig: unknown, stack: string): Promise<string> {
+        return this.exec(kubeconfig, stack, "wal-promote.sh", "promoted");
+    }
+
+    rearm(kubeconfig: unknown, stack: string): Promise<string> {
+        return this.exec(kubeconfig, stack, "wal-rearm.sh", "re-arm requested");
+    }
+
+    /** `bash /opt/mcp/ops/<script>` in the postgres container of postgres-primary-0. */
+    private async exec(
+        kubeconfig: unknown,
+        stack: string,
+        script: string,
+        done: string,
+    ): Promise<string> {
         if (kubeconfig === undefined || kubeconfig === null || kubeconfig === "") {
             throw new Error(
-                `stack "${stack}" has no output "kubeconfig": deploy it first, or promote by hand (docs/dr.md, "Promote the standby")`,
+                `stack "${stack}" has no output "kubeconfig": deploy it first, or run ops/${script} by hand (docs/dr.md)`,
             );
         }
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dr-kubeconfig-"));
@@ -37,10 +51,10 @@ export class KubectlDatabase implements DatabaseControl {
                 "postgres",
                 "--",
                 "bash",
-                "/opt/mcp/ops/wal-promote.sh",
+                `/opt/mcp/ops/${script}`,
             ]);
             if (status !== 0) throw new Error(lastMessage(stderr) ?? `kubectl exited ${status}`);
-            return lastMessage(stdout) ?? "promoted";
+            return lastMessage(stdout) ?? done;
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -121,6 +121,12 @@ export interface DatabaseControl {
      * promoted); rejects with its error (e.g. a gap in the archive) and changes nothing then.
      */
     promote(kubeconfig: unknown, stack: string): Promise<string>;
+    /**
+     * Runs ops/wal-rearm.sh there: a primary the source archive has moved past (dr after a
+     * failback) is stopped and restarts as a standby of that archive. Resolves with the
+     * script's last message; rejects with its error (e.g. the primary is not stale).
+     */
+    rearm(kubeconfig: unknown, stack: string): Promise<string>;
 }
 
 /** Everything the procedures need from the outside world. */
