@@ -112,7 +112,8 @@ export function synth(stack: string, options: SynthOptions = {}): SynthResult {
         });
         run = { status: child.status ?? -1, stdout: child.stdout, stderr: child.stderr };
         fs.writeFileSync(path.join(workDir, "run.json"), JSON.stringify(run));
-        if (cachedDir) {
+        // Only a successful run is cached: a failure may come from the machine, not the input.
+        if (cachedDir && run.status === 0) {
             try {
                 fs.renameSync(workDir, cachedDir);
                 outDir = path.join(cachedDir, "out");

@@ -277,9 +277,10 @@ describe("walArchivePolicy", () => {
         const doc = JSON.parse(walArchivePolicy({ ...base, readPrefixes: ["wal"] }));
         expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
             "ListArchives",
+            "CheckBucket",
             "ReadArchives",
             "UseArchiveKey",
         ]);
-        expect(doc.Statement[2].Action).toEqual(["kms:Decrypt"]);
+        expect(doc.Statement[3].Action).toEqual(["kms:Decrypt"]);
     });
 });
