@@ -4,5 +4,6 @@ export * from "./eks-node-groups";
 export * from "./managed-addons";
 export type { Placement } from "./addon-values";
 export * from "./deploy-runner";
+export * from "./ci-roles";
 export * from "./preview-access";
 export * from "./karpenter";
