@@ -97,9 +97,10 @@ const chartVersion = z.string().regex(/^\d+\.\d+\.\d+$/, {
 });
 
 /**
- * Pinned EKS managed add-on versions for Kubernetes 1.35 (docs/cluster.md, "Versions", says
- * where each comes from); `aws eks describe-addon-versions --kubernetes-version 1.35
- * --addon-name <name>` lists what EKS offers. kube-proxy must match the control plane's minor.
+ * Pinned EKS managed add-on versions for Kubernetes 1.35 (docs/cluster.md, "Versions: how they
+ * were chosen", says where each comes from); `aws eks describe-addon-versions
+ * --kubernetes-version 1.35 --addon-name <name>` lists what EKS offers. kube-proxy must match
+ * the control plane's minor.
  */
 export const defaultAddonVersions = {
     vpcCni: "v1.20.4-eksbuild.2",

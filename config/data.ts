@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { memoryBytes } from "./lib/quantity";
+import { memoryBytes } from "../contracts/quantity";
 import { containerResources, parsedQuantity } from "./lib/resources";
 import { memoryQuantity, pinnedImage } from "./lib/validators";
 

@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+    type MaintenanceWindow,
+    severities,
+    type Severity,
+    weekdays,
+} from "../contracts/monitoring";
 import { pinnedImage } from "./lib/validators";
 
 /**
@@ -39,8 +45,7 @@ const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, {
 /** prometheus/blackbox_exporter v0.28.0 (2025-12-04), the image the exporter runs by default. */
 export const defaultBlackboxExporterImage = "quay.io/prometheus/blackbox-exporter:v0.28.0";
 
-export const severities = ["critical", "warning", "info"] as const;
-export type Severity = (typeof severities)[number];
+export { severities, type Severity };
 
 /**
  * One service level objective. Burn-rate alerts (multi-window, multi-burn-rate, Google SRE
@@ -89,15 +94,7 @@ export const sloSchema = z
 
 export type SloConfig = z.output<typeof sloSchema>;
 
-const weekday = z.enum([
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-]);
+const weekday = z.enum(weekdays);
 
 /**
  * A recurring maintenance window (UTC). Alerts of the listed severities from the listed
@@ -132,7 +129,12 @@ export const maintenanceWindowSchema = z
         }
     });
 
-export type MaintenanceWindow = z.output<typeof maintenanceWindowSchema>;
+/** The schema's output is the contract's window (contracts/monitoring.ts). */
+export type { MaintenanceWindow };
+const _windowMatchesContract: (w: z.output<typeof maintenanceWindowSchema>) => MaintenanceWindow = (
+    w,
+) => w;
+void _windowMatchesContract;
 
 export const monitoringSchema = z.strictObject({
     /**
@@ -215,7 +217,7 @@ export const alertingCredentialKeys = {
 
 /**
  * The value itself is read through cfg.credentials (a Pulumi secret), never here. Required:
- * config.ts reports a missing one with the `pulumi config set --secret` command that sets it.
+ * config/index.ts reports a missing one with the `pulumi config set --secret` command that sets it.
  */
 const credential = z
     .string()

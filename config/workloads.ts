@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "./lib/quantity";
+import { serviceMetricsPort } from "../contracts/names";
+import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "../contracts/quantity";
 import { containerResources, parsedQuantity, resourceAmounts } from "./lib/resources";
 import {
     cpuQuantity,
@@ -9,7 +10,12 @@ import {
     positiveInt,
     s3BucketPrefix,
 } from "./lib/validators";
-import { appNamespaces, dataNamespace, maxSurgePercent, semanticConfigNamespace } from "./names";
+import {
+    appNamespaces,
+    dataNamespace,
+    maxSurgePercent,
+    semanticConfigNamespace,
+} from "../contracts/names";
 
 /**
  * `mcp-platform:workloads` — the MCP services the manuals name, with their figures, and what
@@ -28,9 +34,6 @@ export const semanticConfigKeys = [
     "storage.bucket",
     "storage.region",
 ] as const;
-
-/** Port every MCP service serves Prometheus metrics on (the metrics contract). */
-export const metricsPort = 9090;
 
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
     message:
@@ -157,8 +160,12 @@ export const serviceSchema = z
                 "expected true: artifactAccess reaches S3 and STS",
             );
         }
-        if (s.port === metricsPort) {
-            issue(["port"], s.port, `expected a port other than the metrics port ${metricsPort}`);
+        if (s.port === serviceMetricsPort) {
+            issue(
+                ["port"],
+                s.port,
+                `expected a port other than the metrics port ${serviceMetricsPort}`,
+            );
         }
         if (s.namespace !== dataNamespace) {
             if (s.dataAccess.length > 0) {

@@ -115,8 +115,8 @@ export const noWildcardAction: ResourceValidationPolicy = {
 /**
  * Actions that may be granted on Resource "*": reads of metadata (no object data, no secret
  * values) whose APIs take no resource ARN or that the AWS Load Balancer Controller needs
- * before it knows one, and the instance-type, image and price lookups Karpenter chooses
- * nodes with.
+ * before it knows one, and the instance-type, image, status and price lookups Karpenter
+ * chooses and watches nodes with (and its listing of instance profiles, which IAM cannot scope).
  */
 const readOnlyActions = [
     "acm:DescribeCertificate",
@@ -129,6 +129,7 @@ const readOnlyActions = [
     "ec2:DescribeCoipPools",
     "ec2:DescribeImages",
     "ec2:DescribeInstances",
+    "ec2:DescribeInstanceStatus",
     "ec2:DescribeInstanceTypeOfferings",
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeInternetGateways",
@@ -158,6 +159,7 @@ const readOnlyActions = [
     "elasticloadbalancing:DescribeTargetHealth",
     "elasticloadbalancing:DescribeTrustStores",
     "iam:GetServerCertificate",
+    "iam:ListInstanceProfiles",
     "iam:ListServerCertificates",
     "pricing:GetProducts",
     "shield:DescribeProtection",

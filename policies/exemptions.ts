@@ -164,11 +164,7 @@ export interface SecretsReadExemption {
 
 /**
  * ClusterRoles that may read every Secret. `k8s-rbac-minimal-secrets-access` refuses any
- * other role that reads Secrets without naming them.
+ * other role that reads Secrets without naming them. None today: the preview role reads the
+ * Secrets the program declares by name (components/cluster/preview-access.ts).
  */
-export const secretsReadExemptions: readonly SecretsReadExemption[] = [
-    {
-        clusterRole: "mcp-platform-preview",
-        reason: "Pull-request previews (`pulumi preview` with refresh) read the live state of every object the program manages, Secrets included, and Helm keeps each release in a Secret named per revision (sh.helm.release.v1.<release>.v<N>), so the Secrets cannot be named in advance. The role reads only: no verb writes, and it is bound to the preview roles' Kubernetes group alone (components/cluster/preview-access.ts, docs/cluster.md).",
-    },
-];
+export const secretsReadExemptions: readonly SecretsReadExemption[] = [];

@@ -21,7 +21,7 @@ import { maxReplicas } from "./lib/replicas";
 import { ofTypes, referenced } from "./lib/refs";
 
 /**
- * Capacity rule (docs/operations.md, capacity planning): the node groups at their maximum size
+ * Capacity rule (docs/policies.md, "The capacity rule"): the node groups at their maximum size
  * and the Karpenter NodePools at their limits must hold every HPA at its maximum, plus every
  * fixed-size workload, with headroom on top.
  *

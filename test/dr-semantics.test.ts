@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../tools/lib/records";
 import { runProgram } from "../tools/lib/run-program";
 import { readStackConfig } from "../tools/lib/stack-file";
-import { projectDir, synth, type SynthResult, stackFileVariant } from "./harness/synth";
+import { projectDir, synth, type SynthResult, stackFileVariant } from "./support/synth";
 
 /**
  * What one flag does (docs/dr.md, "What standby and activated mean"): the real program's

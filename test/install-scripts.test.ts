@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectDir } from "./harness/synth";
+import { projectDir } from "./support/synth";
 
 /**
  * No dependency install script runs (README, "Install scripts"): the .npmrc of the project and

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectDir } from "./harness/synth";
+import { projectDir } from "./support/synth";
 
 /**
  * renovate.json: the groups cover the packages this repository really has, and the custom
@@ -51,7 +51,7 @@ const ciNodeVersion = /^NODE_VERSION=(\S+)$/m.exec(read(".ci/run"))?.[1];
 const filesOf = (manager: CustomManager) => {
     const candidates = [
         ".ci/run",
-        "tools/engines/build.sh",
+        "dev/engines/build.sh",
         ...fs
             .readdirSync(path.join(projectDir, ".github/workflows"))
             .map((f) => `.github/workflows/${f}`),
@@ -107,7 +107,7 @@ describe("renovate.json", () => {
     });
 
     it("puts the Go-built Pulumi CLI in the Pulumi group", () => {
-        const goMod = read("tools/engines/pulumi/go.mod");
+        const goMod = read("dev/engines/pulumi/go.mod");
         const module = /^require (github\.com\/pulumi\/pulumi\/pkg\/v3) v(\S+)$/m.exec(goMod);
         expect(module?.[2]).toBe(sdkVersion);
         expect(groupOf(module![1])).toEqual(["Pulumi"]);
@@ -118,7 +118,7 @@ describe("renovate.json", () => {
         const files = new Set(found.map((f) => f.file));
         expect(files).toEqual(
             new Set([
-                "tools/engines/build.sh",
+                "dev/engines/build.sh",
                 ".github/workflows/pull-request.yml",
                 ".github/workflows/deploy.yml",
                 ".github/workflows/dr.yml",

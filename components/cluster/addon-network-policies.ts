@@ -104,7 +104,11 @@ export const allowPrometheusScrape: NamedPolicy = {
     },
 };
 
-/** The `monitoring` namespace (kube-prometheus-stack). */
+/**
+ * The `monitoring` namespace (kube-prometheus-stack). Grafana (port 3000) has no rule of its
+ * own: Prometheus scrapes it from this namespace, and operators reach it with
+ * `kubectl port-forward`, which the kubelet carries into the pod outside the pod network.
+ */
 export function monitoringPolicies(vpcCidr: pulumi.Input<string>): NamedPolicy[] {
     return [
         defaultDeny,
@@ -136,15 +140,6 @@ export function monitoringPolicies(vpcCidr: pulumi.Input<string>): NamedPolicy[]
                 podSelector: pods({ app: "kube-prometheus-stack-operator" }),
                 policyTypes: ["Ingress"],
                 ingress: [{ from: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp(10250) }],
-            },
-        },
-        {
-            // An ALB Ingress in IP mode reaches Grafana from inside the VPC.
-            name: "grafana-from-alb",
-            spec: {
-                podSelector: pods({ "app.kubernetes.io/name": "grafana" }),
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp(3000) }],
             },
         },
     ];

@@ -66,6 +66,11 @@ export interface MonitoringStackSettings {
     /** Secret holding the Grafana admin user and password. */
     readonly grafanaAdminSecret: string;
     /**
+     * The release's namespace. Grafana's sidecars load dashboards and datasources from
+     * ConfigMaps of this namespace only.
+     */
+    readonly namespace: string;
+    /**
      * The `cluster` label Prometheus adds to every alert (external label): Alertmanager groups
      * by it and on-call sees which region paged.
      */
@@ -76,8 +81,24 @@ export interface MonitoringStackSettings {
 export const alertmanagerConfigSecret = "alertmanager-mcp-platform";
 /** Receiver credentials, mounted at /etc/alertmanager/secrets/alertmanager-receivers/. */
 export const alertmanagerReceiversSecret = "alertmanager-receivers";
+/** The Grafana admin user and password (ClusterAddons creates it in `monitoring`). */
+export const grafanaAdminSecret = "grafana-admin";
 /** The label (and value) Grafana's sidecar loads dashboard ConfigMaps by. */
 export const grafanaDashboardLabel = { grafana_dashboard: "1" } as const;
+/** Grafana's ServiceAccount, named here so that the Role binding below can name it. */
+export const grafanaServiceAccount = "kube-prometheus-stack-grafana";
+/**
+ * The Role Grafana's sidecars read with, declared beside the release (ClusterAddons) instead of
+ * by the chart: the chart's own Role also reads every Secret of the namespace.
+ */
+export const grafanaSidecarRole = "grafana-sidecar";
+/**
+ * What the dashboard and datasource sidecars (k8s-sidecar, `METHOD` WATCH) do: list and watch
+ * the ConfigMaps of their namespace.
+ */
+export const grafanaSidecarRules = [
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch"] },
+];
 
 /**
  * prometheus-community/kube-prometheus-stack. Prometheus selects every PrometheusRule,
@@ -163,13 +184,19 @@ export function kubePrometheusStackValues(
             // No persistence, so no root init container that chowns a volume.
             initChownData: { enabled: false },
             testFramework: { enabled: false },
+            // No ClusterRole, no chart Role (it would read the namespace's Secrets too): the
+            // ServiceAccount is bound to `grafanaSidecarRole`, declared by ClusterAddons.
+            rbac: { create: false, namespaced: true },
+            serviceAccount: { create: true, name: grafanaServiceAccount },
             sidecar: {
                 dashboards: {
                     enabled: true,
                     label: Object.keys(grafanaDashboardLabel)[0],
                     labelValue: Object.values(grafanaDashboardLabel)[0],
-                    searchNamespace: "ALL",
+                    searchNamespace: settings.namespace,
+                    resource: "configmap",
                 },
+                datasources: { searchNamespace: settings.namespace, resource: "configmap" },
             },
             securityContext: {
                 ...restrictedPod,

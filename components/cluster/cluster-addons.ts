@@ -13,6 +13,10 @@ import {
 } from "./addon-network-policies";
 import {
     albIngressClass,
+    grafanaAdminSecret,
+    grafanaServiceAccount,
+    grafanaSidecarRole,
+    grafanaSidecarRules,
     kubePrometheusStackValues,
     loadBalancerControllerValues,
     metricsServerValues,
@@ -21,7 +25,7 @@ import {
 } from "./addon-values";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
-import { storageClassName } from "../../config/names";
+import { storageClassName } from "../../contracts/names";
 
 export interface ChartVersions {
     readonly metricsServer: string;
@@ -117,7 +121,6 @@ export class ClusterAddons extends pulumi.ComponentResource {
             dependsOn: [metricsServer],
         });
 
-        const grafanaAdminSecret = "grafana-admin";
         const grafanaPassword = new random.RandomPassword(
             `${name}-grafana-admin`,
             { length: 32, special: false },
@@ -139,6 +142,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const grafanaAccess = this.grafanaSidecarAccess(name, monitoring);
         this.monitoringStack = this.release(name, "kube-prometheus-stack", {
             chart: "kube-prometheus-stack",
             version: args.charts.kubePrometheusStack,
@@ -150,9 +154,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
                 storageGiB: args.prometheus.storageGiB,
                 nodeExporterNamespace: addonNamespaces.nodeExporter,
                 grafanaAdminSecret,
+                namespace: addonNamespaces.monitoring,
                 clusterLabel: args.clusterName,
             }),
-            dependsOn: [grafanaAdmin, nodeExporter],
+            dependsOn: [grafanaAdmin, grafanaAccess, nodeExporter],
         });
 
         const albRole = new IrsaRole(
@@ -229,6 +234,42 @@ export class ClusterAddons extends pulumi.ComponentResource {
                         "pod-security.kubernetes.io/warn-version": "latest",
                     },
                 },
+            },
+            { parent: this },
+        );
+    }
+
+    /**
+     * Grafana's sidecars read ConfigMaps of `monitoring` and nothing else: a Role and its
+     * binding to the chart's ServiceAccount (the chart creates no RBAC of its own).
+     */
+    private grafanaSidecarAccess(name: string, namespace: k8s.core.v1.Namespace) {
+        const metadata = {
+            name: grafanaSidecarRole,
+            namespace: namespace.metadata.name,
+            labels: standardLabels({ name: "grafana", component: "monitoring" }),
+        };
+        const role = new k8s.rbac.v1.Role(
+            `${name}-grafana-sidecar`,
+            { metadata, rules: grafanaSidecarRules },
+            { parent: this },
+        );
+        return new k8s.rbac.v1.RoleBinding(
+            `${name}-grafana-sidecar`,
+            {
+                metadata,
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "Role",
+                    name: role.metadata.name,
+                },
+                subjects: [
+                    {
+                        kind: "ServiceAccount",
+                        name: grafanaServiceAccount,
+                        namespace: namespace.metadata.name,
+                    },
+                ],
             },
             { parent: this },
         );

@@ -1,10 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DeployRunnerConfig } from "../../config/cluster";
 import { hardenedLaunchTemplate } from "../kit/launch-template";
+import { parameterFenceStatement } from "./parameter-fence";
 import { runnerUserData } from "./runner-user-data";
 
-export interface DeployRunnerArgs extends DeployRunnerConfig {
+export interface DeployRunnerArgs {
+    /** The GitHub repository the runners register with, `owner/name`. */
+    readonly repository: string;
+    /** The SSM SecureString parameter the registration service reads the GitHub token from. */
+    readonly tokenParameter: string;
+    /** The actions/runner release and the sha256 of its linux-x64 tarball. */
+    readonly version: string;
+    readonly sha256: string;
+    readonly instanceType: string;
     /** Label of the pool that runs deploy, dr and drift jobs (main's code only). */
     readonly label: string;
     /**
@@ -108,6 +116,12 @@ export class DeployRunner extends pulumi.ComponentResource {
                                     Action: "ssm:GetParameter",
                                     Resource: `arn:${p}:ssm:${args.region}:${account}:parameter${args.tokenParameter}`,
                                 },
+                                parameterFenceStatement({
+                                    partition: p,
+                                    allowed: [
+                                        `arn:${p}:ssm:${args.region}:${account}:parameter${args.tokenParameter}`,
+                                    ],
+                                }),
                             ],
                         }),
                     ),

@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeGroupConfig } from "../../config/cluster";
 import { EksManagedAddons } from "./managed-addons";
 import { EksNodeGroups } from "./eks-node-groups";
 import { type AddonVersions, nodeBootstrapAddons, workloadAddons } from "./managed-addon-specs";
 import type { OidcIdentity } from "../kit/irsa";
 import { accountKeyPolicy, ebsCsiKmsPolicy, logsKeyPolicy } from "../kit/kms";
 import { kubeconfig } from "./kubeconfig";
-import { ebsVolumeType, storageClassName } from "../../config/names";
+import { ebsVolumeType, storageClassName } from "../../contracts/names";
+import type { NodeGroupCapacity } from "./eks-node-groups";
 
 /** Control-plane log types; CIS 2.1.1 wants all five. */
 export const controlPlaneLogTypes = [
@@ -54,7 +54,10 @@ export interface EksClusterArgs {
     /** Control-plane log retention in days. @default 90 */
     readonly logRetentionDays?: number;
     /** Node group capacity from the stack config. */
-    readonly nodeGroups: { readonly system: NodeGroupConfig; readonly workload: NodeGroupConfig };
+    readonly nodeGroups: {
+        readonly system: NodeGroupCapacity;
+        readonly workload: NodeGroupCapacity;
+    };
     /** Pinned EKS managed add-on versions. */
     readonly addonVersions: AddonVersions;
     /** Refuse to delete the cluster until this is turned off. @default true */

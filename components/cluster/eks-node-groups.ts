@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeGroupConfig, TaintConfig } from "../../config/cluster";
 import { hardenedLaunchTemplate } from "../kit/launch-template";
 
 /** The label every node carries with the name of its group (`system`, `workload`). */
@@ -10,7 +9,7 @@ export interface NodeGroupSpec {
     /** The physical node group name operators type (`eksctl scale nodegroup --name=...`). */
     readonly nodeGroupName: string;
     /** Capacity, instance types, disk, labels and taints from the stack config. */
-    readonly capacity: NodeGroupConfig;
+    readonly capacity: NodeGroupCapacity;
 }
 
 export interface EksNodeGroupsArgs {
@@ -23,14 +22,34 @@ export interface EksNodeGroupsArgs {
     readonly groups: Readonly<Record<string, NodeGroupSpec>>;
 }
 
-const taintEffects: Record<TaintConfig["effect"], string> = {
+/** A Kubernetes taint on a node group's nodes. */
+export interface NodeTaint {
+    readonly key: string;
+    readonly value?: string;
+    readonly effect: "NoSchedule" | "NoExecute" | "PreferNoSchedule";
+}
+
+/** A managed node group's instances, sizes, labels and taints. */
+export interface NodeGroupCapacity {
+    readonly instanceTypes: string[];
+    readonly minSize: number;
+    readonly desiredSize: number;
+    readonly maxSize: number;
+    readonly diskSizeGiB: number;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly taints: readonly NodeTaint[];
+    /** The sizes of an activated standby (docs/dr.md). @default the sizes above */
+    readonly activated?: { readonly minSize: number; readonly desiredSize: number };
+}
+
+const taintEffects: Record<NodeTaint["effect"], string> = {
     NoSchedule: "NO_SCHEDULE",
     NoExecute: "NO_EXECUTE",
     PreferNoSchedule: "PREFER_NO_SCHEDULE",
 };
 
 /** The EKS taint shape of a config taint (`NoSchedule` → `NO_SCHEDULE`). */
-export function eksTaint(taint: TaintConfig): aws.types.input.eks.NodeGroupTaint {
+export function eksTaint(taint: NodeTaint): aws.types.input.eks.NodeGroupTaint {
     return { key: taint.key, value: taint.value, effect: taintEffects[taint.effect] };
 }
 

@@ -4,10 +4,9 @@
  * keep node churn out of the maintenance windows.
  */
 
-import type { NodePoolConfig } from "../../config/cluster";
-import type { MaintenanceWindow } from "../../config/monitoring";
-import { dataStoreNodePool, ebsVolumeType } from "../../config/names";
+import { dataStoreNodePool, ebsVolumeType } from "../../contracts/names";
 import { karpenterDiscoveryTag } from "../network/subnets";
+import type { MaintenanceWindow } from "../../contracts/monitoring";
 
 /** The EC2NodeClass every pool launches from. */
 export const nodeClassName = "mcp-platform";
@@ -47,6 +46,21 @@ export function goDuration(minutes: number): string {
     const hours = Math.floor(minutes / 60);
     const rest = minutes % 60;
     return `${hours > 0 ? `${hours}h` : ""}${rest > 0 || hours === 0 ? `${rest}m` : ""}`;
+}
+
+/** A Karpenter NodePool's capacity, limits and disruption budget. */
+export interface NodePoolSettings {
+    readonly capacityTypes: ("spot" | "on-demand")[];
+    readonly instanceCategories: ("c" | "m" | "r")[];
+    readonly instanceCpu: number[];
+    readonly limits: { readonly cpu: number; readonly memoryGiB: number };
+    readonly consolidationPolicy: "WhenEmpty" | "WhenEmptyOrUnderutilized";
+    /** A duration such as `1m`. */
+    readonly consolidateAfter: string;
+    /** A share of the pool's nodes such as `10%`. */
+    readonly maxDisruption: string;
+    /** A duration such as `720h`. */
+    readonly expireAfter: string;
 }
 
 /** The windows' weekly intervals in minutes from Sunday 00:00, merged and sorted. */
@@ -123,7 +137,7 @@ export function budgetsInsideWindows(
 
 export interface NodePoolSpec {
     readonly name: string;
-    readonly pool: NodePoolConfig;
+    readonly pool: NodePoolSettings;
     readonly budgets: readonly DisruptionBudget[];
     /** Taints that keep other pods off the pool's nodes. @default none */
     readonly taints?: readonly { key: string; value: string; effect: string }[];

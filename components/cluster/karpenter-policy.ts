@@ -1,9 +1,15 @@
 /**
  * The Karpenter controller's IAM permissions, as the Karpenter documentation's getting-started
  * CloudFormation grants them (node lifecycle scoped to resources tagged with this cluster and a
- * NodePool, instance profiles scoped to this cluster and region, the one interruption queue,
- * passing only the node role), plus the volume key its root volumes are encrypted with.
+ * NodePool, instance profiles scoped to this cluster, region and an EC2NodeClass, the one
+ * interruption queue, passing only the node role), plus the volume key its root volumes are
+ * encrypted with and the spot service-linked role EC2 creates on the first spot launch.
+ * test/iam/requests/karpenter-controller.yaml lists the requests the controller makes; the
+ * differences from the reference policy are in docs/cluster.md ("Karpenter's IAM policy").
  */
+
+/** The tag Karpenter puts on the instance profiles it creates (its `LabelNodeClass`). */
+export const karpenterNodeClassTag = "karpenter.k8s.aws/ec2nodeclass";
 
 export interface KarpenterPolicyContext {
     readonly partition: string;
@@ -26,6 +32,8 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
     const launched = ["fleet/*", "instance/*", "volume/*", "network-interface/*"].map((r) =>
         ec2(r),
     );
+    // A spot launch tags its spot request (the launch template's tag specifications).
+    const tagged = [...launched, ec2("spot-instances-request/*")];
     const launchTemplates = ec2("launch-template/*");
     const requestTagged = {
         StringEquals: { [`aws:RequestTag/${clusterTag}`]: "owned" },
@@ -66,7 +74,7 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
             Sid: "TagOnCreate",
             Effect: "Allow",
             Action: "ec2:CreateTags",
-            Resource: [...launched, launchTemplates],
+            Resource: [...tagged, launchTemplates],
             Condition: {
                 StringEquals: {
                     ...requestTagged.StringEquals,
@@ -82,7 +90,10 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
             Resource: ec2("instance/*"),
             Condition: {
                 ...resourceTagged,
-                "ForAllValues:StringEquals": { "aws:TagKeys": ["karpenter.sh/nodeclaim", "Name"] },
+                // The tagging controller adds what an instance lacks of these three.
+                "ForAllValues:StringEquals": {
+                    "aws:TagKeys": ["karpenter.sh/nodeclaim", "Name", "eks:eks-cluster-name"],
+                },
             },
         },
         {
@@ -100,6 +111,7 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
                 "ec2:DescribeCapacityReservations",
                 "ec2:DescribeImages",
                 "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
                 "ec2:DescribeInstanceTypeOfferings",
                 "ec2:DescribeInstanceTypes",
                 "ec2:DescribeLaunchTemplates",
@@ -148,7 +160,7 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
             Resource: `arn:${ctx.partition}:iam::${ctx.accountId}:instance-profile/*`,
             Condition: {
                 StringEquals: profileScope("Request"),
-                StringLike: { "aws:RequestTag/karpenter.sh/nodeclass": "*" },
+                StringLike: { [`aws:RequestTag/${karpenterNodeClassTag}`]: "*" },
             },
         },
         {
@@ -159,8 +171,8 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
             Condition: {
                 StringEquals: { ...profileScope("Resource"), ...profileScope("Request") },
                 StringLike: {
-                    "aws:ResourceTag/karpenter.sh/nodeclass": "*",
-                    "aws:RequestTag/karpenter.sh/nodeclass": "*",
+                    [`aws:ResourceTag/${karpenterNodeClassTag}`]: "*",
+                    [`aws:RequestTag/${karpenterNodeClassTag}`]: "*",
                 },
             },
         },
@@ -175,7 +187,7 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
             Resource: `arn:${ctx.partition}:iam::${ctx.accountId}:instance-profile/*`,
             Condition: {
                 StringEquals: profileScope("Resource"),
-                StringLike: { "aws:ResourceTag/karpenter.sh/nodeclass": "*" },
+                StringLike: { [`aws:ResourceTag/${karpenterNodeClassTag}`]: "*" },
             },
         },
         {
@@ -183,6 +195,24 @@ export function karpenterControllerPolicy(ctx: KarpenterPolicyContext): string {
             Effect: "Allow",
             Action: "iam:GetInstanceProfile",
             Resource: `arn:${ctx.partition}:iam::${ctx.accountId}:instance-profile/*`,
+        },
+        {
+            // Garbage collection lists the profiles under Karpenter's path; IAM has no
+            // resource-level permission for listing.
+            Sid: "ListInstanceProfiles",
+            Effect: "Allow",
+            Action: "iam:ListInstanceProfiles",
+            Resource: "*",
+        },
+        {
+            // EC2 creates its spot service-linked role, as the caller, on the account's first
+            // spot request. Declaring the role in the stack instead would collide: it is one
+            // per account, and the production and dr stacks may share the account.
+            Sid: "CreateSpotServiceLinkedRole",
+            Effect: "Allow",
+            Action: "iam:CreateServiceLinkedRole",
+            Resource: `arn:${ctx.partition}:iam::${ctx.accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
+            Condition: { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } },
         },
         {
             Sid: "DiscoverApiEndpoint",

@@ -1,9 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KarpenterConfig } from "../../config/cluster";
-import type { MaintenanceWindow } from "../../config/monitoring";
-import { dataNamespace, dataStoreNodePool } from "../../config/names";
+import { dataNamespace, dataStoreNodePool } from "../../contracts/names";
 import { IrsaRole } from "../kit/irsa-role";
 import { karpenterDiscoveryTag } from "../network/subnets";
 import type { OidcIdentity } from "../kit/irsa";
@@ -18,6 +16,9 @@ import {
     nodePoolManifest,
 } from "./karpenter-node-pools";
 import { karpenterControllerPolicy } from "./karpenter-policy";
+import type { MaintenanceWindow } from "../../contracts/monitoring";
+import type { NodePoolSettings } from "./karpenter-node-pools";
+import { parameterFenceStatement } from "./parameter-fence";
 
 /** The Helm chart, from Karpenter's OCI registry; the CRDs come from their own chart. */
 export const karpenterCharts = {
@@ -27,6 +28,17 @@ export const karpenterCharts = {
 
 /** Where the controller runs, as Karpenter's EKS documentation installs it. */
 export const karpenterServiceAccount = { namespace: "kube-system", name: "karpenter" } as const;
+
+/** The nodes Karpenter launches: their AMI, root volume and the two NodePools. */
+export interface KarpenterSettings {
+    /** EC2NodeClass `amiSelectorTerms[].alias`, e.g. `al2023@v20251120`. */
+    readonly amiAlias: string;
+    readonly rootVolumeGiB: number;
+    readonly nodePools: {
+        readonly general: NodePoolSettings;
+        readonly dataStores: NodePoolSettings;
+    };
+}
 
 /** AWS-managed policies of the nodes Karpenter launches (the CNI has its own IRSA role). */
 export const karpenterNodePolicies = [
@@ -48,7 +60,7 @@ export interface KarpenterArgs {
     /** The pinned chart version (controller and CRDs). */
     readonly chartVersion: string;
     /** NodePools, AMI and root volume from `mcp-platform:cluster.karpenter`. */
-    readonly settings: KarpenterConfig;
+    readonly settings: KarpenterSettings;
     /** The stack's maintenance windows (`mcp-platform:monitoring.maintenanceWindows`). */
     readonly maintenanceWindows: readonly MaintenanceWindow[];
 }
@@ -159,6 +171,20 @@ export class Karpenter extends pulumi.ComponentResource {
                 ),
         );
         // Lets the nodes join: EKS maps the role to system:nodes (no aws-auth ConfigMap).
+        // The SSM agent's managed policy reads every parameter; the nodes need none of ours.
+        const nodeParameters = new aws.iam.RolePolicy(
+            `${name}-node-parameters`,
+            {
+                role: nodeRole.name,
+                policy: partition.apply((p) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [parameterFenceStatement({ partition: p, allowed: [] })],
+                    }),
+                ),
+            },
+            { parent: this },
+        );
         const access = new aws.eks.AccessEntry(
             `${name}-node`,
             { clusterName: args.clusterName, principalArn: nodeRole.arn, type: "EC2_LINUX" },
@@ -247,7 +273,10 @@ export class Karpenter extends pulumi.ComponentResource {
                 cleanupOnFail: true,
                 timeout: 600,
             },
-            { parent: this, dependsOn: [crds, controllerRole, access, ...nodePolicies] },
+            {
+                parent: this,
+                dependsOn: [crds, controllerRole, access, nodeParameters, ...nodePolicies],
+            },
         );
 
         new k8s.apiextensions.CustomResource(

@@ -3,7 +3,7 @@
  *
  * - The tools the jobs call are installed here at pinned versions: the GitHub CLI and kubectl
  *   from their projects' signed RPM repositories (kubectl at the patch release the test control
- *   plane runs, tools/engines/kubernetes/go.mod), the rest from Amazon Linux's own repository,
+ *   plane runs, dev/engines/kubernetes/go.mod), the rest from Amazon Linux's own repository,
  *   locked to the image's release. Node.js and the Pulumi CLI come from each job's own setup
  *   steps (actions/setup-node, pulumi/actions) at the versions the workflows pin.
  * - The GitHub token that may register runners is read by a root-only service before any job

@@ -1,7 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole } from "../kit/irsa-role";
-import { jobAccessPolicy, ownBackupPrefix } from "./backup-policies";
 import {
     appDataExportRules,
     type JobLimits,
@@ -10,20 +8,15 @@ import {
     jobSpec,
 } from "./backup-pods";
 import { opsScripts, plainEnv, secretEnv } from "./data-pods";
-import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import { allowSelector, podsIn, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { postgresNames } from "./postgres-pods";
 import { backupPodLabels } from "./postgres";
 import { redisNames, redisSentinelAddresses } from "./redis-config";
-import { type DrPosture, drPosture } from "../../config/dr";
-import {
-    type BackupPrefix,
-    backupCronJobNames,
-    backupPrefixes,
-    dataNamespace,
-} from "../../config/names";
+import type { DrPosture } from "../../contracts/dr-posture";
+import { type BackupPrefix, backupCronJobNames, dataNamespace } from "../../contracts/names";
+import { ownBackupPrefix } from "../../contracts/backups";
+import { postgresNames } from "../../contracts/data";
 
 export interface BackupSchedules {
     readonly postgres: string;
@@ -38,15 +31,11 @@ export type BackupPosture = Pick<
     "backupRoot" | "backupsOnStandby" | "verifyRoot" | "verifyWaitSeconds"
 >;
 
-const primaryBackupPosture: BackupPosture = drPosture("primary", false);
-
 export interface BackupJobsArgs {
     readonly region: string;
     readonly bucketName: pulumi.Input<string>;
-    readonly bucketArn: pulumi.Input<string>;
-    readonly kmsKeyArn: pulumi.Input<string>;
-    /** The cluster's OIDC identity (IRSA). */
-    readonly oidc: OidcIdentity;
+    /** Each job's IRSA role (`BackupJobRoles`), annotated on its ServiceAccount. */
+    readonly roleArns: Readonly<Record<keyof BackupSchedules, pulumi.Input<string>>>;
     readonly schedules: BackupSchedules;
     /** Tier rules: which runs are daily, weekly, monthly (cron expressions). */
     readonly tiers: { readonly daily: string; readonly weekly: string; readonly monthly: string };
@@ -63,13 +52,12 @@ export interface BackupJobsArgs {
     /** backup-verify fails when the latest backup is older. @default 120 */
     readonly verifyMaxAgeMinutes?: number;
     /**
-     * What the stack's DR posture decides for its backups (`drPosture()` in config/dr.ts):
+     * What the stack's DR posture decides for its backups (`drPosture()` in contracts/dr-posture.ts):
      * where its own backups go (`dr/postgres/...` on the dr stack, so production's replication
      * never overwrites them), whether the jobs run on an idle standby (they log that and write
      * nothing), which root backup-verify checks and how long it waits for replication.
-     * @default a primary stack's posture
      */
-    readonly posture?: BackupPosture;
+    readonly posture: BackupPosture;
     /** Pods of the redis StatefulSet, whose Sentinels name the primary. @default 3 */
     readonly redisReplicas?: number;
     /** Namespaces whose application objects app-data-backup exports. */
@@ -93,8 +81,9 @@ export const backupScripts = [
 /**
  * The backup CronJobs of mcp-production (docs/data.md): `postgres-backup`,
  * `redis-backup`, `app-data-backup` and `backup-verify`, the ConfigMap `backup-scripts`
- * holding the ops/ scripts they run, one ServiceAccount and IRSA role per job (writers may put
- * under their own prefix, never delete; verify only reads), read-only RBAC for the app-data
+ * holding the ops/ scripts they run, one ServiceAccount per job bound to its IRSA role
+ * (backup-roles.ts: writers may put under their own prefix, never delete; verify only reads),
+ * read-only RBAC for the app-data
  * export and the NetworkPolicy of the job pods. Every CronJob: UTC schedule, concurrency
  * Forbid, a starting deadline under an hour (so a late run keeps its tier), an active
  * deadline, retries, history limits and a TTL.
@@ -105,7 +94,7 @@ export class BackupJobs extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:data:BackupJobs", name, {}, opts);
         const namespace = args.namespace ?? dataNamespace;
-        const posture = args.posture ?? primaryBackupPosture;
+        const posture = args.posture;
         const standby = posture.backupsOnStandby;
         const ownRoot = posture.backupRoot;
         const own = (kind: BackupPrefix) => ownBackupPrefix(kind, ownRoot);
@@ -158,8 +147,6 @@ export class BackupJobs extends pulumi.ComponentResource {
         const images = args.images;
         const jobs: {
             key: keyof BackupSchedules;
-            prefixes: string[];
-            access: "write" | "read";
             steps: JobStep[];
             initSteps?: JobStep[];
             limits: JobLimits;
@@ -167,8 +154,6 @@ export class BackupJobs extends pulumi.ComponentResource {
         }[] = [
             {
                 key: "postgres",
-                prefixes: [own("postgres")],
-                access: "write",
                 steps: [
                     {
                         name: "backup",
@@ -187,8 +172,6 @@ export class BackupJobs extends pulumi.ComponentResource {
             },
             {
                 key: "redis",
-                prefixes: [own("redis")],
-                access: "write",
                 steps: [
                     {
                         name: "backup",
@@ -206,8 +189,6 @@ export class BackupJobs extends pulumi.ComponentResource {
             },
             {
                 key: "appData",
-                prefixes: [own("app-data")],
-                access: "write",
                 apiAccess: true,
                 initSteps: [
                     {
@@ -244,8 +225,6 @@ export class BackupJobs extends pulumi.ComponentResource {
             },
             {
                 key: "verify",
-                prefixes: backupPrefixes.map((kind) => ownBackupPrefix(kind, verifyRoot)),
-                access: "read",
                 steps: [
                     {
                         name: "verify-postgres",
@@ -290,31 +269,12 @@ export class BackupJobs extends pulumi.ComponentResource {
 
         for (const job of jobs) {
             const jobName = backupCronJobNames[job.key];
-            const role = new IrsaRole(
-                `${name}-${jobName}`,
-                {
-                    oidc: args.oidc,
-                    serviceAccount: { namespace, name: jobName },
-                    policy: pulumi
-                        .all([args.bucketArn, args.kmsKeyArn])
-                        .apply(([bucketArn, keyArn]) =>
-                            jobAccessPolicy({
-                                bucketArn,
-                                keyArn,
-                                region: args.region,
-                                prefixes: job.prefixes,
-                                access: job.access,
-                            }),
-                        ),
-                },
-                child,
-            );
             new k8s.core.v1.ServiceAccount(
                 `${name}-${jobName}`,
                 {
                     metadata: {
                         ...meta(jobName),
-                        annotations: { "eks.amazonaws.com/role-arn": role.roleArn },
+                        annotations: { "eks.amazonaws.com/role-arn": args.roleArns[job.key] },
                     },
                     automountServiceAccountToken: false,
                 },

@@ -124,39 +124,42 @@ export function jobSpec(template: PodTemplateSpec, limits: JobLimits): JobSpec {
     };
 }
 
-/** Resources kubectl may read for the app-data export (never Secrets). */
+/**
+ * Resources kubectl may list for the app-data export (never Secrets): `kubectl get <kind>
+ * --namespace <ns> --output yaml` sends one list request per kind, nothing else.
+ */
 export const appDataExportRules: k8s.types.input.rbac.v1.PolicyRule[] = [
     {
         apiGroups: [""],
         resources: ["services", "configmaps", "serviceaccounts", "persistentvolumeclaims"],
-        verbs: ["get", "list"],
+        verbs: ["list"],
     },
     {
         apiGroups: ["apps"],
         resources: ["deployments", "statefulsets", "daemonsets"],
-        verbs: ["get", "list"],
+        verbs: ["list"],
     },
-    { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["get", "list"] },
+    { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["list"] },
     {
         apiGroups: ["networking.k8s.io"],
         resources: ["ingresses", "networkpolicies"],
-        verbs: ["get", "list"],
+        verbs: ["list"],
     },
-    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list"] },
-    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["get", "list"] },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["list"] },
     {
         apiGroups: ["autoscaling.k8s.io"],
         resources: ["verticalpodautoscalers"],
-        verbs: ["get", "list"],
+        verbs: ["list"],
     },
     {
         apiGroups: ["monitoring.coreos.com"],
         resources: ["servicemonitors"],
-        verbs: ["get", "list"],
+        verbs: ["list"],
     },
     {
         apiGroups: ["rbac.authorization.k8s.io"],
         resources: ["roles", "rolebindings"],
-        verbs: ["get", "list"],
+        verbs: ["list"],
     },
 ];

@@ -1,14 +1,10 @@
-import { type BackupPrefix, backupPrefixes } from "../../config/names";
+import { backupPrefixes } from "../../contracts/names";
+import { ownBackupPrefix } from "../../contracts/backups";
 /**
  * The backup bucket's documents as pure functions: its lifecycle rules, its bucket policy, the
  * replication role's permissions and the IRSA permissions of the backup jobs. Each is tested
  * on its own (test/components/data/backup-storage.test.ts).
  */
-
-/** Where a stack's own backups of one kind go: `postgres` (no root) or `dr/postgres`. */
-export function ownBackupPrefix(kind: BackupPrefix, root?: string): string {
-    return root === undefined ? kind : `${root}/${kind}`;
-}
 
 export const backupTierNames = ["hourly", "daily", "weekly", "monthly"] as const;
 
@@ -281,6 +277,16 @@ export function walArchivePolicy(input: WalArchiveAccessInput): string {
             Action: "s3:ListBucket",
             Resource: input.bucketArn,
             Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}/*`) } },
+        },
+        {
+            // Every barman-cloud command starts with HeadBucket, which S3 authorizes as
+            // s3:ListBucket with no prefix. IAM cannot tell it from a listing without a prefix,
+            // so that listing (key names only, no object data) is allowed too.
+            Sid: "CheckBucket",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: input.bucketArn,
+            Condition: { Null: { "s3:prefix": "true" } },
         },
         ...(write === undefined
             ? []

@@ -5,7 +5,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ContainerResources } from "../kit/pod-spec";
 import { restrictedContainerSecurityContext } from "../kit/pod-security";
-import { dataStoreNodePool } from "../../config/names";
+import { dataStoreNodePool } from "../../contracts/names";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;

@@ -1,4 +1,5 @@
 export * from "./backup-jobs";
+export * from "./backup-roles";
 export { parseKmsArn } from "./backup-policies";
 export * from "./backup-storage";
 export * from "./postgres";

@@ -15,6 +15,7 @@ import {
     restrictedPodSecurityContext,
 } from "../kit/pod-security";
 import { type PostgresSettings, settingsArgs } from "./postgres-tuning";
+import { postgresNames } from "../../contracts/data";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodTemplateSpec = k8s.types.input.core.v1.PodTemplateSpec;
@@ -25,21 +26,6 @@ type Probe = k8s.types.input.core.v1.Probe;
  * Both run the official PostgreSQL 15 image as its `postgres` user (UID 999) on a read-only
  * root filesystem: data on the PVC, the socket directory, /tmp and /dev/shm on emptyDirs.
  */
-
-/** Fixed by the runbooks: operators type `psql -U mcp_user -d mcp_db`. */
-export const postgresNames = {
-    user: "mcp_user",
-    database: "mcp_db",
-    superuser: "postgres",
-    replicationUser: "replicator",
-    exporterUser: "postgres_exporter",
-    port: 5432,
-    exporterPort: 9187,
-    /** App-facing credentials: username, password, database, host, port, url... */
-    credentialsSecret: "postgres-credentials",
-    /** Superuser, replication and exporter passwords: only the data layer reads these. */
-    adminSecret: "postgres-admin",
-} as const;
 
 const dataMountPath = "/var/lib/postgresql/data";
 /** A subdirectory, so the volume's lost+found never sits inside the data directory. */

@@ -7,8 +7,8 @@ import { opsScripts, plainEnv, secretEnv } from "./data-pods";
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import type { ContainerResources } from "../kit/pod-spec";
-import { postgresNames } from "./postgres-pods";
-import { dataNamespace } from "../../config/names";
+import { dataNamespace } from "../../contracts/names";
+import { postgresNames } from "../../contracts/data";
 
 export interface PostgresRestoreAccessArgs {
     readonly region: string;
@@ -98,7 +98,7 @@ export function restoreJobName(activationId: string, source: string): string {
 }
 
 /**
- * The restore of DR activation (docs/data.md, "DR activation"): a Job that runs
+ * The restore of DR activation (docs/data.md, "DR activation: the restore Job"): a Job that runs
  * ops/restore-postgres.sh against postgres-primary, loading the dump that
  * `postgres/latest.json` (or the configured timestamp) names from this stack's bucket — the
  * copy replicated from production — after checking its sha256, then comparing every table's

@@ -1,4 +1,4 @@
-import { memoryBytes } from "../../config/lib/quantity";
+import { memoryBytes } from "../../contracts/quantity";
 
 /**
  * The PostgreSQL tuning of the operations procedures (database optimization), scaled to

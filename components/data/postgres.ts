@@ -5,16 +5,11 @@ import { contentHash, opsScripts } from "./data-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import {
-    initdbHook,
-    pgHba,
-    type PodWalArchive,
-    postgresNames,
-    postgresPodTemplate,
-} from "./postgres-pods";
+import { initdbHook, pgHba, type PodWalArchive, postgresPodTemplate } from "./postgres-pods";
 import { postgresTuning } from "./postgres-tuning";
-import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
+import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/names";
 import { serviceMonitor } from "../kit/service-monitor";
+import { postgresNames } from "../../contracts/data";
 
 export interface PostgresArgs {
     /** PostgreSQL 15 image. */

@@ -3,7 +3,7 @@
  * replicas and Sentinel"): which the component, its pods, the backup jobs and the apps share.
  */
 
-import { redisDiscovery } from "../../config/names";
+import { redisDiscovery } from "../../contracts/names";
 
 export const redisNames = {
     port: 6379,

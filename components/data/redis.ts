@@ -14,9 +14,9 @@ import { redisPodSpec } from "./redis-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { memoryBytes } from "../../config/lib/quantity";
+import { memoryBytes } from "../../contracts/quantity";
 import { backupPodLabels } from "./postgres";
-import { appNamespaces, dataNamespace, storageClassName } from "../../config/names";
+import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/names";
 import { serviceMonitor } from "../kit/service-monitor";
 
 export { redisConfig } from "./redis-config";

@@ -12,7 +12,7 @@ import { walArchivePolicy } from "./backup-policies";
 import { opsMount, opsMountPath, opsVolume } from "./data-pods";
 import { archiveImageUid } from "./postgres-pods";
 import { backupPodLabels, postgresOpsConfigMap } from "./postgres";
-import { backupCronJobNames, dataNamespace } from "../../config/names";
+import { backupCronJobNames, dataNamespace } from "../../contracts/names";
 
 /** The ServiceAccount of the postgres pods (postgres.ts creates it with this role's ARN). */
 export const postgresServiceAccount = "postgres";

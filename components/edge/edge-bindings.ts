@@ -7,16 +7,6 @@ import type * as pulumi from "@pulumi/pulumi";
  * exactly the bindings built here.
  */
 
-/** KV keys in the switches namespace and the values the Worker understands. */
-export const switchKeys = {
-    /** "primary" | "dr" — owned by the dr stack (EdgeSwitch). */
-    activeRegion: "active-region",
-    /** "on" | "off" — owned by the production stack (Edge). */
-    maintenance: "maintenance",
-} as const;
-
-export type ActiveRegion = "primary" | "dr";
-
 /** The binding the switches namespace is visible as inside the Worker. */
 export const switchesBinding = "SWITCHES";
 /** The secret_text binding of the origin credential. */

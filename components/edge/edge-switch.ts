@@ -1,6 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { switchKeys, type ActiveRegion } from "./edge-bindings";
+import { switchKeys, type ActiveRegion } from "../../contracts/edge";
 
 export interface EdgeSwitchArgs {
     /** The Cloudflare account that owns the edge's KV namespace. */

@@ -1,8 +1,9 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { EdgeLoadBalancing } from "./edge-load-balancing";
-import { switchKeys, workerBindings } from "./edge-bindings";
+import { workerBindings } from "./edge-bindings";
 import { bundleWorker } from "./worker-bundle";
+import { switchKeys } from "../../contracts/edge";
 
 /** One regional origin. */
 export interface EdgeOrigin {

@@ -29,7 +29,8 @@ interface HostedRoute {
 export function ownedIngressHosts(
     routes: readonly HostedRoute[],
     options: {
-        readonly role: "primary" | "standby";
+        /** False on a standby stack: the primary stack owns the shared hosts' records. */
+        readonly ownsSharedHosts: boolean;
         readonly sharedHosts: readonly string[];
         readonly ownedElsewhere: readonly string[];
     },
@@ -37,7 +38,7 @@ export function ownedIngressHosts(
     const owned: { hostname: string; ingressName: string }[] = [];
     for (const route of routes) {
         for (const hostname of route.hosts) {
-            if (options.role === "standby" && options.sharedHosts.includes(hostname)) continue;
+            if (!options.ownsSharedHosts && options.sharedHosts.includes(hostname)) continue;
             if (options.ownedElsewhere.includes(hostname)) continue;
             if (owned.some((o) => o.hostname === hostname)) {
                 throw new Error(`host ${hostname} is served by more than one Ingress`);
@@ -51,7 +52,7 @@ export function ownedIngressHosts(
 /**
  * The Cloudflare DNS records of the hostnames this stack's Ingresses serve: one proxied CNAME
  * per hostname to the ALB that serves it (TTL automatic), so clients reach the ALB only
- * through Cloudflare. See docs/edge.md (DNS records and who owns them).
+ * through Cloudflare. See docs/edge.md, "DNS records and who owns them".
  */
 export class IngressDns extends pulumi.ComponentResource {
     /** The record names declared. */

@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { ebsVolumeType } from "../../config/names";
+import { ebsVolumeType } from "../../contracts/names";
 
 type LaunchTemplateArgs = aws.ec2.LaunchTemplateArgs;
 

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { logGroupName, otherGroupSuffix } from "../../contracts/logging";
 
 /**
  * The log collector's Fluent Bit configuration, rendered as Fluent Bit's YAML format (the
@@ -36,14 +37,6 @@ export const healthPath = "/api/v1/health";
 
 /** Tag prefix of records read by tail: `kube.` + the file path with `/` replaced by `.`. */
 export const tagPrefix = "kube.var.log.containers.";
-
-/** The catch-all log group's last segment; `_` cannot start a namespace name, so no clash. */
-export const otherGroupSuffix = "_other";
-
-/** `/mcp-platform/<stack>/<namespace>`: the one naming rule storage and collector share. */
-export function logGroupName(prefix: string, namespace: string): string {
-    return `${prefix}/${namespace}`;
-}
 
 function escapeRegex(text: string): string {
     return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

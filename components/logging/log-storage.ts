@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../kit/irsa-role";
-import { logGroupName, otherGroupSuffix } from "./fluent-bit-config";
 import type { OidcIdentity, ServiceAccountRef } from "../kit/irsa";
 import { logsKeyPolicy } from "../kit/kms";
-import { logWriterPolicy, savedQueries } from "./log-storage-policies";
+import { logWriterPolicy } from "./log-storage-policies";
+import { logGroupName, otherGroupSuffix, savedQueries } from "../../contracts/logging";
 
 export interface LogStorageArgs {
     /** Log group prefix, e.g. `/mcp-platform/production`; each group is `<prefix>/<namespace>`. */

@@ -6,15 +6,9 @@ import { stringify } from "yaml";
  *
  * The exporter probes the platform's public HTTPS endpoints from inside the cluster; Prometheus
  * scrapes it through a `Probe` (prometheus-operator), which sets `instance` to the probed URL
- * and `job` to {@link probeJobName}. `probe_ssl_earliest_cert_expiry{instance}` feeds the
+ * and `job` to `probeJobName` (contracts/monitoring.ts). `probe_ssl_earliest_cert_expiry{instance}` feeds the
  * CertificateExpiringSoon alert (components/monitoring/alert-catalog/datastores.ts).
  */
-
-/** Fixed Kubernetes names (operators type them: `kubectl -n monitoring get probe public-endpoints`). */
-export const blackboxExporterName = "blackbox-exporter";
-export const blackboxProbeName = "public-endpoints";
-/** The `job` label of every probe series (the Probe's `jobName`). */
-export const probeJobName = "blackbox";
 
 /** The exporter's HTTP port: `/probe`, `/metrics`, `/-/healthy`. */
 export const blackboxPort = 9115;

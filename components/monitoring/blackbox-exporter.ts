@@ -2,14 +2,11 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    blackboxExporterName,
     blackboxPort,
-    blackboxProbeName,
     configDir,
     configFileName,
     defaultHealthPath,
     httpsModule,
-    probeJobName,
     probeTargets,
     renderBlackboxConfig,
 } from "./blackbox-config";
@@ -21,6 +18,7 @@ import {
     restrictedPodSecurityContext,
 } from "../kit/pod-security";
 import { nodeGroupLabel } from "../cluster";
+import { blackboxExporterName, blackboxProbeName, probeJobName } from "../../contracts/monitoring";
 
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 

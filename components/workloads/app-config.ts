@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { standardLabels } from "../kit/labels";
-import { semanticConfigNamespace } from "../../config/names";
+import { semanticConfigNamespace } from "../../contracts/names";
 
 export interface AppConfigArgs {
     /** Namespace of `mcp-secrets`. @default "mcp-production" */

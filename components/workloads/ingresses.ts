@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { standardLabels } from "../kit/labels";
+import { maintenanceAction, maintenancePage } from "../../contracts/edge";
 
 /** One public entry point: an Ingress in front of one Service. */
 export interface PublicRoute {
@@ -47,31 +48,6 @@ export interface PublicIngressesArgs {
     readonly healthCheckPath?: string;
     /** AWS tags of the ALB, e.g. the stack's default tags. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
-}
-
-/** The action name a maintenance rule points at (`alb.ingress.kubernetes.io/actions.<name>`). */
-export const maintenanceAction = "maintenance";
-
-/** ELB limits a fixed-response body to 1024 characters. */
-export const fixedResponseMaxLength = 1024;
-
-function escapeHtml(text: string): string {
-    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** The maintenance page the ALB serves (status 503, text/html). */
-export function maintenancePage(message: string): string {
-    const page =
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Maintenance</title>' +
-        '<meta name="viewport" content="width=device-width,initial-scale=1"></head>' +
-        '<body style="font-family:sans-serif;max-width:40em;margin:4em auto;padding:0 1em">' +
-        `<h1>Down for maintenance</h1><p>${escapeHtml(message)}</p></body></html>`;
-    if (page.length > fixedResponseMaxLength) {
-        throw new Error(
-            `maintenance page is ${page.length} characters; the ALB accepts at most ${fixedResponseMaxLength}`,
-        );
-    }
-    return page;
 }
 
 /** The annotations of a public ALB Ingress (AWS Load Balancer Controller). */

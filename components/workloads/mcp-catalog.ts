@@ -1,14 +1,53 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../../config/workloads";
-import { metricsPort } from "../../config/workloads";
-import { dataNamespace, redisDiscovery } from "../../config/names";
+import { dataNamespace, redisDiscovery, serviceMetricsPort } from "../../contracts/names";
 import { selectorLabels } from "../kit/labels";
 import { dataStores, podsIn } from "../kit/network-policy";
 import { McpService, type McpServicePeer, type McpServiceScale } from "./mcp-service";
 
+/** One MCP service of the catalog, as the catalog deploys it (docs/workloads.md). */
+export interface McpServiceSpec {
+    readonly namespace: string;
+    /** `app.kubernetes.io/component`. */
+    readonly component: string;
+    readonly image: string;
+    /** The port the service serves on (not the metrics port). */
+    readonly port: number;
+    readonly resources: {
+        readonly requests: { readonly cpu: string; readonly memory: string };
+        readonly limits: { readonly cpu: string; readonly memory: string };
+    };
+    /** Replicas (or the HPA's minimum) on an idle standby. */
+    readonly standbyReplicas: number;
+    readonly env: Readonly<Record<string, string>>;
+    /** Env var → key of the shared Secret `mcp-secrets`. */
+    readonly secretEnv: Readonly<Record<string, string>>;
+    /** Env var → key of the ConfigMap `mcp-semantic-config`. */
+    readonly semanticConfigEnv: Readonly<Record<string, string>>;
+    readonly dataAccess: readonly ("postgres" | "redis")[];
+    /** Other services of the catalog this one calls (NetworkPolicy egress). */
+    readonly calls: readonly string[];
+    readonly httpsEgress: boolean;
+    readonly artifactAccess: boolean;
+    readonly serviceAliases: readonly string[];
+    readonly writablePaths: readonly string[];
+    /** The `app` label operators select on. @default the service's name */
+    readonly appLabel?: string;
+    /** @default the service's name */
+    readonly containerName?: string;
+    /** An HPA owns the replicas when set. */
+    readonly autoscaling?: {
+        readonly minReplicas: number;
+        readonly maxReplicas: number;
+        readonly targetCpuUtilization: number;
+    };
+    readonly replicas?: number;
+    /** The public Ingress of the service and its hosts. */
+    readonly ingress?: { readonly name: string; readonly hosts: readonly string[] };
+}
+
 export interface McpCatalogArgs {
     /** The catalog: service name → figures (config `workloads.services`). */
-    readonly services: Readonly<Record<string, ServiceConfig>>;
+    readonly services: Readonly<Record<string, McpServiceSpec>>;
     /**
      * Every service runs at its standby size (HPA minimum = `standbyReplicas`, fixed-size
      * services at `standbyReplicas`): a dr stack waiting for activation. @default false
@@ -29,7 +68,7 @@ export interface McpCatalogArgs {
 }
 
 /** The service accounts of the services with `artifactAccess` (one IRSA role each). */
-export function artifactServiceAccounts(services: Readonly<Record<string, ServiceConfig>>) {
+export function artifactServiceAccounts(services: Readonly<Record<string, McpServiceSpec>>) {
     return Object.entries(services)
         .filter(([, s]) => s.artifactAccess)
         .map(([name, s]) => ({ namespace: s.namespace, name }));
@@ -50,7 +89,7 @@ function podVersionAnnotations(
 }
 
 /** The size a service runs at: production figures, or the standby minimum on an idle dr stack. */
-export function effectiveScale(service: ServiceConfig, atMinimum: boolean): McpServiceScale {
+export function effectiveScale(service: McpServiceSpec, atMinimum: boolean): McpServiceScale {
     if (service.autoscaling !== undefined) {
         if (!atMinimum) return { autoscaling: service.autoscaling };
         return {
@@ -61,12 +100,12 @@ export function effectiveScale(service: ServiceConfig, atMinimum: boolean): McpS
 }
 
 /** The `app`/name selector of a catalog service's pods. */
-export function catalogSelector(name: string, service: ServiceConfig): Record<string, string> {
+export function catalogSelector(name: string, service: McpServiceSpec): Record<string, string> {
     return selectorLabels({ name, component: service.component, app: service.appLabel });
 }
 
 /** The public routes the ingress component exposes, from the catalog. */
-export function publicRoutes(services: Readonly<Record<string, ServiceConfig>>) {
+export function publicRoutes(services: Readonly<Record<string, McpServiceSpec>>) {
     return Object.entries(services)
         .filter(([, s]) => s.ingress !== undefined)
         .map(([name, s]) => ({
@@ -82,7 +121,7 @@ export function publicRoutes(services: Readonly<Record<string, ServiceConfig>>) 
  * master name for a Sentinel-aware client (docs/data.md), and the password where the
  * credentials Secret is readable (the data namespace).
  */
-export function redisClientEnv(service: ServiceConfig): {
+export function redisClientEnv(service: McpServiceSpec): {
     env: Record<string, string>;
     secretEnv: Record<string, { secret: string; key: string }>;
 } {
@@ -101,7 +140,7 @@ export function redisClientEnv(service: ServiceConfig): {
 }
 
 /** Each service's callers, in catalog order: one pass over every `calls` list. */
-function callersOf(services: Readonly<Record<string, ServiceConfig>>): Map<string, string[]> {
+function callersOf(services: Readonly<Record<string, McpServiceSpec>>): Map<string, string[]> {
     const callers = new Map<string, string[]>();
     for (const [caller, config] of Object.entries(services)) {
         for (const callee of new Set(config.calls)) {
@@ -119,7 +158,7 @@ function callersOf(services: Readonly<Record<string, ServiceConfig>>): Map<strin
  */
 export function serviceNetwork(
     name: string,
-    services: Readonly<Record<string, ServiceConfig>>,
+    services: Readonly<Record<string, McpServiceSpec>>,
     albSourceCidr: string,
     callers: ReadonlyMap<string, readonly string[]> = callersOf(services),
 ): { ingressFrom: McpServicePeer["peer"][]; egressTo: McpServicePeer[] } {
@@ -178,7 +217,7 @@ export class McpCatalog extends pulumi.ComponentResource {
                     appLabel: config.appLabel,
                     containerName: config.containerName,
                     port: config.port,
-                    metricsPort,
+                    metricsPort: serviceMetricsPort,
                     resources: config.resources,
                     scale: effectiveScale(config, atMinimum),
                     env: { ...redis.env, ...config.env },

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { maxSurgePercent, mcpServicesScrapeJob } from "../../config/names";
+import { maxSurgePercent, mcpServicesScrapeJob } from "../../contracts/names";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, tcp } from "../kit/network-policy";
 import { type ContainerResources, podTemplate } from "../kit/pod-spec";

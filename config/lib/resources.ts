@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cpuMillis, memoryBytes } from "./quantity";
+import { cpuMillis, memoryBytes } from "../../contracts/quantity";
 import { cpuQuantity, memoryQuantity } from "./validators";
 
 /** A CPU and memory amount, e.g. `{ cpu: "500m", memory: "1Gi" }`. */

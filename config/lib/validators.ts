@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { parseCron } from "./cron";
+import { parseCron } from "../../contracts/cron";
 
 /**
  * Reusable field schemas. Each states what it expects in the words the user will read

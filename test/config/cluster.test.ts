@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type PlatformConfig } from "../../config";
 import { defaultAddonVersions, defaultAmiAlias, defaultChartVersions } from "../../config/cluster";
-import { configProblems, parseStack } from "../harness/config";
+import { configProblems, parseStack } from "../support/config";
 
 /** The production stack's config with `edit` applied to the `mcp-platform` namespace. */
 function production(edit: (settings: Record<string, any>) => void = () => {}): PlatformConfig {

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, requiredCredentialKeys } from "../../config";
 import { groupConfig } from "../../config/lib/raw";
 import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir, stackFileVariant, synth } from "../harness/synth";
-import { configProblems, parseStack, type RawNamespaces } from "../harness/config";
+import { projectDir, stackFileVariant, synth } from "../support/synth";
+import { configProblems, parseStack, type RawNamespaces } from "../support/config";
 
 /** The production stack's config as the CLI would pass it, with `edit` applied. */
 const productionWith = (edit?: (ns: RawNamespaces) => void, secretKeys: string[] = []) =>

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from "cron-parser";
 import { describe, expect, it } from "vitest";
-import { longestGapSeconds, parseCron } from "../../config/lib/cron";
+import { longestGapSeconds, parseCron } from "../../contracts/cron";
 
 // cron-parser, a maintained implementation that walks real dates, is the reference: our
 // arithmetic must agree with it on every schedule below.

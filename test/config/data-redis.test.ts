@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configProblems, parseStack } from "../harness/config";
+import { configProblems, parseStack } from "../support/config";
 
 /** The redis part of `mcp-platform:data` (config/data.ts): replicas and Sentinel. */
 

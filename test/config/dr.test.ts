@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type DrPosture, drPosture, nodeGroupSizes } from "../../config/dr";
-import { backupRootOfStandby } from "../../config/names";
-import { parseStack } from "../harness/config";
+import { type DrPosture, drPosture, nodeGroupSizes } from "../../contracts/dr-posture";
+import { backupRootOfStandby } from "../../contracts/names";
+import { parseStack } from "../support/config";
 
 describe("drPosture", () => {
     // One row per posture; every field that differs between them is in the table.
@@ -24,6 +24,8 @@ describe("drPosture", () => {
                 restoreAccess: false,
                 verifyRoot: undefined,
                 verifyWaitSeconds: 0,
+                holdsWalArchive: false,
+                ownsSharedHosts: true,
             },
         ],
         [
@@ -44,6 +46,8 @@ describe("drPosture", () => {
                 restoreAccess: true,
                 verifyRoot: undefined,
                 verifyWaitSeconds: 900,
+                holdsWalArchive: true,
+                ownsSharedHosts: false,
             },
         ],
         [
@@ -65,6 +69,8 @@ describe("drPosture", () => {
                 restoreAccess: true,
                 verifyRoot: backupRootOfStandby,
                 verifyWaitSeconds: 0,
+                holdsWalArchive: true,
+                ownsSharedHosts: false,
             },
         ],
     ];

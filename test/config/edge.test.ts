@@ -5,7 +5,7 @@ import { edgeRoleProblems, edgeSchema, type EdgeConfig } from "../../config/edge
 import { formatProblems } from "../../config/lib/format";
 import { groupConfig, type RawConfig } from "../../config/lib/raw";
 import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir } from "../harness/synth";
+import { projectDir } from "../support/synth";
 
 /** A committed stack's config as the CLI would pass it, with `edit` applied to the namespaces. */
 function rawStack(

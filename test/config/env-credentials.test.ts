@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { configProblems, parseStack } from "../harness/config";
-import { stackFileVariant, synth } from "../harness/synth";
+import { configProblems, parseStack } from "../support/config";
+import { stackFileVariant, synth } from "../support/synth";
 
 const service = "mcp-typescript-api";
 

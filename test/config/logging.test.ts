@@ -5,7 +5,7 @@ import {
     defaultCollectorImage,
     defaultLoggedNamespaces,
 } from "../../config/logging";
-import { configProblems, parseStack } from "../harness/config";
+import { configProblems, parseStack } from "../support/config";
 
 /** The production stack's config with `edit` applied to the raw values, parsed. */
 function production(edit: (raw: Record<string, any>) => void = () => {}): PlatformConfig {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type PlatformConfig } from "../../config";
-import { configProblems, parseStack } from "../harness/config";
+import { configProblems, parseStack } from "../support/config";
 
 /** `mcp-platform:monitoring` and the receiver credentials (config/monitoring.ts). */
 

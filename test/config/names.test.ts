@@ -8,9 +8,9 @@ import {
     maxSurgePercent,
     mcpServicesScrapeJob,
     storageClassName,
-} from "../../config/names";
-import { synth, type SynthResult } from "../harness/synth";
-import { readManifests } from "../lib/k8s-schema";
+} from "../../contracts/names";
+import { synth, type SynthResult } from "../support/synth";
+import { readManifests } from "../support/k8s-schema";
 
 type Obj = Record<string, any>;
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../config";
 import { groupConfig } from "../../config/lib/raw";
 import { readStackConfig, StackFileError } from "../../tools/lib/stack-file";
-import { configProblems, parseStack } from "../harness/config";
-import { projectDir, stackFileVariant } from "../harness/synth";
+import { configProblems, parseStack } from "../support/config";
+import { projectDir, stackFileVariant } from "../support/synth";
 
 const secretValue = "s3cr3t-value-0123456789";
 

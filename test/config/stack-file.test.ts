@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readStackConfig, StackFileError } from "../../tools/lib/stack-file";
-import { projectDir, synth } from "../harness/synth";
+import { projectDir, synth } from "../support/synth";
 
 /** Writes `content` as a stack file in a temporary folder; returns its path. */
 function stackFile(content: string | Buffer): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { peakPods, type ServiceConfig } from "../../config/workloads";
-import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "../../config/lib/quantity";
-import { configProblems } from "../harness/config";
+import { cpuMillis, formatCpu, formatMemory, memoryBytes } from "../../contracts/quantity";
+import { configProblems } from "../support/config";
 
 /** Problems reported for the production stack file after `edit` changes its workloads. */
 const problemsOf = (edit: (workloads: Record<string, any>) => void) =>

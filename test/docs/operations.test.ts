@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { artifactRequestMetricsFilter } from "../../components/workloads/artifact-store";
-import { projectDir, synth } from "../harness/synth";
+import { projectDir, synth } from "../support/synth";
 
 /**
  * The operator documentation (docs/operations.md, docs/dr.md, docs/architecture.md, README)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../harness/apiserver";
+import { type ControlPlane, startControlPlane } from "../support/apiserver";
 
 /**
  * The test control plane itself: kwok's fake Nodes take Pods, so a Deployment becomes Ready

@@ -4,10 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../harness/apiserver";
-import { builtEngine } from "../harness/engines";
-import { projectDir } from "../harness/synth";
-import { shellInvocations } from "../lib/shell-commands";
+import { type ControlPlane, startControlPlane } from "../support/apiserver";
+import { builtEngine } from "../support/engines";
+import { projectDir } from "../support/synth";
+import { shellInvocations } from "../support/shell-commands";
 
 /**
  * The drift workflow's check, run as written in .github/workflows/drift.yml by the real Pulumi

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { builtEngine, pinnedGoModule, systemTool } from "../harness/engines";
+import { builtEngine, pinnedGoModule, systemTool } from "../support/engines";
 
 /**
- * The engines `npm run engines` built are the versions pinned under tools/engines/: each
+ * The engines `npm run engines` built are the versions pinned under dev/engines/: each
  * binary's own version output names the module version of its go.mod.
  */
 function versionOf(bin: string, args: string[]): string {

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type E2eResult, runE2e } from "../harness/real-engine";
+import { type E2eResult, runE2e } from "../support/real-engine";
 
 /**
- * The flow of `npm run e2e` (test/harness/real-engine.ts): the real Pulumi CLI, Kubernetes
+ * The flow of `npm run e2e` (test/support/real-engine.ts): the real Pulumi CLI, Kubernetes
  * provider and YAML language host deploy the production synth's manifests on a real
  * kube-apiserver, update them from a second synth, and destroy them.
  */

@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlPlane, installCrds, startControlPlane } from "../harness/apiserver";
-import { upstreamCrds } from "../harness/crds";
-import { synth } from "../harness/synth";
-import { readManifests } from "../lib/k8s-schema";
+import { type ControlPlane, installCrds, startControlPlane } from "../support/apiserver";
+import { upstreamCrds } from "../support/crds";
+import { synth } from "../support/synth";
+import { readManifests } from "../support/k8s-schema";
 
 /**
  * The synth's Kubernetes manifests against a real kube-apiserver (built by `npm run engines`):

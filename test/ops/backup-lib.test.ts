@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { opsDir, projectDir, requireTools, run } from "./harness";
+import { opsDir, projectDir, requireTools, run } from "../support/ops";
 
 /**
  * ops/backup-lib.sh in bash itself: the tier a run gets, the JSON log lines, the pointer

@@ -13,7 +13,7 @@ import {
     startRedis,
     startS3,
     tempDir,
-} from "./harness";
+} from "../support/ops";
 
 /**
  * The failure paths of the backup, verify and restore scripts, each against the real tools

@@ -10,7 +10,7 @@ import {
     startPostgres,
     startS3,
     tempDir,
-} from "./harness";
+} from "../support/ops";
 
 /**
  * backup-postgres.sh → S3 → verify-backup.sh / restore-postgres.sh, against PostgreSQL 15,

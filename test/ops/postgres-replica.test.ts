@@ -9,7 +9,7 @@ import {
     scriptPath,
     startPostgres,
     tempDir,
-} from "./harness";
+} from "../support/ops";
 
 /**
  * The replica bootstrap (pg_basebackup through a replication slot, password from the

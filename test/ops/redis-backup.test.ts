@@ -10,7 +10,7 @@ import {
     startRedis,
     startS3,
     tempDir,
-} from "./harness";
+} from "../support/ops";
 
 /**
  * backup-redis.sh → S3 → restore-redis.sh / verify-backup.sh against redis-server, and

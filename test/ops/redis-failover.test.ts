@@ -13,7 +13,7 @@ import {
     type S3Server,
     startS3,
     tempDir,
-} from "./harness";
+} from "../support/ops";
 
 /**
  * The redis StatefulSet's topology on loopback: three redis-server and three redis-sentinel

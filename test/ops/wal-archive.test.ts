@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { archivedEnd, lsnBytes } from "../../tools/lib/dr/wal-bench";
-import { type LabServer, pgBin, runAs, startWalLab, type WalLab } from "../../tools/lib/dr/wal-lab";
+import { archivedEnd, lsnBytes } from "../../dev/lib/wal-bench";
+import { type LabServer, pgBin, runAs, startWalLab, type WalLab } from "../support/wal-lab";
 
 /**
  * The continuous WAL archive end to end with the tools the pods run: PostgreSQL 15, the

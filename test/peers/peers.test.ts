@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { synth } from "../harness/synth";
+import { synth } from "../support/synth";
 import {
     checkov,
     type Finding,

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { projectDir } from "../harness/synth";
+import { projectDir } from "../support/synth";
 
 /**
  * The peer linters (kube-linter, kube-score, checkov) run over rendered manifests, their
@@ -14,12 +14,12 @@ import { projectDir } from "../harness/synth";
 export const toolsDir =
     process.env.MCP_TOOLS_DIR ?? path.join(os.homedir(), ".cache/mcp-platform/tools");
 
-const installHint = "install the pinned peer linters with: bash tools/peers/install.sh";
+const installHint = "install the pinned peer linters with: bash dev/peers/install.sh";
 
 interface Tool {
     readonly name: "kube-linter" | "kube-score" | "checkov";
     readonly version: string;
-    /** The files that pin it, hashed as tools/peers/install.sh hashes them. */
+    /** The files that pin it, hashed as dev/peers/install.sh hashes them. */
     readonly pins: readonly string[];
 }
 
@@ -27,14 +27,14 @@ export const tools: readonly Tool[] = [
     {
         name: "kube-linter",
         version: "v0.8.3",
-        pins: ["tools/peers/kube-linter/go.mod", "tools/peers/kube-linter/go.sum"],
+        pins: ["dev/peers/kube-linter/go.mod", "dev/peers/kube-linter/go.sum"],
     },
     {
         name: "kube-score",
         version: "1.20.0",
-        pins: ["tools/peers/kube-score/go.mod", "tools/peers/kube-score/go.sum"],
+        pins: ["dev/peers/kube-score/go.mod", "dev/peers/kube-score/go.sum"],
     },
-    { name: "checkov", version: "3.3.30", pins: ["tools/peers/requirements.txt"] },
+    { name: "checkov", version: "3.3.30", pins: ["dev/peers/requirements.txt"] },
 ];
 
 function pinHash(files: readonly string[]): string {

@@ -4,7 +4,7 @@ import {
     eksStandardSupportEnds,
     supportStatus,
 } from "../../policies/aws-eks-support";
-import { resourceViolations } from "../harness/policy";
+import { resourceViolations } from "../support/policy";
 import { hardenedCluster } from "./lib/fixtures";
 
 /** The date sources of the support-date policies, and the table's own consistency. */

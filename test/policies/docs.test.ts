@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/policies";
-import { projectDir } from "../harness/synth";
+import { projectDir } from "../support/synth";
 
 describe("docs/policies.md", () => {
     const text = fs.readFileSync(path.join(projectDir, "docs/policies.md"), "utf8");

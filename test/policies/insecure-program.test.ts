@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/policies";
-import { projectDir, synth } from "../harness/synth";
+import { projectDir, synth } from "../support/synth";
 
 /**
  * The acceptance case of the policy pack: a program with a privileged Deployment, a public

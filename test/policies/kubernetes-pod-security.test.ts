@@ -3,7 +3,7 @@ import { hostPathExemptions } from "../../policies/exemptions";
 import { hostPathPolicy } from "../../policies/kubernetes-host-path";
 import { notPrivileged, podSecurityPolicies } from "../../policies/kubernetes-pod-security";
 import { probes, workloadPolicies } from "../../policies/kubernetes-workloads";
-import { resourceViolations } from "../harness/policy";
+import { resourceViolations } from "../support/policy";
 import { podSecurityCases } from "./cases/kubernetes-pod-security";
 import { runPolicyCases } from "./lib/cases";
 import { type Obj, podKinds, workload } from "./lib/fixtures";
@@ -40,7 +40,7 @@ describe("pod policies on every pod-bearing kind", () => {
     );
 
     it("does not apply to objects without pods", async () => {
-        const { fixture } = await import("../harness/policy");
+        const { fixture } = await import("../support/policy");
         const configMap = fixture("kubernetes:core/v1:ConfigMap", {
             apiVersion: "v1",
             kind: "ConfigMap",

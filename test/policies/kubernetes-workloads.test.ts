@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { noDefaultNamespace } from "../../policies/kubernetes-cluster";
 import { imageReference, probes } from "../../policies/kubernetes-workloads";
-import { fixture, resourceViolations } from "../harness/policy";
+import { fixture, resourceViolations } from "../support/policy";
 import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
 import { runPolicyCases } from "./lib/cases";
 import { workload } from "./lib/fixtures";

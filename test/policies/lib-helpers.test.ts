@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { noWildcardResource } from "../../policies/aws-iam-documents";
 import { coversInternet } from "../../policies/lib/cidr";
 import { credentialKind } from "../../policies/lib/credentials";
-import { resourceViolations } from "../harness/policy";
-import { synth } from "../harness/synth";
+import { resourceViolations } from "../support/policy";
+import { synth } from "../support/synth";
 
 describe("coversInternet", () => {
     it.each([

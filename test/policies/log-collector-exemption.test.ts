@@ -8,8 +8,8 @@ import { hostPathPolicy } from "../../policies/kubernetes-host-path";
 import { notPrivileged, runAsUserNotRoot } from "../../policies/kubernetes-pod-security";
 import { policies } from "../../policies/policies";
 import type { ResourceRecord } from "../../tools/lib/records";
-import { resourceViolations, stackViolations } from "../harness/policy";
-import { recordResources } from "../harness/pulumi";
+import { resourceViolations, stackViolations } from "../support/policy";
+import { recordResources } from "../support/pulumi";
 
 /**
  * The policy pack's one hostPath exemption, checked against the collector exactly as the

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policies/policies";
-import { projectDir } from "../harness/synth";
+import { projectDir } from "../support/synth";
 
 /**
  * The pack as `pulumi preview --policy-pack policies` runs it: Pulumi's own policy-pack

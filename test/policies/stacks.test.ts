@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/policies";
-import { synth } from "../harness/synth";
+import { synth } from "../support/synth";
 
 /**
  * The acceptance of the pack on the real program: both stacks synthesize with 0 mandatory

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { resultLine, runDr } from "../../tools/lib/dr/wal-bench";
+import { resultLine, runDr } from "../../dev/lib/wal-bench";
 
 /**
  * `npm run bench:dr` on loopback with real PostgreSQL 15, barman-cloud and s3rver: one run at
@@ -38,7 +38,7 @@ describe("npm run bench:dr", () => {
         ]) {
             const run = spawnSync(
                 path.join(projectDir, "node_modules/.bin/tsx"),
-                ["tools/bench-dr.ts", ...args],
+                ["dev/bench-dr.ts", ...args],
                 { cwd: projectDir, encoding: "utf8" },
             );
             expect(run.status).toBe(2);

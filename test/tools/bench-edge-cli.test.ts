@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectDir } from "../harness/synth";
+import { projectDir } from "../support/synth";
 
 /** `npm run bench:edge -- <args>` as a child process (tsx directly, as npm runs it). */
 function run(args: readonly string[]) {
     const child = spawnSync(
         process.execPath,
-        [path.join(projectDir, "node_modules/.bin/tsx"), "tools/bench-edge.ts", ...args],
+        [path.join(projectDir, "node_modules/.bin/tsx"), "dev/bench-edge.ts", ...args],
         { cwd: projectDir, encoding: "utf8", timeout: 120_000 },
     );
     return { status: child.status, stdout: child.stdout, stderr: child.stderr };

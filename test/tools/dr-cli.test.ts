@@ -15,7 +15,7 @@ import { fetchGet } from "../../tools/lib/dr/http";
 import { checkPolicyPack, setStackFileFlag } from "../../tools/lib/dr/pulumi-workspace";
 import { formatDuration, parseDuration, rpoMs, rtoMs } from "../../tools/lib/dr/targets";
 import { readStackConfig } from "../../tools/lib/stack-file";
-import { projectDir } from "../harness/synth";
+import { projectDir } from "../support/synth";
 import { World } from "./dr-fakes";
 
 describe("recovery targets", () => {

@@ -1,3 +1,4 @@
+import { configKeys } from "../../contracts/stack-outputs";
 import type { EdgeState } from "../../tools/lib/dr/edge";
 import {
     type BackupStore,
@@ -7,7 +8,6 @@ import {
     type DrStack,
     type DrWorkspace,
     type HttpGet,
-    keys,
     type ObjectLocation,
     ObjectNotFound,
     productionKeyOf,
@@ -83,9 +83,9 @@ export class World {
             this,
             "dr",
             {
-                [keys.region]: "us-west-2",
-                [keys.role]: options.drRole ?? "standby",
-                [keys.drActive]: String(drActive),
+                [configKeys.region]: "us-west-2",
+                [configKeys.role]: options.drRole ?? "standby",
+                [configKeys.drActive]: String(drActive),
             },
             {
                 backupBucketName: "mcp-backups-dr-1a2b",
@@ -98,7 +98,7 @@ export class World {
         this.production = new FakeStack(
             this,
             "production",
-            { [keys.region]: "us-east-1", [keys.role]: "primary" },
+            { [configKeys.region]: "us-east-1", [configKeys.role]: "primary" },
             {
                 backupBucketName: "mcp-backups-prod-9z8y",
                 kubeconfig: "apiVersion: v1\nkind: Config\n",
@@ -254,7 +254,7 @@ export class FakeStack implements DrStack {
 
     async setDrActive(active: boolean) {
         this.world.journal.push(`${this.name} setDrActive(${active})`);
-        this.cfg[keys.drActive] = String(active);
+        this.cfg[configKeys.drActive] = String(active);
     }
 
     async outputs() {
@@ -268,7 +268,7 @@ export class FakeStack implements DrStack {
         this.world.clockNow += 4 * minute;
         if (this.upFails) throw new Error(this.upFails);
         if (this.name === "dr") {
-            const active = this.cfg[keys.drActive] === "true";
+            const active = this.cfg[configKeys.drActive] === "true";
             this.outs.drActive = active;
             this.world.switchEdge(active ? "dr" : "primary");
         }

@@ -1,12 +1,13 @@
+import { drPointerKey } from "../../contracts/backups";
 import { describe, expect, it } from "vitest";
 import { activate, type ActivateOptions } from "../../tools/lib/dr/activate";
 import { failback, type FailbackOptions } from "../../tools/lib/dr/failback";
 import { checkDeploy, renderStatus, status } from "../../tools/lib/dr/status";
-import { ownBackupPrefix } from "../../components/data/backup-policies";
-import { drPosture } from "../../config/dr";
+import { drPosture } from "../../contracts/dr-posture";
 import { rpoMs } from "../../tools/lib/dr/targets";
-import { drPointerKey, DrStepError, productionKeyOf } from "../../tools/lib/dr/types";
+import { DrStepError, productionKeyOf } from "../../tools/lib/dr/types";
 import { drDumpKey, dumpKey, World, type WorldOptions } from "./dr-fakes";
+import { ownBackupPrefix } from "../../contracts/backups";
 
 const minute = 60_000;
 const edgeUrl = "GET https://edge.mcp-production.com/health/detailed";

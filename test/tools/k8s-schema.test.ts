@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { synth, type SynthResult } from "../harness/synth";
-import { ManifestValidator, readManifests } from "../lib/k8s-schema";
+import { synth, type SynthResult } from "../support/synth";
+import { ManifestValidator, readManifests } from "../support/k8s-schema";
 
 /**
  * Every Kubernetes manifest a fresh synth writes (out/<stack>/k8s/, everyone's objects),
@@ -129,6 +129,6 @@ describe("schema validation catches broken manifests", () => {
                 kind: "Widget",
                 metadata: {},
             }),
-        ).toEqual(["no schema for example.com/v1 Widget: add its CRD to test/harness/crds.ts"]);
+        ).toEqual(["no schema for example.com/v1 Widget: add its CRD to test/support/crds.ts"]);
     });
 });

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { synth } from "../harness/synth";
+import { synth } from "../support/synth";
 
 /**
  * The synth's manifests read the same under YAML 1.1, as Go's parsers in kubectl and the

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PreflightReport } from "../../tools/lib/preflight/report";
-import { projectDir } from "../harness/synth";
+import { projectDir } from "../support/synth";
 
 /** `npm run preflight -- <args>` as a child process (tsx directly, as npm runs it). */
 function run(args: readonly string[]) {

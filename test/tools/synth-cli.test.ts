@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PolicyReport } from "../../tools/lib/policy-runner";
-import { projectDir, synth } from "../harness/synth";
+import { projectDir, synth } from "../support/synth";
 
 /** `npm run synth -- <args>` as a child process (tsx directly, as npm runs it). */
 function run(args: readonly string[]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stackFileVariant, synth } from "../harness/synth";
+import { stackFileVariant, synth } from "../support/synth";
 
 /** resources.json records the options that decide what an update or delete does. */
 describe("resource options in resources.json", () => {

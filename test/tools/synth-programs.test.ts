@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectDir, synth } from "../harness/synth";
+import { projectDir, synth } from "../support/synth";
 
 const fixture = (file: string) => path.join(projectDir, "test/fixtures/programs", file);
 const stackTrace = /^\s+at /m;

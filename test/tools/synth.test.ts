@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { synth } from "../harness/synth";
+import { synth } from "../support/synth";
 
 describe.each([
     ["production", "us-east-1"],

@@ -3,12 +3,12 @@ import type { AddressInfo } from "node:net";
 import { Miniflare } from "miniflare";
 import { edgeDefaults } from "../../components/edge/edge";
 import {
-    switchKeys,
     switchesBinding,
     workerBindings,
     type WorkerSettings,
 } from "../../components/edge/edge-bindings";
 import { bundleWorker } from "../../components/edge/worker-bundle";
+import { switchKeys } from "../../contracts/edge";
 
 /**
  * Runs the bundled edge Worker (the exact module the WorkersScript deploys) in workerd via

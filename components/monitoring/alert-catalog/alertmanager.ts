@@ -1,4 +1,4 @@
-import type { MaintenanceWindow, MonitoringConfig, Severity } from "../../../config/monitoring";
+import type { MaintenanceWindow, Severity } from "../../../contracts/monitoring";
 import { oneOf } from "./promql";
 
 /**
@@ -49,8 +49,26 @@ export const sameAlertLabels = [
     "cronjob",
 ];
 
+/** Where alerts go: the Slack channel, e-mail, and the dead man's switch Watchdog pings. */
+export interface AlertReceivers {
+    readonly slackChannel: string;
+    readonly email: {
+        readonly to: string;
+        readonly from: string;
+        /** `host:port` of the SMTP server. */
+        readonly smarthost: string;
+        readonly username: string;
+        readonly requireTls: boolean;
+    };
+    readonly deadMansSwitch: {
+        readonly url: string;
+        readonly authorizationType: string;
+        readonly repeatInterval: string;
+    };
+}
+
 export interface AlertmanagerSettings {
-    readonly receivers: MonitoringConfig["receivers"];
+    readonly receivers: AlertReceivers;
     readonly maintenanceWindows: readonly MaintenanceWindow[];
     /** Alert names ServiceDown mutes for the same service (catalog `symptom` alerts). */
     readonly symptomAlerts: readonly string[];

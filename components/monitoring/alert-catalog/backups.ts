@@ -1,7 +1,8 @@
-import { longestGapSeconds } from "../../../config/lib/cron";
-import { backupCronJobNames, dataNamespace } from "../../../config/names";
-import { formatDuration, parseDuration } from "./promql";
+import { longestGapSeconds } from "../../../contracts/cron";
+import { backupCronJobNames, dataNamespace } from "../../../contracts/names";
+import { formatDuration } from "./promql";
 import type { AlertRule, RuleGroup, Severity } from "./types";
+import { staleAfterSeconds } from "../../../contracts/backups";
 
 /**
  * BackupStale: a backup CronJob with no successful run within its period (plus a grace for
@@ -44,11 +45,6 @@ export function backupTargets(schedules: Readonly<Record<string, string>>): Back
  */
 export function schedulePeriodSeconds(schedule: string): number {
     return longestGapSeconds(schedule);
-}
-
-/** The age of the last success above which a CronJob is stale: its period plus the grace. */
-export function staleAfterSeconds(schedule: string, grace: string): number {
-    return schedulePeriodSeconds(schedule) + parseDuration(grace);
 }
 
 function staleRule(target: BackupTarget, grace: string): AlertRule {

@@ -1,5 +1,6 @@
-import { backupCronJobNames, dataNamespace } from "../../../config/names";
+import { backupCronJobNames, dataNamespace } from "../../../contracts/names";
 import type { RuleGroup } from "./types";
+import { certificateThresholds } from "../../../contracts/monitoring";
 
 /**
  * Postgres (postgres_exporter sidecar of postgres-primary / postgres-replica) and Redis
@@ -209,12 +210,6 @@ export const redisGroup: RuleGroup = {
         },
     ],
 };
-
-export const certificateThresholds = {
-    /** Days before expiry that warn, then page. */
-    warningDays: 21,
-    criticalDays: 7,
-} as const;
 
 /**
  * Certificate expiry of the platform's public endpoints, from blackbox-exporter probes

@@ -1,4 +1,3 @@
-import type { SloConfig } from "../../../config/monitoring";
 import { backupsGroup } from "./backups";
 import { baselineGroup } from "./baseline";
 import { certificatesGroup, postgresGroup, redisGroup } from "./datastores";
@@ -13,13 +12,14 @@ import { registryGroup } from "./registry";
 import { semanticGroup } from "./semantic";
 import { sloGroup } from "./slo";
 import { alertsOf, type RuleGroup } from "./types";
+import type { Slo } from "./slo";
 
 export { renderGroups, runbookUrl } from "./runbooks";
 export * from "./types";
 
 /** What the catalog needs from the stack config. */
 export interface CatalogOptions {
-    readonly slos: readonly SloConfig[];
+    readonly slos: readonly Slo[];
     /** `cfg.backups.schedules`: CronJob schedules by key. */
     readonly backupSchedules: Readonly<Record<string, string>>;
     /** `monitoring.backupStaleGrace`. */

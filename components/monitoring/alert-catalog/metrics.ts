@@ -39,7 +39,7 @@ export const metricsContract: MetricsContract = {
 
 /**
  * Series the catalog reads beyond the contract; each needs its exporter in the cluster
- * (docs/monitoring.md, "Metrics beyond the contract").
+ * (docs/monitoring.md, "Metrics the rules read").
  */
 export const contractExtensions: MetricsContract = {
     names: [

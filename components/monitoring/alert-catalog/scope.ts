@@ -3,7 +3,7 @@ import {
     mcpServicesScrapeJob,
     productionNamespace,
     systemNamespace,
-} from "../../../config/names";
+} from "../../../contracts/names";
 
 /** Which series the catalog's rules look at: the platform's fixed names. */
 

@@ -1,6 +1,21 @@
-import type { SloConfig } from "../../../config/monitoring";
 import { formatDuration, num, selector } from "./promql";
 import type { AlertRule, RecordingRule, RuleGroup } from "./types";
+
+/** A service level objective and the indicator it is measured by (docs/monitoring.md). */
+export interface Slo {
+    /** Names the burn-rate alerts and recording rules. */
+    readonly name: string;
+    /** `availability`: non-5xx responses; `latency`: responses within the threshold. */
+    readonly sli: "availability" | "latency";
+    /** Percent of good requests over the period, e.g. 99.9. */
+    readonly objective: number;
+    /** Latency SLIs: a bucket boundary (`le`) of mcp_request_duration_seconds. */
+    readonly latencyThresholdSeconds?: number;
+    /** Equality matchers restricting the SLO to some services; empty: every MCP service. */
+    readonly selector: Readonly<Record<string, string>>;
+    /** The SLO period the burn-rate factors are computed for. */
+    readonly periodDays: number;
+}
 
 /**
  * Multi-window, multi-burn-rate SLO alerts (Google SRE workbook, "Alerting on SLOs"),
@@ -35,12 +50,12 @@ export function burnFactor(window: BurnWindow, periodDays: number): number {
 }
 
 /** Error budget as a ratio: 0.001 for 99.9 %. */
-export function errorBudget(slo: SloConfig): number {
+export function errorBudget(slo: Slo): number {
     return Number((1 - slo.objective / 100).toPrecision(12));
 }
 
 /** `AvailabilityErrorBudgetBurn` for the SLO `availability`. */
-export function burnAlertName(slo: SloConfig): string {
+export function burnAlertName(slo: Slo): string {
     const pascal = slo.name
         .split("-")
         .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
@@ -56,7 +71,7 @@ export function ratioRecord(seconds: number): string {
 const by = "by (namespace, service)";
 
 /** The error ratio of an SLO over a window, from the metrics contract. */
-function errorRatioExpr(slo: SloConfig, window: string): string {
+function errorRatioExpr(slo: Slo, window: string): string {
     if (slo.sli === "availability") {
         const all = selector(slo.selector);
         const bad = selector(slo.selector, 'status=~"5.."');
@@ -69,7 +84,7 @@ function errorRatioExpr(slo: SloConfig, window: string): string {
 }
 
 function burnAlert(
-    slo: SloConfig,
+    slo: Slo,
     severity: "critical" | "warning",
     windows: readonly BurnWindow[],
 ): AlertRule {
@@ -116,7 +131,7 @@ export function sloWindows(): number[] {
 }
 
 /** The recording rules and the page and ticket alerts of one SLO, as its own group. */
-export function sloGroup(slo: SloConfig): RuleGroup {
+export function sloGroup(slo: Slo): RuleGroup {
     const recordings: RecordingRule[] = sloWindows().map((seconds) => ({
         record: ratioRecord(seconds),
         expr: errorRatioExpr(slo, formatDuration(seconds)),

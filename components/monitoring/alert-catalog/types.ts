@@ -1,4 +1,4 @@
-import type { Severity } from "../../../config/monitoring";
+import type { Severity } from "../../../contracts/monitoring";
 
 export type { Severity };
 

@@ -9,8 +9,8 @@ import {
     githubTrustPolicy,
     type TrustedJob,
 } from "../../../components/cluster/ci-roles";
-import { recordResources } from "../../harness/pulumi";
-import { projectDir } from "../../harness/synth";
+import { recordResources } from "../../support/pulumi";
+import { projectDir } from "../../support/synth";
 
 type Obj = Record<string, any>;
 type Job = {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ClusterAddons, type ClusterAddonsArgs } from "../../../components/cluster/cluster-addons";
 import { loadBalancerControllerPolicy } from "../../../components/cluster/aws-load-balancer-controller-policy";
 import { defaultChartVersions } from "../../../config/cluster";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const args: ClusterAddonsArgs = {
     clusterName: "mcp-test",
@@ -109,14 +109,39 @@ describe("ClusterAddons", () => {
         });
     });
 
-    it("runs Grafana with sidecar dashboards from every namespace and a generated admin secret", async () => {
+    it("runs Grafana with sidecar dashboards from its own namespace and a generated admin secret", async () => {
         const values = await valuesOf("kube-prometheus-stack");
         expect(values.grafana.sidecar.dashboards).toEqual({
             enabled: true,
             label: "grafana_dashboard",
             labelValue: "1",
-            searchNamespace: "ALL",
+            searchNamespace: "monitoring",
+            resource: "configmap",
         });
+        expect(values.grafana.rbac).toEqual({ create: false, namespaced: true });
+        // The sidecars' own Role: list and watch ConfigMaps of monitoring, bound to Grafana.
+        const role = (await recorded()).one(
+            "kubernetes:rbac.authorization.k8s.io/v1:Role",
+            "addons-grafana-sidecar",
+        );
+        expect(role.inputs.metadata).toMatchObject({
+            name: "grafana-sidecar",
+            namespace: "monitoring",
+        });
+        expect(role.inputs.rules).toEqual([
+            { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch"] },
+        ]);
+        const binding = (await recorded()).one(
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            "addons-grafana-sidecar",
+        );
+        expect(binding.inputs.subjects).toEqual([
+            {
+                kind: "ServiceAccount",
+                name: values.grafana.serviceAccount.name,
+                namespace: "monitoring",
+            },
+        ]);
         expect(values.grafana.admin.existingSecret).toBe("grafana-admin");
         expect(values.grafana.adminPassword).toBeUndefined();
         expect(values.kubeStateMetrics).toEqual({ enabled: true });
@@ -178,13 +203,8 @@ describe("ClusterAddons", () => {
                 });
             }
         }
-        const grafana = byNamespace.get("monitoring")!.find((p) => p.name === "grafana-from-alb")!;
-        expect(grafana.spec.ingress).toEqual([
-            {
-                from: [{ ipBlock: { cidr: "10.10.0.0/16" } }],
-                ports: [{ protocol: "TCP", port: 3000 }],
-            },
-        ]);
+        // Grafana's port is open to its namespace only (allow-same-namespace), not the VPC.
+        expect(byNamespace.get("monitoring")!.map((p) => p.name)).not.toContain("grafana-from-alb");
     });
 
     it("places every add-on on the system node group", async () => {

@@ -4,8 +4,8 @@ import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DeployRunner } from "../../../components/cluster/deploy-runner";
 import { runnerUserData } from "../../../components/cluster/runner-user-data";
-import { type Recorded, recordResources } from "../../harness/pulumi";
-import { projectDir } from "../../harness/synth";
+import { type Recorded, recordResources } from "../../support/pulumi";
+import { projectDir } from "../../support/synth";
 
 type Obj = Record<string, any>;
 
@@ -131,7 +131,7 @@ describe("DeployRunner", () => {
 
     it("installs kubectl at the patch release of the test control plane", () => {
         const engines = fs.readFileSync(
-            path.join(projectDir, "tools/engines/kubernetes/go.mod"),
+            path.join(projectDir, "dev/engines/kubernetes/go.mod"),
             "utf8",
         );
         const kubernetes = /k8s\.io\/kubernetes v(\d+\.\d+\.\d+)/.exec(engines)![1];

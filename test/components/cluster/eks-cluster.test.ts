@@ -8,7 +8,7 @@ import {
 } from "../../../components/cluster/eks-cluster";
 import { amiTypeFor, eksTaint } from "../../../components/cluster/eks-node-groups";
 import { defaultAddonVersions, type NodeGroupConfig } from "../../../config/cluster";
-import { promiseOf, recordResources } from "../../harness/pulumi";
+import { promiseOf, recordResources } from "../../support/pulumi";
 
 const admins = [
     "arn:aws:iam::111111111111:role/platform-admin",

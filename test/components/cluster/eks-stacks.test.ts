@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { synth } from "../../harness/synth";
+import { synth } from "../../support/synth";
 
 /**
  * The acceptance checks of the network/EKS work, on what `npm run synth` declares for the

@@ -13,9 +13,9 @@ import { interruptionEvents } from "../../../components/cluster/karpenter-interr
 import type { NodePoolConfig } from "../../../config/cluster";
 import type { MaintenanceWindow } from "../../../config/monitoring";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { parseStack } from "../../harness/config";
-import { synth } from "../../harness/synth";
-import { ManifestValidator } from "../../lib/k8s-schema";
+import { parseStack } from "../../support/config";
+import { synth } from "../../support/synth";
+import { ManifestValidator } from "../../support/k8s-schema";
 
 type Obj = Record<string, any>;
 
@@ -216,10 +216,10 @@ describe("the controller's IAM policy", () => {
         expect(bySid("EncryptRootVolumes").Condition).toEqual({
             StringEquals: { "kms:ViaService": "ec2.us-east-1.amazonaws.com" },
         });
-        // Only reads may be on Resource "*".
+        // Only reads may be on Resource "*" (listing instance profiles has no resource ARN).
         for (const statement of statements.filter((s) => s.Resource === "*")) {
             for (const action of [statement.Action].flat()) {
-                expect(action).toMatch(/^(ec2:Describe|pricing:Get)/);
+                expect(action).toMatch(/^(ec2:Describe|pricing:Get|iam:ListInstanceProfiles$)/);
             }
         }
     });

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseStack } from "../../harness/config";
-import { projectDir, synth } from "../../harness/synth";
+import { parseStack } from "../../support/config";
+import { projectDir, synth } from "../../support/synth";
 
 /**
  * Every node-group and NodePool command the documentation shows works on the stacks as

@@ -4,9 +4,9 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { eksStandardSupport, eksStandardSupportEnding } from "../../../policies/aws-eks-support";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { configProblems } from "../../harness/config";
-import { resourceViolations } from "../../harness/policy";
-import { projectDir, synth } from "../../harness/synth";
+import { configProblems } from "../../support/config";
+import { resourceViolations } from "../../support/policy";
+import { projectDir, synth } from "../../support/synth";
 
 /**
  * The in-place upgrade of docs/cluster.md ("Upgrading Kubernetes") on the production stack:

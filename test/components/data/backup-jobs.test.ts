@@ -1,12 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { drPosture } from "../../../config/dr";
+import { drPosture } from "../../../contracts/dr-posture";
 import {
     BackupJobs,
     type BackupJobsArgs,
     backupScripts,
 } from "../../../components/data/backup-jobs";
+import {
+    backupJobAccess,
+    BackupJobRoles,
+    type BackupJobRolesArgs,
+} from "../../../components/data/backup-roles";
 import {
     PostgresRestoreAccess,
     PostgresRestoreJob,
@@ -14,9 +19,9 @@ import {
     restoreJobName,
 } from "../../../components/data/postgres-restore-job";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { recordResources } from "../../harness/pulumi";
-import { projectDir } from "../../harness/synth";
-import { restrictedViolations } from "../../lib/pod-security-standard";
+import { recordResources } from "../../support/pulumi";
+import { projectDir } from "../../support/synth";
+import { restrictedViolations } from "../../support/pod-security-standard";
 
 type Obj = Record<string, any>;
 
@@ -31,9 +36,13 @@ const resources = {
 const args: BackupJobsArgs = {
     region: "us-east-1",
     bucketName: "mcp-backups",
-    bucketArn: "arn:aws:s3:::mcp-backups",
-    kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
-    oidc,
+    roleArns: {
+        postgres: "arn:aws:iam::123456789012:role/postgres-backup",
+        redis: "arn:aws:iam::123456789012:role/redis-backup",
+        appData: "arn:aws:iam::123456789012:role/app-data-backup",
+        verify: "arn:aws:iam::123456789012:role/backup-verify",
+    },
+    posture: drPosture("primary", false),
     schedules: {
         postgres: "0 * * * *",
         redis: "30 * * * *",
@@ -147,8 +156,34 @@ describe("BackupJobs", () => {
         expect(appData.TIER_IGNORE_HOUR).toBe("true");
     });
 
-    it("gives each job an IRSA role limited to its prefix: writers never delete, verify only reads", async () => {
+    it("binds each job's ServiceAccount to its own role and creates no AWS resource", async () => {
         const recorded = await recordResources(() => new BackupJobs("backup-jobs", args));
+        for (const [key, job] of [
+            ["postgres", "postgres-backup"],
+            ["verify", "backup-verify"],
+        ] as const) {
+            const account = recorded.one("kubernetes:core/v1:ServiceAccount", `backup-jobs-${job}`)
+                .inputs as Obj;
+            expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe(
+                args.roleArns[key],
+            );
+            expect(account.automountServiceAccountToken).toBe(false);
+        }
+        expect(recorded.records.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
+    });
+});
+
+describe("BackupJobRoles", () => {
+    const roleArgs: BackupJobRolesArgs = {
+        region: "us-east-1",
+        bucketArn: "arn:aws:s3:::mcp-backups",
+        kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
+        oidc,
+        posture: drPosture("primary", false),
+    };
+
+    it("gives each job an IRSA role limited to its prefix: writers never delete, verify only reads", async () => {
+        const recorded = await recordResources(() => new BackupJobRoles("backup-jobs", roleArgs));
         const policies = Object.fromEntries(
             recorded
                 .ofType("aws:iam/rolePolicy:RolePolicy")
@@ -170,12 +205,6 @@ describe("BackupJobs", () => {
             const actions = statements.flatMap((s) => [s.Action].flat());
             expect(actions.filter((a) => /Delete|\*/.test(a))).toEqual([]);
         }
-        const account = recorded.one(
-            "kubernetes:core/v1:ServiceAccount",
-            "backup-jobs-postgres-backup",
-        ).inputs as Obj;
-        expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).toMatch(/^arn:aws:iam:/);
-        expect(account.automountServiceAccountToken).toBe(false);
         const trust = JSON.parse(
             recorded.one("aws:iam/role:Role", "backup-jobs-postgres-backup-role").inputs
                 .assumeRolePolicy as string,
@@ -185,6 +214,30 @@ describe("BackupJobs", () => {
         );
     });
 
+    it("keeps the roles' identity from when BackupJobs declared them (an alias, no replacement)", async () => {
+        const recorded = await recordResources(() => new BackupJobRoles("backup-jobs", roleArgs));
+        const role = recorded.one("mcp-platform:iam:IrsaRole", "backup-jobs-postgres-backup");
+        expect(JSON.stringify(role.options?.aliases)).toContain("mcp-platform:data:BackupJobs");
+    });
+
+    it("lets the dr stack's writers reach only dr/ and an activated verify read dr/", () => {
+        expect(backupJobAccess(drPosture("standby", false)).postgres.prefixes).toEqual([
+            "dr/postgres",
+        ]);
+        expect(backupJobAccess(drPosture("standby", true)).verify.prefixes).toEqual([
+            "dr/postgres",
+            "dr/redis",
+            "dr/app-data",
+        ]);
+        expect(backupJobAccess(drPosture("primary", false)).verify.prefixes).toEqual([
+            "postgres",
+            "redis",
+            "app-data",
+        ]);
+    });
+});
+
+describe("BackupJobs: the app-data export and the posture", () => {
     it("exports application objects with read-only RBAC that never reaches Secrets", async () => {
         const recorded = await recordResources(() => new BackupJobs("backup-jobs", args));
         const role = recorded.one(
@@ -192,7 +245,7 @@ describe("BackupJobs", () => {
             "backup-jobs-app-data-export",
         ).inputs as Obj;
         for (const rule of role.rules) {
-            expect(rule.verbs).toEqual(["get", "list"]);
+            expect(rule.verbs).toEqual(["list"]);
             expect(rule.resources).not.toContain("secrets");
             expect(rule.resources).not.toContain("*");
         }

@@ -6,7 +6,7 @@ import {
     replicationRolePolicy,
     walArchivePolicy,
 } from "../../../components/data/backup-policies";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 type Obj = Record<string, any>;
 

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { projectDir, stackFileVariant, synth, type SynthResult } from "../../harness/synth";
+import { projectDir, stackFileVariant, synth, type SynthResult } from "../../support/synth";
 
 /**
  * The data layer as `npm run synth` writes it for both stacks and for an activated dr stack:

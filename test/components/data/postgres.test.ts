@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Postgres, type PostgresArgs } from "../../../components/data/postgres";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { recordResources } from "../../harness/pulumi";
-import { restrictedViolations } from "../../lib/pod-security-standard";
+import { recordResources } from "../../support/pulumi";
+import { restrictedViolations } from "../../support/pod-security-standard";
 
 const args: PostgresArgs = {
     image: "postgres:15.13-bookworm",

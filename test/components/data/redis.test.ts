@@ -14,8 +14,8 @@ import {
     redisSentinelUrl,
     sentinelQuorum,
 } from "../../../components/data/redis-config";
-import { recordResources } from "../../harness/pulumi";
-import { restrictedViolations } from "../../lib/pod-security-standard";
+import { recordResources } from "../../support/pulumi";
+import { restrictedViolations } from "../../support/pod-security-standard";
 
 type Obj = Record<string, any>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultBlackboxExporterImage } from "../../../config/monitoring";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { stackFileVariant, synth, type SynthResult } from "../../harness/synth";
+import { stackFileVariant, synth, type SynthResult } from "../../support/synth";
 
 /**
  * Updates never replace what they should only update. The Kubernetes provider replaces an

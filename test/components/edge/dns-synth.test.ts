@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { mockCloudflareRanges } from "../../../tools/lib/mocks";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { synth, type SynthResult } from "../../harness/synth";
+import { synth, type SynthResult } from "../../support/synth";
 
 /**
  * DNS and the origin lock as `npm run synth` declares them for both stacks: every hostname an

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EdgeSwitch } from "../../../components/edge/edge-switch";
-import { promiseOf, recordResources } from "../../harness/pulumi";
+import { promiseOf, recordResources } from "../../support/pulumi";
 
 const accountId = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const primaryStack = "acme/mcp-platform/production";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleWorker } from "../../../components/edge/worker-bundle";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { workerModules, workersScriptType } from "../../../tools/lib/writers/worker";
-import { stackFileVariant, synth, type SynthResult } from "../../harness/synth";
+import { stackFileVariant, synth, type SynthResult } from "../../support/synth";
 import { startOrigin, type TestOrigin } from "../../worker/support";
 
 /**

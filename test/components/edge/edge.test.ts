@@ -8,7 +8,7 @@ import {
 } from "../../../components/edge/edge";
 import { workerBindings } from "../../../components/edge/edge-bindings";
 import { bundleWorker } from "../../../components/edge/worker-bundle";
-import { promiseOf, recordResources } from "../../harness/pulumi";
+import { promiseOf, recordResources } from "../../support/pulumi";
 
 const T = {
     script: "cloudflare:index/workersScript:WorkersScript",

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { IngressDns, ownedIngressHosts } from "../../../components/edge/ingress-dns";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const dnsType = "cloudflare:index/dnsRecord:DnsRecord";
 
@@ -20,7 +20,7 @@ describe("ownedIngressHosts", () => {
     it("gives the primary stack every host but those another component declares", () => {
         expect(
             ownedIngressHosts(routes, {
-                role: "primary",
+                ownsSharedHosts: true,
                 sharedHosts: ["api.example.com"],
                 ownedElsewhere: ["api-us-west-2.example.com"],
             }),
@@ -34,7 +34,7 @@ describe("ownedIngressHosts", () => {
     it("leaves the shared hosts to the primary on a standby stack", () => {
         expect(
             ownedIngressHosts(routes, {
-                role: "standby",
+                ownsSharedHosts: false,
                 sharedHosts: ["api.example.com", "semantic.example.com"],
                 ownedElsewhere: [],
             }).map((o) => o.hostname),
@@ -44,7 +44,7 @@ describe("ownedIngressHosts", () => {
     it("refuses a host two Ingresses serve", () => {
         expect(() =>
             ownedIngressHosts([...routes, { ingressName: "other", hosts: ["api.example.com"] }], {
-                role: "primary",
+                ownsSharedHosts: true,
                 sharedHosts: [],
                 ownedElsewhere: [],
             }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IrsaRole } from "../../../components/kit/irsa-role";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const oidc = {
     providerArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { renderGroups, ruleCatalog } from "../../../components/monitoring/alert-catalog";
 import { logCollectorGroup } from "../../../components/monitoring/alert-catalog/log-collector";
-import { projectDir } from "../../harness/synth";
+import { projectDir } from "../../support/synth";
 
 /**
  * The log collector's alert group, rendered as the catalog renders it and run through the

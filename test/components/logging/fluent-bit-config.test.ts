@@ -4,13 +4,13 @@ import { defaultLoggedNamespaces } from "../../../config/logging";
 import {
     collectorHostPaths,
     fluentBitConfig,
-    logGroupName,
     namespaceTagRegex,
     otherNamespaceTagRegex,
     renderFluentBitConfig,
     stateDir,
 } from "../../../components/logging/fluent-bit-config";
 import { compile, loadOniguruma } from "./oniguruma";
+import { logGroupName } from "../../../contracts/logging";
 
 /**
  * The rendered Fluent Bit configuration: what the pipeline reads, where it writes, and the

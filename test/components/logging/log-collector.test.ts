@@ -9,7 +9,7 @@ import {
 } from "../../../components/logging/log-collector";
 import { renderFluentBitConfig } from "../../../components/logging/fluent-bit-config";
 import { type Manifest, kubernetesManifests } from "../../../tools/lib/writers/kubernetes";
-import { type Recorded, recordResources } from "../../harness/pulumi";
+import { type Recorded, recordResources } from "../../support/pulumi";
 
 const args: LogCollectorArgs = {
     image: "cr.fluentbit.io/fluent/fluent-bit:5.1.1",

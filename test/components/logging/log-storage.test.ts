@@ -1,10 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { LogStorage, type LogStorageArgs } from "../../../components/logging/log-storage";
-import {
-    requestIdPlaceholder,
-    savedQueries,
-} from "../../../components/logging/log-storage-policies";
-import { type Recorded, recordResources } from "../../harness/pulumi";
+import { type Recorded, recordResources } from "../../support/pulumi";
+import { requestIdPlaceholder, savedQueries } from "../../../contracts/logging";
 
 const oidc = {
     providerArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadWASM, OnigScanner, OnigString } from "vscode-oniguruma";
-import { projectDir } from "../../harness/synth";
+import { projectDir } from "../../support/synth";
 
 /**
  * Fluent Bit evaluates parser regexes and `match_regex` with Onigmo (Ruby syntax). These

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { synth } from "../../harness/synth";
+import { synth } from "../../support/synth";
 
 /**
  * Issue acceptance, on the real program: `npm run synth -- <stack>` declares the collector,

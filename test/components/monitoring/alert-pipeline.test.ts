@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { projectDir, synth } from "../../harness/synth";
+import { projectDir, synth } from "../../support/synth";
 
 /**
  * The synth's alerting artifacts, checked by the real tools: `promtool check rules` and

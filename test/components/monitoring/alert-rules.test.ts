@@ -13,10 +13,9 @@ import {
 import {
     backupTargets,
     schedulePeriodSeconds,
-    staleAfterSeconds,
 } from "../../../components/monitoring/alert-catalog/backups";
 import { inContract } from "../../../components/monitoring/alert-catalog/metrics";
-import { formatDuration, parseDuration } from "../../../components/monitoring/alert-catalog/promql";
+import { formatDuration } from "../../../components/monitoring/alert-catalog/promql";
 import {
     burnAlertName,
     burnFactor,
@@ -24,8 +23,10 @@ import {
     pageWindows,
     ticketWindows,
 } from "../../../components/monitoring/alert-catalog/slo";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 import { metricsOf } from "./alert-promql";
+import { staleAfterSeconds } from "../../../contracts/backups";
+import { parseDuration } from "../../../contracts/durations";
 
 const slos: SloConfig[] = [
     { name: "availability", sli: "availability", objective: 99.9, selector: {}, periodDays: 30 },

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import type { MaintenanceWindow, MonitoringConfig } from "../../../config/monitoring";
 import { AlertmanagerConfig } from "../../../components/monitoring/alertmanager-config";
 import { alertmanagerConfig } from "../../../components/monitoring/alert-catalog/alertmanager";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const receivers: MonitoringConfig["receivers"] = {
     slackChannel: "#mcp-alerts",

@@ -17,9 +17,9 @@ import {
 import { certificatesGroup } from "../../../components/monitoring/alert-catalog/datastores";
 import { defaultBlackboxExporterImage, monitoringSchema } from "../../../config/monitoring";
 import { type Manifest, kubernetesManifests } from "../../../tools/lib/writers/kubernetes";
-import { recordResources } from "../../harness/pulumi";
-import { synth, type SynthResult } from "../../harness/synth";
-import { restrictedViolations } from "../../lib/pod-security-standard";
+import { recordResources } from "../../support/pulumi";
+import { synth, type SynthResult } from "../../support/synth";
+import { restrictedViolations } from "../../support/pod-security-standard";
 
 type Obj = Record<string, any>;
 

@@ -12,7 +12,7 @@ import {
     dashboardUids,
     platformDashboards,
 } from "../../../components/monitoring/dashboard-catalog";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 import { metricsOf } from "./alert-promql";
 
 const quotaBytes = 1024 * 2 ** 30;

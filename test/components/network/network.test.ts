@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cidrSubnet, subnetLayout } from "../../../components/network/subnets";
 import { Network, type NetworkArgs } from "../../../components/network/network";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const subnet = "aws:ec2/subnet:Subnet";
 const nat = "aws:ec2/natGateway:NatGateway";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppConfig, type AppConfigArgs } from "../../../components/workloads/app-config";
-import { recordResources } from "../../harness/pulumi";
+import { recordResources } from "../../support/pulumi";
 
 const args: AppConfigArgs = {
     jwtSecretRotation: "2026-11",

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { artifactAccessPolicy, ArtifactStore } from "../../../components/workloads/artifact-store";
-import { type Recorded, recordResources } from "../../harness/pulumi";
+import { type Recorded, recordResources } from "../../support/pulumi";
 
 describe("ArtifactStore", () => {
     let recorded: Recorded;

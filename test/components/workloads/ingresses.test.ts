@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
     albAnnotations,
-    fixedResponseMaxLength,
     inboundCidrs,
-    maintenancePage,
     PublicIngresses,
     type PublicIngressesArgs,
 } from "../../../components/workloads/ingresses";
-import { promiseOf, type Recorded, recordResources } from "../../harness/pulumi";
+import { promiseOf, type Recorded, recordResources } from "../../support/pulumi";
+import { fixedResponseMaxLength, maintenancePage } from "../../../contracts/edge";
 
 const sourceRanges = { ipv4: ["198.51.100.0/24", "203.0.113.0/24"], ipv6: ["2001:db8::/32"] };
 

@@ -1,12 +1,12 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PlatformConfig } from "../../../config";
-import { appNamespaces } from "../../../config/names";
+import { appNamespaces } from "../../../contracts/names";
 import { effectiveScale, serviceNetwork } from "../../../components/workloads/mcp-catalog";
-import { synth, type SynthResult } from "../../harness/synth";
-import { readManifests } from "../../lib/k8s-schema";
-import { podSpecOf, restrictedViolations } from "../../lib/pod-security-standard";
-import { parseStack } from "../../harness/config";
+import { synth, type SynthResult } from "../../support/synth";
+import { readManifests } from "../../support/k8s-schema";
+import { podSpecOf, restrictedViolations } from "../../support/pod-security-standard";
+import { parseStack } from "../../support/config";
 
 type Obj = Record<string, any>;
 

@@ -8,8 +8,8 @@ import {
     type McpServiceArgs,
 } from "../../../components/workloads/mcp-service";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { type Recorded, recordResources } from "../../harness/pulumi";
-import { restrictedViolations } from "../../lib/pod-security-standard";
+import { type Recorded, recordResources } from "../../support/pulumi";
+import { restrictedViolations } from "../../support/pod-security-standard";
 
 const T = {
     deployment: "kubernetes:apps/v1:Deployment",

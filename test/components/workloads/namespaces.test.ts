@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { McpNamespaces, namespacePolicyNames } from "../../../components/workloads/namespaces";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { type Recorded, recordResources } from "../../harness/pulumi";
+import { type Recorded, recordResources } from "../../support/pulumi";
 
 const settings = {
     quota: {

@@ -22,7 +22,7 @@ import {
     bucketTlsOnly,
     bucketVersioning,
 } from "../../../policies/aws-s3";
-import { fixture } from "../../harness/policy";
+import { fixture } from "../../support/policy";
 import type { PolicyCases } from "../lib/cases";
 import {
     bucket,

@@ -20,7 +20,7 @@ import {
     noDefaultNamespace,
     storageClassEncrypted,
 } from "../../../policies/kubernetes-cluster";
-import { fixture } from "../../harness/policy";
+import { fixture } from "../../support/policy";
 import type { PolicyCases } from "../lib/cases";
 import {
     deployment,
@@ -331,7 +331,30 @@ export const rbacCases: PolicyCases[] = [
                 ],
             },
             {
-                title: "the reviewed preview role reads every secret",
+                title: "the preview role gets named secrets",
+                resources: [
+                    k8sObject(
+                        k8s.rbac.v1.ClusterRole,
+                        "rbac.authorization.k8s.io/v1",
+                        "ClusterRole",
+                        { name: "mcp-platform-preview" },
+                        {
+                            rules: [
+                                {
+                                    apiGroups: [""],
+                                    resources: ["secrets"],
+                                    resourceNames: ["grafana-admin"],
+                                    verbs: ["get"],
+                                },
+                            ],
+                        },
+                    ),
+                ],
+            },
+        ],
+        fail: [
+            {
+                title: "the preview role may not read every secret",
                 resources: [
                     k8sObject(
                         k8s.rbac.v1.ClusterRole,
@@ -349,11 +372,10 @@ export const rbacCases: PolicyCases[] = [
                         },
                     ),
                 ],
+                expect: /ClusterRole mcp-platform-preview: .*must not grant get, list, watch on secrets/,
             },
-        ],
-        fail: [
             {
-                title: "the reviewed preview role may not write secrets",
+                title: "the preview role may not list secrets",
                 resources: [
                     k8sObject(
                         k8s.rbac.v1.ClusterRole,

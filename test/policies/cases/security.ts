@@ -28,7 +28,7 @@ import {
     noWorkloadWrites,
 } from "../../../policies/kubernetes-rbac";
 import { noCredentialsInConfig } from "../../../policies/kubernetes-secrets";
-import { fixture } from "../../harness/policy";
+import { fixture } from "../../support/policy";
 import type { PolicyCases } from "../lib/cases";
 import {
     deployment,

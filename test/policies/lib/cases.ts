@@ -1,7 +1,7 @@
 import type { Policy, StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import type { ResourceRecord } from "../../../tools/lib/records";
-import { resourceViolations, stackViolations } from "../../harness/policy";
+import { resourceViolations, stackViolations } from "../../support/policy";
 
 /**
  * Table-driven policy tests. Every policy of the pack has one entry here with at least one

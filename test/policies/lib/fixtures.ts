@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { nodePoolManifest } from "../../../components/cluster/karpenter-node-pools";
-import { fixture } from "../../harness/policy";
+import { fixture } from "../../support/policy";
 
 /**
  * Hardened fixtures built with the real resource classes' types. Each builder returns a

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { verbs } from "../../../tools/mcp/main";
-import { projectDir } from "../../harness/synth";
+import { projectDir } from "../../support/synth";
 import { mcp } from "./support";
 
 /** The `mcp` command itself: the bin, the verbs' help, usage errors, the stack it picks. */

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../../harness/apiserver";
-import { synth } from "../../harness/synth";
+import { type ControlPlane, startControlPlane } from "../../support/apiserver";
+import { synth } from "../../support/synth";
 import { restartedAtAnnotation } from "../../../tools/mcp/verbs/restart";
 import { json, mcp } from "./support";
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { freePort } from "../../../tools/lib/free-port";
+import { freePort } from "../../support/free-port";
 
 /**
  * A real Prometheus (Debian's `prometheus`) on loopback for the CLI's tests: it scrapes a

@@ -1,18 +1,15 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-    requestIdPlaceholder,
-    savedQueries,
-} from "../../../components/logging/log-storage-policies";
 import { rpoMs } from "../../../tools/lib/dr/targets";
 import { connectionsSql, parseConnections, psqlCommand } from "../../../tools/mcp/verbs/db";
 import { drVerb } from "../../../tools/mcp/verbs/dr";
 import { buildQuery } from "../../../tools/mcp/verbs/logs";
 import { loadStackConfig } from "../../../tools/mcp/lib/stack";
-import { pgBin, requireTools, run, startPostgres, type PostgresServer } from "../../ops/harness";
+import { pgBin, requireTools, run, startPostgres, type PostgresServer } from "../../support/ops";
 import { World } from "../dr-fakes";
 import { json, mcp } from "./support";
+import { requestIdPlaceholder, savedQueries } from "../../../contracts/logging";
 
 const cfg = loadStackConfig("production");
 

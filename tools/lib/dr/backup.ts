@@ -1,6 +1,7 @@
+import { latestPointerKey } from "../../../contracts/backups";
 import { z } from "zod";
 import { clockSkewMs, formatDuration } from "./targets";
-import { type BackupStore, latestPointerKey, ObjectNotFound, type ObjectLocation } from "./types";
+import { type BackupStore, ObjectNotFound, type ObjectLocation } from "./types";
 
 /**
  * The latest-backup pointer (`postgres/latest.json`) the postgres-backup CronJob writes after

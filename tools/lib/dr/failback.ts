@@ -1,3 +1,4 @@
+import { drPointerKey } from "../../../contracts/backups";
 import { type BackupCheck, checkLatestBackup } from "./backup";
 import { edgeBaseUrl, type EdgeState, waitForRegion } from "./edge";
 import {
@@ -10,7 +11,7 @@ import {
 } from "./stacks";
 import { describeChanges, detailed, type StepRecord, StepRunner } from "./steps";
 import { formatDuration } from "./targets";
-import { drPointerKey, type DrDeps, DrStepError, productionKeyOf } from "./types";
+import { type DrDeps, DrStepError, productionKeyOf } from "./types";
 
 /**
  * `npm run dr -- failback`: the reverse of activation, once the primary region is healthy.
@@ -55,7 +56,7 @@ export interface FailbackResult {
     readonly changed: boolean;
 }
 
-const procedure = "docs/dr.md, section Failback";
+const procedure = 'docs/dr.md, "Failback"';
 
 export async function failback(deps: DrDeps, options: FailbackOptions): Promise<FailbackResult> {
     const { log } = deps;

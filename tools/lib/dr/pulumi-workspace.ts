@@ -1,3 +1,4 @@
+import { configKeys } from "../../../contracts/stack-outputs";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -9,7 +10,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
-import { type DrStack, type DrWorkspace, keys, StackNotFound, type UpdateInfo } from "./types";
+import { type DrStack, type DrWorkspace, StackNotFound, type UpdateInfo } from "./types";
 
 /**
  * The real {@link DrWorkspace}: the Pulumi Automation API driving the Pulumi CLI over this
@@ -81,7 +82,7 @@ class PulumiStack implements DrStack {
         // `pulumi config set` (and so `Stack.setConfig`) stores a top-level value as a string;
         // the project declares drActive a boolean, so the flag is written as a YAML boolean,
         // keeping the file's comments and layout for the commit that follows.
-        await setStackFileFlag(this.stackFile, keys.drActive, active);
+        await setStackFileFlag(this.stackFile, configKeys.drActive, active);
     }
 
     async outputs(): Promise<Record<string, unknown>> {

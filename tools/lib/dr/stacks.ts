@@ -1,4 +1,5 @@
-import { type DrStack, type DrWorkspace, keys, outputs, StackNotFound } from "./types";
+import { configKeys, stackOutputNames } from "../../../contracts/stack-outputs";
+import { type DrStack, type DrWorkspace, StackNotFound } from "./types";
 
 /**
  * Reading the two stacks the way the DR procedure needs them: what their stack files say
@@ -37,12 +38,12 @@ export function parseFlag(value: string | undefined): boolean {
 /** Reads config and outputs of a selected stack. */
 export async function readFacts(stack: DrStack): Promise<StackFacts> {
     const config = await stack.config();
-    const region = config[keys.region];
+    const region = config[configKeys.region];
     if (!region) throw new Error(`stack "${stack.name}" has no aws:region in its stack file`);
     return {
         stack,
-        role: config[keys.role] ?? "primary",
-        drActive: parseFlag(config[keys.drActive]),
+        role: config[configKeys.role] ?? "primary",
+        drActive: parseFlag(config[configKeys.drActive]),
         region,
         outputs: await stack.outputs(),
     };
@@ -56,10 +57,10 @@ export function stringOutput(facts: StackFacts, name: string): string | undefine
 
 /** The backup bucket an up of this stack created; throws with the fix when absent. */
 export function backupBucket(facts: StackFacts): string {
-    const bucket = stringOutput(facts, outputs.backupBucketName);
+    const bucket = stringOutput(facts, stackOutputNames.backupBucketName);
     if (!bucket) {
         throw new Error(
-            `stack "${facts.stack.name}" has no output "${outputs.backupBucketName}": it has not been deployed with the data layer`,
+            `stack "${facts.stack.name}" has no output "${stackOutputNames.backupBucketName}": it has not been deployed with the data layer`,
         );
     }
     return bucket;
@@ -76,7 +77,7 @@ export async function resolveEdgeHostname(
     readProduction: () => Promise<StackFacts>,
 ): Promise<{ hostname: string; source: string }> {
     if (override) return { hostname: override, source: "--edge-hostname" };
-    const fromOutput = stringOutput(dr, outputs.edgeHostname);
+    const fromOutput = stringOutput(dr, stackOutputNames.edgeHostname);
     if (fromOutput) return { hostname: fromOutput, source: `${dr.stack.name} output` };
     const edgeConfig = (await dr.stack.config())["mcp-platform:edge"];
     if (edgeConfig) {
@@ -92,7 +93,7 @@ export async function resolveEdgeHostname(
     let productionProblem = "";
     try {
         const production = await readProduction();
-        const fromProduction = stringOutput(production, outputs.edgeHostname);
+        const fromProduction = stringOutput(production, stackOutputNames.edgeHostname);
         if (fromProduction) {
             return { hostname: fromProduction, source: `${production.stack.name} output` };
         }
@@ -100,6 +101,6 @@ export async function resolveEdgeHostname(
         productionProblem = ` (reading the production stack failed: ${(error as Error).message})`;
     }
     throw new Error(
-        `no edge hostname: neither the ${dr.stack.name} stack nor the production stack exports "${outputs.edgeHostname}"${productionProblem}`,
+        `no edge hostname: neither the ${dr.stack.name} stack nor the production stack exports "${stackOutputNames.edgeHostname}"${productionProblem}`,
     );
 }

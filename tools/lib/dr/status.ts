@@ -1,3 +1,4 @@
+import { stackOutputNames } from "../../../contracts/stack-outputs";
 import { pointerAge, readPointer } from "./backup";
 import { edgeBaseUrl, readEdgeState, type EdgeState } from "./edge";
 import {
@@ -9,7 +10,7 @@ import {
     type StackFacts,
 } from "./stacks";
 import { formatDuration } from "./targets";
-import { type DrDeps, DrStepError, outputs, type UpdateInfo } from "./types";
+import { type DrDeps, DrStepError, type UpdateInfo } from "./types";
 
 /**
  * `npm run dr -- status`: both stacks (file flag, deployed flag, last update), the newest
@@ -63,7 +64,7 @@ async function stackStatus(
 ): Promise<{ status: StackStatus; facts?: StackFacts }> {
     try {
         const facts = await readFacts(await selectStack(deps.workspace, name));
-        const deployed = facts.outputs[outputs.drActive];
+        const deployed = facts.outputs[stackOutputNames.drActive];
         return {
             facts,
             status: {
@@ -210,7 +211,7 @@ export async function checkDeploy(deps: DrDeps, drStackName: string): Promise<st
             "check `pulumi whoami` and the stack name",
         );
     }
-    const deployedValue = facts.outputs[outputs.drActive];
+    const deployedValue = facts.outputs[stackOutputNames.drActive];
     if (deployedValue === undefined) {
         return `${drStackName} has no deployed drActive output yet (first deploy): ok`;
     }

@@ -5,36 +5,6 @@
  * stop on each failure are checked without a Pulumi CLI or a cloud account.
  */
 
-/** Config keys and stack outputs the DR procedure reads or writes. */
-export const keys = {
-    /** The activation flag on the dr stack (config.ts `drActive`). */
-    drActive: "mcp-platform:drActive",
-    /** `primary` or `standby` (config.ts `role`). */
-    role: "mcp-platform:role",
-    region: "aws:region",
-} as const;
-
-export const outputs = {
-    /** Each stack's backup bucket; production replicates into the dr bucket. */
-    backupBucketName: "backupBucketName",
-    /** The public edge hostname in front of both regions. */
-    edgeHostname: "edgeHostname",
-    /** index.ts exports the flag the stack was last deployed with. */
-    drActive: "drActive",
-    /** The EKS cluster's kubeconfig (a secret output), for kubectl. */
-    kubeconfig: "kubeconfig",
-} as const;
-
-/** The pointer object the postgres-backup CronJob writes after every successful dump. */
-export const latestPointerKey = "postgres/latest.json";
-
-/**
- * The pointer the dr stack's own postgres-backup writes once activated, under its own root
- * (`ownBackupPrefix("postgres", "dr")` in components/data/backup-policies.ts), so production's
- * replication never overwrites it. Failback reads the final DR backup here.
- */
-export const drPointerKey = "dr/postgres/latest.json";
-
 /**
  * Where a DR backup goes in the production bucket for failback: the same path without the
  * `dr/` root, i.e. under `postgres/`, the prefix production's backup role (whose Job template

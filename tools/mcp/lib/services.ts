@@ -1,5 +1,5 @@
 import type { PlatformConfig } from "../../../config";
-import { dataNamespace } from "../../../config/names";
+import { dataNamespace } from "../../../contracts/names";
 import { CliError, exitCodes } from "./cli";
 
 /**

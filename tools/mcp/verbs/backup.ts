@@ -1,6 +1,4 @@
-import { backupCronJobNames, backupRootOfStandby, dataNamespace } from "../../../config/names";
-import { staleAfterSeconds } from "../../../components/monitoring/alert-catalog/backups";
-import { ownBackupPrefix } from "../../../components/data/backup-policies";
+import { backupCronJobNames, dataNamespace } from "../../../contracts/names";
 import { pointerSchema, type BackupPointer } from "../../lib/dr/backup";
 import type { PlatformConfig } from "../../../config";
 import {
@@ -20,6 +18,7 @@ import { createJobFromCronJob, waitForJob } from "../lib/kube";
 import { stackOutput } from "../lib/outputs";
 import { Bucket } from "../lib/s3";
 import type { Verb } from "./verb";
+import { ownBackupPrefix, staleAfterSeconds } from "../../../contracts/backups";
 
 /** The kinds of backup: bucket prefix, schedule key in `backups.schedules`, CronJob. */
 export const backupKinds = {
@@ -45,8 +44,7 @@ function kindOf(name: string | undefined): Kind {
  * holds production's replicated backups under `postgres/…`).
  */
 function ownPrefix(cfg: PlatformConfig, kind: Kind): string {
-    const own = cfg.role === "standby" && cfg.drActive;
-    return ownBackupPrefix(backupKinds[kind].prefix, own ? backupRootOfStandby : undefined);
+    return ownBackupPrefix(backupKinds[kind].prefix, cfg.dr.verifyRoot);
 }
 
 export interface KindStatus {

@@ -1,7 +1,6 @@
 import { Writable } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
-import { postgresNames } from "../../../components/data/postgres-pods";
-import { dataNamespace } from "../../../config/names";
+import { dataNamespace } from "../../../contracts/names";
 import {
     CliError,
     exitCodes,
@@ -14,6 +13,7 @@ import {
 import { type Io, kubeFor, kubeOptionHelp, kubeOptions, stackContext } from "../lib/context";
 import { type Kube, kubeError } from "../lib/kube";
 import type { Verb } from "./verb";
+import { postgresNames } from "../../../contracts/data";
 
 /** Client connections by user, application and state, with the server's limit. */
 export const connectionsSql = [

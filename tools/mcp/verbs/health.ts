@@ -1,4 +1,4 @@
-import { mcpServicesScrapeJob } from "../../../config/names";
+import { mcpServicesScrapeJob } from "../../../contracts/names";
 import {
     CliError,
     exitCodes,

@@ -5,11 +5,6 @@ import {
     GetQueryResultsCommand,
     StartQueryCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { logGroupName, otherGroupSuffix } from "../../../components/logging/fluent-bit-config";
-import {
-    requestIdPlaceholder,
-    savedQueries,
-} from "../../../components/logging/log-storage-policies";
 import type { PlatformConfig } from "../../../config";
 import {
     CliError,
@@ -24,6 +19,13 @@ import {
 import { type Io, stackContext } from "../lib/context";
 import { resolveService } from "../lib/services";
 import type { Verb } from "./verb";
+import {
+    logGroupName,
+    logGroupPrefix,
+    otherGroupSuffix,
+    requestIdPlaceholder,
+    savedQueries,
+} from "../../../contracts/logging";
 
 /** Levels at or above each `--level`, as the services write them (lowercased). */
 export const levelsAtOrAbove: Readonly<Record<string, readonly string[]>> = {
@@ -65,7 +67,7 @@ function literal(text: string): string {
  * `--slow` → slow-requests), else the matching events, newest first.
  */
 export function buildQuery(cfg: PlatformConfig, options: LogOptions): LogQuery {
-    const prefix = `/mcp-platform/${cfg.stack}`;
+    const prefix = logGroupPrefix(cfg.stack);
     const namespaces = options.service
         ? [...new Set(resolveService(cfg, options.service).map((w) => w.namespace))]
         : [...cfg.logging.namespaces, otherGroupSuffix];

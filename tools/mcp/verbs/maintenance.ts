@@ -1,6 +1,4 @@
 import * as k8s from "@kubernetes/client-node";
-import { switchKeys } from "../../../components/edge/edge-bindings";
-import { maintenanceAction, maintenancePage } from "../../../components/workloads/ingresses";
 import type { PlatformConfig } from "../../../config";
 import {
     CliError,
@@ -18,6 +16,7 @@ import { stackOutput } from "../lib/outputs";
 import { type ConfigWriter, PulumiConfigWriter } from "../lib/pulumi-config";
 import { resolveService } from "../lib/services";
 import type { Verb } from "./verb";
+import { maintenanceAction, maintenancePage, switchKeys } from "../../../contracts/edge";
 
 /** The stack config key that keeps the edge switch across `pulumi up`. */
 export const edgeMaintenanceKey = "mcp-platform:edge.worker.maintenance";

@@ -1,5 +1,3 @@
-import { certificateThresholds } from "../../../components/monitoring/alert-catalog/datastores";
-import { probeJobName } from "../../../components/monitoring/blackbox-config";
 import {
     exitCodes,
     jsonOption,
@@ -13,6 +11,7 @@ import type { Io } from "../lib/context";
 import { stackContext } from "../lib/context";
 import { instantQuery, prometheusUrl } from "../lib/prometheus";
 import type { Verb } from "./verb";
+import { certificateThresholds, probeJobName } from "../../../contracts/monitoring";
 
 export interface CertificateState {
     readonly instance: string;

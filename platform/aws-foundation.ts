@@ -1,0 +1,244 @@
+import { ClusterAddons, DeployRunner, EksCluster, Karpenter } from "../components/cluster";
+import {
+    BackupJobRoles,
+    BackupStorage,
+    PostgresRestoreAccess,
+    replicationDestination,
+    WalArchiveAccess,
+} from "../components/data";
+import { LogStorage } from "../components/logging";
+import { collectorName, collectorNamespace } from "../components/logging";
+import { Network } from "../components/network";
+import { artifactServiceAccounts, ArtifactStore } from "../components/workloads";
+import type { PlatformConfig } from "../config";
+import { nodeGroupSizes } from "../contracts/dr-posture";
+import { logGroupPrefix } from "../contracts/logging";
+import { clusterName, storageClassName } from "../contracts/names";
+import type { Providers } from "./providers";
+import { stackName } from "./providers";
+import { walArchiveLocation, type WalArchiveLocation } from "./wal-location";
+
+/** What the AWS half of the platform gives the in-cluster layer and the stack's outputs. */
+export interface AwsFoundation {
+    readonly network: Network;
+    readonly cluster: EksCluster;
+    readonly clusterAddons: ClusterAddons;
+    readonly karpenter: Karpenter;
+    readonly logStorage: LogStorage;
+    readonly artifactStore: ArtifactStore;
+    readonly backupStorage: BackupStorage;
+    /** The backup CronJobs' IRSA roles, each limited to its prefixes. */
+    readonly backupRoles: BackupJobRoles;
+    /** Where postgres archives WAL and the roles that may, when this stack archives. */
+    readonly walArchive?: WalArchiveLocation & { readonly access: WalArchiveAccess };
+    /** The restore Job's role: on the whole dr stack, so activation creates no IAM. */
+    readonly restoreAccess?: PostgresRestoreAccess;
+}
+
+/**
+ * The network, the hardened EKS cluster with its add-ons and node autoscaling, and the AWS
+ * resources the data path uses: log groups, the artifact bucket, the backup bucket, the WAL
+ * archive's and the restore's IAM roles (docs/cluster.md, docs/data.md).
+ */
+export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFoundation {
+    const onAws = { providers: { aws: providers.aws } };
+    // The cluster's name is what operators type (`eksctl scale nodegroup --cluster=mcp-production`).
+    const eksClusterName = clusterName(cfg.environment);
+    const network = new Network("network", { ...cfg.network, clusterName: eksClusterName }, onAws);
+    const cluster = new EksCluster(
+        "eks",
+        {
+            clusterName: eksClusterName,
+            region: cfg.region,
+            version: cfg.cluster.version,
+            vpcId: network.vpcId,
+            vpcCidr: network.vpcCidr,
+            privateSubnetIds: network.privateSubnetIds,
+            endpointPublicAccessCidrs: cfg.cluster.endpointPublicAccessCidrs,
+            bootstrapOperatorCidr: cfg.cluster.bootstrap?.operatorCidr,
+            adminRoleArns: cfg.cluster.adminRoleArns,
+            previewRoleArns: cfg.cluster.previewRoleArns,
+            logRetentionDays: cfg.cluster.logRetentionDays,
+            // An activated standby takes its node groups' `activated` sizes (docs/dr.md).
+            nodeGroups: nodeGroupSizes(cfg.cluster.nodeGroups, cfg.dr),
+            addonVersions: cfg.cluster.addons,
+            awsProfile: cfg.awsProfile,
+        },
+        onAws,
+    );
+    const onCluster = {
+        providers: { aws: providers.aws, kubernetes: cluster.kubernetesProvider },
+    };
+
+    // The self-hosted runner deploys run on, inside the VPC next to the private API endpoint
+    // (docs/cluster.md, "First deploy").
+    if (cfg.cluster.deployRunner) {
+        new DeployRunner(
+            "deploy-runner",
+            {
+                ...cfg.cluster.deployRunner,
+                label: eksClusterName,
+                region: cfg.region,
+                vpcId: network.vpcId,
+                privateSubnetIds: network.privateSubnetIds,
+                volumeKmsKeyArn: cluster.volumeKeyArn,
+            },
+            onAws,
+        );
+    }
+
+    // In-cluster add-ons (docs/cluster.md): metrics-server, the Vertical Pod Autoscaler,
+    // kube-prometheus-stack in `monitoring` and the AWS Load Balancer Controller (IngressClass
+    // `alb`). Components that create PrometheusRules or ServiceMonitors depend on
+    // `clusterAddons.monitoringStack`, which installs their CRDs.
+    const clusterAddons = new ClusterAddons(
+        "cluster-addons",
+        {
+            clusterName: cluster.clusterName,
+            region: cfg.region,
+            vpcId: network.vpcId,
+            vpcCidr: network.vpcCidr,
+            oidc: cluster.oidc,
+            charts: cfg.cluster.charts,
+            prometheus: cfg.cluster.prometheus,
+            storageClassName,
+        },
+        onCluster,
+    );
+
+    // Node autoscaling (docs/cluster.md, "Karpenter"): the controller on the system node group,
+    // its interruption queue, and the NodePools the workloads and the data stores grow into.
+    const karpenter = new Karpenter(
+        "karpenter",
+        {
+            clusterName: eksClusterName,
+            clusterEndpoint: cluster.endpoint,
+            region: cfg.region,
+            oidc: cluster.oidc,
+            clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+            volumeKeyArn: cluster.volumeKeyArn,
+            chartVersion: cfg.cluster.charts.karpenter,
+            settings: cfg.cluster.karpenter,
+            maintenanceWindows: cfg.monitoring.maintenanceWindows,
+        },
+        onCluster,
+    );
+
+    // One KMS-encrypted CloudWatch log group per namespace with retention, saved Logs Insights
+    // queries, and the collector's IRSA role limited to exactly those groups (docs/logging.md).
+    const logStorage = new LogStorage(
+        "logs",
+        {
+            groupPrefix: logGroupPrefix(cfg.stack),
+            namespaces: cfg.logging.namespaces,
+            retentionDays: cfg.logging.retentionDays,
+            slowRequestThresholdMs: cfg.logging.slowRequestThresholdMs,
+            oidc: cluster.oidc,
+            writer: { namespace: collectorNamespace, name: collectorName },
+        },
+        onAws,
+    );
+
+    // The semantic control plane's artifact bucket (`s3://mcp-artifacts-<account>-<region>`)
+    // and the IRSA role of each service with `artifactAccess`.
+    const workloads = cfg.workloads;
+    const artifactStore = new ArtifactStore(
+        "mcp-artifacts",
+        {
+            region: cfg.region,
+            bucketPrefix: workloads.semanticConfig.artifactBucketPrefix,
+            retentionDays: workloads.semanticConfig.artifactRetentionDays,
+            oidc: cluster.oidc,
+            serviceAccounts: artifactServiceAccounts(workloads.services),
+        },
+        onAws,
+    );
+
+    // The backup bucket; production replicates it to the dr bucket (docs/data.md).
+    const backupReplication = replicationDestination(
+        cfg.backups.replication && {
+            ...cfg.backups.replication,
+            fromStack:
+                cfg.backups.replication.fromStack && stackName(cfg.backups.replication.fromStack),
+        },
+    );
+    const walRetentionDays = cfg.data.postgres.archive.retentionDays;
+    const backupStorage = new BackupStorage(
+        "backups",
+        {
+            region: cfg.region,
+            retention: {
+                retentionDays: cfg.backups.retentionDays,
+                archive: cfg.backups.archive,
+                lockDays: cfg.backups.objectLock.days,
+            },
+            objectLockMode: cfg.backups.objectLock.mode,
+            bucketPrefix: cfg.backups.bucketPrefix,
+            keyAliasName: `mcp-platform-backups-${cfg.stack}`,
+            replication: backupReplication,
+            ownPrefixRoot: cfg.dr.backupRoot,
+            // The dr bucket holds both WAL archives (production's and its own, docs/dr.md).
+            walArchive: cfg.dr.holdsWalArchive
+                ? {
+                      prefixes: [cfg.dr.walSourcePrefix, cfg.dr.walArchivePrefix],
+                      days: walRetentionDays,
+                  }
+                : undefined,
+        },
+        onAws,
+    );
+
+    const backupRoles = new BackupJobRoles(
+        "backup-jobs",
+        {
+            region: cfg.region,
+            bucketArn: backupStorage.bucketArn,
+            kmsKeyArn: backupStorage.kmsKeyArn,
+            oidc: cluster.oidc,
+            posture: cfg.dr,
+        },
+        onAws,
+    );
+
+    const walLocation = walArchiveLocation(cfg.dr, cfg.region, backupStorage, backupReplication);
+    const walAccess =
+        walLocation &&
+        new WalArchiveAccess(
+            "wal-archive",
+            {
+                ...walLocation,
+                archivePrefix: cfg.dr.walArchivePrefix,
+                sourcePrefix: cfg.dr.walSourcePrefix,
+                oidc: cluster.oidc,
+            },
+            onAws,
+        );
+
+    // The restore's IAM role exists on the whole dr stack, so activation adds Kubernetes
+    // objects only (docs/dr.md).
+    const restoreAccess = cfg.dr.restoreAccess
+        ? new PostgresRestoreAccess(
+              "postgres-restore",
+              {
+                  region: cfg.region,
+                  bucketArn: backupStorage.bucketArn,
+                  kmsKeyArn: backupStorage.kmsKeyArn,
+                  oidc: cluster.oidc,
+              },
+              onAws,
+          )
+        : undefined;
+
+    return {
+        network,
+        cluster,
+        clusterAddons,
+        karpenter,
+        logStorage,
+        artifactStore,
+        backupStorage,
+        backupRoles,
+        walArchive: walLocation && walAccess ? { ...walLocation, access: walAccess } : undefined,
+        restoreAccess,
+    };
+}
