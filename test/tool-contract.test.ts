@@ -255,3 +255,50 @@ describe("pull-request.yml reaches the preview", () => {
         expect(cache.with?.key).toContain("dev/peers/*/go.sum");
     });
 });
+
+describe("reading the commands of a script", () => {
+    it.each([
+        [
+            "a pipeline and a substitution",
+            'x="$(jq -r .a f | tr a b)"; gh pr list',
+            ["jq", "tr", "gh"],
+        ],
+        ["a heredoc body is data", "cat <<'EOF'\nrm -rf /\nEOF\necho done", ["cat", "echo"]],
+        ["assignments, redirections and arrays", "B=(x y)\nA=1 >/dev/null 2>&1 make", ["make"]],
+        [
+            "a case statement",
+            'case "$1" in\n  a) curl x ;;\n  *) exit 2 ;;\nesac',
+            ["curl", "exit"],
+        ],
+        [
+            "wrappers",
+            "runuser -u r -- tar xf t; nice -n 10 go build; command -v jq",
+            ["runuser", "tar", "nice", "go", "command"],
+        ],
+        [
+            "conditions and loops",
+            "if [[ -n $a ]]; then for f in a b; do sha256sum $f; done; fi",
+            ["sha256sum"],
+        ],
+        ["functions are not commands", "build() { go build; }\nbuild x", ["go"]],
+    ])("%s", (_, script, expected) => {
+        expect(
+            shellInvocations(script)
+                .map((i) => i.command)
+                .sort(),
+        ).toEqual([...expected].sort());
+    });
+});
+
+describe("test tiers", () => {
+    it("puts every suite of the test control plane, the engines and the peer linters in the engines tier", () => {
+        const tiers = testTiers(projectDir);
+        const e2e = fs
+            .readdirSync(path.join(projectDir, "test/e2e"))
+            .filter((f) => f.endsWith(".test.ts"));
+        for (const file of e2e) expect(tiers.engines).toContain(`test/e2e/${file}`);
+        expect(tiers.engines).toContain("test/peers/peers.test.ts");
+        expect(tiers.apt).toContain("test/tool-contract.test.ts");
+        expect(tiers.apt).toContain("test/workflows.test.ts");
+    });
+});

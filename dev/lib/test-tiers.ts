@@ -18,7 +18,8 @@ const sourceExtensions = [".ts", ".mts", ".mjs", ".js"];
 export function isEngineModule(relativePath: string, source: string): boolean {
     if (relativePath === "test/peers/peers.ts") return true;
     if (relativePath === "test/support/engines.ts") return false; // defines; its users decide
-    return /\b(builtEngine|goModuleDir)\(/.test(source);
+    const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+    return /\b(builtEngine|goModuleDir)\(/.test(code);
 }
 
 /** The relative imports of one source file (static, dynamic and re-exports). */
