@@ -198,11 +198,6 @@ export interface Invocation {
     readonly args: string[];
 }
 
-/** The commands of one script, in order, with repeats. */
-export function shellCommands(script: string): string[] {
-    return shellInvocations(script).map((i) => i.command);
-}
-
 /** The commands of one script with their arguments, in order. */
 export function shellInvocations(script: string): Invocation[] {
     const found: Invocation[] = [];
