@@ -7,10 +7,17 @@
 # `--fast` (npm run test:fast) is the development loop: lint and the suites that need no
 # server or built engine (no PostgreSQL, Redis, S3 server, workerd, kube-apiserver, peer
 # linters). CI always runs everything.
+#
+# `--tier apt` and `--tier engines` split the whole suite in two, as the pull-request workflow's
+# two jobs run it (dev/lib/test-tiers.ts derives the split from the test files' imports):
+# `apt` is lint and every suite that needs only the Debian packages .ci/run installs; `engines`
+# is every suite that drives a Go-built engine, a Go module or a peer linter (no lint). The two
+# together are exactly the whole suite.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 subset=()
+lint=1
 case ${1:-} in
     "") ;;
     --fast)
@@ -18,8 +25,25 @@ case ${1:-} in
             --exclude "test/peers/**" --exclude "test/tools/dr-aws.test.ts"
             --exclude "test/tools/mcp/!(cli).test.ts")
         ;;
+    --tier)
+        if [[ ${2:-} != apt && ${2:-} != engines ]]; then
+            echo "usage: run-tests.sh [--fast | --tier apt|engines]" >&2
+            exit 2
+        fi
+        if ! engine_files="$(npx tsx dev/lib/test-tiers.ts engines)" || [[ -z $engine_files ]]; then
+            echo "run-tests.sh: dev/lib/test-tiers.ts found no engine-tier suite" >&2
+            exit 1
+        fi
+        mapfile -t engine_list <<<"$engine_files"
+        if [[ $2 == engines ]]; then
+            subset=("${engine_list[@]}")
+            lint=0
+        else
+            for file in "${engine_list[@]}"; do subset+=(--exclude "$file"); done
+        fi
+        ;;
     *)
-        echo "usage: run-tests.sh [--fast]" >&2
+        echo "usage: run-tests.sh [--fast | --tier apt|engines]" >&2
         exit 2
         ;;
 esac
@@ -33,10 +57,12 @@ fi
 
 report="$(mktemp -d)/vitest.json"
 lint_failed=0
-echo "== lint"
-if ! npm run -s lint; then
-    lint_failed=1
-    echo "lint failed" >&2
+if ((lint)); then
+    echo "== lint"
+    if ! npm run -s lint; then
+        lint_failed=1
+        echo "lint failed" >&2
+    fi
 fi
 
 echo "== tests"

@@ -1,4 +1,4 @@
-import { ClusterAddons, DeployRunner, EksCluster, Karpenter } from "../components/cluster";
+import { CiRoles, ClusterAddons, DeployRunner, EksCluster, Karpenter } from "../components/cluster";
 import {
     BackupJobRoles,
     BackupStorage,
@@ -45,6 +45,16 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
     // The cluster's name is what operators type (`eksctl scale nodegroup --cluster=mcp-production`).
     const eksClusterName = clusterName(cfg.environment);
     const network = new Network("network", { ...cfg.network, clusterName: eksClusterName }, onAws);
+    // The roles this stack's GitHub workflows assume (docs/operations.md, "CI/CD setup"): the
+    // deploy role administers the cluster, the read-only role previews it, apart from the
+    // human administrators' roles.
+    const ci = cfg.cluster.deployRunner
+        ? new CiRoles(
+              "ci",
+              { repository: cfg.cluster.deployRunner.repository, stack: cfg.stack },
+              onAws,
+          )
+        : undefined;
     const cluster = new EksCluster(
         "eks",
         {
@@ -56,8 +66,8 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
             privateSubnetIds: network.privateSubnetIds,
             endpointPublicAccessCidrs: cfg.cluster.endpointPublicAccessCidrs,
             bootstrapOperatorCidr: cfg.cluster.bootstrap?.operatorCidr,
-            adminRoleArns: cfg.cluster.adminRoleArns,
-            previewRoleArns: cfg.cluster.previewRoleArns,
+            adminRoleArns: [...cfg.cluster.adminRoleArns, ...(ci ? [ci.deployRoleArn] : [])],
+            previewRoleArns: [...cfg.cluster.previewRoleArns, ...(ci ? [ci.readOnlyRoleArn] : [])],
             logRetentionDays: cfg.cluster.logRetentionDays,
             // An activated standby takes its node groups' `activated` sizes (docs/dr.md).
             nodeGroups: nodeGroupSizes(cfg.cluster.nodeGroups, cfg.dr),

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import { adminAttachmentExemptions } from "./exemptions";
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { iamDocumentPolicies } from "./aws-iam-documents";
 import { asArray, configOf } from "./lib/config";
@@ -114,7 +115,11 @@ export const noWildcardAdmin: ResourceValidationPolicy = {
                     const { forbiddenManagedPolicies } = configOf<{
                         forbiddenManagedPolicies: string[];
                     }>(wildcardSchema, args);
-                    if (isForbiddenArn(attachment.policyArn, forbiddenManagedPolicies)) {
+                    const exempt = adminAttachmentExemptions.some(
+                        (e) =>
+                            e.attachment === args.name && args.urn.includes(`::${e.parentType}$`),
+                    );
+                    if (!exempt && isForbiddenArn(attachment.policyArn, forbiddenManagedPolicies)) {
                         reportViolation(
                             `IAM policy attachment ${args.name} must not attach ${attachment.policyArn}.`,
                         );
@@ -137,10 +142,13 @@ function irsaTrustProblems(statement: Statement): string[] {
     ) {
         return [];
     }
-    const federated = principalValues(statement.Principal).some((p) =>
+    const providers = principalValues(statement.Principal).filter((p) =>
         p.includes(":oidc-provider/"),
     );
-    if (!federated) return [];
+    if (providers.length === 0) return [];
+    if (providers.every((p) => p.endsWith(`:oidc-provider/${githubOidcHost}`))) {
+        return githubTrustProblems(statement);
+    }
     const problems: string[] = [];
     const subjects = conditionValues(statement, "StringEquals", ":sub");
     const likeSubjects = [
@@ -173,7 +181,7 @@ function irsaTrustProblems(statement: Statement): string[] {
 export const irsaTrust: ResourceValidationPolicy = {
     name: "aws-iam-irsa-trust-single-service-account",
     description:
-        "Checks whether an IAM role trusted through an EKS OIDC provider (IRSA) admits exactly one service account (StringEquals on :sub) and pins the audience to sts.amazonaws.com.",
+        "Checks whether an IAM role trusted through an EKS OIDC provider (IRSA) admits exactly one service account (StringEquals on :sub), and one trusted through GitHub's OIDC provider only named workflows in named environments at named refs; both pin the audience to sts.amazonaws.com.",
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["least-privilege", "irsa", "cis-eks-5.2.1"],
@@ -189,6 +197,48 @@ export const irsaTrust: ResourceValidationPolicy = {
         });
     }),
 };
+
+/** GitHub Actions' OIDC issuer. */
+const githubOidcHost = "token.actions.githubusercontent.com";
+
+/**
+ * A subject GitHub signs under the repository's subject template (repo, context,
+ * job_workflow_ref): one repository, one environment, one workflow file at one ref. A
+ * wildcard is allowed only as the pull-request number of `refs/pull/<n>/merge`.
+ */
+const githubSubject =
+    /^repo:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+:environment:[A-Za-z0-9_.-]+:job_workflow_ref:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/\.github\/workflows\/[A-Za-z0-9_.-]+\.ya?ml@refs\/(heads\/[A-Za-z0-9_./-]+|tags\/[A-Za-z0-9_./-]+|pull\/\*\/merge)$/;
+
+/** Violations of a trust statement for GitHub's OIDC provider. */
+function githubTrustProblems(statement: Statement): string[] {
+    const problems: string[] = [];
+    const exact = conditionValues(statement, "StringEquals", ":sub");
+    const like = conditionValues(statement, "StringLike", ":sub");
+    if (exact.length + like.length === 0) {
+        problems.push(
+            `must limit GitHub's ":sub" to named workflows, environments and refs (got none)`,
+        );
+    }
+    for (const subject of [...exact, ...like]) {
+        if (!githubSubject.test(subject)) {
+            problems.push(
+                `":sub" must name one repository, environment, workflow and ref, a wildcard only as a pull-request number (got ${subject})`,
+            );
+        }
+    }
+    for (const subject of like) {
+        if (!subject.includes("@refs/pull/*/merge")) {
+            problems.push(`must match ${subject} with StringEquals: it has no wildcard`);
+        }
+    }
+    const audiences = conditionValues(statement, "StringEquals", ":aud");
+    if (audiences.length !== 1 || audiences[0] !== "sts.amazonaws.com") {
+        problems.push(
+            `must pin ":aud" to sts.amazonaws.com with StringEquals (got ${audiences.join(", ") || "none"})`,
+        );
+    }
+    return problems;
+}
 
 export const iamPolicies: ResourceValidationPolicy[] = [
     noWildcardAdmin,

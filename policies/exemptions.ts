@@ -91,6 +91,27 @@ export const iamWildcardResourceExemptions: readonly IamWildcardResourceExemptio
     },
 ];
 
+export interface AdminAttachmentExemption {
+    /** The logical name of the aws.iam.RolePolicyAttachment exempted. */
+    readonly attachment: string;
+    /** The component type its parent must be, so a same-named attachment elsewhere is not. */
+    readonly parentType: string;
+    readonly reason: string;
+}
+
+/**
+ * Attachments of an administrator managed policy that `aws-iam-no-wildcard-admin` allows. The
+ * one exemption is the role `pulumi up` runs as in CI: it creates and changes every resource of
+ * the stack, IAM roles and EKS access included, so no narrower policy lets it deploy.
+ */
+export const adminAttachmentExemptions: readonly AdminAttachmentExemption[] = [
+    {
+        attachment: "ci-deploy-admin",
+        parentType: "mcp-platform:cluster:CiRoles",
+        reason: "The stack's CI deploy role (mcp-platform-<stack>-ci, components/cluster/ci-roles.ts) runs `pulumi up` of the whole stack, which creates IAM roles, KMS keys, the EKS cluster and its access entries: AdministratorAccess is what that takes. It is contained instead: only the deploy workflow in the stack's GitHub environment at refs/heads/main may assume it (trust pinned by aws-iam-irsa-trust-single-service-account), an inline deny stops it changing the CI roles or the GitHub OIDC provider, and sessions last at most 2 hours.",
+    },
+];
+
 export interface ExposedServiceExemption {
     readonly namespace: string;
     readonly name: string;

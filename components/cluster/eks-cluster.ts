@@ -45,12 +45,12 @@ export interface EksClusterArgs {
      */
     readonly bootstrapOperatorCidr?: string;
     /** IAM roles granted cluster-admin through EKS access entries (at least one). */
-    readonly adminRoleArns: readonly string[];
+    readonly adminRoleArns: readonly pulumi.Input<string>[];
     /**
      * IAM roles of pull-request previews: read-only access, Secrets included, so that
      * `pulumi preview` can diff every object and Helm release. @default []
      */
-    readonly previewRoleArns?: readonly string[];
+    readonly previewRoleArns?: readonly pulumi.Input<string>[];
     /** Control-plane log retention in days. @default 90 */
     readonly logRetentionDays?: number;
     /** Node group capacity from the stack config. */

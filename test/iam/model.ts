@@ -83,7 +83,7 @@ function realArn(record: ResourceRecord, region: string): string | undefined {
     const name = String(inputs.name ?? record.name);
     switch (record.type) {
         case "aws:iam/role:Role":
-            return `arn:aws:iam::${mockAccount}:role/${name}`;
+            return `arn:aws:iam::${mockAccount}:role${String(inputs.path ?? "/")}${name}`;
         case "aws:iam/instanceProfile:InstanceProfile":
             return `arn:aws:iam::${mockAccount}:instance-profile/${name}`;
         case "aws:kms/key:Key":
@@ -132,20 +132,19 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
     const documents: WrittenDocument[] = [];
 
     const roles = new Map<string, Role>();
+    const physicalNames = new Map<string, Role>();
     for (const record of of("aws:iam/role:Role")) {
         const where = `${variant}: role ${record.name}`;
         const trust = parsePolicy(record.inputs.assumeRolePolicy, `${where} (assumeRolePolicy)`);
         const arn = realArn(record, region)!;
         documents.push({ name: `${where} trust`, document: trust, trustOf: arn });
-        roles.set(record.name, {
-            name: record.name,
-            arn,
-            trust,
-            identityPolicies: [],
-        });
+        const role: Role = { name: record.name, arn, trust, identityPolicies: [] };
+        roles.set(record.name, role);
+        // A role with a fixed physical name is referred to by that name (`role: role.name`).
+        if (typeof record.inputs.name === "string") physicalNames.set(record.inputs.name, role);
     }
     const roleOf = (value: unknown, where: string): Role => {
-        const role = roles.get(String(value));
+        const role = roles.get(String(value)) ?? physicalNames.get(String(value));
         if (!role)
             throw new Error(`${variant}: ${where} names role ${String(value)}, not declared`);
         return role;

@@ -44,6 +44,34 @@ import {
     tlsOnlyStatement,
 } from "../lib/fixtures";
 
+/** GitHub's OIDC subjects under the repository's subject template (components/cluster/ci-roles.ts). */
+const githubMain =
+    "repo:example-org/mcp-platform:environment:production:job_workflow_ref:example-org/mcp-platform/.github/workflows/deploy.yml@refs/heads/main";
+const githubPull =
+    "repo:example-org/mcp-platform:environment:preview-production:job_workflow_ref:example-org/mcp-platform/.github/workflows/pull-request.yml@refs/pull/*/merge";
+const githubTrust = (operator: "StringEquals" | "StringLike", subject: string) =>
+    policyDocument([
+        {
+            Effect: "Allow",
+            Principal: {
+                Federated:
+                    "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+            },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+                StringEquals: {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    ...(operator === "StringEquals"
+                        ? { "token.actions.githubusercontent.com:sub": subject }
+                        : {}),
+                },
+                ...(operator === "StringLike"
+                    ? { StringLike: { "token.actions.githubusercontent.com:sub": subject } }
+                    : {}),
+            },
+        },
+    ]);
+
 const tags = {
     environment: "production",
     stack: "production",
@@ -330,6 +358,14 @@ export const awsCases: PolicyCases[] = [
         pass: [
             { title: "one service account, audience pinned", resources: [role({})] },
             {
+                title: "GitHub OIDC: one workflow in one environment at main, audience pinned",
+                resources: [role({ assumeRolePolicy: githubTrust("StringEquals", githubMain) })],
+            },
+            {
+                title: "GitHub OIDC: a pull request's merge ref, any number",
+                resources: [role({ assumeRolePolicy: githubTrust("StringLike", githubPull) })],
+            },
+            {
                 title: "a service-principal role (not IRSA)",
                 resources: [
                     role({
@@ -357,6 +393,30 @@ export const awsCases: PolicyCases[] = [
                     }),
                 ],
                 expect: /must not match the subject with StringLike/,
+            },
+            {
+                title: "GitHub OIDC: any ref of the repository",
+                resources: [
+                    role({
+                        assumeRolePolicy: githubTrust(
+                            "StringLike",
+                            "repo:example-org/mcp-platform:*",
+                        ),
+                    }),
+                ],
+                expect: /must name one repository, environment, workflow and ref/,
+            },
+            {
+                title: "GitHub OIDC: a branch matched with StringLike",
+                resources: [
+                    role({
+                        assumeRolePolicy: githubTrust(
+                            "StringLike",
+                            githubMain.replace("refs/heads/main", "refs/heads/*"),
+                        ),
+                    }),
+                ],
+                expect: /wildcard only as a pull-request number/,
             },
             {
                 title: "no subject condition",
