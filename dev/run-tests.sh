@@ -22,7 +22,7 @@ case ${1:-} in
     "") ;;
     --fast)
         subset=(--exclude "test/ops/**" --exclude "test/worker/**" --exclude "test/e2e/**"
-            --exclude "test/peers/**" --exclude "test/tools/dr-aws.test.ts"
+            --exclude "test/peers/**" --exclude "test/tools/dr-aws.test.ts" --exclude "test/dev/bench-dr.test.ts"
             --exclude "test/tools/mcp/!(cli).test.ts")
         ;;
     --tier)
