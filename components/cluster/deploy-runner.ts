@@ -45,6 +45,10 @@ export function runnerPools(args: Pick<DeployRunnerArgs, "label" | "previewLabel
     ] as const;
 }
 
+/** The runners' AMI: Amazon Linux 2023's public SSM parameter, resolved by EC2 at launch. */
+export const runnerImage =
+    "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
 /**
  * The self-hosted GitHub Actions runners of one stack: the EKS API endpoint is private, so
  * `pulumi up` and `pulumi preview` run inside the VPC. Two pools, each an Auto Scaling group of
@@ -69,10 +73,6 @@ export class DeployRunner extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, child).partition;
         const accountId = aws.getCallerIdentityOutput({}, child).accountId;
 
-        const image = aws.ssm.getParameterOutput(
-            { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" },
-            child,
-        );
         const roles: Record<string, pulumi.Output<string>> = {};
         const groups: Record<string, pulumi.Output<string>> = {};
         for (const pool of runnerPools(args)) {
@@ -157,7 +157,10 @@ export class DeployRunner extends pulumi.ComponentResource {
                 `${prefix}-template`,
                 {
                     description: `GitHub Actions runner ${pool.label}: encrypted root, IMDSv2 only`,
-                    imageId: image.value,
+                    // EC2 resolves the public parameter at each launch: every (ephemeral)
+                    // runner boots the current Amazon Linux 2023, and a new release changes
+                    // nothing in the program, so previews and drift checks stay quiet.
+                    imageId: runnerImage,
                     instanceType: args.instanceType,
                     iamInstanceProfile: { arn: profile.arn },
                     vpcSecurityGroupIds: [securityGroup.id],
@@ -182,7 +185,12 @@ export class DeployRunner extends pulumi.ComponentResource {
                     maxSize: 1,
                     desiredCapacity: 1,
                     vpcZoneIdentifiers: args.privateSubnetIds,
-                    launchTemplate: { id: template.id, version: "$Latest" },
+                    // The version number, not "$Latest": a new template version changes the
+                    // group, which starts the instance refresh below (a runner upgrade).
+                    launchTemplate: {
+                        id: template.id,
+                        version: template.latestVersion.apply(String),
+                    },
                     healthCheckType: "EC2",
                     // A new template (a runner upgrade) replaces the instance.
                     instanceRefresh: {

@@ -98,6 +98,22 @@ describe("DeployRunner", () => {
         }
     });
 
+    it("boots the current AMI at each launch and refreshes the group on a new template", () => {
+        for (const [name, template] of Object.entries(templates)) {
+            // Resolved by EC2 at launch: a new Amazon Linux release is no change of ours.
+            expect(template.imageId, name).toBe(
+                "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+            );
+        }
+        for (const group of recorded.ofType("aws:autoscaling/group:Group")) {
+            const template = templates[group.name.replace(/-group$/, "-template")];
+            expect(template, group.name).toBeDefined();
+            // A version number, so a new template version changes the group and refreshes it.
+            expect((group.inputs as Obj).launchTemplate.version, group.name).toMatch(/^\d+$/);
+            expect((group.inputs as Obj).instanceRefresh.strategy).toBe("Rolling");
+        }
+    });
+
     it("keeps the GitHub token out of the jobs' reach", () => {
         for (const [name, script] of Object.entries(scripts)) {
             // The token is read only inside the root-only registration script…
