@@ -197,9 +197,14 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
             expect(pgBackup.status, pgBackup.stderr).toBe(0);
             const wrong = "ab".repeat(32);
             for (const prefix of ["mismatch/redis", "mismatch/postgres"]) {
-                const pointer = withoutSignature((await s3.get(`${prefix}/latest.json`)).toString());
+                const pointer = withoutSignature(
+                    (await s3.get(`${prefix}/latest.json`)).toString(),
+                );
                 // Signed: a writer's mistake, not a forgery (backup-signatures.test.ts has those).
-                await s3.put(`${prefix}/latest.json`, signing.signJson({ ...pointer, sha256: wrong }));
+                await s3.put(
+                    `${prefix}/latest.json`,
+                    signing.signJson({ ...pointer, sha256: wrong }),
+                );
             }
             const expected = {
                 msg: "latest.json and metadata.json disagree on the sha256",
