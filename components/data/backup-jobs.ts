@@ -9,7 +9,7 @@ import {
 } from "./backup-pods";
 import { opsScripts, plainEnv, secretEnv } from "./data-pods";
 import { standardLabels } from "../kit/labels";
-import { allowSelector, podsIn, tcp } from "../kit/network-policy";
+import { allowSelector, podsIn, privateIpv4Ranges, publicEgress, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { backupPodLabels } from "./postgres";
 import { redisNames, redisSentinelAddresses } from "./redis-config";
@@ -31,8 +31,21 @@ export type BackupPosture = Pick<
     "backupRoot" | "backupsOnStandby" | "verifyRoot" | "verifyWaitSeconds"
 >;
 
+/** How the backup jobs sign and check (ops/backup-signing.sh). */
+export interface BackupSigningSettings {
+    /** The KMS key the writers sign with (`BackupJobRoles.signingKeyArn`). */
+    readonly keyArn: pulumi.Input<string>;
+    /**
+     * The public keys (PEM) a signature must verify with: this stack's signing key and the
+     * other stack's (`trustedSigningKeys`, backup-peer.ts).
+     */
+    readonly trustedPublicKeys: pulumi.Input<string>;
+}
+
 export interface BackupJobsArgs {
     readonly region: string;
+    /** Signing the backups' metadata and pointers, and checking them. */
+    readonly signing: BackupSigningSettings;
     readonly bucketName: pulumi.Input<string>;
     /** Each job's IRSA role (`BackupJobRoles`), annotated on its ServiceAccount. */
     readonly roleArns: Readonly<Record<keyof BackupSchedules, pulumi.Input<string>>>;
@@ -69,6 +82,7 @@ export interface BackupJobsArgs {
 /** Every script a backup, verify or restore job runs. */
 export const backupScripts = [
     "backup-lib.sh",
+    "backup-signing.sh",
     "backup-postgres.sh",
     "backup-redis.sh",
     "backup-app-data.sh",
@@ -144,6 +158,12 @@ export class BackupJobs extends pulumi.ComponentResource {
             }),
             secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password"),
         ];
+        // Writers sign and check what they signed; backup-verify only checks.
+        const trustEnv = [{ name: "BACKUP_TRUSTED_KEYS", value: args.signing.trustedPublicKeys }];
+        const signEnv = [
+            { name: "BACKUP_SIGNING_KEY_ID", value: args.signing.keyArn },
+            ...trustEnv,
+        ];
         const images = args.images;
         const jobs: {
             key: keyof BackupSchedules;
@@ -159,7 +179,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                         name: "backup",
                         image: images.postgres,
                         script: ["backup-postgres.sh"],
-                        env: [...pgEnv, ...tierEnv(false), ...prefixEnv("postgres")],
+                        env: [...pgEnv, ...tierEnv(false), ...prefixEnv("postgres"), ...signEnv],
                         resources: args.resources,
                     },
                 ],
@@ -177,7 +197,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                         name: "backup",
                         image: images.redis,
                         script: ["backup-redis.sh"],
-                        env: [...redisEnv, ...tierEnv(false), ...prefixEnv("redis")],
+                        env: [...redisEnv, ...tierEnv(false), ...prefixEnv("redis"), ...signEnv],
                         resources: args.resources,
                     },
                 ],
@@ -213,6 +233,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                             ...plainEnv({ APP_DATA_DIR: "/scratch/app-data/export" }),
                             ...tierEnv(true),
                             ...prefixEnv("app-data"),
+                            ...signEnv,
                         ],
                         resources: args.resources,
                     },
@@ -240,6 +261,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                                 VERIFY_WAIT_SECONDS: String(posture.verifyWaitSeconds),
                             }),
                             ...verifyRootEnv,
+                            ...trustEnv,
                         ],
                         resources: args.verifyResources,
                     },
@@ -255,6 +277,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                                 VERIFY_WAIT_SECONDS: String(posture.verifyWaitSeconds),
                             }),
                             ...verifyRootEnv,
+                            ...trustEnv,
                         ],
                         resources: args.resources,
                     },
@@ -292,6 +315,10 @@ export class BackupJobs extends pulumi.ComponentResource {
                 steps: job.steps,
                 initSteps: job.initSteps,
                 apiAccess: job.apiAccess,
+                // The redis image has no openssl to check signatures with.
+                opensslFrom: job.steps.some((step) => step.image === images.redis)
+                    ? images.postgres
+                    : undefined,
             });
             new k8s.batch.v1.CronJob(
                 `${name}-${jobName}`,
@@ -339,7 +366,9 @@ export class BackupJobs extends pulumi.ComponentResource {
             );
         }
 
-        // Job pods reach the data stores, and S3, STS and the API server over HTTPS.
+        // Job pods reach the data stores, and S3, KMS and STS over HTTPS at their public
+        // addresses (through the NAT gateways): nothing private on 443, so neither the VPC's
+        // other endpoints nor the EKS API.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -360,7 +389,29 @@ export class BackupJobs extends pulumi.ComponentResource {
                             to: [podsIn(namespace, { app: "redis" })],
                             ports: tcp(redisNames.port, redisNames.sentinelPort),
                         },
-                        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+                        publicEgress(443),
+                    ],
+                },
+            },
+            child,
+        );
+        // Only app-data-backup runs kubectl: the API server's private endpoint in the VPC and
+        // the `kubernetes` Service's cluster IP.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-kubernetes-api`,
+            {
+                metadata: meta("backup-jobs-kubernetes-api"),
+                spec: {
+                    podSelector: allowSelector({
+                        ...backupPodLabels,
+                        "app.kubernetes.io/name": backupCronJobNames.appData,
+                    }),
+                    policyTypes: ["Egress"],
+                    egress: [
+                        {
+                            to: privateIpv4Ranges.map((cidr) => ({ ipBlock: { cidr } })),
+                            ports: tcp(443),
+                        },
                     ],
                 },
             },
