@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testSigningKey, type TestSigningKey, withoutSignature } from "../support/backup-signing";
+import {
+    requireOpenssl,
+    testSigningKey,
+    type TestSigningKey,
+    withoutSignature,
+} from "../support/backup-signing";
 import {
     type PostgresServer,
     type RedisServer,
@@ -78,6 +83,7 @@ describe("a substituted backup is refused (PostgreSQL, redis-server, s3rver, AWS
 
     beforeAll(async () => {
         requireTools("postgres", "redis", "aws");
+        requireOpenssl();
         stack = testSigningKey();
         attacker = testSigningKey();
         s3 = await startS3();

@@ -4,7 +4,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testSigningKey, type TestSigningKey } from "../support/backup-signing";
+import { requireOpenssl, testSigningKey, type TestSigningKey } from "../support/backup-signing";
 import {
     opsDir,
     requireTools,
@@ -60,6 +60,7 @@ describe("ops/backup-signing.sh (openssl, Node's crypto)", () => {
         '{"key":"postgres/hourly/20260101T020000Z/mcp_db.dump","sha256":"ab12","size":7}';
 
     beforeAll(() => {
+        requireOpenssl();
         ours = testSigningKey();
         peer = testSigningKey();
         stranger = testSigningKey();

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -59,4 +60,14 @@ export function withoutSignature(text: string): Record<string, any> {
     const fields = JSON.parse(text) as Record<string, any>;
     delete fields.signature;
     return fields;
+}
+
+/** The scripts sign and check with openssl: a missing one fails the test with the fix. */
+export function requireOpenssl(): void {
+    const probe = spawnSync("openssl", ["version"], { encoding: "utf8" });
+    if (probe.error || probe.status !== 0) {
+        throw new Error(
+            "openssl is required for this test: apt-get install -y --no-install-recommends openssl",
+        );
+    }
 }
