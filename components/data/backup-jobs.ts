@@ -9,9 +9,8 @@ import {
 } from "./backup-pods";
 import { opsScripts, plainEnv, secretEnv } from "./data-pods";
 import { standardLabels } from "../kit/labels";
-import { allowSelector, podsIn, privateIpv4Ranges, publicEgress, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { backupPodLabels } from "./postgres";
+import { backupJobsPolicy, kubernetesApiPolicy } from "./backup-network";
 import { redisNames, redisSentinelAddresses } from "./redis-config";
 import type { DrPosture } from "../../contracts/dr-posture";
 import { type BackupPrefix, backupCronJobNames, dataNamespace } from "../../contracts/names";
@@ -366,55 +365,16 @@ export class BackupJobs extends pulumi.ComponentResource {
             );
         }
 
-        // Job pods reach the data stores, and S3, KMS and STS over HTTPS at their public
-        // addresses (through the NAT gateways): nothing private on 443, so neither the VPC's
-        // other endpoints nor the EKS API.
+        // The jobs' traffic (backup-network.ts): HTTPS to public addresses only, and to the
+        // API server for app-data-backup alone.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
-            {
-                metadata: meta("backup-jobs"),
-                spec: {
-                    podSelector: allowSelector(backupPodLabels),
-                    policyTypes: ["Ingress", "Egress"],
-                    ingress: [],
-                    egress: [
-                        {
-                            to: [
-                                podsIn(namespace, { app: "postgres-primary" }),
-                                podsIn(namespace, { app: "postgres-replica" }),
-                            ],
-                            ports: tcp(postgresNames.port),
-                        },
-                        {
-                            to: [podsIn(namespace, { app: "redis" })],
-                            ports: tcp(redisNames.port, redisNames.sentinelPort),
-                        },
-                        publicEgress(443),
-                    ],
-                },
-            },
+            { metadata: meta("backup-jobs"), spec: backupJobsPolicy(namespace) },
             child,
         );
-        // Only app-data-backup runs kubectl: the API server's private endpoint in the VPC and
-        // the `kubernetes` Service's cluster IP.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-kubernetes-api`,
-            {
-                metadata: meta("backup-jobs-kubernetes-api"),
-                spec: {
-                    podSelector: allowSelector({
-                        ...backupPodLabels,
-                        "app.kubernetes.io/name": backupCronJobNames.appData,
-                    }),
-                    policyTypes: ["Egress"],
-                    egress: [
-                        {
-                            to: privateIpv4Ranges.map((cidr) => ({ ipBlock: { cidr } })),
-                            ports: tcp(443),
-                        },
-                    ],
-                },
-            },
+            { metadata: meta("backup-jobs-kubernetes-api"), spec: kubernetesApiPolicy() },
             child,
         );
 
