@@ -107,13 +107,17 @@ export const backupsSchema = z
             })
             .prefault({}),
         /**
-         * S3 Object Lock default retention: no one can delete or overwrite a backup version
-         * for this long (COMPLIANCE: not even an administrator). @default GOVERNANCE, 2 days
+         * S3 Object Lock default retention of every object version, replicas included (they
+         * carry the source version's lock): for this long no one can delete or overwrite it or
+         * shorten its lock — in COMPLIANCE mode not an administrator, not the account root;
+         * GOVERNANCE lets anyone with s3:BypassGovernanceRetention do so. At most
+         * `retentionDays.daily`: a version lives max(lock, tier retention). @default
+         * COMPLIANCE, 7 days (a week of backups survives a compromised account)
          */
         objectLock: z
             .strictObject({
-                mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).default("GOVERNANCE"),
-                days: days.default(2),
+                mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).default("COMPLIANCE"),
+                days: days.default(7),
             })
             .prefault({}),
         /**
@@ -147,6 +151,13 @@ export const backupsSchema = z
                 }
             })
             .optional(),
+        /**
+         * The other stack of the DR pair, read through a StackReference: its backup signing
+         * key is trusted besides this stack's (restoring its backups, a failback, verifying
+         * its replicated ones) and, on the dr stack, its WAL archive's roles may decrypt with
+         * this bucket's key. The dr stack: `production`. @default `replication.fromStack`
+         */
+        peerStack: stackReference.optional(),
         /** The restore Job of DR activation (dr stack with drActive: true). */
         restore: z
             .strictObject({
@@ -190,12 +201,12 @@ export const backupsSchema = z
     })
     .superRefine((b, ctx) => {
         const r = b.retentionDays;
-        if (b.objectLock.days > r.hourly) {
+        if (b.objectLock.days > r.daily) {
             ctx.addIssue({
                 code: "custom",
                 path: ["objectLock", "days"],
                 input: b.objectLock.days,
-                message: `expected at most retentionDays.hourly (${r.hourly}); longer locks keep expired hourly backups`,
+                message: `expected at most retentionDays.daily (${r.daily}); a longer lock keeps every hourly and daily backup version, unremovable, that long`,
             });
         }
         if (b.archive.afterDays >= r.monthly) {

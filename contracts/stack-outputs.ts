@@ -35,6 +35,15 @@ export interface StackOutputs {
     readonly backupBucketArn: string;
     readonly backupKmsKeyArn: string;
     readonly backupKmsAliasArn: string;
+    /** The KMS key only the backup jobs may sign backups with (docs/data.md, "Signed backups"). */
+    readonly backupSigningKeyArn: string;
+    /** Its public key (PEM): the other stack's restores and verify trust it. */
+    readonly backupSigningPublicKey: string;
+    /**
+     * The roles of this stack's WAL archive (postgres pods, base-backup check): they read the
+     * dr bucket, whose key names them (production's are read by the dr stack); [] without one.
+     */
+    readonly walArchiveRoleArns: readonly string[];
     /** The restore Job of an activated dr stack restoring from a dump; null otherwise. */
     readonly postgresRestoreJobName: string | null;
     readonly artifactBucketName: string;
@@ -65,6 +74,9 @@ export const stackOutputNames: { readonly [K in keyof StackOutputs]-?: K } = {
     backupBucketArn: "backupBucketArn",
     backupKmsKeyArn: "backupKmsKeyArn",
     backupKmsAliasArn: "backupKmsAliasArn",
+    backupSigningKeyArn: "backupSigningKeyArn",
+    backupSigningPublicKey: "backupSigningPublicKey",
+    walArchiveRoleArns: "walArchiveRoleArns",
     postgresRestoreJobName: "postgresRestoreJobName",
     artifactBucketName: "artifactBucketName",
     albHostname: "albHostname",

@@ -5,13 +5,16 @@
 #   APP_DATA_DIR     directory to archive (export-app-config.sh writes the namespaces' objects
 #                    here in the CronJob)                                             (required)
 #   APP_DATA_PATHS   further space-separated directories to include              (default: none)
-#   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: app-data), tier variables, WORK_DIR
+#   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: app-data), tier variables, WORK_DIR,
+#   the signing keys (backup-signing.sh)
 #
 # Objects: <prefix>/<tier>/<UTC stamp>/app-data.tar.gz + metadata.json (size, sha256, entry
 # count), pointer <prefix>/latest.json. The archive is listed back before upload.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
+# shellcheck source=backup-signing.sh
+source "$(dirname "$0")/backup-signing.sh"
 
 step config
 skip_on_standby
@@ -47,6 +50,7 @@ SIZE=$(size_of "$ARCHIVE")
 METADATA_FILE="${UPLOAD_DIR}/metadata.json"
 printf '{"format":"tar+gzip","timestamp":"%s","tier":"%s","key":"%s","size":%s,"sha256":"%s","entries":%s}\n' \
     "$ISO_TIME" "$TIER" "${BASE_KEY}/app-data.tar.gz" "$SIZE" "$SHA256" "$ENTRIES" >"$METADATA_FILE"
+sign_metadata "$METADATA_FILE"
 info "metadata written" sha256 "$SHA256" size "$SIZE"
 
 step upload

@@ -11,7 +11,8 @@
 #     and the log pipeline can parse them: {"ts","level","job","step","msg",...}.
 #   - S3 through the AWS CLI; `S3_ENDPOINT_URL` points it at another S3 endpoint (tests).
 #   - Object layout: <prefix>/<tier>/<UTC stamp>/<file> + metadata.json, and the pointer
-#     <prefix>/latest.json = {"key","timestamp","sha256","size","metadata"}.
+#     <prefix>/latest.json = {"key","timestamp","sha256","size","metadata","signature"}; both
+#     JSON files are signed (backup-signing.sh).
 set -euo pipefail
 set -o errtrace
 
@@ -235,11 +236,14 @@ fetch_backup() {
     done
 }
 
-# publish_pointer PREFIX KEY ISO_TIME SHA256 SIZE METADATA_KEY: write <prefix>/latest.json.
+# publish_pointer PREFIX KEY ISO_TIME SHA256 SIZE METADATA_KEY: sign and write
+# <prefix>/latest.json (sign_json and check_own_signature: backup-signing.sh).
 publish_pointer() {
     local file="${RUN_DIR}/latest.json"
     printf '{"key":"%s","timestamp":"%s","sha256":"%s","size":%s,"metadata":"%s"}\n' \
         "$2" "$3" "$4" "$5" "$6" >"$file"
+    sign_json "$file"
+    check_own_signature "$file" "the new latest pointer"
     s3_upload "$file" "$1/latest.json" application/json
 }
 
@@ -312,6 +316,9 @@ resolve_backup() {
     if [[ -z $BACKUP_KEY ]]; then
         fail "the latest pointer has no key" pointer "$(head -c 500 "$pointer")"
     fi
+    # The pointer is trusted only once its signature verifies (backup-signing.sh, which every
+    # caller of resolve_backup sources).
+    verify_pointer "$pointer" "$prefix" "$file_name"
     info "resolved the latest backup" key "$BACKUP_KEY" timestamp "$(json_get "$pointer" timestamp)"
 }
 

@@ -9,15 +9,18 @@
 #   TIER_{DAILY,WEEKLY,MONTHLY}_SCHEDULE, TIER_IGNORE_HOUR, BACKUP_TIER   tier selection
 #   PG_WAIT_SECONDS      how long to wait for the server                   (default: 120)
 #   WORK_DIR             scratch space for the dump                        (default: $TMPDIR)
+#   BACKUP_SIGNING_KEY_ID / BACKUP_SIGNING_KEY_FILE, BACKUP_TRUSTED_KEYS   backup-signing.sh
 #
 # Writes <prefix>/<tier>/<UTC stamp>/<db>.dump (pg_dump custom format) and metadata.json
 # (timestamp, size, sha256, per-table row counts and checksums taken in the dump's own
-# snapshot), then moves the pointer <prefix>/latest.json. A failure at any step exits
+# snapshot, signed), then moves the signed pointer <prefix>/latest.json. A failure at any step exits
 # non-zero before the pointer moves, so latest.json only ever names a complete backup.
 # Re-running is safe: every run writes a new timestamped backup and never overwrites one.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
+# shellcheck source=backup-signing.sh
+source "$(dirname "$0")/backup-signing.sh"
 
 step config
 skip_on_standby
@@ -95,6 +98,7 @@ METADATA_FILE="${UPLOAD_DIR}/metadata.json"
     tr -d '\n' <"$STATS_FILE"
     printf '}\n'
 } >"$METADATA_FILE"
+sign_metadata "$METADATA_FILE"
 info "metadata written" sha256 "$SHA256" size "$SIZE"
 
 step upload

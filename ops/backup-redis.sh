@@ -7,7 +7,7 @@
 #   Sentinels that name the current primary; or REDIS_HOST, REDIS_PORT (default 6379) directly
 #   REDISCLI_AUTH (the password of the servers and Sentinels; redis-cli reads it)
 #   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: redis), tier variables as for
-#   backup-postgres.sh, WORK_DIR.
+#   backup-postgres.sh, WORK_DIR; the signing keys (backup-signing.sh).
 #
 # `redis-cli --rdb` asks the primary (a replica may lag it) for a fresh snapshot over the
 # replication protocol (no file access to the Redis pod needed). The snapshot is checked with
@@ -17,6 +17,8 @@
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
+# shellcheck source=backup-signing.sh
+source "$(dirname "$0")/backup-signing.sh"
 
 step config
 skip_on_standby
@@ -55,6 +57,7 @@ printf '{"format":"redis-rdb","timestamp":"%s","tier":"%s","key":"%s","size":%s,
     "$ISO_TIME" "$TIER" "${BASE_KEY}/dump.rdb" "$SIZE" "$SHA256" "$(json_string "$REDIS_VERSION")" \
     "$(json_string "${REDIS_HOST}:${REDIS_PORT}")" \
     "${KEYS:-0}" "${EXPIRES:-0}" >"$METADATA_FILE"
+sign_metadata "$METADATA_FILE"
 info "metadata written" sha256 "$SHA256" size "$SIZE"
 
 step upload

@@ -12,14 +12,18 @@
 #   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX    where the backups are (prefix: postgres)
 #   RESTORE_WAIT_SECONDS   wait for a replicated dump to arrive                (default: 900)
 #   PG_WAIT_SECONDS        wait for the target to accept connections           (default: 600)
+#   BACKUP_TRUSTED_KEYS, BACKUP_ACCEPT_UNSIGNED      the signature check (backup-signing.sh)
 #
-# The dump's sha256 is checked against metadata.json before anything touches the target; the
+# The signatures of latest.json and metadata.json must verify with a trusted key, and the
+# dump's sha256 must be the one metadata.json records, before anything touches the target; the
 # restore runs in one transaction (--single-transaction --exit-on-error), replacing the
 # objects the dump contains (--clean --if-exists), so a failure leaves the target as it was.
 # Afterwards every table's row count and checksum must equal metadata.json.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
+# shellcheck source=backup-signing.sh
+source "$(dirname "$0")/backup-signing.sh"
 
 step config
 parse_restore_args restore-postgres.sh "$@"
@@ -40,12 +44,7 @@ info "downloaded" key "$BACKUP_KEY" size "$(size_of "$DUMP_FILE")" \
     backup_timestamp "$(json_get "$META_FILE" timestamp)"
 
 step checksum
-META_SHA=$(json_get "$META_FILE" sha256)
-if [[ -z $META_SHA ]]; then fail "metadata.json has no sha256" key "$BACKUP_KEY"; fi
-if [[ -n $EXPECTED_SHA256 && $EXPECTED_SHA256 != "$META_SHA" ]]; then
-    fail "latest.json and metadata.json disagree on the sha256" pointer "$EXPECTED_SHA256" metadata "$META_SHA"
-fi
-check_sha256 "$DUMP_FILE" "$META_SHA" "backup ${BACKUP_KEY}"
+check_backup_metadata "$META_FILE" "$DUMP_FILE" "$BACKUP_KEY" "$EXPECTED_SHA256"
 run pg_restore --list "$DUMP_FILE" >/dev/null
 info "the dump is intact" sha256 "$META_SHA"
 

@@ -9,7 +9,10 @@
 #   REDIS_HOST, REDIS_PORT (default 6379)     or the target itself
 #   REDISCLI_AUTH                             the target's password
 #   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: redis), WORK_DIR
+#   BACKUP_TRUSTED_KEYS, BACKUP_ACCEPT_UNSIGNED   the signature check (backup-signing.sh)
 #
+# The signatures of latest.json and metadata.json and the snapshot's sha256 are checked before
+# anything is loaded.
 # The target keeps running (AOF stays on): the snapshot is loaded into a private redis-server
 # started inside the job from the downloaded RDB, and every key is copied to the target with
 # MIGRATE ... COPY REPLACE, which carries the value, its type and its remaining TTL. Keys of
@@ -21,6 +24,8 @@
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
+# shellcheck source=backup-signing.sh
+source "$(dirname "$0")/backup-signing.sh"
 
 step config
 parse_restore_args restore-redis.sh "$@"
@@ -36,11 +41,8 @@ step download
 SNAPSHOT_DIR="${RUN_DIR}/snapshot"
 mkdir -p "$SNAPSHOT_DIR"
 fetch_backup "$BACKUP_KEY" "$SNAPSHOT_DIR" "${RESTORE_WAIT_SECONDS:-0}"
-META_SHA=$(json_get "${SNAPSHOT_DIR}/metadata.json" sha256)
-if [[ -n $EXPECTED_SHA256 && $EXPECTED_SHA256 != "$META_SHA" ]]; then
-    fail "latest.json and metadata.json disagree on the sha256" pointer "$EXPECTED_SHA256" metadata "$META_SHA"
-fi
-check_sha256 "${SNAPSHOT_DIR}/dump.rdb" "$META_SHA" "backup ${BACKUP_KEY}"
+check_backup_metadata "${SNAPSHOT_DIR}/metadata.json" "${SNAPSHOT_DIR}/dump.rdb" "$BACKUP_KEY" \
+    "$EXPECTED_SHA256"
 if ! redis-check-rdb "${SNAPSHOT_DIR}/dump.rdb" >"${RUN_DIR}/check.txt" 2>&1; then
     fail "redis-check-rdb rejects the snapshot" output "$(tail -c 1000 "${RUN_DIR}/check.txt")"
 fi

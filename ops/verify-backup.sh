@@ -3,9 +3,10 @@
 #
 # Usage: verify-backup.sh KIND...   KIND is postgres, redis or app-data
 #
-#   postgres  download the dump named by postgres/latest.json, check its sha256 against the
-#             pointer and metadata.json, restore it into a scratch PostgreSQL started inside
-#             the job, and compare every table's row count and checksum with metadata.json.
+#   postgres  download the dump named by postgres/latest.json, check the signatures of the
+#             pointer and metadata.json and the dump's sha256 against both, restore it into a
+#             scratch PostgreSQL started inside the job, and compare every table's row count
+#             and checksum with metadata.json.
 #   redis     check the RDB's sha256 and run redis-check-rdb; the key count must match.
 #   app-data  check the archive's sha256 and list it; the entry count must match.
 #
@@ -18,11 +19,14 @@
 #   VERIFY_MAX_AGE_SECONDS               fail when the latest backup is older (default: off)
 #   VERIFY_WAIT_SECONDS                  wait for a replicated object     (default: 0)
 #   WORK_DIR                             scratch space (the scratch server's data lives here)
+#   BACKUP_TRUSTED_KEYS                  the keys signatures must verify with (backup-signing.sh)
 #
 # Exits non-zero with an error line naming the backup and the difference on any failure.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
+# shellcheck source=backup-signing.sh
+source "$(dirname "$0")/backup-signing.sh"
 
 step config
 if (($# == 0)); then fail "usage: verify-backup.sh postgres|redis|app-data..."; fi
@@ -42,10 +46,10 @@ check_age() {
     info "the latest backup is recent enough" timestamp "$timestamp" age_seconds "$age"
 }
 
-# fetch KIND FILE_NAME: resolve, download the object and its metadata.json, check digests.
-# Sets OBJECT_FILE and META_FILE.
+# fetch KIND FILE_NAME: resolve, download the object and its metadata.json, check their
+# signatures and the digest. Sets OBJECT_FILE and META_FILE.
 fetch() {
-    local prefix=$1 file_name=$2 meta_key meta_sha
+    local prefix=$1 file_name=$2
     step "${prefix}-resolve"
     rm -f "${RUN_DIR}/pointer.json"
     resolve_backup "${BACKUP_PREFIX_ROOT:+${BACKUP_PREFIX_ROOT}/}${prefix}" "$file_name"
@@ -55,17 +59,9 @@ fetch() {
     fetch_backup "$BACKUP_KEY" "${RUN_DIR}/${prefix}" "${VERIFY_WAIT_SECONDS:-0}"
     OBJECT_FILE="${RUN_DIR}/${prefix}/$(basename "$BACKUP_KEY")"
     META_FILE="${RUN_DIR}/${prefix}/metadata.json"
-    meta_key="$(dirname "$BACKUP_KEY")/metadata.json"
     info "downloaded" key "$BACKUP_KEY" size "$(size_of "$OBJECT_FILE")"
     step "${prefix}-checksum"
-    meta_sha=$(json_get "$META_FILE" sha256)
-    if [[ -z $meta_sha ]]; then fail "metadata.json has no sha256" key "$meta_key"; fi
-    if [[ -n $EXPECTED_SHA256 && $EXPECTED_SHA256 != "$meta_sha" ]]; then
-        fail "latest.json and metadata.json disagree on the sha256" pointer "$EXPECTED_SHA256" \
-            metadata "$meta_sha"
-    fi
-    check_sha256 "$OBJECT_FILE" "$meta_sha" "backup ${BACKUP_KEY}"
-    info "sha256 matches the metadata" sha256 "$meta_sha"
+    check_backup_metadata "$META_FILE" "$OBJECT_FILE" "$BACKUP_KEY" "$EXPECTED_SHA256"
 }
 
 stop_scratch() {

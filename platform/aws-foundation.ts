@@ -1,9 +1,14 @@
+import * as pulumi from "@pulumi/pulumi";
 import { CiRoles, ClusterAddons, DeployRunner, EksCluster, Karpenter } from "../components/cluster";
 import {
     BackupJobRoles,
+    BackupKeyPolicy,
+    backupPeer,
+    backupPeerStack,
     BackupStorage,
     PostgresRestoreAccess,
     replicationDestination,
+    trustedSigningKeys,
     WalArchiveAccess,
 } from "../components/data";
 import { LogStorage } from "../components/logging";
@@ -33,6 +38,11 @@ export interface AwsFoundation {
     readonly walArchive?: WalArchiveLocation & { readonly access: WalArchiveAccess };
     /** The restore Job's role: on the whole dr stack, so activation creates no IAM. */
     readonly restoreAccess?: PostgresRestoreAccess;
+    /** What the backup jobs sign with and the public keys restore and verify trust. */
+    readonly backupSigning: {
+        readonly keyArn: pulumi.Output<string>;
+        readonly trustedPublicKeys: pulumi.Output<string>;
+    };
 }
 
 /**
@@ -239,6 +249,33 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
           )
         : undefined;
 
+    // The other stack of the pair: its signing key is trusted here, and on the dr stack its
+    // WAL archive's roles read this bucket (docs/data.md, "Signed backups").
+    const peerStack = backupPeerStack(cfg.backups);
+    const peer = peerStack === undefined ? undefined : backupPeer(stackName(peerStack));
+    // Only the roles that read this bucket may decrypt with its key: the backup jobs, the
+    // restore, production's replication, the WAL archive's roles of both stacks where the
+    // bucket holds the archives, and the operators' roles.
+    const readers: pulumi.Input<string>[] = [
+        ...Object.values(backupRoles.roleArns),
+        ...(restoreAccess ? [restoreAccess.roleArn] : []),
+        ...(backupStorage.replicationRoleArn ? [backupStorage.replicationRoleArn] : []),
+        ...(cfg.dr.holdsWalArchive && walAccess ? [walAccess.roleArn, walAccess.checkRoleArn] : []),
+        ...cfg.cluster.adminRoleArns,
+    ];
+    const peerReaders = cfg.dr.holdsWalArchive && peer ? peer.walArchiveRoleArns : [];
+    new BackupKeyPolicy(
+        "backups-key",
+        {
+            region: cfg.region,
+            keyId: backupStorage.kmsKeyId,
+            decryptRoleArns: pulumi
+                .all([pulumi.all(readers), peerReaders])
+                .apply(([own, theirs]) => [...own, ...theirs]),
+        },
+        onAws,
+    );
+
     return {
         network,
         cluster,
@@ -250,5 +287,12 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
         backupRoles,
         walArchive: walLocation && walAccess ? { ...walLocation, access: walAccess } : undefined,
         restoreAccess,
+        backupSigning: {
+            keyArn: backupRoles.signingKeyArn,
+            trustedPublicKeys: trustedSigningKeys(
+                backupRoles.signingPublicKeyPem,
+                peer?.signingPublicKeyPem,
+            ),
+        },
     };
 }

@@ -52,6 +52,11 @@ export interface AwsDerived {
     readonly artifactRoleArns: Readonly<Record<string, pulumi.Input<string>>>;
     /** The restore Job's role (the whole dr stack). */
     readonly restoreRoleArn?: pulumi.Input<string>;
+    /** The backup signing key and the public keys restore and verify trust. */
+    readonly backupSigning: {
+        readonly keyArn: pulumi.Input<string>;
+        readonly trustedPublicKeys: pulumi.Input<string>;
+    };
     /** Where postgres archives WAL, when this stack archives, and the roles that may. */
     readonly walArchive?: {
         readonly bucketArn: pulumi.Input<string>;
@@ -295,6 +300,7 @@ function dataLayer(
                       region: cfg.region,
                       bucketName: derived.backupBucketName,
                       roleArn: derived.restoreRoleArn,
+                      trustedSigningKeys: derived.backupSigning.trustedPublicKeys,
                       scratchSize: cfg.backups.scratchSize,
                       ...cfg.backups.restore,
                       images: {
@@ -329,6 +335,7 @@ function dataLayer(
             region: cfg.region,
             bucketName: derived.backupBucketName,
             roleArns: derived.backupRoleArns,
+            signing: derived.backupSigning,
             scratchSize: cfg.backups.scratchSize,
             schedules: cfg.backups.schedules,
             tiers: cfg.backups.tiers,

@@ -31,6 +31,7 @@ export function platform(cfg: PlatformConfig): DeclaredOutputs {
             artifactBucketName: foundation.artifactStore.bucketName,
             artifactRoleArns: foundation.artifactStore.roleArns,
             restoreRoleArn: foundation.restoreAccess?.roleArn,
+            backupSigning: foundation.backupSigning,
             walArchive: foundation.walArchive && {
                 bucketArn: foundation.walArchive.bucketArn,
                 region: foundation.walArchive.region,

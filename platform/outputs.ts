@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import type { StackOutputs } from "../contracts/stack-outputs";
 import type { Providers } from "./providers";
@@ -45,6 +45,14 @@ export function stackOutputs(
         backupBucketArn: foundation.backupStorage.bucketArn,
         backupKmsKeyArn: foundation.backupStorage.kmsKeyArn,
         backupKmsAliasArn: foundation.backupStorage.kmsAliasArn,
+        backupSigningKeyArn: foundation.backupRoles.signingKeyArn,
+        backupSigningPublicKey: foundation.backupRoles.signingPublicKeyPem,
+        walArchiveRoleArns: foundation.walArchive
+            ? pulumi.all([
+                  foundation.walArchive.access.roleArn,
+                  foundation.walArchive.access.checkRoleArn,
+              ])
+            : [],
         postgresRestoreJobName: cluster.postgresRestore?.jobName ?? null,
         artifactBucketName: foundation.artifactStore.bucketName,
         albHostname: firstRoute ? cluster.ingresses.albHostnames[firstRoute.ingressName] : null,

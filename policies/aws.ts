@@ -42,14 +42,23 @@ export const awsProviderDefaultTags: ResourceValidationPolicy = {
     },
 };
 
+/** KMS rotates only symmetric encryption keys; asymmetric and HMAC keys cannot rotate. */
+function rotatable(key: { keyUsage?: string; customerMasterKeySpec?: string }): boolean {
+    return (
+        (key.keyUsage ?? "ENCRYPT_DECRYPT") === "ENCRYPT_DECRYPT" &&
+        (key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT"
+    );
+}
+
 export const awsKmsKeyRotationEnabled: ResourceValidationPolicy = {
     name: "aws-kms-key-rotation-enabled",
-    description: "Checks whether customer-managed KMS keys rotate their key material yearly.",
+    description:
+        "Checks whether customer-managed symmetric encryption KMS keys rotate their key material yearly (KMS cannot rotate asymmetric or HMAC keys).",
     enforcementLevel: "mandatory",
     severity: "medium",
     remediationSteps: "Set `enableKeyRotation: true` on the aws.kms.Key.",
     validateResource: validateResourceOfType(aws.kms.Key, (key, _args, reportViolation) => {
-        if (key.enableKeyRotation !== true) {
+        if (rotatable(key) && key.enableKeyRotation !== true) {
             reportViolation("KMS key must enable automatic rotation (enableKeyRotation: true).");
         }
     }),

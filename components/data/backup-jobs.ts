@@ -9,9 +9,8 @@ import {
 } from "./backup-pods";
 import { opsScripts, plainEnv, secretEnv } from "./data-pods";
 import { standardLabels } from "../kit/labels";
-import { allowSelector, podsIn, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { backupPodLabels } from "./postgres";
+import { backupJobsPolicy, kubernetesApiPolicy } from "./backup-network";
 import { redisNames, redisSentinelAddresses } from "./redis-config";
 import type { DrPosture } from "../../contracts/dr-posture";
 import { type BackupPrefix, backupCronJobNames, dataNamespace } from "../../contracts/names";
@@ -31,8 +30,21 @@ export type BackupPosture = Pick<
     "backupRoot" | "backupsOnStandby" | "verifyRoot" | "verifyWaitSeconds"
 >;
 
+/** How the backup jobs sign and check (ops/backup-signing.sh). */
+export interface BackupSigningSettings {
+    /** The KMS key the writers sign with (`BackupJobRoles.signingKeyArn`). */
+    readonly keyArn: pulumi.Input<string>;
+    /**
+     * The public keys (PEM) a signature must verify with: this stack's signing key and the
+     * other stack's (`trustedSigningKeys`, backup-peer.ts).
+     */
+    readonly trustedPublicKeys: pulumi.Input<string>;
+}
+
 export interface BackupJobsArgs {
     readonly region: string;
+    /** Signing the backups' metadata and pointers, and checking them. */
+    readonly signing: BackupSigningSettings;
     readonly bucketName: pulumi.Input<string>;
     /** Each job's IRSA role (`BackupJobRoles`), annotated on its ServiceAccount. */
     readonly roleArns: Readonly<Record<keyof BackupSchedules, pulumi.Input<string>>>;
@@ -69,6 +81,7 @@ export interface BackupJobsArgs {
 /** Every script a backup, verify or restore job runs. */
 export const backupScripts = [
     "backup-lib.sh",
+    "backup-signing.sh",
     "backup-postgres.sh",
     "backup-redis.sh",
     "backup-app-data.sh",
@@ -144,6 +157,12 @@ export class BackupJobs extends pulumi.ComponentResource {
             }),
             secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password"),
         ];
+        // Writers sign and check what they signed; backup-verify only checks.
+        const trustEnv = [{ name: "BACKUP_TRUSTED_KEYS", value: args.signing.trustedPublicKeys }];
+        const signEnv = [
+            { name: "BACKUP_SIGNING_KEY_ID", value: args.signing.keyArn },
+            ...trustEnv,
+        ];
         const images = args.images;
         const jobs: {
             key: keyof BackupSchedules;
@@ -159,7 +178,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                         name: "backup",
                         image: images.postgres,
                         script: ["backup-postgres.sh"],
-                        env: [...pgEnv, ...tierEnv(false), ...prefixEnv("postgres")],
+                        env: [...pgEnv, ...tierEnv(false), ...prefixEnv("postgres"), ...signEnv],
                         resources: args.resources,
                     },
                 ],
@@ -177,7 +196,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                         name: "backup",
                         image: images.redis,
                         script: ["backup-redis.sh"],
-                        env: [...redisEnv, ...tierEnv(false), ...prefixEnv("redis")],
+                        env: [...redisEnv, ...tierEnv(false), ...prefixEnv("redis"), ...signEnv],
                         resources: args.resources,
                     },
                 ],
@@ -213,6 +232,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                             ...plainEnv({ APP_DATA_DIR: "/scratch/app-data/export" }),
                             ...tierEnv(true),
                             ...prefixEnv("app-data"),
+                            ...signEnv,
                         ],
                         resources: args.resources,
                     },
@@ -240,6 +260,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                                 VERIFY_WAIT_SECONDS: String(posture.verifyWaitSeconds),
                             }),
                             ...verifyRootEnv,
+                            ...trustEnv,
                         ],
                         resources: args.verifyResources,
                     },
@@ -255,6 +276,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                                 VERIFY_WAIT_SECONDS: String(posture.verifyWaitSeconds),
                             }),
                             ...verifyRootEnv,
+                            ...trustEnv,
                         ],
                         resources: args.resources,
                     },
@@ -292,6 +314,10 @@ export class BackupJobs extends pulumi.ComponentResource {
                 steps: job.steps,
                 initSteps: job.initSteps,
                 apiAccess: job.apiAccess,
+                // The redis image has no openssl to check signatures with.
+                opensslFrom: job.steps.some((step) => step.image === images.redis)
+                    ? images.postgres
+                    : undefined,
             });
             new k8s.batch.v1.CronJob(
                 `${name}-${jobName}`,
@@ -339,31 +365,16 @@ export class BackupJobs extends pulumi.ComponentResource {
             );
         }
 
-        // Job pods reach the data stores, and S3, STS and the API server over HTTPS.
+        // The jobs' traffic (backup-network.ts): HTTPS to public addresses only, and to the
+        // API server for app-data-backup alone.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
-            {
-                metadata: meta("backup-jobs"),
-                spec: {
-                    podSelector: allowSelector(backupPodLabels),
-                    policyTypes: ["Ingress", "Egress"],
-                    ingress: [],
-                    egress: [
-                        {
-                            to: [
-                                podsIn(namespace, { app: "postgres-primary" }),
-                                podsIn(namespace, { app: "postgres-replica" }),
-                            ],
-                            ports: tcp(postgresNames.port),
-                        },
-                        {
-                            to: [podsIn(namespace, { app: "redis" })],
-                            ports: tcp(redisNames.port, redisNames.sentinelPort),
-                        },
-                        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
-                    ],
-                },
-            },
+            { metadata: meta("backup-jobs"), spec: backupJobsPolicy(namespace) },
+            child,
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-kubernetes-api`,
+            { metadata: meta("backup-jobs-kubernetes-api"), spec: kubernetesApiPolicy() },
             child,
         );
 

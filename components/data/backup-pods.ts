@@ -6,6 +6,7 @@ import {
     jobBaseEnv,
     jobMounts,
     jobVolumes,
+    opensslInitContainer,
     opsMountPath,
     opsVolume,
 } from "./data-pods";
@@ -53,6 +54,11 @@ export interface JobPodSource {
     readonly steps: readonly JobStep[];
     /** Mount the service account's API token (only the kubectl export needs it). @default false */
     readonly apiAccess?: boolean;
+    /**
+     * An image to copy `openssl` from, for steps whose image has none (the redis image): the
+     * signatures of the backups are checked with it. @default no copy
+     */
+    readonly opensslFrom?: string;
 }
 
 function stepContainer(step: JobStep, source: JobPodSource): Container {
@@ -92,6 +98,9 @@ export function jobPodTemplate(source: JobPodSource): PodTemplateSpec {
             terminationGracePeriodSeconds: 30,
             initContainers: [
                 awsCliInitContainer(source.awsCliImage, initResources),
+                ...(source.opensslFrom === undefined
+                    ? []
+                    : [opensslInitContainer(source.opensslFrom, initResources)]),
                 ...(source.initSteps ?? []).map((s) => stepContainer(s, source)),
             ],
             containers: source.steps.map((s) => stepContainer(s, source)),

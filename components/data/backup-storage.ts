@@ -6,7 +6,7 @@ import {
     type RetentionSettings,
     type WalArchiveRetention,
 } from "./backup-policies";
-import { accountKeyPolicy, customerManagedKey } from "../kit/kms";
+import { administrationKeyPolicy, customerManagedKey } from "../kit/kms";
 import { globalBucketName, privateBucket, privateBucketPolicy } from "../kit/private-bucket";
 
 export interface BackupReplication {
@@ -55,7 +55,11 @@ export interface BackupStorageArgs {
     readonly region: string;
     /** Retention per tier, archive class, object-lock days. */
     readonly retention: RetentionSettings;
-    /** Object Lock default retention mode. @default "GOVERNANCE" */
+    /**
+     * Object Lock default retention mode: COMPLIANCE, so no one — no job, no administrator, not
+     * the account root — can delete or overwrite a locked version or shorten its lock.
+     * @default "COMPLIANCE"
+     */
     readonly objectLockMode?: "GOVERNANCE" | "COMPLIANCE";
     /**
      * Physical bucket name prefix; the account id and region are appended (globally unique,
@@ -82,10 +86,12 @@ export interface BackupStorageArgs {
 
 /**
  * The S3 bucket every backup goes to (docs/data.md):
- * - SSE-KMS with a customer-managed key that rotates yearly, S3 bucket keys on;
- * - versioning, and Object Lock with a default retention, so a recent backup cannot be
- *   deleted or overwritten — not by the backup jobs (they may not delete anyway), not by a
- *   stolen credential, not by an operator's mistake;
+ * - SSE-KMS with a customer-managed key that rotates yearly, S3 bucket keys on; the bucket
+ *   policy refuses uploads under any other key, and only named roles may decrypt
+ *   (BackupKeyPolicy);
+ * - versioning, and Object Lock with a default retention in COMPLIANCE mode, so no version of
+ *   a recent backup can be deleted or overwritten — not by the backup jobs (they may not
+ *   delete anyway), not by a stolen credential, not by an administrator or the account root;
  * - the public access block, ACLs disabled, a TLS-only bucket policy;
  * - lifecycle rules per prefix and tier (hourly 2 days … monthly 365 days, archived);
  * - in production, replication of every new object to the dr bucket within 15 minutes
@@ -96,19 +102,25 @@ export class BackupStorage extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
     public readonly kmsKeyArn: pulumi.Output<string>;
+    public readonly kmsKeyId: pulumi.Output<string>;
     public readonly kmsAliasArn: pulumi.Output<string>;
+    /** The replication role (production): it decrypts the objects it replicates. */
+    public readonly replicationRoleArn?: pulumi.Output<string>;
 
     constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp-platform:data:BackupStorage", name, {}, opts);
         const child = { parent: this };
 
+        // Who may decrypt is named in the key policy BackupKeyPolicy sets once the roles
+        // exist (backup-key-policy.ts); until then the account only administers the key.
         const key = customerManagedKey(
             `${name}-key`,
             {
                 description: `Encrypts the ${name} backups (S3 SSE-KMS)`,
                 region: args.region,
-                policy: accountKeyPolicy,
+                policy: administrationKeyPolicy,
                 protect: args.protect,
+                policySetSeparately: true,
             },
             child,
         );
@@ -141,7 +153,7 @@ export class BackupStorage extends pulumi.ComponentResource {
                 objectLockEnabled: "Enabled",
                 rule: {
                     defaultRetention: {
-                        mode: args.objectLockMode ?? "GOVERNANCE",
+                        mode: args.objectLockMode ?? "COMPLIANCE",
                         days: args.retention.lockDays,
                     },
                 },
@@ -150,7 +162,14 @@ export class BackupStorage extends pulumi.ComponentResource {
         );
         new aws.s3.BucketPolicy(
             `${name}-policy`,
-            { bucket: bucket.id, policy: bucket.arn.apply(privateBucketPolicy) },
+            {
+                bucket: bucket.id,
+                policy: pulumi
+                    .all([bucket.arn, key.arn, alias.arn])
+                    .apply(([bucketArn, keyArn, aliasArn]) =>
+                        privateBucketPolicy(bucketArn, [keyArn, aliasArn]),
+                    ),
+            },
             { ...child, dependsOn: [publicAccess, ownership] },
         );
         new aws.s3.BucketLifecycleConfiguration(
@@ -163,18 +182,28 @@ export class BackupStorage extends pulumi.ComponentResource {
         );
 
         if (args.replication !== undefined) {
-            this.replicate(name, args.region, args.replication, bucket, key, versioning);
+            this.replicationRoleArn = this.replicate(
+                name,
+                args.region,
+                args.replication,
+                bucket,
+                key,
+                versioning,
+            );
         }
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = key.arn;
+        this.kmsKeyId = key.keyId;
         this.kmsAliasArn = alias.arn;
         this.registerOutputs({
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,
             kmsKeyArn: this.kmsKeyArn,
+            kmsKeyId: this.kmsKeyId,
             kmsAliasArn: this.kmsAliasArn,
+            replicationRoleArn: this.replicationRoleArn,
         });
     }
 
@@ -185,7 +214,7 @@ export class BackupStorage extends pulumi.ComponentResource {
         bucket: aws.s3.Bucket,
         key: aws.kms.Key,
         versioning: aws.s3.BucketVersioning,
-    ): void {
+    ): pulumi.Output<string> {
         const child = { parent: this };
         const role = new aws.iam.Role(
             `${name}-replication-role`,
@@ -256,5 +285,6 @@ export class BackupStorage extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [versioning, policy] },
         );
+        return role.arn;
     }
 }

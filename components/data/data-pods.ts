@@ -56,13 +56,15 @@ export function opsVolume(configMapName: string): Volume {
 }
 export const opsMount: VolumeMount = { name: "ops", mountPath: opsMountPath, readOnly: true };
 
-/** Where the init container puts the AWS CLI. */
+/** Where the init containers put the AWS CLI and the tools an image lacks. */
 const toolsPath = "/opt/tools";
 const awsCliPath = `${toolsPath}/aws-cli`;
+const toolsBinPath = `${toolsPath}/bin`;
 
 /**
  * PATH for a job container: the copied AWS CLI first, then the image's usual directories
- * (PostgreSQL 15's binaries live in /usr/lib/postgresql/15/bin in the postgres image).
+ * (PostgreSQL 15's binaries live in /usr/lib/postgresql/15/bin in the postgres image), then
+ * tools copied from another image, used only where the image has none of its own.
  */
 export const jobPath = [
     awsCliPath,
@@ -73,7 +75,31 @@ export const jobPath = [
     "/usr/bin",
     "/sbin",
     "/bin",
+    toolsBinPath,
 ].join(":");
+
+/**
+ * Init container that copies `openssl` from `image` (the postgres image: Debian bookworm,
+ * where postgresql-common depends on it) for a job whose script runs in an image without it
+ * (redis, Debian bookworm too, which keeps libssl3 for TLS): backup signatures are checked
+ * with it (ops/backup-signing.sh). It runs the copy once, so a binary that does not work
+ * there fails the pod before any backup step.
+ */
+export function opensslInitContainer(image: string, resources: ContainerResources): Container {
+    return {
+        name: "openssl",
+        image,
+        imagePullPolicy: "IfNotPresent",
+        command: ["/bin/sh", "-c"],
+        args: [
+            `mkdir -p ${toolsBinPath} && cp /usr/bin/openssl ${toolsBinPath}/openssl && ${toolsBinPath}/openssl version`,
+        ],
+        resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
+        securityContext: restrictedContainerSecurityContext(),
+        volumeMounts: [{ name: "tools", mountPath: toolsPath }],
+        terminationMessagePolicy: "FallbackToLogsOnError",
+    };
+}
 
 /**
  * Init container that copies the AWS CLI v2 (a self-contained bundle in the official image)

@@ -1,4 +1,6 @@
 export * from "./backup-jobs";
+export * from "./backup-key-policy";
+export * from "./backup-peer";
 export * from "./backup-roles";
 export { parseKmsArn } from "./backup-policies";
 export * from "./backup-storage";

@@ -80,6 +80,11 @@ export interface PostgresRestoreJobArgs {
     readonly roleArn: pulumi.Input<string>;
     /** "latest" (postgres/latest.json) or a backup timestamp such as 20260101T020000Z. */
     readonly source: string;
+    /**
+     * The public keys (PEM) the backup's signatures must verify with: production's signing
+     * key, whose backups replicate here, and this stack's (ops/backup-signing.sh).
+     */
+    readonly trustedSigningKeys: pulumi.Input<string>;
     /** Distinguishes activations: part of the Job's name. */
     readonly activationId: string;
     readonly images: { readonly postgres: string; readonly awsCli: string };
@@ -101,7 +106,8 @@ export function restoreJobName(activationId: string, source: string): string {
  * The restore of DR activation (docs/data.md, "DR activation: the restore Job"): a Job that runs
  * ops/restore-postgres.sh against postgres-primary, loading the dump that
  * `postgres/latest.json` (or the configured timestamp) names from this stack's bucket — the
- * copy replicated from production — after checking its sha256, then comparing every table's
+ * copy replicated from production — after checking the signatures of the pointer and the
+ * metadata and the dump's sha256, then comparing every table's
  * row count and checksum with the backup's metadata.
  *
  * Declared only while the dr stack is active, and only Kubernetes objects: the IAM role it
@@ -132,7 +138,7 @@ export class PostgresRestoreJob extends pulumi.ComponentResource {
             `${name}-scripts`,
             {
                 metadata: meta("postgres-restore-scripts"),
-                data: opsScripts(["backup-lib.sh", "restore-postgres.sh"]),
+                data: opsScripts(["backup-lib.sh", "backup-signing.sh", "restore-postgres.sh"]),
             },
             child,
         );
@@ -176,6 +182,7 @@ export class PostgresRestoreJob extends pulumi.ComponentResource {
                             RESTORE_WAIT_SECONDS: "900",
                         }),
                         secretEnv("PGPASSWORD", postgresNames.credentialsSecret, "password"),
+                        { name: "BACKUP_TRUSTED_KEYS", value: args.trustedSigningKeys },
                     ],
                     resources: args.resources,
                 },

@@ -51,6 +51,24 @@ export function tcp(...ports: number[]): NetworkPolicyPort[] {
     return ports.map((port) => ({ protocol: "TCP", port }));
 }
 
+/**
+ * The private IPv4 ranges (RFC 1918): the VPC and its peer, the EKS API's private endpoint,
+ * Service cluster IPs, pods and any interface endpoint live here; the public AWS endpoints
+ * (S3, KMS, STS, reached through the NAT gateways) do not.
+ */
+export const privateIpv4Ranges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+
+/** An egress rule to public addresses only, on TCP `ports`. */
+export function publicEgress(...ports: number[]): {
+    to: NetworkPolicyPeer[];
+    ports: NetworkPolicyPort[];
+} {
+    return {
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...privateIpv4Ranges] } }],
+        ports: tcp(...ports),
+    };
+}
+
 /** CoreDNS on EKS: pods `k8s-app=kube-dns` in kube-system, UDP and TCP 53. */
 export const clusterDns = {
     peer: podsIn("kube-system", { "k8s-app": "kube-dns" }),

@@ -88,9 +88,29 @@ export function privateBucket(
 /**
  * The bucket policy: every request without TLS is denied (aws-s3-bucket-tls-only), and an
  * upload that asks for an encryption other than SSE-KMS is refused (uploads that name none
- * get the bucket's default, SSE-KMS with its customer-managed key).
+ * get the bucket's default, SSE-KMS with its customer-managed key). With `kmsKeyArns` (the
+ * key's ARN and its alias ARN), an upload that names any other KMS key is refused too, so no
+ * object lands under a key this bucket's key policy does not govern.
  */
-export function privateBucketPolicy(bucketArn: string): string {
+export function privateBucketPolicy(bucketArn: string, kmsKeyArns?: readonly string[]): string {
+    const pinned =
+        kmsKeyArns === undefined || kmsKeyArns.length === 0
+            ? []
+            : [
+                  {
+                      Sid: "DenyObjectsUnderAnotherKey",
+                      Effect: "Deny",
+                      Principal: "*",
+                      Action: "s3:PutObject",
+                      Resource: `${bucketArn}/*`,
+                      Condition: {
+                          StringNotEquals: {
+                              "s3:x-amz-server-side-encryption-aws-kms-key-id": [...kmsKeyArns],
+                          },
+                          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+                      },
+                  },
+              ];
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -113,6 +133,7 @@ export function privateBucketPolicy(bucketArn: string): string {
                     Null: { "s3:x-amz-server-side-encryption": "false" },
                 },
             },
+            ...pinned,
         ],
     });
 }

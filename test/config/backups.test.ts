@@ -79,7 +79,7 @@ describe("backups and data config", () => {
             tiers: { daily: "0 2 * * *", weekly: "0 3 * * 0", monthly: "0 4 1 * *" },
             retentionDays: { hourly: 2, daily: 7, weekly: 30, monthly: 365 },
             archive: { afterDays: 30, storageClass: "GLACIER_IR" },
-            objectLock: { mode: "GOVERNANCE", days: 2 },
+            objectLock: { mode: "COMPLIANCE", days: 7 },
             restore: { from: "archive", source: "latest", activationId: "activation" },
             scratchSize: "20Gi",
             verifyMaxAgeMinutes: 120,
@@ -112,14 +112,14 @@ describe("backups and data config", () => {
         ]);
     });
 
-    it("rejects an object lock longer than the hourly retention and an archive after expiry", () => {
+    it("rejects an object lock longer than the daily retention and an archive after expiry", () => {
         expect(
             problems((ns) => {
-                ns["mcp-platform"].backups.objectLock = { mode: "COMPLIANCE", days: 5 };
+                ns["mcp-platform"].backups.objectLock = { mode: "COMPLIANCE", days: 8 };
                 ns["mcp-platform"].backups.archive = { afterDays: 400, storageClass: "GLACIER" };
             }),
         ).toEqual([
-            "Pulumi.production.yaml: mcp-platform:backups.objectLock.days: expected at most retentionDays.hourly (2); longer locks keep expired hourly backups (got 5)",
+            "Pulumi.production.yaml: mcp-platform:backups.objectLock.days: expected at most retentionDays.daily (7); a longer lock keeps every hourly and daily backup version, unremovable, that long (got 8)",
             "Pulumi.production.yaml: mcp-platform:backups.archive.afterDays: expected fewer days than retentionDays.monthly (365) (got 400)",
         ]);
     });

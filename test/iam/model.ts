@@ -191,6 +191,16 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
         resourcePolicies.set(arn, { name, document });
         documents.push({ name: `${variant}: ${name}`, document });
     }
+    // A key whose policy a separate aws.kms.KeyPolicy sets (the backup key): that one is in force.
+    const keyByMockId = new Map([...keyArns].map(([name, arn]) => [`key-${name}`, arn]));
+    for (const record of of("aws:kms/keyPolicy:KeyPolicy")) {
+        const arn = keyByMockId.get(String(record.inputs.keyId));
+        if (!arn) throw new Error(`${variant}: key policy ${record.name} names no declared key`);
+        const name = `key policy ${record.name}`;
+        const document = parsePolicy(record.inputs.policy, `${variant}: ${name}`);
+        resourcePolicies.set(arn, { name, document });
+        documents.push({ name: `${variant}: ${name}`, document });
+    }
     const queues = of("aws:sqs/queue:Queue");
     for (const record of of("aws:sqs/queuePolicy:QueuePolicy")) {
         const queue = queues.find((q) => q.name === record.name);
@@ -224,7 +234,6 @@ export function stackModel(variant: string, region: string, raw: ResourceRecord[
     }
     for (const [name, arn] of keyArns) values[`key:${name}`] = arn;
     // The key each bucket encrypts with by default: `sseKey:<bucket>`, `sseRegion:<bucket>`.
-    const keyByMockId = new Map([...keyArns].map(([name, arn]) => [`key-${name}`, arn]));
     for (const record of of(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     )) {

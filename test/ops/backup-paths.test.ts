@@ -14,6 +14,7 @@ import {
     startS3,
     tempDir,
 } from "../support/ops";
+import { testSigningKey, withoutSignature } from "../support/backup-signing";
 
 /**
  * The failure paths of the backup, verify and restore scripts, each against the real tools
@@ -29,8 +30,10 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
     let redis: RedisServer;
     let target: RedisServer;
     let postgres: PostgresServer;
+    const signing = testSigningKey();
     const env = () => ({
         ...s3.env,
+        ...signing.env,
         PATH: scriptPath(),
         WORK_DIR: tempDir("work"),
         HOME: tempDir("home"),
@@ -43,7 +46,10 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
     });
     const pgEnv = () => ({ ...env(), ...postgres.env("postgres", "mcp_db") });
 
-    /** Puts a backup of `kind` into the bucket by hand: object, metadata.json and pointer. */
+    /**
+     * Puts a backup of `kind` into the bucket by hand: object, metadata.json and pointer, signed
+     * with the stack's (test) key, so what is tested is the check after the signature's.
+     */
     async function plant(
         prefix: string,
         file: string,
@@ -56,11 +62,11 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
         await s3.put(key, body);
         await s3.put(
             `${prefix}/hourly/${stamp}/metadata.json`,
-            JSON.stringify({ key, sha256: digest, size: body.length, ...options.metadata }),
+            signing.signJson({ key, sha256: digest, size: body.length, ...options.metadata }),
         );
         await s3.put(
             `${prefix}/latest.json`,
-            JSON.stringify({
+            signing.signJson({
                 key,
                 timestamp: "2026-01-01T02:00:00Z",
                 sha256: options.pointerSha ?? digest,
@@ -136,7 +142,7 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
                 const file = prefix.endsWith("redis") ? "dump.rdb" : "mcp_db.dump";
                 await s3.put(
                     `${prefix}/latest.json`,
-                    JSON.stringify({
+                    signing.signJson({
                         key: `${prefix}/hourly/${stamp}/${file}`,
                         timestamp: "2026-01-02T03:00:00Z",
                         sha256: "00".repeat(32),
@@ -191,10 +197,13 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
             expect(pgBackup.status, pgBackup.stderr).toBe(0);
             const wrong = "ab".repeat(32);
             for (const prefix of ["mismatch/redis", "mismatch/postgres"]) {
-                const pointer = JSON.parse((await s3.get(`${prefix}/latest.json`)).toString());
+                const pointer = withoutSignature(
+                    (await s3.get(`${prefix}/latest.json`)).toString(),
+                );
+                // Signed: a writer's mistake, not a forgery (backup-signatures.test.ts has those).
                 await s3.put(
                     `${prefix}/latest.json`,
-                    JSON.stringify({ ...pointer, sha256: wrong }),
+                    signing.signJson({ ...pointer, sha256: wrong }),
                 );
             }
             const expected = {
@@ -303,9 +312,9 @@ describe("backup failure paths (redis-server, PostgreSQL, s3rver, AWS CLI)", () 
         });
 
         // The same backup, its pointer dated three hours back (what a stalled CronJob leaves).
-        const pointer = JSON.parse((await s3.get("aged/redis/latest.json")).toString());
+        const pointer = withoutSignature((await s3.get("aged/redis/latest.json")).toString());
         const old = new Date(Date.now() - 3 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
-        await s3.put("aged/redis/latest.json", JSON.stringify({ ...pointer, timestamp: old }));
+        await s3.put("aged/redis/latest.json", signing.signJson({ ...pointer, timestamp: old }));
         const stale = await runScript("verify-backup.sh", ["redis"], {
             env: { ...env(), BACKUP_PREFIX_ROOT: "aged", VERIFY_MAX_AGE_SECONDS: "7200" },
         });

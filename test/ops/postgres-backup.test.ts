@@ -11,6 +11,7 @@ import {
     startS3,
     tempDir,
 } from "../support/ops";
+import { testSigningKey, type TestSigningKey } from "../support/backup-signing";
 
 /**
  * backup-postgres.sh → S3 → verify-backup.sh / restore-postgres.sh, against PostgreSQL 15,
@@ -81,13 +82,21 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
     let source: PostgresServer;
     let target: PostgresServer;
     let firstKey = "";
+    let signing: TestSigningKey;
 
     const baseEnv = () => ({
         ...s3.env,
+        ...signing.env,
         PATH: scriptPath(),
         WORK_DIR: tempDir("work"),
         HOME: tempDir("home"),
     });
+    /** A metadata.json as stored, without its signature. */
+    const unsigned = (text: string): Record<string, any> => {
+        const { signature, ...rest } = JSON.parse(text) as Record<string, any>;
+        expect(signature).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+        return rest;
+    };
     const backup = (extra: Record<string, string> = {}) =>
         runScript("backup-postgres.sh", [], {
             env: {
@@ -107,6 +116,7 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
 
     beforeAll(async () => {
         requireTools("postgres", "aws");
+        signing = testSigningKey();
         s3 = await startS3();
         [source, target] = await Promise.all([startPostgres({ hba }), startPostgres({ hba })]);
         for (const server of [source, target]) {
@@ -163,9 +173,13 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
         expect(dump.length).toBe(pointer.size);
         expect(createHash("sha256").update(dump).digest("hex")).toBe(pointer.sha256);
 
-        const metadata = JSON.parse(
-            (await s3.get(pointer.key.replace(/mcp_db\.dump$/, "metadata.json"))).toString(),
-        );
+        const metadataText = (
+            await s3.get(pointer.key.replace(/mcp_db\.dump$/, "metadata.json"))
+        ).toString();
+        // Both JSON files carry a signature that Node's crypto verifies with the public key.
+        expect(signing.verifies((await s3.get("postgres/latest.json")).toString())).toBe(true);
+        expect(signing.verifies(metadataText)).toBe(true);
+        const metadata = JSON.parse(metadataText);
         expect(metadata).toMatchObject({
             database: "mcp_db",
             sha256: pointer.sha256,
@@ -263,13 +277,14 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
         const truncated = dump.subarray(0, Math.floor(dump.length / 2));
         const sha256 = createHash("sha256").update(truncated).digest("hex");
         const key = "postgres/hourly/20260101T000000Z/mcp_db.dump";
-        const metadata = JSON.parse(
+        const metadata = unsigned(
             (await s3.get(firstKey.replace(/mcp_db\.dump$/, "metadata.json"))).toString(),
         );
+        // Signed with the stack's key: what is tested here is pg_restore's verdict.
         await s3.put(key, truncated);
         await s3.put(
             key.replace(/mcp_db\.dump$/, "metadata.json"),
-            JSON.stringify({ ...metadata, key, sha256, size: truncated.length }),
+            signing.signJson({ ...metadata, key, sha256, size: truncated.length }),
         );
 
         const result = await verify({ BACKUP_KEY: key });
@@ -283,9 +298,10 @@ describe("postgres backup, verify and restore (PostgreSQL 15, s3rver, AWS CLI)",
     it("fails verify when the restored data differs from the metadata, naming the table", async () => {
         const metadataKey = firstKey.replace(/mcp_db\.dump$/, "metadata.json");
         const original = (await s3.get(metadataKey)).toString();
-        const metadata = JSON.parse(original);
+        const metadata = unsigned(original);
         metadata.tables["public.events"].rows = 100001;
-        await s3.put(metadataKey, JSON.stringify(metadata));
+        // Signed with the stack's key: what is tested here is the comparison after the restore.
+        await s3.put(metadataKey, signing.signJson(metadata));
         try {
             const result = await verify({ BACKUP_KEY: firstKey });
             expect(result.status).not.toBe(0);

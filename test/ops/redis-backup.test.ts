@@ -11,6 +11,7 @@ import {
     startS3,
     tempDir,
 } from "../support/ops";
+import { testSigningKey } from "../support/backup-signing";
 
 /**
  * backup-redis.sh → S3 → restore-redis.sh / verify-backup.sh against redis-server, and
@@ -63,8 +64,10 @@ describe("redis backup and restore (redis-server, s3rver, AWS CLI)", () => {
     let s3: S3Server;
     let source: RedisServer;
     let target: RedisServer;
+    const signing = testSigningKey();
     const env = () => ({
         ...s3.env,
+        ...signing.env,
         PATH: scriptPath(),
         WORK_DIR: tempDir("work"),
         HOME: tempDir("home"),

@@ -14,6 +14,7 @@ import {
     startS3,
     tempDir,
 } from "../support/ops";
+import { testSigningKey } from "../support/backup-signing";
 
 /**
  * The redis StatefulSet's topology on loopback: three redis-server and three redis-sentinel
@@ -121,8 +122,10 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
             stdio: ["ignore", out, out],
         });
     };
+    const signing = testSigningKey();
     const backupEnv = () => ({
         ...s3.env,
+        ...signing.env,
         PATH: scriptPath(),
         WORK_DIR: tempDir("work"),
         HOME: tempDir("home"),

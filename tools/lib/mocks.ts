@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments } from "yaml";
 import { engineUrn, type ResourceRecord, revealSecrets, toPlainJson } from "./records";
@@ -18,6 +19,26 @@ export const mockCloudflareRanges = {
     ipv4: ["198.51.100.0/24", "203.0.113.0/24"],
     ipv6: ["2001:db8::/32"],
 } as const;
+
+/**
+ * A P-256 public key (PEM) derived from `seed`, standing in for what KMS returns for an
+ * asymmetric key (`GetPublicKey`): the same seed always gives the same key, so synths compare.
+ */
+export function mockPublicKeyPem(seed: string): string {
+    const ecdh = crypto.createECDH("prime256v1");
+    ecdh.setPrivateKey(crypto.createHash("sha256").update(`mock-kms:${seed}`).digest());
+    const point = ecdh.getPublicKey();
+    const jwk = {
+        kty: "EC",
+        crv: "P-256",
+        x: point.subarray(1, 33).toString("base64url"),
+        y: point.subarray(33).toString("base64url"),
+    };
+    return crypto
+        .createPublicKey({ key: jwk, format: "jwk" })
+        .export({ type: "spki", format: "pem" })
+        .toString();
+}
 
 /** Outputs a provider computes, keyed by resource type. Extend when a component reads one. */
 const computedOutputs: Record<
@@ -63,13 +84,19 @@ const computedOutputs: Record<
     }),
     // A StackReference (the dr stack's edge switch reads the production stack's outputs).
     // `edge-switches-id` is the id this mock gives the production Edge's KV namespace.
-    // Production's backup replication reads the dr stack's bucket and key the same way.
+    // Production's backup replication reads the dr stack's bucket and key the same way; each
+    // stack reads the other's signing public key and WAL archive roles (the roles' ARNs as
+    // the IAM model names the synthesized ones, test/iam/model.ts).
     "pulumi:pulumi:StackReference": (name, inputs) => ({
         name: inputs.name ?? name,
         outputs: {
             edgeKvNamespaceId: "edge-switches-id",
             backupBucketArn: `arn:aws:s3:::mcp-platform-backups-dr-${accountId}-us-west-2`,
             backupKmsAliasArn: `arn:aws:kms:us-west-2:${accountId}:alias/mcp-platform-backups-dr`,
+            backupSigningPublicKey: mockPublicKeyPem(String(inputs.name ?? name)),
+            walArchiveRoleArns: ["wal-archive-role-role", "wal-archive-check-role-role"].map(
+                (role) => `arn:aws:iam::${accountId}:role/${role}`,
+            ),
         },
         secretOutputNames: [],
     }),
@@ -176,6 +203,24 @@ const invokes: Record<
         value: "ami-0123456789abcdef0",
     }),
     "aws:iam/getPolicyDocument:getPolicyDocument": (inputs) => policyDocument(inputs),
+    // The public half of an asymmetric key (the backup signing key).
+    "aws:kms/getPublicKey:getPublicKey": (inputs) => {
+        const publicKeyPem = mockPublicKeyPem(String(inputs.keyId));
+        return {
+            id: String(inputs.keyId),
+            keyId: String(inputs.keyId),
+            arn: String(inputs.keyId),
+            publicKeyPem,
+            publicKey: crypto
+                .createPublicKey(publicKeyPem)
+                .export({ type: "spki", format: "der" })
+                .toString("base64"),
+            keyUsage: "SIGN_VERIFY",
+            customerMasterKeySpec: "ECC_NIST_P256",
+            signingAlgorithms: ["ECDSA_SHA_256"],
+            encryptionAlgorithms: [],
+        };
+    },
     // `k8s.yaml.ConfigFile`/`ConfigGroup` have the provider split a YAML stream into objects.
     "kubernetes:yaml:decode": (inputs) => ({
         result: parseAllDocuments(String(inputs.text ?? ""))

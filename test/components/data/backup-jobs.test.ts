@@ -33,9 +33,15 @@ const resources = {
     requests: { cpu: "250m", memory: "512Mi" },
     limits: { cpu: "1", memory: "2Gi" },
 };
+/** Test stand-ins for the signing key's ARN and public key (the jobs only carry them). */
+export const signing = {
+    keyArn: "arn:aws:kms:us-east-1:123456789012:key/signing",
+    trustedPublicKeys: "-----BEGIN PUBLIC KEY-----\nstack\n-----END PUBLIC KEY-----\n",
+};
 const args: BackupJobsArgs = {
     region: "us-east-1",
     bucketName: "mcp-backups",
+    signing,
     roleArns: {
         postgres: "arn:aws:iam::123456789012:role/postgres-backup",
         redis: "arn:aws:iam::123456789012:role/redis-backup",
@@ -285,6 +291,7 @@ describe("PostgresRestoreJob", () => {
         roleArn: "arn:aws:iam::123456789012:role/postgres-restore",
         source: "latest",
         activationId: "activation",
+        trustedSigningKeys: signing.trustedPublicKeys,
         images: { postgres: "postgres:15.13-bookworm", awsCli: "amazon/aws-cli:2.17.0" },
         resources,
     };

@@ -77,7 +77,8 @@ describe("BackupStorage", () => {
             ).inputs,
         ).toMatchObject({
             objectLockEnabled: "Enabled",
-            rule: { defaultRetention: { mode: "GOVERNANCE", days: 2 } },
+            // COMPLIANCE unless a caller opts out (the documented default).
+            rule: { defaultRetention: { mode: "COMPLIANCE", days: 2 } },
         });
         const policy = statements(
             recorded.one("aws:s3/bucketPolicy:BucketPolicy", "backups-policy").inputs

@@ -136,7 +136,7 @@ describe("data layer in the production synth", () => {
         expect(
             one(records, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").rule
                 .defaultRetention.days,
-        ).toBe(2);
+        ).toBe(7);
         expect(JSON.stringify(one(records, "aws:s3/bucketPolicy:BucketPolicy").policy)).toContain(
             "aws:SecureTransport",
         );
@@ -148,9 +148,15 @@ describe("data layer in the production synth", () => {
             bucket: expect.stringMatching(/^arn:aws:s3:::mcp-platform-backups-dr-/),
             replicationTime: { status: "Enabled", time: { minutes: 15 } },
         });
-        // The destination comes from the dr stack's outputs, found by name in this organization.
-        expect(ofType(records, "pulumi:pulumi:StackReference").map((r) => r.inputs.name)).toEqual([
-            "organization/mcp-platform/dr",
+        // The destination comes from the dr stack's outputs, found by name in this organization;
+        // so do the dr stack's signing public key and WAL roles (backup-peer.ts).
+        expect(
+            ofType(records, "pulumi:pulumi:StackReference")
+                .map((r) => `${r.name} → ${String(r.inputs.name)}`)
+                .sort(),
+        ).toEqual([
+            "backup-peer-organization/mcp-platform/dr → organization/mcp-platform/dr",
+            "backup-replication-organization/mcp-platform/dr → organization/mcp-platform/dr",
         ]);
         expect(JSON.parse(result.read("outputs.json"))).toMatchObject({
             backupBucketName: "mcp-platform-backups-production-123456789012-us-east-1",

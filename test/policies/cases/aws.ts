@@ -120,11 +120,31 @@ export const awsCases: PolicyCases[] = [
                 title: "rotation on",
                 resources: [record(aws.kms.Key, { enableKeyRotation: true })],
             },
+            {
+                title: "an asymmetric signing key, which KMS cannot rotate",
+                resources: [
+                    record(aws.kms.Key, {
+                        keyUsage: "SIGN_VERIFY",
+                        customerMasterKeySpec: "ECC_NIST_P256",
+                        enableKeyRotation: false,
+                    }),
+                ],
+            },
         ],
         fail: [
             {
                 title: "rotation off",
                 resources: [record(aws.kms.Key, {})],
+                expect: /must enable automatic rotation/,
+            },
+            {
+                title: "rotation off on a symmetric key named as such",
+                resources: [
+                    record(aws.kms.Key, {
+                        keyUsage: "ENCRYPT_DECRYPT",
+                        customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+                    }),
+                ],
                 expect: /must enable automatic rotation/,
             },
         ],
