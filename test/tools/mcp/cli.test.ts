@@ -147,6 +147,7 @@ describe("mcp", () => {
         expect(run.stderr.split("\n")).toEqual([
             'mcp scale: --replicas expects a whole number ≥ 0, got "many"; see mcp scale --help',
             "usage: mcp scale <service> --replicas N [--wait [--timeout 5m]]",
+            "       mcp scale <service> --replicas 0 --yes",
         ]);
         expect((await mcp(["health", "--colour"], { MCP_STACK: "production" })).stderr).toMatch(
             /^mcp health: unknown option --colour; see mcp health --help\nusage: mcp health /,
