@@ -151,10 +151,18 @@ function podsOf(manifests: readonly Manifest[]): PodUse[] {
  * failed"` inside a message is not a command).
  */
 function kubectlCommands(script: string): string[] {
-    return script
-        .split("\n")
-        .filter((line) => !/^\s*#/.test(line))
-        .filter((line) => /(^|[!;&|(])\s*kubectl\s/.test(line.trim()));
+    return (
+        script
+            .split("\n")
+            .filter((line) => !/^\s*#/.test(line))
+            // A message that names a command (`info "… (kubectl logs …)"`) runs nothing: quoted
+            // text without a substitution is left out; `"$(kubectl …)"` is still seen.
+            .filter((line) =>
+                /(^|[!;&|(])\s*kubectl\s/.test(
+                    line.replace(/"(?:[^"\\$]|\\.)*"|'[^']*'/g, '""').trim(),
+                ),
+            )
+    );
 }
 
 /** The `kubectl` calls of the scripts a pod runs, and Fluent Bit's kubernetes filter. */
