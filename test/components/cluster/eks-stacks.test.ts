@@ -119,8 +119,13 @@ describe.each([
     });
 
     it("limits every IRSA role's trust to exactly one service account", () => {
-        const irsaRoles = ofType("aws:iam/role:Role").filter((role) =>
-            String(role.inputs.assumeRolePolicy).includes(":oidc-provider/"),
+        // The cluster's OIDC provider (IRSA); GitHub's (the CI roles) is checked in ci-roles.test.ts.
+        const irsaRoles = ofType("aws:iam/role:Role").filter(
+            (role) =>
+                String(role.inputs.assumeRolePolicy).includes(":oidc-provider/") &&
+                !String(role.inputs.assumeRolePolicy).includes(
+                    "token.actions.githubusercontent.com",
+                ),
         );
         // vpc-cni, EBS CSI driver, load balancer controller at least.
         expect(irsaRoles.length).toBeGreaterThanOrEqual(3);
