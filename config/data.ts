@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redisMinSentinelDownAfterMilliseconds } from "../contracts/data";
 import { memoryBytes } from "../contracts/quantity";
 import { containerResources, parsedQuantity } from "./lib/resources";
 import { memoryQuantity, pinnedImage } from "./lib/validators";
@@ -83,8 +84,17 @@ export const redisSchema = z.strictObject({
      * the loss of one pod (docs/data.md). @default 3
      */
     replicas: z.number().int().min(3).max(7).default(3),
-    /** How long the primary must be unreachable before the Sentinels fail over. @default 5000 */
-    sentinelDownAfterMilliseconds: z.number().int().min(1000).max(60000).default(5000),
+    /**
+     * How long the primary must be unreachable before the Sentinels fail over. At least
+     * {@link redisMinSentinelDownAfterMilliseconds}: a shorter one fails a just-promoted primary
+     * over again when it is slow for a moment (docs/data.md). @default 5000
+     */
+    sentinelDownAfterMilliseconds: z
+        .number()
+        .int()
+        .min(redisMinSentinelDownAfterMilliseconds)
+        .max(60000)
+        .default(5000),
     /** PVC size of each pod (AOF and RDB files). */
     storageSize: volumeSize,
     /** maxmemory-policy once maxmemory is reached. @default "allkeys-lru" (the cache is LRU) */

@@ -15,8 +15,8 @@
 #   server:   REDIS_BASE_CONFIG (redis.conf to include), REDIS_RUN_CONFIG (file to write)
 #   sentinel: SENTINEL_PORT (default 26379), SENTINEL_BIND (default "0.0.0.0 -::*"),
 #             SENTINEL_CONFIG (file to write; Sentinel rewrites it on every failover),
-#             SENTINEL_QUORUM (2), SENTINEL_DOWN_AFTER_MS (5000), SENTINEL_FAILOVER_TIMEOUT_MS
-#             (60000)
+#             SENTINEL_QUORUM (2), SENTINEL_DOWN_AFTER_MS (5000, at least 5000),
+#             SENTINEL_FAILOVER_TIMEOUT_MS (60000)
 #
 # The current primary is what a Sentinel answers to SENTINEL GET-MASTER-ADDR-BY-NAME: a pod that
 # restarts after a failover rejoins as a replica of the promoted server instead of claiming the
@@ -38,6 +38,14 @@ for address in "$REDIS_SELF" "$REDIS_INITIAL_PRIMARY"; do
         fail "REDIS_SELF and REDIS_INITIAL_PRIMARY must be host:port" got "$address"
     fi
 done
+# After a failover a Sentinel reconnects to the new primary on its 1 s ping period and still
+# counts its peers' "down" votes about the old primary for 5 s: a shorter down-after fails a new
+# primary that is slow for a moment (a fork, an fsync, a loaded node) over again at once.
+DOWN_AFTER_MS=${SENTINEL_DOWN_AFTER_MS:-5000}
+if [[ $MODE == sentinel ]] && { [[ ! $DOWN_AFTER_MS =~ ^[0-9]{1,9}$ ]] || ((10#$DOWN_AFTER_MS < 5000)); }; then
+    fail "SENTINEL_DOWN_AFTER_MS must be a whole number of milliseconds, at least 5000" \
+        got "$DOWN_AFTER_MS"
+fi
 SELF_HOST=${REDIS_SELF%:*}
 SELF_PORT=${REDIS_SELF##*:}
 
@@ -95,7 +103,7 @@ umask 077
     printf 'sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n'
     printf 'sentinel announce-ip %s\nsentinel announce-port %s\n' "$SELF_HOST" "${SENTINEL_PORT:-26379}"
     printf 'sentinel monitor %s %s %s %s\n' "$MASTER" "${PRIMARY%:*}" "${PRIMARY##*:}" "${SENTINEL_QUORUM:-2}"
-    printf 'sentinel down-after-milliseconds %s %s\n' "$MASTER" "${SENTINEL_DOWN_AFTER_MS:-5000}"
+    printf 'sentinel down-after-milliseconds %s %s\n' "$MASTER" "$DOWN_AFTER_MS"
     printf 'sentinel failover-timeout %s %s\n' "$MASTER" "${SENTINEL_FAILOVER_TIMEOUT_MS:-60000}"
     printf 'sentinel parallel-syncs %s 1\n' "$MASTER"
     # The same password guards the servers and the Sentinels (Sentinels use requirepass to

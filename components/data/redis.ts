@@ -15,6 +15,7 @@ import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { memoryBytes } from "../../contracts/quantity";
+import { redisMinSentinelDownAfterMilliseconds } from "../../contracts/data";
 import { backupPodLabels } from "./postgres";
 import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/names";
 import { serviceMonitor } from "../kit/service-monitor";
@@ -33,7 +34,10 @@ export interface RedisArgs {
      * the loss of one pod. @default 3
      */
     readonly replicas?: number;
-    /** How long a primary must be unreachable before the Sentinels fail over. @default 5000 */
+    /**
+     * How long a primary must be unreachable before the Sentinels fail over; at least
+     * {@link redisMinSentinelDownAfterMilliseconds}. @default 5000
+     */
     readonly sentinelDownAfterMilliseconds?: number;
     /** PVC size (AOF and RDB). */
     readonly storageSize: string;
@@ -49,6 +53,19 @@ export interface RedisArgs {
     readonly clientNamespaces?: readonly string[];
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Sentinel's down-after, checked: at least {@link redisMinSentinelDownAfterMilliseconds}, below
+ * which Sentinel fails a just-promoted primary over again when it is slow for a moment.
+ */
+export function redisSentinelDownAfter(milliseconds: number): number {
+    if (!Number.isInteger(milliseconds) || milliseconds < redisMinSentinelDownAfterMilliseconds) {
+        throw new Error(
+            `Redis sentinelDownAfterMilliseconds must be an integer of at least ${redisMinSentinelDownAfterMilliseconds} (shorter fails a just-promoted primary over again); got ${milliseconds}`,
+        );
+    }
+    return milliseconds;
 }
 
 /** The pod count, checked: at least 3, so a majority of Sentinels survives one pod's loss. */
@@ -82,6 +99,7 @@ export class Redis extends pulumi.ComponentResource {
         const namespace = args.namespace ?? dataNamespace;
         const clientNamespaces = args.clientNamespaces ?? appNamespaces;
         const replicas = redisReplicaCount(args.replicas ?? 3);
+        const downAfter = redisSentinelDownAfter(args.sentinelDownAfterMilliseconds ?? 5000);
         const child = { parent: this };
         const version = args.image.split(":").pop()?.split("@")[0];
         const source = { name: "redis", component: "cache", version };
@@ -178,7 +196,7 @@ export class Redis extends pulumi.ComponentResource {
             resources: args.resources,
             namespace,
             replicas,
-            sentinelDownAfterMilliseconds: args.sentinelDownAfterMilliseconds ?? 5000,
+            sentinelDownAfterMilliseconds: downAfter,
             selector,
         });
         new k8s.apps.v1.StatefulSet(

@@ -7,6 +7,7 @@ import {
     type RedisArgs,
     redisConfig,
     redisReplicaCount,
+    redisSentinelDownAfter,
 } from "../../../components/data/redis";
 import {
     redisAuthConfig,
@@ -227,5 +228,21 @@ describe("Redis", () => {
             .spec.template.spec;
         expect(envOf(pod.containers[1]).SENTINEL_QUORUM).toBe("3");
         expect(envOf(pod.containers[0]).REDIS_SENTINELS.split(" ")).toHaveLength(5);
+    });
+
+    it("refuses a Sentinel down-after under five seconds", async () => {
+        expect(redisSentinelDownAfter(5000)).toBe(5000);
+        expect(() => redisSentinelDownAfter(1000)).toThrow(
+            /sentinelDownAfterMilliseconds must be an integer of at least 5000 .*got 1000/,
+        );
+        let refused: unknown;
+        await recordResources(() => {
+            try {
+                new Redis("redis", { ...args, sentinelDownAfterMilliseconds: 4999 });
+            } catch (error) {
+                refused = error;
+            }
+        });
+        expect(String(refused)).toMatch(/at least 5000 .*got 4999/);
     });
 });
