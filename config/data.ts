@@ -72,11 +72,19 @@ export const postgresSchema = z.strictObject({
     archive: walArchiveSchema,
 });
 
+/** HAProxy of the Redis primary-following proxy: the release Debian 12's tests run. */
+export const defaultRedisProxyImage = "haproxy:2.6.12";
+
 export const redisSchema = z.strictObject({
     /** Redis 7 image (also runs redis-cli in the backup job). */
     image: pinnedImage,
     /** redis_exporter sidecar image. */
     exporterImage: pinnedImage,
+    /**
+     * HAProxy image of `redis-proxy`, behind the Service `redis` that follows the primary.
+     * @default haproxy:2.6.12 (the release Debian 12 ships, which the tests run)
+     */
+    proxyImage: pinnedImage.default(defaultRedisProxyImage),
     resources: containerResources,
     /**
      * Pods of the redis StatefulSet, each a redis-server and a redis-sentinel: redis-0 starts as

@@ -6,10 +6,13 @@ import {
     redisAuthConfig,
     redisConfig,
     redisNames,
+    redisPrimaryHost,
+    redisPrimaryUrl,
     redisSentinelAddresses,
     redisSentinelHost,
     redisSentinelUrl,
 } from "./redis-config";
+import { declareRedisProxy, redisProxySelector } from "./redis-proxy";
 import { redisPodSpec } from "./redis-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
@@ -27,6 +30,8 @@ export interface RedisArgs {
     readonly image: string;
     /** redis_exporter image. */
     readonly exporterImage: string;
+    /** HAProxy image of `redis-proxy`, behind the Service `redis`. */
+    readonly proxyImage: string;
     readonly resources: ContainerResources;
     /**
      * Pods of the StatefulSet, each a redis-server and a redis-sentinel: redis-0 starts as the
@@ -90,6 +95,8 @@ export function redisReplicaCount(replicas: number): number {
  * `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH is set in the container).
  */
 export class Redis extends pulumi.ComponentResource {
+    /** The Service `redis`'s DNS name: the current primary on 6379. */
+    public readonly primaryHost: string;
     /** The Sentinel Service's DNS name (port {@link redisNames.sentinelPort}). */
     public readonly sentinelHost: string;
     public readonly credentialsSecretName: string;
@@ -110,6 +117,7 @@ export class Redis extends pulumi.ComponentResource {
             namespace,
             labels: { ...labels, ...extra },
         });
+        this.primaryHost = redisPrimaryHost(namespace);
         this.sentinelHost = redisSentinelHost(namespace);
         this.credentialsSecretName = redisNames.credentialsSecret;
 
@@ -125,12 +133,16 @@ export class Redis extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: {
                     password,
+                    // Any client: the Service `redis`, which leads to the current primary.
+                    host: this.primaryHost,
+                    port: String(redisNames.port),
+                    url: password.apply((p) => redisPrimaryUrl(p, namespace)),
                     // Sentinel-aware clients: ask the Sentinels for the master's address.
                     "sentinel-host": this.sentinelHost,
                     "sentinel-port": String(redisNames.sentinelPort),
                     "sentinel-master": redisNames.sentinelMaster,
                     sentinels: redisSentinelAddresses(replicas, namespace),
-                    url: password.apply((p) => redisSentinelUrl(p, namespace)),
+                    "sentinel-url": password.apply((p) => redisSentinelUrl(p, namespace)),
                     "redis-auth.conf": password.apply(redisAuthConfig),
                 },
             },
@@ -257,6 +269,11 @@ export class Redis extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.serviceMonitorDependsOn ?? [] },
         );
         const clients = [...allPodsIn(clientNamespaces), podsIn(namespace, backupPodLabels)];
+        declareRedisProxy(
+            `${name}-proxy`,
+            { image: args.proxyImage, namespace, redisReplicas: replicas, clients },
+            child,
+        );
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -273,6 +290,11 @@ export class Redis extends pulumi.ComponentResource {
                             ports: tcp(redisNames.port, redisNames.sentinelPort),
                         },
                         { from: [prometheusPods], ports: tcp(redisNames.exporterPort) },
+                        // redis-proxy: its checks ask every Sentinel, and it forwards clients.
+                        {
+                            from: [podsIn(namespace, redisProxySelector)],
+                            ports: tcp(redisNames.port, redisNames.sentinelPort),
+                        },
                     ],
                 },
             },
@@ -280,6 +302,7 @@ export class Redis extends pulumi.ComponentResource {
         );
 
         this.registerOutputs({
+            primaryHost: this.primaryHost,
             sentinelHost: this.sentinelHost,
             credentialsSecretName: this.credentialsSecretName,
         });

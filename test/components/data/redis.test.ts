@@ -11,6 +11,7 @@ import {
 } from "../../../components/data/redis";
 import {
     redisAuthConfig,
+    redisPrimaryUrl,
     redisSentinelAddresses,
     redisSentinelUrl,
     sentinelQuorum,
@@ -23,6 +24,7 @@ type Obj = Record<string, any>;
 const args: RedisArgs = {
     image: "redis:7.2.5-bookworm",
     exporterImage: "oliver006/redis_exporter:v1.62.0",
+    proxyImage: "haproxy:2.6.12",
     resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     storageSize: "20Gi",
 };
@@ -135,10 +137,11 @@ describe("Redis", () => {
         });
     });
 
-    it("publishes the Sentinels: a Service for clients, a headless one for the pods and scraping", async () => {
+    it("publishes the primary (redis), the Sentinels for clients, a headless one for the pods and scraping", async () => {
         const recorded = await recordResources(() => new Redis("redis", args));
         const services = recorded.ofType("kubernetes:core/v1:Service").map((r) => r.inputs as Obj);
         expect(services.map((s) => s.metadata.name).sort()).toEqual([
+            "redis",
             "redis-headless",
             "redis-sentinel",
         ]);
@@ -179,19 +182,25 @@ describe("Redis", () => {
         expect(redisAuthConfig("pw")).toBe("requirepass pw\nmasterauth pw\n");
     });
 
-    it("gives clients the Sentinel address, the master name and a redis+sentinel URL", async () => {
+    it("gives clients the primary's URL, the Sentinel address, the master name and a redis+sentinel URL", async () => {
         const recorded = await recordResources(() => new Redis("redis", args));
         const secret = recorded.one("kubernetes:core/v1:Secret", "redis-credentials").inputs as Obj;
         // The whole stringData is a Pulumi secret (it holds the password): check its keys.
         expect(Object.keys(secret.stringData).sort()).toEqual([
+            "host",
             "password",
+            "port",
             "redis-auth.conf",
             "sentinel-host",
             "sentinel-master",
             "sentinel-port",
+            "sentinel-url",
             "sentinels",
             "url",
         ]);
+        expect(redisPrimaryUrl("pw", "mcp-production")).toBe(
+            "redis://:pw@redis.mcp-production.svc.cluster.local:6379/0",
+        );
         expect(redisSentinelUrl("pw", "mcp-production")).toBe(
             "redis+sentinel://:pw@redis-sentinel.mcp-production.svc.cluster.local:26379/mcp-cache/0",
         );
@@ -216,6 +225,8 @@ describe("Redis", () => {
         expect(spec.ingress[1].ports).toEqual(both);
         expect(spec.ingress[1].from[0].podSelector.matchLabels.app).toBe("redis");
         expect(spec.ingress[2].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
+        expect(spec.ingress[3].ports).toEqual(both);
+        expect(spec.ingress[3].from[0].podSelector.matchLabels.app).toBe("redis-proxy");
     });
 
     it("takes a majority of Sentinels as the quorum and refuses fewer than three pods", async () => {
