@@ -11,9 +11,6 @@ import {
 } from "../kit/pod-security";
 import { maxSurgePercent } from "../../contracts/names";
 
-/** The official haproxy image's user (`haproxy`, UID and GID 99). */
-export const redisProxyUid = 99;
-
 /** What the primary-following proxy is built from (components/data/redis.ts). */
 export interface RedisProxyArgs {
     /** HAProxy image. */
@@ -68,11 +65,12 @@ export function declareRedisProxy(
         opts,
     );
     const port = { name: "redis", containerPort: redisNames.port, protocol: "TCP" };
-    const probe = (periodSeconds: number) => ({
+    // One meaningful check, HAProxy accepting; liveness waits longer than readiness.
+    const probe = (periodSeconds: number, failureThreshold: number) => ({
         tcpSocket: { port: "redis" },
         periodSeconds,
         timeoutSeconds: 3,
-        failureThreshold: 3,
+        failureThreshold,
     });
     new k8s.apps.v1.Deployment(
         `${name}-deployment`,
@@ -95,7 +93,7 @@ export function declareRedisProxy(
                         automountServiceAccountToken: false,
                         enableServiceLinks: false,
                         ...dataStorePlacement,
-                        securityContext: restrictedPodSecurityContext(redisProxyUid),
+                        securityContext: restrictedPodSecurityContext(),
                         affinity: {
                             podAntiAffinity: {
                                 preferredDuringSchedulingIgnoredDuringExecution: [
@@ -124,12 +122,20 @@ export function declareRedisProxy(
                                     ),
                                 ],
                                 resources: {
-                                    requests: { cpu: "50m", memory: "64Mi" },
-                                    limits: { cpu: "500m", memory: "256Mi" },
+                                    requests: {
+                                        cpu: "50m",
+                                        memory: "64Mi",
+                                        "ephemeral-storage": "16Mi",
+                                    },
+                                    limits: {
+                                        cpu: "500m",
+                                        memory: "256Mi",
+                                        "ephemeral-storage": "64Mi",
+                                    },
                                 },
                                 securityContext: restrictedContainerSecurityContext(),
-                                readinessProbe: probe(5),
-                                livenessProbe: probe(15),
+                                readinessProbe: probe(5, 3),
+                                livenessProbe: probe(15, 4),
                                 volumeMounts: [
                                     { name: "config", mountPath: "/etc/haproxy", readOnly: true },
                                 ],
@@ -186,7 +192,12 @@ export function declareRedisProxy(
         `${name}-pdb`,
         {
             metadata: meta("redis-proxy-pdb"),
-            spec: { maxUnavailable: 1, selector: { matchLabels: redisProxySelector } },
+            spec: {
+                maxUnavailable: 1,
+                selector: { matchLabels: redisProxySelector },
+                // Stateless: a pod that is not ready may always be evicted.
+                unhealthyPodEvictionPolicy: "AlwaysAllow",
+            },
         },
         opts,
     );
