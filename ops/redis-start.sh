@@ -20,8 +20,10 @@
 #
 # The current primary is what a Sentinel answers to SENTINEL GET-MASTER-ADDR-BY-NAME: a pod that
 # restarts after a failover rejoins as a replica of the promoted server instead of claiming the
-# primary role back. Only when no Sentinel answers (the first start, or every pod restarting at
-# once) is REDIS_INITIAL_PRIMARY the primary. Log lines are JSON like the backup scripts'.
+# primary role back. When no Sentinel answers, a Sentinel asks its own pod's server (every
+# Sentinel restarted at once, the servers still running); only when that fails too (the first
+# start, or every pod restarting at once) is REDIS_INITIAL_PRIMARY the primary. Log lines are
+# JSON like the backup scripts'.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
@@ -59,10 +61,32 @@ known_primary() {
     done
 }
 
+# server_primary: the primary as this pod's own redis-server sees it (itself when it is the
+# primary, its master when it replicates), or nothing when it does not answer.
+server_primary() {
+    local lines
+    mapfile -t lines < <(timeout "${SENTINEL_TIMEOUT_SECONDS:-5}" redis-cli --no-auth-warning \
+        -h "$SELF_HOST" -p "$SELF_PORT" role 2>/dev/null)
+    case ${lines[0]:-} in
+        master) printf '%s\n' "$REDIS_SELF" ;;
+        slave)
+            if [[ -n ${lines[1]:-} && ${lines[2]:-} =~ ^[0-9]+$ ]]; then
+                printf '%s:%s\n' "${lines[1]}" "${lines[2]}"
+            fi
+            ;;
+    esac
+}
+
 step discover
 PRIMARY=$(known_primary)
 if [[ -n $PRIMARY ]]; then
     info "a Sentinel names the current primary" primary "$PRIMARY"
+elif [[ $MODE == sentinel ]] && PRIMARY=$(server_primary) && [[ -n $PRIMARY ]]; then
+    # Every Sentinel restarted at once while the servers kept running: the servers still know
+    # the primary, which may no longer be the initial one. Monitoring the initial primary when
+    # it has become a replica would leave the Sentinels watching a replica and never failing
+    # over.
+    info "no Sentinel answers: this server names the primary" primary "$PRIMARY"
 else
     PRIMARY=$REDIS_INITIAL_PRIMARY
     info "no Sentinel answers: starting from the initial primary" primary "$PRIMARY" \

@@ -165,12 +165,12 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
         }
         // redis-0 first: no Sentinel answers yet, so it is the initial primary; then the others.
         startServer(all[0]);
-        await until("redis-0 to answer", 20, async () =>
+        await until("redis-0 to answer", 60, async () =>
             (await cli(all[0].port, "ping")) === "PONG" ? true : undefined,
         );
         for (const node of all.slice(1)) startServer(node);
         for (const node of all) startSentinel(node);
-        await until("the Sentinels to see two replicas and each other", 60, async () => {
+        await until("the Sentinels to see two replicas and each other", 120, async () => {
             for (const node of all) {
                 const state = fields(await cli(node.sentinelPort, "sentinel", "master", master));
                 if (state["num-slaves"] !== "2" || state["num-other-sentinels"] !== "2") return;
@@ -319,6 +319,55 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
             client.disconnect();
         }
     }, 300_000);
+
+    it("Sentinels that all restart at once monitor the current primary, not the initial one", async () => {
+        // Whatever the tests before left: make sure the primary is not redis-0, the initial one.
+        if ((await primaryPort()) === all[0].port) {
+            await cli(all[1].sentinelPort, "sentinel", "failover", master);
+            await until("the switch away from redis-0", 60, async () =>
+                (await primaryPort()) !== all[0].port ? true : undefined,
+            );
+        }
+        const primary = await until("every server to follow one primary", 60, async () => {
+            const port = await primaryPort();
+            for (const node of all.filter((n) => n.port !== port)) {
+                const info = await cli(node.port, "info", "replication");
+                if (!info.includes(`master_port:${port}`)) return undefined;
+            }
+            return port;
+        });
+        // Every Sentinel goes at once (a node drain, a rollout gone wrong): when they start
+        // again no Sentinel answers, and each must learn the primary from its own server.
+        for (const node of all) await stopped(node.sentinel);
+        const logStart = all.map((node) => fs.statSync(logOf(node, "sentinel")).size);
+        for (const node of all) startSentinel(node);
+        await until("the Sentinels to agree again", 60, async () => {
+            for (const node of all) {
+                const state = fields(await cli(node.sentinelPort, "sentinel", "master", master));
+                if (state["num-other-sentinels"] !== "2") return undefined;
+            }
+            return true;
+        });
+        for (const node of all) {
+            const answer = await cli(
+                node.sentinelPort,
+                "sentinel",
+                "get-master-addr-by-name",
+                master,
+            );
+            expect(answer.split("\n")[1], `sentinel ${node.index}`).toBe(String(primary));
+        }
+        // The first to start found no peer and asked its server; none fell back to redis-0.
+        const logs = all
+            .map((node, i) => fs.readFileSync(logOf(node, "sentinel")).subarray(logStart[i]))
+            .join("\n");
+        expect(logs).toContain(
+            `"msg":"no Sentinel answers: this server names the primary","primary":"127.0.0.1:${primary}"`,
+        );
+        expect(logs).not.toContain("starting from the initial primary");
+        // They still fail over: the primary they found is the one they watch.
+        expect((await cli(primary, "role")).split("\n")[0]).toBe("master");
+    }, 180_000);
 
     it("refuses a Sentinel down-after under five seconds, and says so", async () => {
         const node = all[1];

@@ -191,7 +191,7 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
     );
     for (const node of nodes.slice(1)) startServer(node);
     for (const node of nodes) startSentinel(node);
-    await until("the Sentinels to see every replica and each other", 90, async () => {
+    await until("the Sentinels to see every replica and each other", 120, async () => {
         for (const state of await lab.sentinelStates()) {
             if (
                 state["num-slaves"] !== String(count - 1) ||
