@@ -1,23 +1,29 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
     freePort,
-    opsDir,
     requireTools,
-    run,
     runScript,
     scriptPath,
     type S3Server,
     startS3,
     tempDir,
 } from "../support/ops";
+import {
+    fields,
+    type RedisLab,
+    type RedisLabNode,
+    startRedisLab,
+    until,
+} from "../support/redis-lab";
 
 /**
- * The redis StatefulSet's topology on loopback: three redis-server and three redis-sentinel
- * processes (Debian's), each started by ops/redis-start.sh exactly as the pods start them.
+ * The redis StatefulSet's topology on loopback (test/support/redis-lab.ts): three redis-server
+ * and three redis-sentinel processes (Debian's), each started by ops/redis-start.sh exactly as
+ * the pods start them.
  * The primary is killed without warning; Sentinel promotes a replica, a Sentinel-aware client
  * (ioredis) follows it, the old primary rejoins as a replica, and the backup script dumps from
  * whichever server Sentinel names. The Sentinels run with the production down-after (the
@@ -28,102 +34,18 @@ import {
 const password = "failover-pass";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const master = "mcp-cache";
-const nodes = 3;
-
-interface Node {
-    readonly index: number;
-    readonly port: number;
-    readonly sentinelPort: number;
-    readonly dir: string;
-    server?: ChildProcess;
-    sentinel?: ChildProcess;
-}
-
-async function cli(port: number, ...args: string[]): Promise<string> {
-    const result = await run("redis-cli", ["--no-auth-warning", "-p", String(port), ...args], {
-        env: { REDISCLI_AUTH: password },
-        timeoutMs: 10_000,
-    });
-    return result.stdout.trim();
-}
-
-/** `SENTINEL MASTER mcp-cache` (and similar) as a record of its flat field list. */
-function fields(reply: string): Record<string, string> {
-    const lines = reply.split("\n");
-    const record: Record<string, string> = {};
-    for (let i = 0; i + 1 < lines.length; i += 2) record[lines[i]] = lines[i + 1];
-    return record;
-}
-
-async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>) {
-    const deadline = Date.now() + seconds * 1000;
-    let last: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (error) {
-            last = error;
-        }
-        await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out after ${seconds} s waiting for ${what} ${last ? String(last) : ""}`);
-}
 
 describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", () => {
-    const all: Node[] = [];
+    let lab: RedisLab;
+    let all: RedisLabNode[] = [];
     let s3: S3Server;
-    const sentinels = () => all.map((n) => `127.0.0.1:${n.sentinelPort}`).join(" ");
-
-    const startEnv = (node: Node) => ({
-        PATH: scriptPath(),
-        REDIS_SELF: `127.0.0.1:${node.port}`,
-        REDIS_INITIAL_PRIMARY: `127.0.0.1:${all[0].port}`,
-        REDIS_SENTINELS: sentinels(),
-        REDIS_SENTINEL_MASTER: master,
-        REDISCLI_AUTH: password,
-    });
-    const logOf = (node: Node, kind: string) => path.join(node.dir, `${kind}.log`);
-    const startServer = (node: Node) => {
-        const base = path.join(node.dir, "redis.conf");
-        fs.writeFileSync(
-            base,
-            [
-                "bind 127.0.0.1",
-                `port ${node.port}`,
-                `dir ${node.dir}`,
-                "appendonly yes",
-                "appendfsync everysec",
-                "repl-diskless-sync-delay 0",
-                `requirepass ${password}`,
-                `masterauth ${password}`,
-                "",
-            ].join("\n"),
-        );
-        const out = fs.openSync(logOf(node, "server"), "a");
-        node.server = spawn("bash", [path.join(opsDir, "redis-start.sh"), "server"], {
-            env: {
-                ...startEnv(node),
-                REDIS_BASE_CONFIG: base,
-                REDIS_RUN_CONFIG: path.join(node.dir, "run.conf"),
-            },
-            stdio: ["ignore", out, out],
-        });
-    };
-    const startSentinel = (node: Node, extra: Record<string, string> = {}) => {
-        const out = fs.openSync(logOf(node, "sentinel"), "a");
-        node.sentinel = spawn("bash", [path.join(opsDir, "redis-start.sh"), "sentinel"], {
-            env: {
-                ...startEnv(node),
-                SENTINEL_PORT: String(node.sentinelPort),
-                SENTINEL_BIND: "127.0.0.1",
-                SENTINEL_CONFIG: path.join(node.dir, "sentinel", "sentinel.conf"),
-                SENTINEL_FAILOVER_TIMEOUT_MS: "10000",
-                ...extra,
-            },
-            stdio: ["ignore", out, out],
-        });
-    };
+    const cli = (port: number, ...args: string[]) => lab.cli(port, ...args);
+    const sentinels = () => lab.sentinels();
+    const logOf = (node: RedisLabNode, kind: "server" | "sentinel") => lab.logOf(node, kind);
+    const startServer = (node: RedisLabNode) => lab.startServer(node);
+    const startSentinel = (node: RedisLabNode, extra?: Record<string, string>) =>
+        lab.startSentinel(node, extra);
+    const stopped = (child: ChildProcess | undefined) => lab.kill(child);
     const backupEnv = () => ({
         ...s3.env,
         PATH: scriptPath(),
@@ -142,12 +64,6 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
         }
         return epochs;
     };
-    const stopped = (child: ChildProcess | undefined) =>
-        new Promise<void>((resolve) => {
-            if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once("exit", () => resolve());
-            child.kill("SIGKILL");
-        });
     const primaryPort = async () =>
         Number(
             (await cli(all[0].sentinelPort, "sentinel", "get-master-addr-by-name", master)).split(
@@ -158,32 +74,15 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
     beforeAll(async () => {
         requireTools("redis", "sentinel", "aws");
         s3 = await startS3();
-        for (let index = 0; index < nodes; index++) {
-            const dir = tempDir(`redis-${index}`);
-            fs.mkdirSync(path.join(dir, "sentinel"));
-            all.push({ index, port: await freePort(), sentinelPort: await freePort(), dir });
-        }
-        // redis-0 first: no Sentinel answers yet, so it is the initial primary; then the others.
-        startServer(all[0]);
-        await until("redis-0 to answer", 60, async () =>
-            (await cli(all[0].port, "ping")) === "PONG" ? true : undefined,
-        );
-        for (const node of all.slice(1)) startServer(node);
-        for (const node of all) startSentinel(node);
-        await until("the Sentinels to see two replicas and each other", 120, async () => {
-            for (const node of all) {
-                const state = fields(await cli(node.sentinelPort, "sentinel", "master", master));
-                if (state["num-slaves"] !== "2" || state["num-other-sentinels"] !== "2") return;
-            }
-            return true;
+        lab = await startRedisLab({
+            password,
+            sentinelEnv: { SENTINEL_FAILOVER_TIMEOUT_MS: "10000" },
         });
-    }, 180_000);
+        all = lab.nodes;
+    }, 240_000);
 
     afterAll(async () => {
-        for (const node of all) {
-            node.sentinel?.kill("SIGKILL");
-            node.server?.kill("SIGKILL");
-        }
+        await lab?.stop();
         await s3?.close();
     });
 
@@ -373,7 +272,7 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
         const node = all[1];
         const result = await runScript("redis-start.sh", ["sentinel"], {
             env: {
-                ...startEnv(node),
+                ...lab.startEnv(node),
                 SENTINEL_PORT: String(await freePort()),
                 SENTINEL_CONFIG: path.join(tempDir("sentinel"), "sentinel.conf"),
                 SENTINEL_DOWN_AFTER_MS: "1000",

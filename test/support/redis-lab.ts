@@ -31,6 +31,8 @@ export interface RedisLab {
     /** `SENTINEL MASTER` of every Sentinel as records. */
     sentinelStates(): Promise<Record<string, string>[]>;
     logOf(node: RedisLabNode, kind: "server" | "sentinel"): string;
+    /** The environment ops/redis-start.sh gets for this node, as in its pod. */
+    startEnv(node: RedisLabNode): Record<string, string>;
     startServer(node: RedisLabNode): void;
     startSentinel(node: RedisLabNode, extra?: Record<string, string>): void;
     /** SIGKILL a process and wait until it is gone (its port is free again). */
@@ -154,6 +156,7 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
         sentinels,
         cli,
         logOf,
+        startEnv,
         startServer,
         startSentinel,
         kill,
