@@ -251,9 +251,11 @@ describe("redis-proxy: a URL-only client through a Sentinel failover (haproxy, r
             );
             expect(gap.seconds).toBeLessThan(30);
             expect(w.writes.filter((x) => /READONLY/.test(x.error ?? ""))).toEqual([]);
-            // The writer's connection left the old primary within the proxy's checks (two
-            // failed 1 s checks after its Sentinel names the new primary).
-            for (const x of lost) expect(x.at - switchedAt).toBeLessThan(5000);
+            // The writer's connection left the old primary within the proxy's checks: the
+            // old primary's own Sentinel hears of the switch within its 2 s hello period, then
+            // two failed 1 s checks close the connection (≈ 3 s measured). HAProxy checking the
+            // server's role alone kept it for 11 s, until Sentinel made it a replica.
+            for (const x of lost) expect(x.at - switchedAt).toBeLessThan(8000);
             const after = w.writes.filter((x) => x.ok && x.at > routedAt + 3000);
             expect(after.length).toBeGreaterThanOrEqual(50);
             expect(await landsOn()).toBe(promoted);
