@@ -101,7 +101,37 @@ export function redisConfig(maxmemoryBytes: number, policy: string): string {
     ].join("\n");
 }
 
-/** redis-auth.conf: servers require the password and replicas present it to the primary. */
-export function redisAuthConfig(password: string): string {
-    return `requirepass ${password}\nmasterauth ${password}\n`;
+/**
+ * The ACL user redis_exporter connects as: the connection commands, INFO, CONFIG GET and the
+ * slowlog, latency and memory read-outs it turns into metrics; no key, no write, no admin
+ * command. Checked against the real exporter (test/ops/redis-acl.test.ts).
+ */
+export const redisExporterAcl =
+    "-@all +@connection +info +ping +config|get +client|list +slowlog|get +slowlog|len " +
+    "+latency|latest +latency|history +dbsize +select +memory|usage +cluster|info";
+
+/** The redis_exporter sidecar's ACL user name. */
+export const redisExporterUser = "exporter";
+
+/**
+ * redis-auth.conf: servers require the password (the `default` user: operators in the pod,
+ * probes, replication, Sentinel, the backup jobs) and replicas present it to the primary; the
+ * exporter has a user of its own, limited to what it reads.
+ */
+export function redisAuthConfig(password: string, exporterPassword: string): string {
+    for (const [what, value] of [
+        ["password", password],
+        ["exporter password", exporterPassword],
+    ]) {
+        // One word on a config line: a space or a line break would change its meaning.
+        if (!/^[\x21-\x7e]+$/.test(value)) {
+            throw new Error(`redis-auth.conf: the ${what} must be printable and without spaces`);
+        }
+    }
+    return [
+        `requirepass ${password}`,
+        `masterauth ${password}`,
+        `user ${redisExporterUser} on >${exporterPassword} ${redisExporterAcl}`,
+        "",
+    ].join("\n");
 }

@@ -126,6 +126,11 @@ export class Redis extends pulumi.ComponentResource {
             { length: 32, special: false },
             child,
         ).result;
+        const exporterPassword = new random.RandomPassword(
+            `${name}-exporter-password`,
+            { length: 32, special: false },
+            child,
+        ).result;
         new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
@@ -143,7 +148,11 @@ export class Redis extends pulumi.ComponentResource {
                     "sentinel-master": redisNames.sentinelMaster,
                     sentinels: redisSentinelAddresses(replicas, namespace),
                     "sentinel-url": password.apply((p) => redisSentinelUrl(p, namespace)),
-                    "redis-auth.conf": password.apply(redisAuthConfig),
+                    // redis_exporter's own ACL user (see redisAuthConfig).
+                    "exporter-password": exporterPassword,
+                    "redis-auth.conf": pulumi
+                        .all([password, exporterPassword])
+                        .apply(([p, e]) => redisAuthConfig(p, e)),
                 },
             },
             child,

@@ -84,6 +84,14 @@ describe("Redis", () => {
         expect(sentinel.readinessProbe.exec.command.join(" ")).toContain("redis-cli -p 26379 ping");
         expect(exporter.image).toBe(args.exporterImage);
         expect(exporter.ports[0].containerPort).toBe(9121);
+        // The exporter connects as its own ACL user, never with the servers' password.
+        expect(envOf(exporter)).toEqual({
+            REDIS_ADDR: "redis://127.0.0.1:6379",
+            REDIS_USER: "exporter",
+            REDIS_PASSWORD: {
+                secretKeyRef: { name: "redis-credentials", key: "exporter-password" },
+            },
+        });
         for (const container of pod.containers) {
             expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
             expect(container.livenessProbe, container.name).toBeDefined();
@@ -95,7 +103,10 @@ describe("Redis", () => {
         expect(pod.volumes.find((v: Obj) => v.name === "ops").configMap.name).toBe("redis-scripts");
         const scripts = recorded.one("kubernetes:core/v1:ConfigMap", "redis-scripts").inputs as Obj;
         expect(Object.keys(scripts.data).sort()).toEqual(["backup-lib.sh", "redis-start.sh"]);
-        expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+        // The servers' password and the exporter's.
+        expect(
+            recorded.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name),
+        ).toEqual(["redis-password", "redis-exporter-password"]);
     });
 
     it("gives each container every variable ops/redis-start.sh requires in its mode", async () => {
@@ -179,7 +190,14 @@ describe("Redis", () => {
         expect(config).toContain("replica-read-only yes");
         expect(config).toContain("include /etc/redis/auth/redis-auth.conf");
         expect(config).not.toMatch(/requirepass|replicaof/);
-        expect(redisAuthConfig("pw")).toBe("requirepass pw\nmasterauth pw\n");
+        expect(redisAuthConfig("pw", "ex").split("\n").slice(0, 2)).toEqual([
+            "requirepass pw",
+            "masterauth pw",
+        ]);
+        expect(redisAuthConfig("pw", "ex")).toContain("user exporter on >ex -@all +@connection");
+        expect(() => redisAuthConfig("pw", "a b")).toThrow(
+            "redis-auth.conf: the exporter password must be printable and without spaces",
+        );
     });
 
     it("gives clients the primary's URL, the Sentinel address, the master name and a redis+sentinel URL", async () => {
@@ -187,6 +205,7 @@ describe("Redis", () => {
         const secret = recorded.one("kubernetes:core/v1:Secret", "redis-credentials").inputs as Obj;
         // The whole stringData is a Pulumi secret (it holds the password): check its keys.
         expect(Object.keys(secret.stringData).sort()).toEqual([
+            "exporter-password",
             "host",
             "password",
             "port",
