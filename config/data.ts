@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redisMinSentinelDownAfterMilliseconds } from "../contracts/data";
 import { memoryBytes } from "../contracts/quantity";
 import { containerResources, parsedQuantity } from "./lib/resources";
 import { memoryQuantity, pinnedImage } from "./lib/validators";
@@ -89,11 +90,19 @@ export const postgresSchema = z.strictObject({
     archive: walArchiveSchema,
 });
 
+/** HAProxy of the Redis primary-following proxy: the release Debian 12's tests run. */
+export const defaultRedisProxyImage = "haproxy:2.6.12";
+
 export const redisSchema = z.strictObject({
     /** Redis 7 image (also runs redis-cli in the backup job). */
     image: pinnedImage,
     /** redis_exporter sidecar image. */
     exporterImage: pinnedImage,
+    /**
+     * HAProxy image of `redis-proxy`, behind the Service `redis` that follows the primary.
+     * @default haproxy:2.6.12 (the release Debian 12 ships, which the tests run)
+     */
+    proxyImage: pinnedImage.default(defaultRedisProxyImage),
     resources: containerResources,
     /**
      * Pods of the redis StatefulSet, each a redis-server and a redis-sentinel: redis-0 starts as
@@ -101,8 +110,17 @@ export const redisSchema = z.strictObject({
      * the loss of one pod (docs/data.md). @default 3
      */
     replicas: z.number().int().min(3).max(7).default(3),
-    /** How long the primary must be unreachable before the Sentinels fail over. @default 5000 */
-    sentinelDownAfterMilliseconds: z.number().int().min(1000).max(60000).default(5000),
+    /**
+     * How long the primary must be unreachable before the Sentinels fail over. At least
+     * {@link redisMinSentinelDownAfterMilliseconds}: a shorter one fails a just-promoted primary
+     * over again when it is slow for a moment (docs/data.md). @default 5000
+     */
+    sentinelDownAfterMilliseconds: z
+        .number()
+        .int()
+        .min(redisMinSentinelDownAfterMilliseconds)
+        .max(60000)
+        .default(5000),
     /** PVC size of each pod (AOF and RDB files). */
     storageSize: volumeSize,
     /** maxmemory-policy once maxmemory is reached. @default "allkeys-lru" (the cache is LRU) */

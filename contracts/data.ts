@@ -17,3 +17,12 @@ export const postgresNames = {
     /** Superuser, replication and exporter passwords: only the data layer reads these. */
     adminSecret: "postgres-admin",
 } as const;
+
+/**
+ * The shortest Sentinel `down-after-milliseconds` the platform accepts. After a failover a
+ * Sentinel reconnects to the new primary on its 1 s ping period and keeps counting its peers'
+ * "primary is down" votes about the old primary for another 5 s (five of its 1 s ask
+ * periods, Redis 7); with a shorter down-after, a new primary that is slow to answer for a moment
+ * (a fork, an fsync, a loaded node) is judged down by those stale votes and failed over again.
+ */
+export const redisMinSentinelDownAfterMilliseconds = 5000;

@@ -32,11 +32,15 @@ export type BackupPrefix = (typeof backupPrefixes)[number];
 export const backupRootOfStandby = "dr";
 
 /**
- * How clients reach the Redis primary (docs/data.md): they ask a Sentinel behind the
- * `redis-sentinel` Service for the master `mcp-cache`, then connect to the address it names;
- * the password is key `password` of the Secret `redis-credentials` (in the data namespace).
+ * How clients reach the Redis primary (docs/data.md): through the Service `redis` on 6379,
+ * which always leads to the server the Sentinels name as the primary (key `url` of the Secret
+ * `redis-credentials`, in the data namespace, is the whole URL); or, for Sentinel-aware
+ * clients, by asking a Sentinel behind `redis-sentinel` for the master `mcp-cache`. The
+ * password is key `password` of the same Secret.
  */
 export const redisDiscovery = {
+    primaryService: "redis",
+    port: 6379,
     sentinelService: "redis-sentinel",
     sentinelPort: 26379,
     sentinelMaster: "mcp-cache",

@@ -15,13 +15,15 @@
 #   server:   REDIS_BASE_CONFIG (redis.conf to include), REDIS_RUN_CONFIG (file to write)
 #   sentinel: SENTINEL_PORT (default 26379), SENTINEL_BIND (default "0.0.0.0 -::*"),
 #             SENTINEL_CONFIG (file to write; Sentinel rewrites it on every failover),
-#             SENTINEL_QUORUM (2), SENTINEL_DOWN_AFTER_MS (5000), SENTINEL_FAILOVER_TIMEOUT_MS
-#             (60000)
+#             SENTINEL_QUORUM (2), SENTINEL_DOWN_AFTER_MS (5000, at least 5000),
+#             SENTINEL_FAILOVER_TIMEOUT_MS (60000)
 #
 # The current primary is what a Sentinel answers to SENTINEL GET-MASTER-ADDR-BY-NAME: a pod that
 # restarts after a failover rejoins as a replica of the promoted server instead of claiming the
-# primary role back. Only when no Sentinel answers (the first start, or every pod restarting at
-# once) is REDIS_INITIAL_PRIMARY the primary. Log lines are JSON like the backup scripts'.
+# primary role back. When no Sentinel answers, a Sentinel asks its own pod's server (every
+# Sentinel restarted at once, the servers still running); only when that fails too (the first
+# start, or every pod restarting at once) is REDIS_INITIAL_PRIMARY the primary. Log lines are
+# JSON like the backup scripts'.
 set -euo pipefail
 # shellcheck source=backup-lib.sh
 source "$(dirname "$0")/backup-lib.sh"
@@ -38,6 +40,14 @@ for address in "$REDIS_SELF" "$REDIS_INITIAL_PRIMARY"; do
         fail "REDIS_SELF and REDIS_INITIAL_PRIMARY must be host:port" got "$address"
     fi
 done
+# After a failover a Sentinel reconnects to the new primary on its 1 s ping period and still
+# counts its peers' "down" votes about the old primary for 5 s: a shorter down-after fails a new
+# primary that is slow for a moment (a fork, an fsync, a loaded node) over again at once.
+DOWN_AFTER_MS=${SENTINEL_DOWN_AFTER_MS:-5000}
+if [[ $MODE == sentinel ]] && { [[ ! $DOWN_AFTER_MS =~ ^[0-9]{1,9}$ ]] || ((10#$DOWN_AFTER_MS < 5000)); }; then
+    fail "SENTINEL_DOWN_AFTER_MS must be a whole number of milliseconds, at least 5000" \
+        got "$DOWN_AFTER_MS"
+fi
 SELF_HOST=${REDIS_SELF%:*}
 SELF_PORT=${REDIS_SELF##*:}
 
@@ -51,10 +61,32 @@ known_primary() {
     done
 }
 
+# server_primary: the primary as this pod's own redis-server sees it (itself when it is the
+# primary, its master when it replicates), or nothing when it does not answer.
+server_primary() {
+    local lines
+    mapfile -t lines < <(timeout "${SENTINEL_TIMEOUT_SECONDS:-5}" redis-cli --no-auth-warning \
+        -h "$SELF_HOST" -p "$SELF_PORT" role 2>/dev/null)
+    case ${lines[0]:-} in
+        master) printf '%s\n' "$REDIS_SELF" ;;
+        slave)
+            if [[ -n ${lines[1]:-} && ${lines[2]:-} =~ ^[0-9]+$ ]]; then
+                printf '%s:%s\n' "${lines[1]}" "${lines[2]}"
+            fi
+            ;;
+    esac
+}
+
 step discover
 PRIMARY=$(known_primary)
 if [[ -n $PRIMARY ]]; then
     info "a Sentinel names the current primary" primary "$PRIMARY"
+elif [[ $MODE == sentinel ]] && PRIMARY=$(server_primary) && [[ -n $PRIMARY ]]; then
+    # Every Sentinel restarted at once while the servers kept running: the servers still know
+    # the primary, which may no longer be the initial one. Monitoring the initial primary when
+    # it has become a replica would leave the Sentinels watching a replica and never failing
+    # over.
+    info "no Sentinel answers: this server names the primary" primary "$PRIMARY"
 else
     PRIMARY=$REDIS_INITIAL_PRIMARY
     info "no Sentinel answers: starting from the initial primary" primary "$PRIMARY" \
@@ -95,7 +127,7 @@ umask 077
     printf 'sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n'
     printf 'sentinel announce-ip %s\nsentinel announce-port %s\n' "$SELF_HOST" "${SENTINEL_PORT:-26379}"
     printf 'sentinel monitor %s %s %s %s\n' "$MASTER" "${PRIMARY%:*}" "${PRIMARY##*:}" "${SENTINEL_QUORUM:-2}"
-    printf 'sentinel down-after-milliseconds %s %s\n' "$MASTER" "${SENTINEL_DOWN_AFTER_MS:-5000}"
+    printf 'sentinel down-after-milliseconds %s %s\n' "$MASTER" "$DOWN_AFTER_MS"
     printf 'sentinel failover-timeout %s %s\n' "$MASTER" "${SENTINEL_FAILOVER_TIMEOUT_MS:-60000}"
     printf 'sentinel parallel-syncs %s 1\n' "$MASTER"
     # The same password guards the servers and the Sentinels (Sentinels use requirepass to

@@ -6,7 +6,11 @@
 import { redisDiscovery } from "../../contracts/names";
 
 export const redisNames = {
-    port: 6379,
+    port: redisDiscovery.port,
+    /** ClusterIP Service in front of redis-proxy: always the current primary (URL clients). */
+    primaryService: redisDiscovery.primaryService,
+    /** ConfigMap holding redis-proxy's haproxy.cfg. */
+    proxyConfigMap: "redis-proxy-config",
     sentinelPort: redisDiscovery.sentinelPort,
     exporterPort: 9121,
     /** The name the Sentinels monitor the primary under (the manuals' mcp-cache). */
@@ -15,7 +19,7 @@ export const redisNames = {
     headlessService: "redis-headless",
     /** ClusterIP Service in front of every pod's Sentinel: where clients discover the primary. */
     sentinelService: redisDiscovery.sentinelService,
-    /** password, the Sentinel address and master name (apps) and redis-auth.conf (servers). */
+    /** password, the URLs, the Sentinel address and master name (apps), redis-auth.conf (servers). */
     credentialsSecret: redisDiscovery.credentialsSecret,
     /** ConfigMap holding ops/redis-start.sh and the backup-lib.sh it sources. */
     scriptsConfigMap: "redis-scripts",
@@ -36,6 +40,16 @@ export function redisSentinelAddresses(replicas: number, namespace: string): str
     return redisPodNames(replicas)
         .map((pod) => `${redisPodHost(pod, namespace)}:${redisNames.sentinelPort}`)
         .join(" ");
+}
+
+/** The Service `redis`'s DNS name: the primary, for clients that only know a URL. */
+export function redisPrimaryHost(namespace: string): string {
+    return `${redisNames.primaryService}.${namespace}.svc.cluster.local`;
+}
+
+/** `redis://:<password>@redis.<namespace>.svc.cluster.local:6379/0`: the primary, whatever it is. */
+export function redisPrimaryUrl(password: string, namespace: string): string {
+    return `redis://:${password}@${redisPrimaryHost(namespace)}:${redisNames.port}/0`;
 }
 
 /** The Sentinel Service's DNS name: what a Sentinel-aware client is given. */
@@ -87,7 +101,37 @@ export function redisConfig(maxmemoryBytes: number, policy: string): string {
     ].join("\n");
 }
 
-/** redis-auth.conf: servers require the password and replicas present it to the primary. */
-export function redisAuthConfig(password: string): string {
-    return `requirepass ${password}\nmasterauth ${password}\n`;
+/**
+ * The ACL user redis_exporter connects as: the connection commands, INFO, CONFIG GET and the
+ * slowlog, latency and memory read-outs it turns into metrics; no key, no write, no admin
+ * command. Checked against the real exporter (test/ops/redis-acl.test.ts).
+ */
+export const redisExporterAcl =
+    "-@all +@connection +info +ping +config|get +client|list +slowlog|get +slowlog|len " +
+    "+latency|latest +latency|history +dbsize +select +memory|usage +cluster|info";
+
+/** The redis_exporter sidecar's ACL user name. */
+export const redisExporterUser = "exporter";
+
+/**
+ * redis-auth.conf: servers require the password (the `default` user: operators in the pod,
+ * probes, replication, Sentinel, the backup jobs) and replicas present it to the primary; the
+ * exporter has a user of its own, limited to what it reads.
+ */
+export function redisAuthConfig(password: string, exporterPassword: string): string {
+    for (const [what, value] of [
+        ["password", password],
+        ["exporter password", exporterPassword],
+    ]) {
+        // One word on a config line: a space or a line break would change its meaning.
+        if (!/^[\x21-\x7e]+$/.test(value)) {
+            throw new Error(`redis-auth.conf: the ${what} must be printable and without spaces`);
+        }
+    }
+    return [
+        `requirepass ${password}`,
+        `masterauth ${password}`,
+        `user ${redisExporterUser} on >${exporterPassword} ${redisExporterAcl}`,
+        "",
+    ].join("\n");
 }

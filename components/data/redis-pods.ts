@@ -8,7 +8,13 @@ import {
     plainEnv,
     secretEnv,
 } from "./data-pods";
-import { redisNames, redisPodHost, redisSentinelAddresses, sentinelQuorum } from "./redis-config";
+import {
+    redisExporterUser,
+    redisNames,
+    redisPodHost,
+    redisSentinelAddresses,
+    sentinelQuorum,
+} from "./redis-config";
 import type { ContainerResources } from "../kit/pod-spec";
 import {
     restrictedContainerSecurityContext,
@@ -129,8 +135,12 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
         imagePullPolicy: "IfNotPresent",
         ports: [{ name: "metrics", containerPort: redisNames.exporterPort, protocol: "TCP" }],
         env: [
-            ...plainEnv({ REDIS_ADDR: `redis://127.0.0.1:${redisNames.port}` }),
-            secretEnv("REDIS_PASSWORD", redisNames.credentialsSecret, "password"),
+            // Its own ACL user: read-outs only, never the servers' password.
+            ...plainEnv({
+                REDIS_ADDR: `redis://127.0.0.1:${redisNames.port}`,
+                REDIS_USER: redisExporterUser,
+            }),
+            secretEnv("REDIS_PASSWORD", redisNames.credentialsSecret, "exporter-password"),
         ],
         resources: {
             requests: { cpu: "50m", memory: "32Mi" },

@@ -6,15 +6,19 @@ import {
     redisAuthConfig,
     redisConfig,
     redisNames,
+    redisPrimaryHost,
+    redisPrimaryUrl,
     redisSentinelAddresses,
     redisSentinelHost,
     redisSentinelUrl,
 } from "./redis-config";
+import { declareRedisProxy, redisProxySelector } from "./redis-proxy";
 import { redisPodSpec } from "./redis-pods";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
 import { memoryBytes } from "../../contracts/quantity";
+import { redisMinSentinelDownAfterMilliseconds } from "../../contracts/data";
 import { backupPodLabels } from "./postgres";
 import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/names";
 import { serviceMonitor } from "../kit/service-monitor";
@@ -26,6 +30,8 @@ export interface RedisArgs {
     readonly image: string;
     /** redis_exporter image. */
     readonly exporterImage: string;
+    /** HAProxy image of `redis-proxy`, behind the Service `redis`. */
+    readonly proxyImage: string;
     readonly resources: ContainerResources;
     /**
      * Pods of the StatefulSet, each a redis-server and a redis-sentinel: redis-0 starts as the
@@ -33,7 +39,10 @@ export interface RedisArgs {
      * the loss of one pod. @default 3
      */
     readonly replicas?: number;
-    /** How long a primary must be unreachable before the Sentinels fail over. @default 5000 */
+    /**
+     * How long a primary must be unreachable before the Sentinels fail over; at least
+     * {@link redisMinSentinelDownAfterMilliseconds}. @default 5000
+     */
     readonly sentinelDownAfterMilliseconds?: number;
     /** PVC size (AOF and RDB). */
     readonly storageSize: string;
@@ -49,6 +58,19 @@ export interface RedisArgs {
     readonly clientNamespaces?: readonly string[];
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Sentinel's down-after, checked: at least {@link redisMinSentinelDownAfterMilliseconds}, below
+ * which Sentinel fails a just-promoted primary over again when it is slow for a moment.
+ */
+export function redisSentinelDownAfter(milliseconds: number): number {
+    if (!Number.isInteger(milliseconds) || milliseconds < redisMinSentinelDownAfterMilliseconds) {
+        throw new Error(
+            `Redis sentinelDownAfterMilliseconds must be an integer of at least ${redisMinSentinelDownAfterMilliseconds} (shorter fails a just-promoted primary over again); got ${milliseconds}`,
+        );
+    }
+    return milliseconds;
 }
 
 /** The pod count, checked: at least 3, so a majority of Sentinels survives one pod's loss. */
@@ -73,6 +95,8 @@ export function redisReplicaCount(replicas: number): number {
  * `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH is set in the container).
  */
 export class Redis extends pulumi.ComponentResource {
+    /** The Service `redis`'s DNS name: the current primary on 6379. */
+    public readonly primaryHost: string;
     /** The Sentinel Service's DNS name (port {@link redisNames.sentinelPort}). */
     public readonly sentinelHost: string;
     public readonly credentialsSecretName: string;
@@ -82,6 +106,7 @@ export class Redis extends pulumi.ComponentResource {
         const namespace = args.namespace ?? dataNamespace;
         const clientNamespaces = args.clientNamespaces ?? appNamespaces;
         const replicas = redisReplicaCount(args.replicas ?? 3);
+        const downAfter = redisSentinelDownAfter(args.sentinelDownAfterMilliseconds ?? 5000);
         const child = { parent: this };
         const version = args.image.split(":").pop()?.split("@")[0];
         const source = { name: "redis", component: "cache", version };
@@ -92,11 +117,17 @@ export class Redis extends pulumi.ComponentResource {
             namespace,
             labels: { ...labels, ...extra },
         });
+        this.primaryHost = redisPrimaryHost(namespace);
         this.sentinelHost = redisSentinelHost(namespace);
         this.credentialsSecretName = redisNames.credentialsSecret;
 
         const password = new random.RandomPassword(
             `${name}-password`,
+            { length: 32, special: false },
+            child,
+        ).result;
+        const exporterPassword = new random.RandomPassword(
+            `${name}-exporter-password`,
             { length: 32, special: false },
             child,
         ).result;
@@ -107,13 +138,21 @@ export class Redis extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: {
                     password,
+                    // Any client: the Service `redis`, which leads to the current primary.
+                    host: this.primaryHost,
+                    port: String(redisNames.port),
+                    url: password.apply((p) => redisPrimaryUrl(p, namespace)),
                     // Sentinel-aware clients: ask the Sentinels for the master's address.
                     "sentinel-host": this.sentinelHost,
                     "sentinel-port": String(redisNames.sentinelPort),
                     "sentinel-master": redisNames.sentinelMaster,
                     sentinels: redisSentinelAddresses(replicas, namespace),
-                    url: password.apply((p) => redisSentinelUrl(p, namespace)),
-                    "redis-auth.conf": password.apply(redisAuthConfig),
+                    "sentinel-url": password.apply((p) => redisSentinelUrl(p, namespace)),
+                    // redis_exporter's own ACL user (see redisAuthConfig).
+                    "exporter-password": exporterPassword,
+                    "redis-auth.conf": pulumi
+                        .all([password, exporterPassword])
+                        .apply(([p, e]) => redisAuthConfig(p, e)),
                 },
             },
             child,
@@ -178,7 +217,7 @@ export class Redis extends pulumi.ComponentResource {
             resources: args.resources,
             namespace,
             replicas,
-            sentinelDownAfterMilliseconds: args.sentinelDownAfterMilliseconds ?? 5000,
+            sentinelDownAfterMilliseconds: downAfter,
             selector,
         });
         new k8s.apps.v1.StatefulSet(
@@ -239,6 +278,11 @@ export class Redis extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.serviceMonitorDependsOn ?? [] },
         );
         const clients = [...allPodsIn(clientNamespaces), podsIn(namespace, backupPodLabels)];
+        declareRedisProxy(
+            `${name}-proxy`,
+            { image: args.proxyImage, namespace, redisReplicas: replicas, clients },
+            child,
+        );
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -255,6 +299,11 @@ export class Redis extends pulumi.ComponentResource {
                             ports: tcp(redisNames.port, redisNames.sentinelPort),
                         },
                         { from: [prometheusPods], ports: tcp(redisNames.exporterPort) },
+                        // redis-proxy: its checks ask every Sentinel, and it forwards clients.
+                        {
+                            from: [podsIn(namespace, redisProxySelector)],
+                            ports: tcp(redisNames.port, redisNames.sentinelPort),
+                        },
                     ],
                 },
             },
@@ -262,6 +311,7 @@ export class Redis extends pulumi.ComponentResource {
         );
 
         this.registerOutputs({
+            primaryHost: this.primaryHost,
             sentinelHost: this.sentinelHost,
             credentialsSecretName: this.credentialsSecretName,
         });

@@ -117,24 +117,32 @@ export function publicRoutes(services: Readonly<Record<string, McpServiceSpec>>)
 }
 
 /**
- * How a service with `dataAccess: [redis]` finds the Redis primary: the Sentinel Service and
- * master name for a Sentinel-aware client (docs/data.md), and the password where the
- * credentials Secret is readable (the data namespace).
+ * How a service with `dataAccess: [redis]` reaches Redis (docs/data.md): `REDIS_URL`, the
+ * Service `redis` that always leads to the current primary, with the password (key `url` of
+ * the credentials Secret); and, for a Sentinel-aware client, the Sentinel Service, master
+ * name and `REDIS_PASSWORD`. The Secret is readable only in the data namespace, so a service
+ * elsewhere gets only the addresses.
  */
 export function redisClientEnv(service: McpServiceSpec): {
     env: Record<string, string>;
     secretEnv: Record<string, { secret: string; key: string }>;
 } {
     if (!service.dataAccess.includes("redis")) return { env: {}, secretEnv: {} };
+    const secret = redisDiscovery.credentialsSecret;
     return {
         env: {
+            REDIS_HOST: `${redisDiscovery.primaryService}.${dataNamespace}.svc.cluster.local`,
+            REDIS_PORT: String(redisDiscovery.port),
             REDIS_SENTINEL_HOST: `${redisDiscovery.sentinelService}.${dataNamespace}.svc.cluster.local`,
             REDIS_SENTINEL_PORT: String(redisDiscovery.sentinelPort),
             REDIS_SENTINEL_MASTER: redisDiscovery.sentinelMaster,
         },
         secretEnv:
             service.namespace === dataNamespace
-                ? { REDIS_PASSWORD: { secret: redisDiscovery.credentialsSecret, key: "password" } }
+                ? {
+                      REDIS_URL: { secret, key: "url" },
+                      REDIS_PASSWORD: { secret, key: "password" },
+                  }
                 : {},
     };
 }

@@ -17,17 +17,19 @@ describe("redis data config", () => {
         }
     });
 
-    it("rejects fewer than three pods and a down-after under a second, with the key path", () => {
+    it("rejects fewer than three pods and a down-after under five seconds, with the key path", () => {
+        // 4999 ms: one under the floor. A down-after this short lets Sentinel fail a freshly
+        // promoted primary over again (test/ops/redis-failover.test.ts shows it).
         const found = configProblems("production", (ns) => {
             ns["mcp-platform"].data.redis.replicas = 2;
-            ns["mcp-platform"].data.redis.sentinelDownAfterMilliseconds = 200;
+            ns["mcp-platform"].data.redis.sentinelDownAfterMilliseconds = 4999;
         });
         expect(found).toHaveLength(2);
         expect(found[0]).toMatch(
             /^Pulumi\.production\.yaml: mcp-platform:data\.redis\.replicas: .*3/,
         );
         expect(found[1]).toMatch(
-            /^Pulumi\.production\.yaml: mcp-platform:data\.redis\.sentinelDownAfterMilliseconds: .*1000/,
+            /^Pulumi\.production\.yaml: mcp-platform:data\.redis\.sentinelDownAfterMilliseconds: expected a number >= 5000 \(got 4999\)/,
         );
     });
 });

@@ -204,6 +204,37 @@ describe("redis backup and restore (redis-server, s3rver, AWS CLI)", () => {
         });
     });
 
+    it("refuses to back up a replica named directly, and says so", async () => {
+        // A replica of its own, so the refusal does not hang on which server some other test
+        // left as primary.
+        const replica = await startRedis("source-pass", [
+            "--replicaof",
+            "127.0.0.1",
+            String(source.port),
+            "--masterauth",
+            "source-pass",
+        ]);
+        try {
+            expect((await replica.cli("role")).split("\n")[0]).toBe("slave");
+            const result = await runScript("backup-redis.sh", [], {
+                env: {
+                    ...env(),
+                    REDIS_HOST: "127.0.0.1",
+                    REDIS_PORT: String(replica.port),
+                    REDISCLI_AUTH: "source-pass",
+                },
+            });
+            expect(result.status).not.toBe(0);
+            expect(errorsOf(result)[0]).toMatchObject({
+                step: "connect",
+                msg: "the Redis server is not a primary",
+                role: "slave",
+            });
+        } finally {
+            await replica.stop();
+        }
+    });
+
     it("archives application data, verifies it, and exits non-zero when the upload fails", async () => {
         const data = tempDir("app-data");
         fs.mkdirSync(path.join(data, "mcp-production"));

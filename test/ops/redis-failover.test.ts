@@ -1,13 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
     freePort,
-    opsDir,
     requireTools,
-    run,
     runScript,
     scriptPath,
     type S3Server,
@@ -15,113 +13,40 @@ import {
     tempDir,
 } from "../support/ops";
 import { testSigningKey } from "../support/backup-signing";
+import {
+    fields,
+    type RedisLab,
+    type RedisLabNode,
+    startRedisLab,
+    until,
+} from "../support/redis-lab";
 
 /**
- * The redis StatefulSet's topology on loopback: three redis-server and three redis-sentinel
- * processes (Debian's), each started by ops/redis-start.sh exactly as the pods start them.
+ * The redis StatefulSet's topology on loopback (test/support/redis-lab.ts): three redis-server
+ * and three redis-sentinel processes (Debian's), each started by ops/redis-start.sh exactly as
+ * the pods start them.
  * The primary is killed without warning; Sentinel promotes a replica, a Sentinel-aware client
  * (ioredis) follows it, the old primary rejoins as a replica, and the backup script dumps from
- * whichever server Sentinel names.
+ * whichever server Sentinel names. The Sentinels run with the production down-after (the
+ * script's default, 5 s): with 1 s, a new primary that was slow for a moment right after the
+ * failover was failed over again (the stall below reproduces it).
  */
 
 const password = "failover-pass";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const master = "mcp-cache";
-const nodes = 3;
-
-interface Node {
-    readonly index: number;
-    readonly port: number;
-    readonly sentinelPort: number;
-    readonly dir: string;
-    server?: ChildProcess;
-    sentinel?: ChildProcess;
-}
-
-async function cli(port: number, ...args: string[]): Promise<string> {
-    const result = await run("redis-cli", ["--no-auth-warning", "-p", String(port), ...args], {
-        env: { REDISCLI_AUTH: password },
-        timeoutMs: 10_000,
-    });
-    return result.stdout.trim();
-}
-
-/** `SENTINEL MASTER mcp-cache` (and similar) as a record of its flat field list. */
-function fields(reply: string): Record<string, string> {
-    const lines = reply.split("\n");
-    const record: Record<string, string> = {};
-    for (let i = 0; i + 1 < lines.length; i += 2) record[lines[i]] = lines[i + 1];
-    return record;
-}
-
-async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>) {
-    const deadline = Date.now() + seconds * 1000;
-    let last: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (error) {
-            last = error;
-        }
-        await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out after ${seconds} s waiting for ${what} ${last ? String(last) : ""}`);
-}
 
 describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", () => {
-    const all: Node[] = [];
+    let lab: RedisLab;
+    let all: RedisLabNode[] = [];
     let s3: S3Server;
-    const sentinels = () => all.map((n) => `127.0.0.1:${n.sentinelPort}`).join(" ");
-
-    const startEnv = (node: Node) => ({
-        PATH: scriptPath(),
-        REDIS_SELF: `127.0.0.1:${node.port}`,
-        REDIS_INITIAL_PRIMARY: `127.0.0.1:${all[0].port}`,
-        REDIS_SENTINELS: sentinels(),
-        REDIS_SENTINEL_MASTER: master,
-        REDISCLI_AUTH: password,
-    });
-    const logOf = (node: Node, kind: string) => path.join(node.dir, `${kind}.log`);
-    const startServer = (node: Node) => {
-        const base = path.join(node.dir, "redis.conf");
-        fs.writeFileSync(
-            base,
-            [
-                "bind 127.0.0.1",
-                `port ${node.port}`,
-                `dir ${node.dir}`,
-                "appendonly yes",
-                "appendfsync everysec",
-                "repl-diskless-sync-delay 0",
-                `requirepass ${password}`,
-                `masterauth ${password}`,
-                "",
-            ].join("\n"),
-        );
-        const out = fs.openSync(logOf(node, "server"), "a");
-        node.server = spawn("bash", [path.join(opsDir, "redis-start.sh"), "server"], {
-            env: {
-                ...startEnv(node),
-                REDIS_BASE_CONFIG: base,
-                REDIS_RUN_CONFIG: path.join(node.dir, "run.conf"),
-            },
-            stdio: ["ignore", out, out],
-        });
-    };
-    const startSentinel = (node: Node) => {
-        const out = fs.openSync(logOf(node, "sentinel"), "a");
-        node.sentinel = spawn("bash", [path.join(opsDir, "redis-start.sh"), "sentinel"], {
-            env: {
-                ...startEnv(node),
-                SENTINEL_PORT: String(node.sentinelPort),
-                SENTINEL_BIND: "127.0.0.1",
-                SENTINEL_CONFIG: path.join(node.dir, "sentinel", "sentinel.conf"),
-                SENTINEL_DOWN_AFTER_MS: "1000",
-                SENTINEL_FAILOVER_TIMEOUT_MS: "10000",
-            },
-            stdio: ["ignore", out, out],
-        });
-    };
+    const cli = (port: number, ...args: string[]) => lab.cli(port, ...args);
+    const sentinels = () => lab.sentinels();
+    const logOf = (node: RedisLabNode, kind: "server" | "sentinel") => lab.logOf(node, kind);
+    const startServer = (node: RedisLabNode) => lab.startServer(node);
+    const startSentinel = (node: RedisLabNode, extra?: Record<string, string>) =>
+        lab.startSentinel(node, extra);
+    const stopped = (child: ChildProcess | undefined) => lab.kill(child);
     const signing = testSigningKey();
     const backupEnv = () => ({
         ...s3.env,
@@ -133,6 +58,15 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
         REDIS_SENTINEL_MASTER: master,
         REDISCLI_AUTH: password,
     });
+    /** Each Sentinel's config epoch of mcp-cache: 1 after exactly one failover. */
+    const configEpochs = async () => {
+        const epochs: number[] = [];
+        for (const node of all) {
+            const state = fields(await cli(node.sentinelPort, "sentinel", "master", master));
+            epochs.push(Number(state["config-epoch"]));
+        }
+        return epochs;
+    };
     const primaryPort = async () =>
         Number(
             (await cli(all[0].sentinelPort, "sentinel", "get-master-addr-by-name", master)).split(
@@ -143,32 +77,15 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
     beforeAll(async () => {
         requireTools("redis", "sentinel", "aws");
         s3 = await startS3();
-        for (let index = 0; index < nodes; index++) {
-            const dir = tempDir(`redis-${index}`);
-            fs.mkdirSync(path.join(dir, "sentinel"));
-            all.push({ index, port: await freePort(), sentinelPort: await freePort(), dir });
-        }
-        // redis-0 first: no Sentinel answers yet, so it is the initial primary; then the others.
-        startServer(all[0]);
-        await until("redis-0 to answer", 20, async () =>
-            (await cli(all[0].port, "ping")) === "PONG" ? true : undefined,
-        );
-        for (const node of all.slice(1)) startServer(node);
-        for (const node of all) startSentinel(node);
-        await until("the Sentinels to see two replicas and each other", 60, async () => {
-            for (const node of all) {
-                const state = fields(await cli(node.sentinelPort, "sentinel", "master", master));
-                if (state["num-slaves"] !== "2" || state["num-other-sentinels"] !== "2") return;
-            }
-            return true;
+        lab = await startRedisLab({
+            password,
+            sentinelEnv: { SENTINEL_FAILOVER_TIMEOUT_MS: "10000" },
         });
-    }, 120_000);
+        all = lab.nodes;
+    }, 240_000);
 
     afterAll(async () => {
-        for (const node of all) {
-            node.sentinel?.kill("SIGKILL");
-            node.server?.kill("SIGKILL");
-        }
+        await lab?.stop();
         await s3?.close();
     });
 
@@ -217,6 +134,16 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
             const failoverSeconds = (Date.now() - killedAt) / 1000;
             console.log(`redis failover: new primary after ${failoverSeconds.toFixed(1)} s`);
             expect(all.slice(1).map((n) => n.port)).toContain(promoted);
+            // The new primary stalls for 2 s just after its promotion, as a loaded node, a fork
+            // or a slow fsync can make it. The Sentinels must not fail it over again: each
+            // reconnects to it on its 1 s ping period and still counts the old primary's "down"
+            // votes for 5 s, so a down-after shorter than that promoted yet another server.
+            const promotedNode = all.find((n) => n.port === promoted)!;
+            promotedNode.server!.kill("SIGSTOP");
+            await sleep(2000);
+            promotedNode.server!.kill("SIGCONT");
+            await sleep(4000);
+            expect(await configEpochs(), "one failover, not two").toEqual([1, 1, 1]);
             expect((await cli(promoted, "role")).split("\n")[0]).toBe("master");
             // Every Sentinel agrees.
             for (const node of all) {
@@ -264,7 +191,7 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
 
             // A Sentinel that restarts learns the new primary from its peers.
             const restarted = all[2];
-            restarted.sentinel!.kill("SIGKILL");
+            await stopped(restarted.sentinel);
             startSentinel(restarted);
             await until("the restarted Sentinel to name the new primary", 30, async () => {
                 const answer = await cli(
@@ -288,27 +215,77 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
                 keys: 201,
             });
             expect(await client.get("before:0")).toBe("value-0");
+            // Still the one failover: nothing above made the Sentinels promote another server.
+            expect(await configEpochs()).toEqual([1, 1, 1]);
         } finally {
             client.disconnect();
         }
+    }, 300_000);
+
+    it("Sentinels that all restart at once monitor the current primary, not the initial one", async () => {
+        // Whatever the tests before left: make sure the primary is not redis-0, the initial one.
+        if ((await primaryPort()) === all[0].port) {
+            await cli(all[1].sentinelPort, "sentinel", "failover", master);
+            await until("the switch away from redis-0", 60, async () =>
+                (await primaryPort()) !== all[0].port ? true : undefined,
+            );
+        }
+        const primary = await until("every server to follow one primary", 60, async () => {
+            const port = await primaryPort();
+            for (const node of all.filter((n) => n.port !== port)) {
+                const info = await cli(node.port, "info", "replication");
+                if (!info.includes(`master_port:${port}`)) return undefined;
+            }
+            return port;
+        });
+        // Every Sentinel goes at once (a node drain, a rollout gone wrong): when they start
+        // again no Sentinel answers, and each must learn the primary from its own server.
+        for (const node of all) await stopped(node.sentinel);
+        const logStart = all.map((node) => fs.statSync(logOf(node, "sentinel")).size);
+        for (const node of all) startSentinel(node);
+        await until("the Sentinels to agree again", 60, async () => {
+            for (const node of all) {
+                const state = fields(await cli(node.sentinelPort, "sentinel", "master", master));
+                if (state["num-other-sentinels"] !== "2") return undefined;
+            }
+            return true;
+        });
+        for (const node of all) {
+            const answer = await cli(
+                node.sentinelPort,
+                "sentinel",
+                "get-master-addr-by-name",
+                master,
+            );
+            expect(answer.split("\n")[1], `sentinel ${node.index}`).toBe(String(primary));
+        }
+        // The first to start found no peer and asked its server; none fell back to redis-0.
+        const logs = all
+            .map((node, i) => fs.readFileSync(logOf(node, "sentinel")).subarray(logStart[i]))
+            .join("\n");
+        expect(logs).toContain(
+            `"msg":"no Sentinel answers: this server names the primary","primary":"127.0.0.1:${primary}"`,
+        );
+        expect(logs).not.toContain("starting from the initial primary");
+        // They still fail over: the primary they found is the one they watch.
+        expect((await cli(primary, "role")).split("\n")[0]).toBe("master");
     }, 180_000);
 
-    it("refuses to back up a replica named directly, and says so", async () => {
-        const replica = all.find((n) => n.index === 0)!;
-        const env = backupEnv();
-        const result = await runScript("backup-redis.sh", [], {
+    it("refuses a Sentinel down-after under five seconds, and says so", async () => {
+        const node = all[1];
+        const result = await runScript("redis-start.sh", ["sentinel"], {
             env: {
-                ...env,
-                REDIS_SENTINELS: undefined,
-                REDIS_HOST: "127.0.0.1",
-                REDIS_PORT: String(replica.port),
+                ...lab.startEnv(node),
+                SENTINEL_PORT: String(await freePort()),
+                SENTINEL_CONFIG: path.join(tempDir("sentinel"), "sentinel.conf"),
+                SENTINEL_DOWN_AFTER_MS: "1000",
             },
         });
         expect(result.status).not.toBe(0);
         expect(result.logLines().find((l) => l.level === "error")).toMatchObject({
-            step: "connect",
-            msg: "the Redis server is not a primary",
-            role: "slave",
+            step: "config",
+            msg: "SENTINEL_DOWN_AFTER_MS must be a whole number of milliseconds, at least 5000",
+            got: 1000,
         });
     });
 

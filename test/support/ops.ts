@@ -17,7 +17,7 @@ export const projectDir = path.resolve(__dirname, "../..");
 export const opsDir = path.join(projectDir, "ops");
 export { pgBin };
 const installHint =
-    "apt-get install -y --no-install-recommends postgresql redis-server redis-sentinel awscli shellcheck";
+    "apt-get install -y --no-install-recommends postgresql redis-server redis-sentinel haproxy prometheus-redis-exporter awscli shellcheck";
 
 /** Scripts run as this user when the tests run as root (initdb refuses root). */
 const isRoot = process.getuid?.() === 0;
@@ -36,7 +36,9 @@ export function awsCliDir(): string {
 }
 
 export function requireTools(
-    ...tools: ("postgres" | "redis" | "sentinel" | "aws" | "shellcheck")[]
+    ...tools: (
+        "postgres" | "redis" | "sentinel" | "haproxy" | "redis-exporter" | "aws" | "shellcheck"
+    )[]
 ): void {
     for (const tool of tools) {
         const ok =
@@ -48,7 +50,11 @@ export function requireTools(
                     ? found("redis-sentinel")
                     : tool === "shellcheck"
                       ? found("shellcheck")
-                      : awsCliDir() !== "";
+                      : tool === "haproxy"
+                        ? found("haproxy", ["-v"])
+                        : tool === "redis-exporter"
+                          ? found("prometheus-redis-exporter", ["--version"])
+                          : awsCliDir() !== "";
         if (!ok) throw new Error(`${tool} is required for this test: ${installHint}`);
     }
 }

@@ -7,9 +7,11 @@ import {
     type RedisArgs,
     redisConfig,
     redisReplicaCount,
+    redisSentinelDownAfter,
 } from "../../../components/data/redis";
 import {
     redisAuthConfig,
+    redisPrimaryUrl,
     redisSentinelAddresses,
     redisSentinelUrl,
     sentinelQuorum,
@@ -22,6 +24,7 @@ type Obj = Record<string, any>;
 const args: RedisArgs = {
     image: "redis:7.2.5-bookworm",
     exporterImage: "oliver006/redis_exporter:v1.62.0",
+    proxyImage: "haproxy:2.6.12",
     resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     storageSize: "20Gi",
 };
@@ -81,6 +84,14 @@ describe("Redis", () => {
         expect(sentinel.readinessProbe.exec.command.join(" ")).toContain("redis-cli -p 26379 ping");
         expect(exporter.image).toBe(args.exporterImage);
         expect(exporter.ports[0].containerPort).toBe(9121);
+        // The exporter connects as its own ACL user, never with the servers' password.
+        expect(envOf(exporter)).toEqual({
+            REDIS_ADDR: "redis://127.0.0.1:6379",
+            REDIS_USER: "exporter",
+            REDIS_PASSWORD: {
+                secretKeyRef: { name: "redis-credentials", key: "exporter-password" },
+            },
+        });
         for (const container of pod.containers) {
             expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
             expect(container.livenessProbe, container.name).toBeDefined();
@@ -92,7 +103,10 @@ describe("Redis", () => {
         expect(pod.volumes.find((v: Obj) => v.name === "ops").configMap.name).toBe("redis-scripts");
         const scripts = recorded.one("kubernetes:core/v1:ConfigMap", "redis-scripts").inputs as Obj;
         expect(Object.keys(scripts.data).sort()).toEqual(["backup-lib.sh", "redis-start.sh"]);
-        expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+        // The servers' password and the exporter's.
+        expect(
+            recorded.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name),
+        ).toEqual(["redis-password", "redis-exporter-password"]);
     });
 
     it("gives each container every variable ops/redis-start.sh requires in its mode", async () => {
@@ -134,10 +148,11 @@ describe("Redis", () => {
         });
     });
 
-    it("publishes the Sentinels: a Service for clients, a headless one for the pods and scraping", async () => {
+    it("publishes the primary (redis), the Sentinels for clients, a headless one for the pods and scraping", async () => {
         const recorded = await recordResources(() => new Redis("redis", args));
         const services = recorded.ofType("kubernetes:core/v1:Service").map((r) => r.inputs as Obj);
         expect(services.map((s) => s.metadata.name).sort()).toEqual([
+            "redis",
             "redis-headless",
             "redis-sentinel",
         ]);
@@ -175,22 +190,36 @@ describe("Redis", () => {
         expect(config).toContain("replica-read-only yes");
         expect(config).toContain("include /etc/redis/auth/redis-auth.conf");
         expect(config).not.toMatch(/requirepass|replicaof/);
-        expect(redisAuthConfig("pw")).toBe("requirepass pw\nmasterauth pw\n");
+        expect(redisAuthConfig("pw", "ex").split("\n").slice(0, 2)).toEqual([
+            "requirepass pw",
+            "masterauth pw",
+        ]);
+        expect(redisAuthConfig("pw", "ex")).toContain("user exporter on >ex -@all +@connection");
+        expect(() => redisAuthConfig("pw", "a b")).toThrow(
+            "redis-auth.conf: the exporter password must be printable and without spaces",
+        );
     });
 
-    it("gives clients the Sentinel address, the master name and a redis+sentinel URL", async () => {
+    it("gives clients the primary's URL, the Sentinel address, the master name and a redis+sentinel URL", async () => {
         const recorded = await recordResources(() => new Redis("redis", args));
         const secret = recorded.one("kubernetes:core/v1:Secret", "redis-credentials").inputs as Obj;
         // The whole stringData is a Pulumi secret (it holds the password): check its keys.
         expect(Object.keys(secret.stringData).sort()).toEqual([
+            "exporter-password",
+            "host",
             "password",
+            "port",
             "redis-auth.conf",
             "sentinel-host",
             "sentinel-master",
             "sentinel-port",
+            "sentinel-url",
             "sentinels",
             "url",
         ]);
+        expect(redisPrimaryUrl("pw", "mcp-production")).toBe(
+            "redis://:pw@redis.mcp-production.svc.cluster.local:6379/0",
+        );
         expect(redisSentinelUrl("pw", "mcp-production")).toBe(
             "redis+sentinel://:pw@redis-sentinel.mcp-production.svc.cluster.local:26379/mcp-cache/0",
         );
@@ -215,6 +244,8 @@ describe("Redis", () => {
         expect(spec.ingress[1].ports).toEqual(both);
         expect(spec.ingress[1].from[0].podSelector.matchLabels.app).toBe("redis");
         expect(spec.ingress[2].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
+        expect(spec.ingress[3].ports).toEqual(both);
+        expect(spec.ingress[3].from[0].podSelector.matchLabels.app).toBe("redis-proxy");
     });
 
     it("takes a majority of Sentinels as the quorum and refuses fewer than three pods", async () => {
@@ -227,5 +258,21 @@ describe("Redis", () => {
             .spec.template.spec;
         expect(envOf(pod.containers[1]).SENTINEL_QUORUM).toBe("3");
         expect(envOf(pod.containers[0]).REDIS_SENTINELS.split(" ")).toHaveLength(5);
+    });
+
+    it("refuses a Sentinel down-after under five seconds", async () => {
+        expect(redisSentinelDownAfter(5000)).toBe(5000);
+        expect(() => redisSentinelDownAfter(1000)).toThrow(
+            /sentinelDownAfterMilliseconds must be an integer of at least 5000 .*got 1000/,
+        );
+        let refused: unknown;
+        await recordResources(() => {
+            try {
+                new Redis("redis", { ...args, sentinelDownAfterMilliseconds: 4999 });
+            } catch (error) {
+                refused = error;
+            }
+        });
+        expect(String(refused)).toMatch(/at least 5000 .*got 4999/);
     });
 });
