@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultBlackboxExporterImage } from "../../../config/monitoring";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { stackFileVariant, synth, type SynthResult } from "../../support/synth";
+import { defaultRedisProxyImage } from "../../../config/data";
 
 /**
  * Updates never replace what they should only update. The Kubernetes provider replaces an
@@ -123,6 +124,9 @@ function bumped(stack: string, activate: boolean): string {
             image: monitoring.blackboxExporter?.image ?? defaultBlackboxExporterImage,
         };
         doc.config["mcp-platform:monitoring"] = monitoring;
+        // So is the Redis proxy's.
+        const data = doc.config["mcp-platform:data"] as Obj;
+        data.redis = { ...data.redis, proxyImage: data.redis.proxyImage ?? defaultRedisProxyImage };
         doc.config = bumpImages(doc.config) as Record<string, unknown>;
     });
 }
