@@ -30,11 +30,25 @@ const activated = synth("dr", { stackFile: activatedFile });
 const production = synth("production");
 
 const byUrn = (result: SynthResult) => new Map(result.resources().map((r) => [r.urn, r]));
+/** The services of the catalog (Pulumi.production.yaml `workloads.services`). */
+const catalogServices = new Set(
+    Object.keys(
+        parse(fs.readFileSync(path.join(projectDir, "Pulumi.production.yaml"), "utf8")).config[
+            "mcp-platform:workloads"
+        ].services,
+    ),
+);
 const hpas = (result: SynthResult) =>
     Object.fromEntries(
         result
             .resources()
             .filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+            // The MCP services' autoscalers; the data layer's (redis-proxy) keeps its size.
+            .filter((r) =>
+                catalogServices.has(
+                    (r.inputs.metadata as { name: string }).name.replace(/-hpa$/, ""),
+                ),
+            )
             .map((r) => {
                 const meta = r.inputs.metadata as { name: string; namespace: string };
                 const spec = r.inputs.spec as { minReplicas: number; maxReplicas: number };
