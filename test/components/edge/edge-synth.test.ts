@@ -177,7 +177,12 @@ describe("npm run synth -- dr: the DR switch", () => {
     it("owns active-region in the production namespace via a StackReference, no Worker", () => {
         const resources = resourcesOf(standby);
         expect(resources.filter((r) => r.type === T.script)).toHaveLength(0);
-        const reference = resources.filter((r) => r.type === "pulumi:pulumi:StackReference");
+        // The switch's own reference (the backups read the peer stack's signing key too).
+        const reference = resources.filter(
+            (r) =>
+                r.type === "pulumi:pulumi:StackReference" &&
+                r.parent?.endsWith("mcp-platform:edge:EdgeSwitch::edge-switch"),
+        );
         expect(reference.map((r) => r.inputs.name)).toEqual([
             "organization/mcp-platform/production",
         ]);
