@@ -51,8 +51,10 @@ describe("first deploy of a new account", () => {
     });
 
     it("reads the replication destination from the dr stack's outputs", () => {
-        const reference = one(production.resources(), "pulumi:pulumi:StackReference");
-        expect(reference.name).toBe("organization/mcp-platform/dr");
+        const reference = production
+            .resources()
+            .find((r) => r.name === "backup-replication-organization/mcp-platform/dr")?.inputs;
+        expect(reference?.name).toBe("organization/mcp-platform/dr");
         const replication = one(
             production.resources(),
             "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
@@ -64,8 +66,10 @@ describe("first deploy of a new account", () => {
     });
 
     it("finds the production stack for the DR switch in its own organization", () => {
-        const reference = one(dr.resources(), "pulumi:pulumi:StackReference");
-        expect(reference.name).toBe("organization/mcp-platform/production");
+        const reference = dr
+            .resources()
+            .find((r) => r.name === "edge-switch-primary-stack")?.inputs;
+        expect(reference?.name).toBe("organization/mcp-platform/production");
     });
 
     it("runs the deploy runner in the private subnets, IMDSv2 only, with no inbound rule", () => {
