@@ -31,6 +31,7 @@ import { defaultTags } from "../components/kit";
 import type { PlatformConfig } from "../config";
 import { alertingCredentialKeys } from "../config/monitoring";
 import { logGroupPrefix } from "../contracts/logging";
+import type { InClusterSecrets } from "./secrets";
 
 /**
  * The values the in-cluster layer takes from the AWS half, as plain typed inputs: with a
@@ -69,6 +70,8 @@ export interface InClusterInputs {
      */
     readonly addons: { readonly all: pulumi.Resource; readonly monitoringStack: pulumi.Resource };
     readonly awsDerived: AwsDerived;
+    /** The passwords the layer's Secrets hold (platform/secrets.ts), as secret inputs. */
+    readonly secrets: InClusterSecrets;
     /** The address ranges the public ALB accepts (the edge's, docs/edge.md). */
     readonly sourceRanges: pulumi.Input<{ ipv4: string[]; ipv6: string[] }>;
 }
@@ -122,6 +125,7 @@ export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InClust
     const appConfig = new AppConfig(
         "mcp-app-config",
         {
+            jwtSecret: inputs.secrets.jwtSecret,
             jwtSecretRotation: workloads.secrets.jwtSecretRotation,
             semanticConfig: {
                 ...workloads.semanticConfig,
@@ -265,6 +269,7 @@ function dataLayer(
                 : undefined,
             storageClass: cfg.data.storageClass,
             serviceMonitorDependsOn: [monitoringStack],
+            passwords: inputs.secrets.postgres,
         },
         onData,
     );
@@ -274,6 +279,7 @@ function dataLayer(
             ...cfg.data.redis,
             storageClass: cfg.data.storageClass,
             serviceMonitorDependsOn: [monitoringStack],
+            password: inputs.secrets.redis,
         },
         onData,
     );

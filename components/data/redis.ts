@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { contentHash, opsScripts } from "./data-pods";
 import {
     redisAuthConfig,
@@ -49,6 +48,8 @@ export interface RedisArgs {
     readonly clientNamespaces?: readonly string[];
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The `default` user's password, generated outside the component (platform/secrets.ts). */
+    readonly password: pulumi.Input<string>;
 }
 
 /** The pod count, checked: at least 3, so a majority of Sentinels survives one pod's loss. */
@@ -64,7 +65,7 @@ export function redisReplicaCount(replicas: number): number {
 /**
  * Redis for the MCP cache (`mcp-cache`; docs/data.md): StatefulSet `redis` of three pods
  * (redis-0 the initial primary, redis-1 and redis-2 its replicas), each with a redis-sentinel
- * that fails over to a replica when the primary is gone; a password from @pulumi/random;
+ * that fails over to a replica when the primary is gone; the password it is given;
  * AOF and RDB persistence on an encrypted gp3 PVC per pod; maxmemory at a share of the memory
  * limit with an eviction policy; a redis_exporter sidecar; the headless Service
  * `redis-headless` (stable pod names) and `redis-sentinel`, where clients ask for the current
@@ -95,11 +96,8 @@ export class Redis extends pulumi.ComponentResource {
         this.sentinelHost = redisSentinelHost(namespace);
         this.credentialsSecretName = redisNames.credentialsSecret;
 
-        const password = new random.RandomPassword(
-            `${name}-password`,
-            { length: 32, special: false },
-            child,
-        ).result;
+        // Kept secret in state whatever the caller passed.
+        const password = pulumi.secret(args.password);
         new k8s.core.v1.Secret(
             `${name}-credentials`,
             {

@@ -24,6 +24,8 @@ const args: RedisArgs = {
     exporterImage: "oliver006/redis_exporter:v1.62.0",
     resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     storageSize: "20Gi",
+    // A plain string on purpose: the component must still keep it secret.
+    password: "test-only-redis",
 };
 
 const envOf = (container: Obj) =>
@@ -92,7 +94,13 @@ describe("Redis", () => {
         expect(pod.volumes.find((v: Obj) => v.name === "ops").configMap.name).toBe("redis-scripts");
         const scripts = recorded.one("kubernetes:core/v1:ConfigMap", "redis-scripts").inputs as Obj;
         expect(Object.keys(scripts.data).sort()).toEqual(["backup-lib.sh", "redis-start.sh"]);
-        expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(1);
+        // The password it is given (platform/secrets.ts generates it), secret in every key.
+        expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toEqual([]);
+        const credentials = recorded.one("kubernetes:core/v1:Secret", "redis-credentials")
+            .inputs as Obj;
+        for (const key of ["password", "url", "redis-auth.conf"]) {
+            expect(credentials.stringData[key], key).toBe("[secret]");
+        }
     });
 
     it("gives each container every variable ops/redis-start.sh requires in its mode", async () => {
