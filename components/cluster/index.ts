@@ -6,3 +6,4 @@ export type { Placement } from "./addon-values";
 export * from "./deploy-runner";
 export * from "./preview-access";
 export * from "./karpenter";
+export * from "./cluster-kubernetes";
