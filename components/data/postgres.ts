@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, opsScripts } from "./data-pods";
+import { claimSizeIgnoreChanges, growClaims } from "../kit/claim-growth";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
@@ -266,7 +267,7 @@ export class Postgres extends pulumi.ComponentResource {
                 },
                 child,
             );
-            new k8s.apps.v1.StatefulSet(
+            const statefulSet = new k8s.apps.v1.StatefulSet(
                 `${name}-${server.app}`,
                 {
                     metadata: meta(server.app, labels),
@@ -290,8 +291,20 @@ export class Postgres extends pulumi.ComponentResource {
                 // retainOnDelete, not protect: the StatefulSet holds no data itself (its claims
                 // do, and Kubernetes retains them, above), so removing it from the program or
                 // destroying a stack that is being rebuilt leaves the database running instead
-                // of deleting its pods — and nothing refuses an ordinary update.
-                { ...child, retainOnDelete: true },
+                // of deleting its pods — and nothing refuses an ordinary update. Its claims grow
+                // in place (docs/data.md, "Growing a volume").
+                { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+            );
+            growClaims(
+                `${name}-${server.app}`,
+                {
+                    claimTemplate: claim.metadata.name,
+                    statefulSet: server.app,
+                    namespace,
+                    replicas: count,
+                    size: args.storageSize,
+                },
+                { parent: this, dependsOn: [statefulSet] },
             );
         }
 

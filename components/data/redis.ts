@@ -10,6 +10,7 @@ import {
     redisSentinelUrl,
 } from "./redis-config";
 import { redisPodSpec } from "./redis-pods";
+import { claimSizeIgnoreChanges, growClaims } from "../kit/claim-growth";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
@@ -179,7 +180,7 @@ export class Redis extends pulumi.ComponentResource {
             sentinelDownAfterMilliseconds: args.sentinelDownAfterMilliseconds ?? 5000,
             selector,
         });
-        new k8s.apps.v1.StatefulSet(
+        const statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
                 metadata: meta("redis"),
@@ -215,8 +216,20 @@ export class Redis extends pulumi.ComponentResource {
                     ],
                 },
             },
-            // Left running when removed from the stack; claims retained (docs/data.md).
-            { ...child, retainOnDelete: true },
+            // Left running when removed from the stack; claims retained (docs/data.md). The
+            // claims grow in place (docs/data.md, "Growing a volume").
+            { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+        );
+        growClaims(
+            name,
+            {
+                claimTemplate: "data",
+                statefulSet: "redis",
+                namespace,
+                replicas,
+                size: args.storageSize,
+            },
+            { parent: this, dependsOn: [statefulSet] },
         );
         // A drain takes one pod at a time: the Sentinel majority and two copies of the data stay.
         new k8s.policy.v1.PodDisruptionBudget(
