@@ -46,8 +46,15 @@ export function growClaims(
                     metadata: {
                         name: `${args.claimTemplate}-${args.statefulSet}-${ordinal}`,
                         namespace: args.namespace,
-                        // The StatefulSet controller created the claim and owns its fields.
-                        annotations: { "pulumi.com/patchForce": "true" },
+                        annotations: {
+                            // The StatefulSet controller created the claim and owns its fields.
+                            "pulumi.com/patchForce": "true",
+                            // The provider (4.25.0, pkg/await/awaiters.go) waits for a claim of
+                            // a WaitForFirstConsumer class (gp3) to be Pending, which a bound
+                            // claim never is again: its await would time out after 5 minutes.
+                            // The resize itself completes asynchronously (the CSI resizer).
+                            "pulumi.com/skipAwait": "true",
+                        },
                     },
                     spec: { resources: { requests: { storage: args.size } } },
                 },

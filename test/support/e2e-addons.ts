@@ -2,6 +2,14 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    monitoringPolicies,
+    type NamedPolicy,
+    nodeExporterPolicies,
+    verticalPodAutoscalerPolicies,
+} from "../../components/cluster/addon-network-policies";
+import {
+    addonNamespaceArgs,
+    addonNamespaces,
     gp3StorageClassArgs,
     karpenterServiceAccount,
     karpenterValues,
@@ -13,8 +21,9 @@ import { crdSourceDir, crdSources, upstreamCrds } from "./crds";
  * as it can be had without AWS: the gp3 StorageClass (the same args as EksCluster's), the
  * CustomResourceDefinitions of kube-prometheus-stack and the Vertical Pod Autoscaler (read
  * from their upstream Go modules, test/support/crds.ts) and Karpenter, installed through the
- * real Helm release path from the charts its Go module ships at the pinned version (the
- * karpenter-crd chart, then the controller with the platform's own values).
+ * real Helm release path from the charts its Go module ships at the pinned version, served
+ * from a chart repository on loopback (test/support/helm-repo.ts): the karpenter-crd chart,
+ * then the controller with the platform's own values.
  *
  * Left out: kube-prometheus-stack, the VPA and metrics-server charts (published only in Helm
  * HTTP repositories, no registry package holds them) and the AWS Load Balancer Controller
@@ -49,6 +58,13 @@ export function addonSources(): AddonSources {
 
 export interface E2eAddonsArgs {
     readonly sources: AddonSources;
+    /** The chart repository serving the Karpenter charts, and their versions. */
+    readonly karpenterRepo: {
+        readonly url: string;
+        readonly charts: Readonly<Record<string, string>>;
+    };
+    /** The VPC range the add-ons' NetworkPolicies admit (the API server, the ALB). */
+    readonly vpcCidr: string;
     /** The fixed AWS-derived values the charts and the StorageClass are given. */
     readonly volumeKeyArn: string;
     readonly clusterName: string;
@@ -58,7 +74,7 @@ export interface E2eAddonsArgs {
 }
 
 export class E2eAddons extends pulumi.ComponentResource {
-    /** The monitoring CRDs (PrometheusRule, ServiceMonitor, Probe…). */
+    /** The monitoring namespace and CRDs (PrometheusRule, ServiceMonitor, Probe…). */
     public readonly monitoringStack: pulumi.Resource;
 
     constructor(name: string, args: E2eAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -69,12 +85,41 @@ export class E2eAddons extends pulumi.ComponentResource {
             gp3StorageClassArgs(args.volumeKeyArn),
             child,
         );
+        // What the in-cluster layer's monitoring objects wait for: their namespace and CRDs.
         const monitoring = new pulumi.ComponentResource(
-            "mcp-platform:e2e:MonitoringCrds",
-            `${name}-monitoring-crds`,
+            "mcp-platform:e2e:MonitoringStack",
+            `${name}-monitoring-stack`,
             {},
             child,
         );
+        // The add-ons' namespaces and their NetworkPolicies, as ClusterAddons declares them.
+        const policies: Record<string, NamedPolicy[]> = {
+            [addonNamespaces.monitoring]: monitoringPolicies(args.vpcCidr),
+            [addonNamespaces.nodeExporter]: nodeExporterPolicies(),
+            [addonNamespaces.verticalPodAutoscaler]: verticalPodAutoscalerPolicies(args.vpcCidr),
+        };
+        for (const [namespace, enforce] of [
+            [addonNamespaces.monitoring, "restricted"],
+            [addonNamespaces.nodeExporter, "privileged"],
+            [addonNamespaces.verticalPodAutoscaler, "restricted"],
+        ] as const) {
+            const parent = namespace === addonNamespaces.monitoring ? monitoring : this;
+            const ns = new k8s.core.v1.Namespace(
+                `${name}-${namespace}`,
+                addonNamespaceArgs(namespace, enforce),
+                { parent },
+            );
+            for (const policy of policies[namespace]) {
+                new k8s.networking.v1.NetworkPolicy(
+                    `${name}-${namespace}-${policy.name}`,
+                    {
+                        metadata: { name: policy.name, namespace: ns.metadata.name },
+                        spec: policy.spec,
+                    },
+                    { parent },
+                );
+            }
+        }
         for (const crd of args.sources.crds) {
             const { status, ...spec } = crd;
             void status;
@@ -90,7 +135,9 @@ export class E2eAddons extends pulumi.ComponentResource {
             `${name}-karpenter-crd`,
             {
                 name: "karpenter-crd",
-                chart: args.sources.karpenterCharts.crds,
+                chart: "karpenter-crd",
+                version: args.karpenterRepo.charts["karpenter-crd"],
+                repositoryOpts: { repo: args.karpenterRepo.url },
                 namespace: karpenterServiceAccount.namespace,
                 createNamespace: false,
                 atomic: true,
@@ -102,7 +149,9 @@ export class E2eAddons extends pulumi.ComponentResource {
             `${name}-karpenter`,
             {
                 name: "karpenter",
-                chart: args.sources.karpenterCharts.controller,
+                chart: "karpenter",
+                version: args.karpenterRepo.charts.karpenter,
+                repositoryOpts: { repo: args.karpenterRepo.url },
                 namespace: karpenterServiceAccount.namespace,
                 createNamespace: false,
                 skipCrds: true,

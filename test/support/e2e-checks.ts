@@ -128,3 +128,91 @@ export async function statefulSetUids(client: KubeClient): Promise<Record<string
         (await list(client, "/apis/apps/v1/statefulsets")).map((s) => [nameOf(s), s.metadata.uid]),
     );
 }
+
+/**
+ * A Job from each CronJob's template, as `kubectl create job --from=cronjob/<name>` makes
+ * one: its pods are admitted (or refused) like the scheduled ones. Returns the Jobs created.
+ */
+export async function runCronJobsOnce(client: KubeClient): Promise<string[]> {
+    const created: string[] = [];
+    for (const cron of await list(client, "/apis/batch/v1/cronjobs")) {
+        const { namespace, name } = cron.metadata;
+        const job = {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: {
+                name: `${name}-e2e`.slice(0, 52),
+                namespace,
+                annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+                labels: cron.spec.jobTemplate.metadata?.labels,
+            },
+            spec: cron.spec.jobTemplate.spec,
+        };
+        const res = await client.request(
+            "POST",
+            `/apis/batch/v1/namespaces/${namespace}/jobs`,
+            job,
+        );
+        if (res.status !== 201) {
+            throw new Error(`creating Job from CronJob ${namespace}/${name}: ${res.body.message}`);
+        }
+        created.push(`${namespace}/${job.metadata.name}`);
+    }
+    return created;
+}
+
+/** Records a failed check (`ok` false) with what failed; returns `ok`. */
+export type Check = (ok: boolean, what: string) => boolean;
+
+/** The UIDs of mcp-secrets and mcp-semantic-config (an in-place update keeps them). */
+export async function configUids(client: KubeClient): Promise<Record<string, string>> {
+    const uid = async (p: string) => (await client.request("GET", p)).body.metadata?.uid;
+    return {
+        "Secret mcp-production/mcp-secrets": await uid(
+            "/api/v1/namespaces/mcp-production/secrets/mcp-secrets",
+        ),
+        "ConfigMap mcp-system/mcp-semantic-config": await uid(
+            "/api/v1/namespaces/mcp-system/configmaps/mcp-semantic-config",
+        ),
+    };
+}
+
+/** Every reader's pod carries a new value of the annotation, none the old one. */
+export function rolled(
+    check: Check,
+    what: string,
+    before: { pod: string; value: string }[],
+    after: { pod: string; value: string }[],
+): void {
+    const old = new Set(before.map((p) => p.value));
+    check(before.length > 0, `${what}: no pod reads it`);
+    const stale = after.filter((p) => old.has(p.value));
+    check(
+        after.length >= before.length && stale.length === 0,
+        `${what}: readers did not roll (${stale.length} of ${after.length} pods still at the old version)`,
+    );
+}
+
+/** The data stores' claims report their request as capacity (waits for the resize). */
+export async function checkClaims(
+    client: KubeClient,
+    check: Check,
+    log: (line: string) => void,
+): Promise<void> {
+    const dataClaims = async () =>
+        (await claims(client)).filter((c) => /^mcp-production\/data-/.test(c.claim));
+    const deadline = Date.now() + 120_000;
+    let data = await dataClaims();
+    while (data.some((c) => c.capacity !== c.request) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000));
+        data = await dataClaims();
+    }
+    log(`e2e: claims: ${data.map((c) => `${c.claim} ${c.request} (${c.capacity})`).join(", ")}`);
+    check(data.length > 0, "volumes: no data claim found");
+    for (const c of data) {
+        check(
+            c.capacity === c.request,
+            `volumes: ${c.claim} requests ${c.request}, has ${c.capacity}`,
+        );
+    }
+}

@@ -25,10 +25,7 @@ export function e2eNodes(stack: string): FakeNodeSpec[] {
             nodes.push({ name: `${stack}-${role}-${i}`, ...spec });
         }
     };
-    add("system", 3, {
-        labels: { "mcp-platform.io/node-group": "system" },
-        taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" }],
-    });
+    add("system", 3, { labels: { "mcp-platform.io/node-group": "system" } });
     add("workload", 4, { labels: { "mcp-platform.io/node-group": "workload" } });
     add("data", 4, {
         labels: {

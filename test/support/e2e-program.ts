@@ -63,6 +63,11 @@ export interface E2eProgramOptions {
     readonly kubeconfig: string;
     readonly secrets: E2eSecrets;
     readonly addons: AddonSources;
+    /** The loopback chart repository serving Karpenter's charts (test/support/helm-repo.ts). */
+    readonly karpenterRepo: {
+        readonly url: string;
+        readonly charts: Readonly<Record<string, string>>;
+    };
     readonly scratch?: Scratch;
 }
 
@@ -181,6 +186,8 @@ export function e2eProgram(options: E2eProgramOptions): () => Promise<Record<str
             "cluster-addons",
             {
                 sources: options.addons,
+                karpenterRepo: options.karpenterRepo,
+                vpcCidr: cfg.network.vpcCidr,
                 volumeKeyArn: `arn:aws:kms:${cfg.region}:${account}:key/e2e-${cfg.stack}-volumes`,
                 clusterName: cluster,
                 clusterEndpoint: "https://kubernetes.default.svc",

@@ -16,6 +16,12 @@ import { projectDir } from "./synth";
 
 type Obj = Record<string, any>;
 
+/**
+ * The CLI reads stack files as YAML 1.1: a plain `2025-10-01` would become a timestamp and
+ * `on` a boolean. Written with the 1.1 schema, such strings are quoted.
+ */
+const yaml11 = { version: "1.1" } as const;
+
 export type ConfigEdit = (config: Obj) => void;
 
 export function stackFileText(stack: string, edit: ConfigEdit = () => {}): string {
@@ -23,7 +29,7 @@ export function stackFileText(stack: string, edit: ConfigEdit = () => {}): strin
         config: Obj;
     };
     edit(doc.config);
-    return stringify(doc);
+    return stringify(doc, yaml11);
 }
 
 /** Writes `text` as the stack's file, keeping the encryption salt and secure values in place. */
@@ -37,7 +43,7 @@ export function writeStackFile(engine: Engine, stack: string, text: string): voi
             if (value && typeof value === "object" && "secure" in value) doc.config[key] = value;
         }
     }
-    fs.writeFileSync(file, stringify(doc));
+    fs.writeFileSync(file, stringify(doc, yaml11));
 }
 
 /**
@@ -70,4 +76,33 @@ export function bumpImages(node: unknown, key = ""): unknown {
         }
     }
     return node;
+}
+
+/**
+ * The update: every image tag bumped, one replica count (postgres-replica), one limit
+ * (mcp-typescript-api's CPU), a value of mcp-semantic-config and a jwt-secret rotation.
+ */
+export function updateEdit(config: Obj): void {
+    bumpImages(config);
+    const data = config["mcp-platform:data"] as Obj;
+    data.postgres.replicas += 1;
+    const workloads = config["mcp-platform:workloads"] as Obj;
+    workloads.services["mcp-typescript-api"].resources.limits.cpu = "2500m";
+    workloads.semanticConfig.validationCacheSize += 1;
+    workloads.secrets.jwtSecretRotation = `${workloads.secrets.jwtSecretRotation}-e2e`;
+}
+
+/** The update, then Postgres' and Redis' volumes grown by a quarter. */
+export function volumeEdit(config: Obj): void {
+    updateEdit(config);
+    const data = config["mcp-platform:data"] as Obj;
+    data.postgres.storageSize = grow(data.postgres.storageSize);
+    data.redis.storageSize = grow(data.redis.storageSize);
+}
+
+/** `200Gi` → `250Gi`. */
+function grow(size: string): string {
+    const m = /^(\d+)(\w+)$/.exec(size);
+    if (!m) throw new Error(`cannot grow ${size}`);
+    return `${Math.ceil(Number(m[1]) * 1.25)}${m[2]}`;
 }

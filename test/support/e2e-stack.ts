@@ -8,6 +8,7 @@ import {
     type PulumiFn,
     type Stack,
 } from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
 import { builtEngine, enginesDir } from "./engines";
 import { projectDir } from "./synth";
 
@@ -42,7 +43,12 @@ export async function startEngine(dir: string): Promise<Engine> {
     const state = path.join(dir, "state");
     fs.mkdirSync(project, { recursive: true });
     fs.mkdirSync(state, { recursive: true });
-    fs.copyFileSync(path.join(projectDir, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    // The project file as it is, but for `main`: the program is inline, not index.ts.
+    const projectFile = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+        main?: string;
+    };
+    delete projectFile.main;
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), stringify(projectFile));
     const env: Record<string, string> = {
         PULUMI_HOME: path.join(dir, "home"),
         PULUMI_BACKEND_URL: `file://${state}`,
@@ -95,7 +101,9 @@ function writePolicyPackFile(dir: string): string {
     const file = path.join(packDir, "mcp-platform-policies");
     fs.writeFileSync(
         file,
-        `#!/bin/sh\nexec "${process.execPath}" "${runner}" "$1" "${path.join(projectDir, "policies")}"\n`,
+        // From the pack's directory, as the language host runs a pack: run-policy-pack reads
+        // the tsconfig.json of its working directory.
+        `#!/bin/sh\ncd "${path.join(projectDir, "policies")}" || exit 1\nexec "${process.execPath}" "${runner}" "$1" .\n`,
         { mode: 0o755 },
     );
     return file;
@@ -135,6 +143,8 @@ export interface Operation {
     readonly violations: { policy: string; level: string; urn?: string; message: string }[];
     /** Names of the policies the pack ran (from its analyze summaries). */
     readonly policiesRun: Set<string>;
+    /** The slowest steps: URN and seconds from the step's start to its outputs. */
+    readonly slowest: { urn: string; seconds: number }[];
     /** Whether the CLI exited 0. */
     readonly ok: boolean;
     /** The CLI's error when it did not. */
@@ -160,8 +170,15 @@ function collector() {
     const violations: Operation["violations"] = [];
     const policiesRun = new Set<string>();
     let changes: Record<string, number> = {};
+    const started = new Map<string, number>();
+    const durations: { urn: string; seconds: number }[] = [];
     const onEvent = (event: EngineEvent) => {
         const pre = event.resourcePreEvent?.metadata;
+        if (pre) started.set(pre.urn, event.timestamp);
+        const done = event.resOutputsEvent?.metadata;
+        if (done && started.has(done.urn)) {
+            durations.push({ urn: done.urn, seconds: event.timestamp - started.get(done.urn)! });
+        }
         if (pre) {
             steps.push({
                 op: pre.op,
@@ -197,6 +214,7 @@ function collector() {
     const result = (ok: boolean, seconds: number, failure?: string): Operation => {
         const ops: Record<string, number> = {};
         for (const s of steps) ops[s.op] = (ops[s.op] ?? 0) + 1;
+        const slowest = durations.sort((a, b) => b.seconds - a.seconds).slice(0, 5);
         return {
             ops,
             steps,
@@ -205,6 +223,7 @@ function collector() {
             warnings,
             violations,
             policiesRun,
+            slowest,
             ok,
             failure,
             seconds,
@@ -216,6 +235,8 @@ function collector() {
 export interface RunOptions {
     readonly program?: PulumiFn;
     readonly policyPack?: string;
+    /** The pack's config (JSON: policy name → settings), with `policyPack`. */
+    readonly policyPackConfig?: string;
     /** Resolve with `ok: false` instead of rejecting when the CLI fails. */
     readonly allowFailure?: boolean;
 }
@@ -233,6 +254,7 @@ export async function run(
         color: "never" as const,
         ...(options.program ? { program: options.program } : {}),
         ...(options.policyPack ? { policyPacks: [options.policyPack] } : {}),
+        ...(options.policyPackConfig ? { policyPackConfigs: [options.policyPackConfig] } : {}),
     };
     try {
         if (kind === "preview") await stack.preview({ ...common, diff: false });

@@ -3,8 +3,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
+import { allowedHelmCharts } from "../../policies/exemptions";
 import type { ControlPlane } from "./apiserver";
-import { claims, failedCreates, podAnnotations, settle, statefulSetUids } from "./e2e-checks";
+import {
+    type Check,
+    checkClaims,
+    configUids,
+    failedCreates,
+    podAnnotations,
+    rolled,
+    runCronJobsOnce,
+    settle,
+    statefulSetUids,
+} from "./e2e-checks";
 import { addonSources } from "./e2e-addons";
 import { startE2eControlPlane } from "./e2e-cluster";
 import { e2eProgram, type E2eSecrets, generateSecrets, type Scratch } from "./e2e-program";
@@ -18,12 +29,14 @@ import {
     type Step,
 } from "./e2e-stack";
 import {
-    bumpImages,
     type ConfigEdit,
     setCredentials,
     stackFileText,
+    updateEdit,
+    volumeEdit,
     writeStackFile,
 } from "./e2e-stack-file";
+import { type HelmRepo, serveCharts } from "./helm-repo";
 
 /**
  * `npm run e2e`: the real Pulumi CLI runs our program — the in-cluster layer `index.ts`
@@ -108,12 +121,19 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
 
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-e2e-"));
     const planes: ControlPlane[] = [];
+    let charts: HelmRepo | undefined;
     const policies = { ran: 0, mandatory: [] as string[] };
     try {
         const { engine, addons } = await timed("engine", async () => ({
             engine: await startEngine(tmp),
             addons: addonSources(),
         }));
+        charts = await serveCharts([
+            addons.karpenterCharts.crds,
+            addons.karpenterCharts.controller,
+        ]);
+        const karpenterRepo = { url: charts.url, charts: charts.charts };
+        const packConfig = writePackConfig(tmp, charts);
         const [production, dr] = await timed("control planes", async () => {
             for (const name of ["production", "dr"]) planes.push(await startE2eControlPlane(name));
             return planes;
@@ -125,7 +145,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         const handle = async (name: string, plane: ControlPlane, edit: ConfigEdit) => {
             const kubeconfig = fs.readFileSync(plane.kubeconfig, "utf8");
             const program = (scratch?: Scratch) =>
-                e2eProgram({ kubeconfig, secrets: secrets[name], addons, scratch });
+                e2eProgram({ kubeconfig, secrets: secrets[name], addons, karpenterRepo, scratch });
             const text = stackFileText(name, edit);
             writeStackFile(engine, name, text);
             const stack = await openStack(engine, name, text, program());
@@ -136,6 +156,8 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         const up = async (h: StackHandle, what: string) => {
             const op = await timed(what, () => run(h.stack, "up", { program: h.program() }));
             noReplacement(op, what);
+            const slowest = op.slowest.map((x) => `${x.urn.split("::").pop()} ${x.seconds} s`);
+            log(`e2e: ${what}: ${JSON.stringify(op.changes)}; slowest: ${slowest.join(", ")}`);
             return op;
         };
         const admitted = async (h: StackHandle, what: string) => {
@@ -161,6 +183,9 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         });
         const first = await up(prod, "production first up");
         created += first.changes.create ?? 0;
+        // The CronJobs' pods too: one Job from each, as an operator's manual run makes it.
+        const jobs = await runCronJobsOnce(production.client);
+        check(jobs.length >= 4, `production: ${jobs.length} CronJobs found`);
         await admitted(prod, "production first up");
 
         const drStack = await handle("dr", dr, () => {});
@@ -182,7 +207,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         const before = {
             secret: await podAnnotations(production.client, secretVersion),
             semantic: await podAnnotations(production.client, semanticConfigVersion),
-            uids: await objectUids(production),
+            uids: await configUids(production.client),
         };
         secrets.production = { ...secrets.production, jwtSecret: generateSecrets().jwtSecret };
         writeStackFile(engine, "production", stackFileText("production", updateEdit));
@@ -195,7 +220,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         const after = {
             secret: await podAnnotations(production.client, secretVersion),
             semantic: await podAnnotations(production.client, semanticConfigVersion),
-            uids: await objectUids(production),
+            uids: await configUids(production.client),
         };
         rolled(check, "jwt-secret rotation", before.secret, after.secret);
         rolled(check, "mcp-semantic-config change", before.semantic, after.semantic);
@@ -205,23 +230,14 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
 
         // 3. Volumes grown.
         const setUids = await statefulSetUids(production.client);
-        writeStackFile(
-            engine,
-            "production",
-            stackFileText("production", (config) => {
-                updateEdit(config);
-                const data = config["mcp-platform:data"] as Obj;
-                data.postgres.storageSize = grow(data.postgres.storageSize);
-                data.redis.storageSize = grow(data.redis.storageSize);
-            }),
-        );
+        writeStackFile(engine, "production", stackFileText("production", volumeEdit));
         const grown = await up(prod, "volumes up");
         updated += grown.changes.update ?? 0;
         const setUidsAfter = await statefulSetUids(production.client);
         for (const [set, uid] of Object.entries(setUids)) {
             check(setUidsAfter[set] === uid, `volumes: StatefulSet ${set} was replaced`);
         }
-        await checkClaims(production, check, log);
+        await checkClaims(production.client, check, log);
 
         // 4. A change that must replace.
         const scratchSet = "postgres-replica";
@@ -243,7 +259,11 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
 
         // 5. The policy pack inside the engine.
         const packed = await timed("preview with the policy pack", () =>
-            run(prod.stack, "preview", { program: prod.program(), policyPack: engine.policyPack }),
+            run(prod.stack, "preview", {
+                program: prod.program(),
+                policyPack: engine.policyPack,
+                policyPackConfig: packConfig,
+            }),
         );
         policies.ran = packed.policiesRun.size;
         policies.mandatory = packed.violations
@@ -258,6 +278,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
             run(prod.stack, "preview", {
                 program: prod.program({ kind: "privileged" }),
                 policyPack: engine.policyPack,
+                policyPackConfig: packConfig,
                 allowFailure: true,
             }),
         );
@@ -273,6 +294,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         // 6. Destroy.
         for (const h of [prod, drStack]) await destroy(engine, h, check, timed);
     } finally {
+        await charts?.close();
         for (const plane of planes) await plane.stop();
         if (process.env.MCP_E2E_KEEP) log(`e2e: kept ${tmp}`);
         else fs.rmSync(tmp, { recursive: true, force: true });
@@ -281,76 +303,30 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
 }
 
 /**
- * The update: every image tag bumped, one replica count (postgres-replica), one limit
- * (mcp-typescript-api's CPU), a value of mcp-semantic-config and a jwt-secret rotation.
+ * The pack's config for the e2e stack: its own chart allow-list plus the loopback repository
+ * that serves Karpenter's charts from its Go module in place of the OCI registry the
+ * platform installs them from (the pack's documented way to allow a chart).
  */
-function updateEdit(config: Obj): void {
-    bumpImages(config);
-    const data = config["mcp-platform:data"] as Obj;
-    data.postgres.replicas += 1;
-    const workloads = config["mcp-platform:workloads"] as Obj;
-    workloads.services["mcp-typescript-api"].resources.limits.cpu = "2500m";
-    workloads.semanticConfig.validationCacheSize += 1;
-    workloads.secrets.jwtSecretRotation = `${workloads.secrets.jwtSecretRotation}-e2e`;
-}
-
-/** `200Gi` → `250Gi`. */
-function grow(size: string): string {
-    const m = /^(\d+)(\w+)$/.exec(size);
-    if (!m) throw new Error(`cannot grow ${size}`);
-    return `${Math.ceil(Number(m[1]) * 1.25)}${m[2]}`;
-}
-
-/** The UIDs of mcp-secrets and mcp-semantic-config. */
-async function objectUids(plane: ControlPlane): Promise<Record<string, string>> {
-    const uid = async (p: string) => (await plane.client.request("GET", p)).body.metadata?.uid;
-    return {
-        "Secret mcp-production/mcp-secrets": await uid(
-            "/api/v1/namespaces/mcp-production/secrets/mcp-secrets",
-        ),
-        "ConfigMap mcp-system/mcp-semantic-config": await uid(
-            "/api/v1/namespaces/mcp-system/configmaps/mcp-semantic-config",
-        ),
-    };
-}
-
-/** Every reader's pod carries a new value of the annotation, none the old one. */
-function rolled(
-    check: (ok: boolean, what: string) => boolean,
-    what: string,
-    before: { pod: string; value: string }[],
-    after: { pod: string; value: string }[],
-): void {
-    const old = new Set(before.map((p) => p.value));
-    check(before.length > 0, `${what}: no pod reads it`);
-    const stale = after.filter((p) => old.has(p.value));
-    check(
-        after.length >= before.length && stale.length === 0,
-        `${what}: readers did not roll (${stale.length} of ${after.length} pods still at the old version)`,
+function writePackConfig(dir: string, repo: HelmRepo): string {
+    const file = path.join(dir, "policy-pack-config.json");
+    const mirrored = Object.keys(repo.charts).map((chart) => ({
+        chart,
+        repository: repo.url,
+        reason: "e2e: the chart of the pinned Karpenter release, from its Go module",
+    }));
+    fs.writeFileSync(
+        file,
+        JSON.stringify({
+            "k8s-helm-chart-allowed": { allowedCharts: [...allowedHelmCharts, ...mirrored] },
+        }),
     );
-}
-
-async function checkClaims(
-    plane: ControlPlane,
-    check: (ok: boolean, what: string) => boolean,
-    log: (line: string) => void,
-): Promise<void> {
-    const list = await claims(plane.client);
-    const data = list.filter((c) => /^mcp-production\/(data|pgdata)-/.test(c.claim));
-    log(`e2e: claims: ${data.map((c) => `${c.claim} ${c.request} (${c.capacity})`).join(", ")}`);
-    check(data.length > 0, "volumes: no data claim found");
-    for (const c of data) {
-        check(
-            c.capacity === c.request,
-            `volumes: ${c.claim} requests ${c.request}, has ${c.capacity}`,
-        );
-    }
+    return file;
 }
 
 async function destroy(
     engine: Engine,
     h: StackHandle,
-    check: (ok: boolean, what: string) => boolean,
+    check: Check,
     timed: <T>(name: string, f: () => Promise<T>) => Promise<T>,
 ): Promise<void> {
     const exported = await h.stack.exportStack();
