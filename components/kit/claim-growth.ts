@@ -8,7 +8,9 @@ import type * as pulumi from "@pulumi/pulumi";
  * ({@link claimSizeIgnoreChanges}), keeping the size it was created with, and each claim the
  * set made (`<template>-<set>-<ordinal>`) is patched to the declared size
  * ({@link growClaims}): the claims grow in place (the StorageClass allows expansion), the set
- * and its pods stay. The patch never deletes a claim: removing it only gives up the field.
+ * and its pods stay. A patch is `retainOnDelete`: removing it (or destroying the stack) leaves
+ * the claim as it is — its size is a required field the provider would otherwise have to
+ * hand back, and it refuses to delete such a patch.
  */
 
 /** The path of the claim template's size, for the StatefulSet's `ignoreChanges`. */
@@ -58,7 +60,7 @@ export function growClaims(
                     },
                     spec: { resources: { requests: { storage: args.size } } },
                 },
-                opts,
+                { ...opts, retainOnDelete: true },
             ),
     );
 }

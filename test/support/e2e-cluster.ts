@@ -17,7 +17,11 @@ import { goModuleDir, pinnedGoModule } from "./engines";
  *   hostname, as the controller writes once the ALB exists.
  */
 
-/** Three system, four workload and four data-store nodes, across three zones. */
+/**
+ * Two system nodes (Karpenter's two replicas, one per node), two workload nodes and three
+ * data-store nodes (three Postgres servers and three Redis pods, one of each per node). Kept
+ * small: a DaemonSet rolls one node at a time, each pod waiting out its grace period.
+ */
 export function e2eNodes(stack: string): FakeNodeSpec[] {
     const nodes: FakeNodeSpec[] = [];
     const add = (role: string, count: number, spec: Omit<FakeNodeSpec, "name">) => {
@@ -25,9 +29,9 @@ export function e2eNodes(stack: string): FakeNodeSpec[] {
             nodes.push({ name: `${stack}-${role}-${i}`, ...spec });
         }
     };
-    add("system", 3, { labels: { "mcp-platform.io/node-group": "system" } });
-    add("workload", 4, { labels: { "mcp-platform.io/node-group": "workload" } });
-    add("data", 4, {
+    add("system", 2, { labels: { "mcp-platform.io/node-group": "system" } });
+    add("workload", 2, { labels: { "mcp-platform.io/node-group": "workload" } });
+    add("data", 3, {
         labels: {
             [dataStoreNodePool.labelKey]: dataStoreNodePool.name,
             "karpenter.sh/nodepool": dataStoreNodePool.name,

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { allowedHelmCharts } from "../../policies/exemptions";
+import { policies as packPolicies } from "../../policies/policies";
 import type { ControlPlane } from "./apiserver";
 import {
     type Check,
@@ -91,6 +92,7 @@ interface StackHandle {
 
 export async function runE2e(log: (line: string) => void = () => {}): Promise<E2eResult> {
     const timings: Record<string, number> = {};
+    const policies = { ran: 0, mandatory: [] as string[] };
     const failures: string[] = [];
     const replaced: Step[] = [];
     const negatives: Record<string, boolean> = {};
@@ -119,10 +121,20 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         );
     };
 
+    // Every policy any operation of our program ran (passed, failed or not applicable), and
+    // every mandatory violation.
+    const ranPolicies = new Set<string>();
+    const judgePolicies = (op: Operation) => {
+        for (const name of op.policiesRun) ranPolicies.add(name);
+        policies.mandatory.push(
+            ...op.violations
+                .filter((v) => v.level === "mandatory")
+                .map((v) => `${v.policy}: ${v.urn ?? ""} ${v.message}`),
+        );
+    };
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-e2e-"));
     const planes: ControlPlane[] = [];
     let charts: HelmRepo | undefined;
-    const policies = { ran: 0, mandatory: [] as string[] };
     try {
         const { engine, addons } = await timed("engine", async () => ({
             engine: await startEngine(tmp),
@@ -153,8 +165,13 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
             await setCredentials(stack, hasEdge);
             return { name, plane, stack, hasEdge, program } satisfies StackHandle;
         };
+        // The deploy workflow runs every `up` with the policy pack, as here.
+        const withPack = { policyPack: engine.policyPack, policyPackConfig: packConfig };
         const up = async (h: StackHandle, what: string) => {
-            const op = await timed(what, () => run(h.stack, "up", { program: h.program() }));
+            const op = await timed(what, () =>
+                run(h.stack, "up", { program: h.program(), ...withPack }),
+            );
+            judgePolicies(op);
             noReplacement(op, what);
             const slowest = op.slowest.map((x) => `${x.urn.split("::").pop()} ${x.seconds} s`);
             log(`e2e: ${what}: ${JSON.stringify(op.changes)}; slowest: ${slowest.join(", ")}`);
@@ -259,17 +276,14 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
 
         // 5. The policy pack inside the engine.
         const packed = await timed("preview with the policy pack", () =>
-            run(prod.stack, "preview", {
-                program: prod.program(),
-                policyPack: engine.policyPack,
-                policyPackConfig: packConfig,
-            }),
+            run(prod.stack, "preview", { program: prod.program(), ...withPack }),
         );
-        policies.ran = packed.policiesRun.size;
-        policies.mandatory = packed.violations
-            .filter((v) => v.level === "mandatory")
-            .map((v) => `${v.policy}: ${v.urn ?? ""} ${v.message}`);
-        check(policies.ran > 0, "the policy pack reported no policy run");
+        judgePolicies(packed);
+        policies.ran = ranPolicies.size;
+        check(
+            policies.ran >= packPolicies.length,
+            `the pack ran ${policies.ran} of its ${packPolicies.length} policies`,
+        );
         check(
             policies.mandatory.length === 0,
             `mandatory violations: ${policies.mandatory.join("; ")}`,
@@ -277,8 +291,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         const privileged = await timed("privileged scratch preview", () =>
             run(prod.stack, "preview", {
                 program: prod.program({ kind: "privileged" }),
-                policyPack: engine.policyPack,
-                policyPackConfig: packConfig,
+                ...withPack,
                 allowFailure: true,
             }),
         );
@@ -332,6 +345,7 @@ async function destroy(
     const exported = await h.stack.exportStack();
     const resources = (exported.deployment?.resources ?? []) as Obj[];
     const protectedUrns = resources.filter((r) => r.protect).map((r) => r.urn as string);
+    const setsBefore = await statefulSetUids(h.plane.client);
     const first = await timed(`${h.name} destroy`, () =>
         run(h.stack, "destroy", { allowFailure: true }),
     );
@@ -352,4 +366,10 @@ async function destroy(
     }
     const left = ((await h.stack.exportStack()).deployment?.resources ?? []) as Obj[];
     check(left.length === 0, `${h.name}: ${left.length} resources left after destroy`);
+    // retainOnDelete as designed: the data stores keep running (their claims are kept too).
+    const after = await statefulSetUids(h.plane.client);
+    check(
+        JSON.stringify(after) === JSON.stringify(setsBefore) && Object.keys(after).length > 0,
+        `${h.name}: StatefulSets before destroy ${Object.keys(setsBefore).join(", ")}, after ${Object.keys(after).join(", ") || "none"}`,
+    );
 }

@@ -38,6 +38,10 @@ describe("growing the data stores' volumes", () => {
         const set = recorded.one("kubernetes:apps/v1:StatefulSet", "redis-statefulset");
         expect(set.options?.ignoreChanges).toEqual(claimSizeIgnoreChanges);
         expect(set.options?.retainOnDelete).toBe(true);
+        // A patch holds the claim's size, a required field: never deleted with the patch.
+        for (const patch of recorded.ofType("kubernetes:core/v1:PersistentVolumeClaimPatch")) {
+            expect(patch.options?.retainOnDelete, patch.name).toBe(true);
+        }
         // The ignored path is the template's size (a wrong path would ignore nothing).
         expect((set.inputs.spec as Obj).volumeClaimTemplates[0].spec.resources.requests).toEqual({
             storage: "25Gi",
