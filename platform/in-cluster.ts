@@ -33,6 +33,7 @@ import type { PlatformConfig } from "../config";
 import { edgeCredentialKeys } from "../config/edge";
 import { alertingCredentialKeys } from "../config/monitoring";
 import { logGroupPrefix } from "../contracts/logging";
+import type { InClusterSecrets } from "./secrets";
 
 /**
  * The values the in-cluster layer takes from the AWS half, as plain typed inputs: with a
@@ -76,6 +77,8 @@ export interface InClusterInputs {
      */
     readonly addons: { readonly all: pulumi.Resource; readonly monitoringStack: pulumi.Resource };
     readonly awsDerived: AwsDerived;
+    /** The passwords the layer's Secrets hold (platform/secrets.ts), as secret inputs. */
+    readonly secrets: InClusterSecrets;
     /** The address ranges the public ALB accepts (the edge's, docs/edge.md). */
     readonly sourceRanges: pulumi.Input<{ ipv4: string[]; ipv6: string[] }>;
 }
@@ -129,6 +132,7 @@ export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InClust
     const appConfig = new AppConfig(
         "mcp-app-config",
         {
+            jwtSecret: inputs.secrets.jwtSecret,
             jwtSecretRotation: workloads.secrets.jwtSecretRotation,
             semanticConfig: {
                 ...workloads.semanticConfig,
@@ -280,6 +284,7 @@ function dataLayer(
                 : undefined,
             storageClass: cfg.data.storageClass,
             serviceMonitorDependsOn: [monitoringStack],
+            passwords: inputs.secrets.postgres,
         },
         onData,
     );
@@ -289,6 +294,7 @@ function dataLayer(
             ...cfg.data.redis,
             storageClass: cfg.data.storageClass,
             serviceMonitorDependsOn: [monitoringStack],
+            passwords: inputs.secrets.redis,
         },
         onData,
     );

@@ -5,8 +5,10 @@ import { edgeLayer } from "./edge";
 import { inCluster } from "./in-cluster";
 import { type DeclaredOutputs, stackOutputs } from "./outputs";
 import { providers as stackProviders } from "./providers";
+import { platformSecrets } from "./secrets";
 
 export type { DeclaredOutputs } from "./outputs";
+export { type AwsDerived, inCluster } from "./in-cluster";
 
 /**
  * The whole platform of one stack, layer by layer: providers, the AWS foundation (network,
@@ -39,6 +41,7 @@ export function platform(cfg: PlatformConfig): DeclaredOutputs {
                 checkRoleArn: foundation.walArchive.access.checkRoleArn,
             },
         },
+        secrets: platformSecrets(cfg),
         sourceRanges: cloudflareRanges.apply((r) => ({ ipv4: r.ipv4Cidrs, ipv6: r.ipv6Cidrs })),
     });
     const edge = edgeLayer(cfg, providers.cloudflare, cluster);

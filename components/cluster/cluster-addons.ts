@@ -69,6 +69,30 @@ export const addonNamespaces = {
     verticalPodAutoscaler: "vpa",
 } as const;
 
+/**
+ * An add-on namespace with Pod Security admission labels. `enforce` is `restricted` unless
+ * the namespace's pods need host access; audit and warn always report against `restricted`.
+ */
+export function addonNamespaceArgs(
+    namespace: string,
+    enforce: "restricted" | "privileged",
+): k8s.core.v1.NamespaceArgs {
+    return {
+        metadata: {
+            name: namespace,
+            labels: {
+                ...standardLabels({ name: namespace, component: "cluster-addons" }),
+                "pod-security.kubernetes.io/enforce": enforce,
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/audit-version": "latest",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/warn-version": "latest",
+            },
+        },
+    };
+}
+
 const albServiceAccount = { namespace: "kube-system", name: "aws-load-balancer-controller" };
 
 /**
@@ -210,10 +234,6 @@ export class ClusterAddons extends pulumi.ComponentResource {
         });
     }
 
-    /**
-     * A namespace with Pod Security admission labels. `enforce` is `restricted` unless the
-     * namespace's pods need host access; audit and warn always report against `restricted`.
-     */
     private namespace(
         name: string,
         namespace: string,
@@ -221,20 +241,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
     ): k8s.core.v1.Namespace {
         return new k8s.core.v1.Namespace(
             `${name}-${namespace}`,
-            {
-                metadata: {
-                    name: namespace,
-                    labels: {
-                        ...standardLabels({ name: namespace, component: "cluster-addons" }),
-                        "pod-security.kubernetes.io/enforce": enforce,
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                        "pod-security.kubernetes.io/audit-version": "latest",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                        "pod-security.kubernetes.io/warn-version": "latest",
-                    },
-                },
-            },
+            addonNamespaceArgs(namespace, enforce),
             { parent: this },
         );
     }

@@ -7,7 +7,7 @@ import { type AddonVersions, nodeBootstrapAddons, workloadAddons } from "./manag
 import type { OidcIdentity } from "../kit/irsa";
 import { accountKeyPolicy, ebsCsiKmsPolicy, logsKeyPolicy } from "../kit/kms";
 import { kubeconfig } from "./kubeconfig";
-import { ebsVolumeType, storageClassName } from "../../contracts/names";
+import { gp3StorageClassArgs, kubernetesProviderSettings } from "./cluster-kubernetes";
 import type { NodeGroupCapacity } from "./eks-node-groups";
 
 /** Control-plane log types; CIS 2.1.1 wants all five. */
@@ -316,35 +316,14 @@ export class EksCluster extends pulumi.ComponentResource {
             `${name}-k8s`,
             {
                 kubeconfig: this.kubeconfig,
-                enableServerSideApply: true,
-                // A ConfigMap or Secret whose data changes (an mcp-secrets rotation) is updated
-                // in place instead of deleted and recreated under the same name, which left a
-                // window in which pods reading it could not start; the pods that read one carry
-                // its version in an annotation, so they roll after the update.
-                enableConfigMapMutable: true,
-                enableSecretMutable: true,
+                ...kubernetesProviderSettings,
             },
             { parent: this, dependsOn: [...adminAccess, addons] },
         );
 
         const storageClass = new k8s.storage.v1.StorageClass(
             `${name}-gp3`,
-            {
-                metadata: {
-                    name: storageClassName,
-                    annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
-                },
-                provisioner: "ebs.csi.aws.com",
-                parameters: {
-                    type: ebsVolumeType,
-                    encrypted: "true",
-                    kmsKeyId: volumeKey.arn,
-                    "csi.storage.k8s.io/fstype": "ext4",
-                },
-                volumeBindingMode: "WaitForFirstConsumer",
-                allowVolumeExpansion: true,
-                reclaimPolicy: "Retain",
-            },
+            gp3StorageClassArgs(volumeKey.arn),
             { parent: this, provider: this.kubernetesProvider },
         );
 

@@ -6,3 +6,4 @@ export * from "./deploy-runner";
 export * from "./ci-roles";
 export * from "./preview-access";
 export * from "./karpenter";
+export * from "./cluster-kubernetes";

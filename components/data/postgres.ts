@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { contentHash, opsScripts } from "./data-pods";
+import { claimSizeIgnoreChanges, growClaims } from "../kit/claim-growth";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
@@ -53,6 +53,19 @@ export interface PostgresArgs {
     };
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The roles' passwords, generated outside the component (platform/secrets.ts) and kept
+     * secret: the application user's, the superuser's, replication's and the exporter's.
+     */
+    readonly passwords: PostgresPasswords;
+}
+
+/** The passwords of the roles {@link Postgres} creates. */
+export interface PostgresPasswords {
+    readonly app: pulumi.Input<string>;
+    readonly superuser: pulumi.Input<string>;
+    readonly replication: pulumi.Input<string>;
+    readonly exporter: pulumi.Input<string>;
 }
 
 /** Pods of the backup jobs (backup-jobs.ts labels them so). */
@@ -85,7 +98,7 @@ const postgresOps = [
  *   standbys cloned with pg_basebackup and streaming through a replication slot each;
  * - Services `postgres-primary` (read-write) and `postgres-replica` (read-only), headless
  *   Services for the pods, `postgres-metrics` for the postgres_exporter sidecars;
- * - passwords from @pulumi/random in Secrets `postgres-credentials` (mcp_user: username,
+ * - the passwords it is given (platform/secrets.ts generates them) in Secrets `postgres-credentials` (mcp_user: username,
  *   password, database, host, port, url, readonly-host, readonly-url) and `postgres-admin`;
  * - the runbooks' tuning scaled to the memory limit, encrypted gp3 PVCs, a PDB, and a
  *   NetworkPolicy admitting only the app namespaces, the backup jobs and Prometheus.
@@ -117,13 +130,8 @@ export class Postgres extends pulumi.ComponentResource {
         this.replicaHost = `postgres-replica.${namespace}.svc.cluster.local`;
         this.credentialsSecretName = postgresNames.credentialsSecret;
 
-        // Credentials: generated once, kept in state as secrets, never in config.
-        const password = (role: string) =>
-            new random.RandomPassword(
-                `${name}-${role}-password`,
-                { length: 32, special: false },
-                child,
-            ).result;
+        // Credentials: kept secret in state whatever the caller passed.
+        const password = (role: keyof PostgresPasswords) => pulumi.secret(args.passwords[role]);
         const appPassword = password("app");
         const url = (host: string) =>
             pulumi.interpolate`postgresql://${postgresNames.user}:${appPassword}@${host}:${postgresNames.port}/${postgresNames.database}`;
@@ -263,7 +271,7 @@ export class Postgres extends pulumi.ComponentResource {
                 },
                 child,
             );
-            new k8s.apps.v1.StatefulSet(
+            const statefulSet = new k8s.apps.v1.StatefulSet(
                 `${name}-${server.app}`,
                 {
                     metadata: {
@@ -292,8 +300,20 @@ export class Postgres extends pulumi.ComponentResource {
                 // retainOnDelete, not protect: the StatefulSet holds no data itself (its claims
                 // do, and Kubernetes retains them, above), so removing it from the program or
                 // destroying a stack that is being rebuilt leaves the database running instead
-                // of deleting its pods — and nothing refuses an ordinary update.
-                { ...child, retainOnDelete: true },
+                // of deleting its pods — and nothing refuses an ordinary update. Its claims grow
+                // in place (docs/data.md, "Growing a volume").
+                { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+            );
+            growClaims(
+                `${name}-${server.app}`,
+                {
+                    claimTemplate: claim.metadata.name,
+                    statefulSet: server.app,
+                    namespace,
+                    replicas: count,
+                    size: args.storageSize,
+                },
+                { parent: this, dependsOn: [statefulSet] },
             );
         }
 

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { contentHash, opsScripts } from "./data-pods";
 import {
     redisAuthConfig,
@@ -14,6 +13,7 @@ import {
 } from "./redis-config";
 import { declareRedisProxy, redisProxySelector } from "./redis-proxy";
 import { redisPodSpec } from "./redis-pods";
+import { claimSizeIgnoreChanges, growClaims } from "../kit/claim-growth";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
@@ -24,6 +24,12 @@ import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/
 import { serviceMonitor } from "../kit/service-monitor";
 
 export { redisConfig } from "./redis-config";
+
+/** The Redis users' passwords (secret inputs). */
+export interface RedisPasswords {
+    readonly default: pulumi.Input<string>;
+    readonly exporter: pulumi.Input<string>;
+}
 
 export interface RedisArgs {
     /** Redis 7 image. */
@@ -58,6 +64,11 @@ export interface RedisArgs {
     readonly clientNamespaces?: readonly string[];
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The passwords of the `default` user and of redis_exporter's own ACL user, generated outside
+     * the component (platform/secrets.ts).
+     */
+    readonly passwords: RedisPasswords;
 }
 
 /**
@@ -86,7 +97,7 @@ export function redisReplicaCount(replicas: number): number {
 /**
  * Redis for the MCP cache (`mcp-cache`; docs/data.md): StatefulSet `redis` of three pods
  * (redis-0 the initial primary, redis-1 and redis-2 its replicas), each with a redis-sentinel
- * that fails over to a replica when the primary is gone; a password from @pulumi/random;
+ * that fails over to a replica when the primary is gone; the password it is given;
  * AOF and RDB persistence on an encrypted gp3 PVC per pod; maxmemory at a share of the memory
  * limit with an eviction policy; a redis_exporter sidecar; the headless Service
  * `redis-headless` (stable pod names) and `redis-sentinel`, where clients ask for the current
@@ -121,16 +132,9 @@ export class Redis extends pulumi.ComponentResource {
         this.sentinelHost = redisSentinelHost(namespace);
         this.credentialsSecretName = redisNames.credentialsSecret;
 
-        const password = new random.RandomPassword(
-            `${name}-password`,
-            { length: 32, special: false },
-            child,
-        ).result;
-        const exporterPassword = new random.RandomPassword(
-            `${name}-exporter-password`,
-            { length: 32, special: false },
-            child,
-        ).result;
+        // Kept secret in state whatever the caller passed.
+        const password = pulumi.secret(args.passwords.default);
+        const exporterPassword = pulumi.secret(args.passwords.exporter);
         new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
@@ -220,7 +224,7 @@ export class Redis extends pulumi.ComponentResource {
             sentinelDownAfterMilliseconds: downAfter,
             selector,
         });
-        new k8s.apps.v1.StatefulSet(
+        const statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
                 metadata: meta("redis"),
@@ -256,8 +260,20 @@ export class Redis extends pulumi.ComponentResource {
                     ],
                 },
             },
-            // Left running when removed from the stack; claims retained (docs/data.md).
-            { ...child, retainOnDelete: true },
+            // Left running when removed from the stack; claims retained (docs/data.md). The
+            // claims grow in place (docs/data.md, "Growing a volume").
+            { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+        );
+        growClaims(
+            name,
+            {
+                claimTemplate: "data",
+                statefulSet: "redis",
+                namespace,
+                replicas,
+                size: args.storageSize,
+            },
+            { parent: this, dependsOn: [statefulSet] },
         );
         // A drain takes one pod at a time: the Sentinel majority and two copies of the data stay.
         new k8s.policy.v1.PodDisruptionBudget(

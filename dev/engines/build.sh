@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the real engines the tests drive (Pulumi CLI, the Kubernetes provider, the Pulumi YAML
-# language host, the Kubernetes control plane, kwok) from the Go modules pinned under
+# Builds the real engines the tests drive (Pulumi CLI, the Kubernetes provider, the Kubernetes
+# control plane, kwok) from the Go modules pinned under
 # dev/engines/<name>/ into one cache directory:
 #   ${MCP_ENGINES_DIR:-$HOME/.cache/mcp-platform/engines}/bin/<binary>
 # Each binary has a stamp (module@version, sha256 of go.sum, go version, ldflags); a binary
@@ -120,15 +120,12 @@ else
     failed+=(pulumi-resource-kubernetes)
 fi
 
-# The YAML language host: the real CLI runs `npm run e2e`'s generated YAML program through it.
-build pulumi-language-yaml pulumi-yaml github.com/pulumi/pulumi-yaml \
-    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
-    "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v1.25.0"
-
 # The Node.js language host is a module of its own at this release
 # (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) and the Go module proxy
-# answers 403 "This module version is not available" for it, so it cannot be built here.
-echo "pulumi-language-nodejs: not built (module not served by the Go module proxy)"
+# answers 403 "This module version is not available" for it, so it cannot be built here. It is
+# not needed: `npm run e2e` runs our program as an Automation API inline program (the CLI
+# connects to a language runtime inside the Node process) and the policy pack as an
+# executable policy-pack file (test/support/e2e-stack.ts).
 
 if ((${#failed[@]} > 0)); then
     echo "engines that failed to build: ${failed[*]}" >&2

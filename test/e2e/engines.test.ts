@@ -43,6 +43,16 @@ describe("engines built from the pinned Go modules", () => {
         );
         expect(version).toBe("v4.0.0-20260115033456-f47bc2d6f199");
         expect(fs.readFileSync(bin).includes('"version":"4.25.0"')).toBe(true);
+        // What we ship is what we test: @pulumi/kubernetes (and the pack's copy) asks for
+        // exactly the provider built here.
+        for (const manifest of ["package.json", "policies/package.json"]) {
+            const pins = JSON.parse(fs.readFileSync(manifest, "utf8")).dependencies;
+            expect(pins["@pulumi/kubernetes"], manifest).toBe("4.25.0");
+        }
+        const sdk = JSON.parse(
+            fs.readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8"),
+        );
+        expect(sdk.pulumi).toMatchObject({ name: "kubernetes", version: "4.25.0" });
         // A Pulumi plugin prints the port of its gRPC server on stdout once it serves.
         const child = spawn(bin, [], { stdio: ["ignore", "pipe", "pipe"] });
         try {

@@ -2,39 +2,39 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type E2eResult, runE2e } from "../support/real-engine";
 
 /**
- * The flow of `npm run e2e` (test/support/real-engine.ts): the real Pulumi CLI, Kubernetes
- * provider and YAML language host deploy the production synth's manifests on a real
- * kube-apiserver, update them from a second synth, and destroy them.
+ * The flow of `npm run e2e` (test/support/real-engine.ts): the real Pulumi CLI runs the
+ * program's in-cluster layer as an inline program on two real control planes through first
+ * deploy, update, volume growth, a forced replace, `preview` with the policy pack and
+ * destroy, each step judged from the engine's events and the apiserver.
  */
 let result: E2eResult;
 beforeAll(async () => {
     result = await runE2e();
-}, 1_800_000);
+}, 3_600_000);
 
-describe("the real Pulumi engine on the synth's manifests", () => {
-    it("creates every object on the first up", () => {
-        expect(result.manifests).toBeGreaterThan(50);
-        // Each manifest, plus the stack, the provider and the ConfigGroup.
-        expect(result.created).toBe(result.manifests + 3);
+describe("the real Pulumi CLI running our program", () => {
+    it("creates the in-cluster layer of both stacks", () => {
+        expect(result.created).toBeGreaterThanOrEqual(150);
     });
 
-    it("admits every Pod the controllers create (PodSecurity, quotas)", () => {
-        expect(result.failedCreates).toEqual([]);
-        expect(result.podsCreated).toBeGreaterThan(10);
+    it("passes every check: admission, readiness, rollouts, StackReference, claims, destroy", () => {
+        expect(result.failures).toEqual([]);
     });
 
-    it("updates the second synth in place: no replacement", () => {
-        expect(result.replacements).toEqual([]);
-        expect(result.updated).toBeGreaterThan(5);
+    it("updates, rotates and grows volumes without replacing anything", () => {
+        expect(result.replaced).toEqual([]);
+        expect(result.updated).toBeGreaterThan(10);
     });
 
-    it("reports a changed StatefulSet serviceName as a replacement", () => {
-        expect(result.scratchReplacements.map((r) => r.urn).join("\n")).toContain(
-            result.scratchStatefulSet,
-        );
+    it("reports a forced replacement and fails a privileged container: each check can fail", () => {
+        expect(result.negatives).toEqual({
+            "serviceName change reported as a replace": true,
+            "privileged container fails the preview": true,
+        });
     });
 
-    it("destroys everything", () => {
-        expect(result.leftAfterDestroy).toBe(0);
+    it("runs every policy of the pack inside the engine, no mandatory violation", () => {
+        expect(result.policies.mandatory).toEqual([]);
+        expect(result.policies.ran).toBeGreaterThanOrEqual(60);
     });
 });

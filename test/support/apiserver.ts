@@ -31,6 +31,20 @@ export interface ControlPlane {
 export interface ControlPlaneOptions {
     /** Start kwok and create this many fake Nodes. @default 0 (no kwok) */
     readonly fakeNodes?: number;
+    /**
+     * Fake Nodes with their own labels and taints, besides `fakeNodes` plain ones (kwok
+     * starts when there is any). @default []
+     */
+    readonly nodes?: readonly FakeNodeSpec[];
+    /** More kwok Stage documents (YAML), after kwok's own Node and Pod stages. @default [] */
+    readonly stages?: readonly string[];
+}
+
+/** A fake Node: its name, extra labels and taints. */
+export interface FakeNodeSpec {
+    readonly name: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly taints?: readonly { key: string; value?: string; effect: string }[];
 }
 
 /** kwok's own stage definitions, from the module version dev/engines/kwok builds. */
@@ -140,7 +154,7 @@ export function stackKubeconfig(
     return file;
 }
 
-function fakeNode(name: string) {
+function fakeNode(name: string, spec: Omit<FakeNodeSpec, "name"> = {}) {
     return {
         apiVersion: "v1",
         kind: "Node",
@@ -154,8 +168,10 @@ function fakeNode(name: string) {
                 "node.kubernetes.io/instance-type": "kwok",
                 "topology.kubernetes.io/zone": `zone-${name.slice(-1)}`,
                 type: "kwok",
+                ...spec.labels,
             },
         },
+        ...(spec.taints ? { spec: { taints: spec.taints } } : {}),
         status: {
             allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
             capacity: { cpu: "32", memory: "256Gi", pods: "110" },
@@ -170,7 +186,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const controllerManagerBin = builtEngine("kube-controller-manager");
     const schedulerBin = builtEngine("kube-scheduler");
     const fakeNodes = options.fakeNodes ?? 0;
-    const kwokBin = fakeNodes > 0 ? builtEngine("kwok") : undefined;
+    const nodeSpecs: FakeNodeSpec[] = [
+        ...Array.from({ length: fakeNodes }, (_, i) => ({ name: `kwok-node-${i}` })),
+        ...(options.nodes ?? []),
+    ];
+    const kwokBin = nodeSpecs.length > 0 ? builtEngine("kwok") : undefined;
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-control-plane-"));
     const procs: Proc[] = [];
@@ -270,8 +290,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
             const kwokConfig = path.join(dir, "kwok.yaml");
             fs.writeFileSync(
                 kwokConfig,
-                kwokStages
-                    .map((f) => fs.readFileSync(path.join(stagesDir, f), "utf8").trim())
+                [
+                    ...kwokStages.map((f) => fs.readFileSync(path.join(stagesDir, f), "utf8")),
+                    ...(options.stages ?? []),
+                ]
+                    .map((doc) => doc.trim())
                     .join("\n---\n") + "\n",
             );
             procs.push(
@@ -284,9 +307,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
                     "--node-ip=127.0.0.1",
                 ]),
             );
-            for (let i = 0; i < fakeNodes; i++) {
-                const name = `kwok-node-${i}`;
-                const res = await c.request("POST", "/api/v1/nodes", fakeNode(name));
+            for (const { name, ...spec } of nodeSpecs) {
+                const res = await c.request("POST", "/api/v1/nodes", fakeNode(name, spec));
                 if (res.status !== 201)
                     throw new Error(`creating Node ${name}: ${res.body.message}`);
                 nodes.push(name);

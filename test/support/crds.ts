@@ -19,7 +19,7 @@ import { type GoModule, goModuleDir, systemTool } from "./engines";
  *   for Go 1.26.11, newer than the machine's: `go mod download` still verifies the zip against
  *   the checksum database and extracts it, then reports the version (`newerGo`).
  */
-interface CrdSource extends GoModule {
+export interface CrdSource extends GoModule {
     /** CRD files inside the module. */
     readonly files: readonly string[];
     /** The module's go.mod requires a newer Go than ours; read it from the module cache. */
@@ -96,6 +96,11 @@ function newerGoModuleDir(mod: GoModule): string {
     return dir;
 }
 
+/** The verified module directory of a CRD source in the Go module cache. */
+export function crdSourceDir(source: CrdSource): string {
+    return source.newerGo ? newerGoModuleDir(source) : goModuleDir(source);
+}
+
 type Obj = Record<string, any>;
 
 let cached: Obj[] | undefined;
@@ -105,7 +110,7 @@ export function upstreamCrds(): Obj[] {
     if (cached) return cached;
     const crds: Obj[] = [];
     for (const source of crdSources) {
-        const dir = source.newerGo ? newerGoModuleDir(source) : goModuleDir(source);
+        const dir = crdSourceDir(source);
         for (const file of source.files) {
             const text = fs.readFileSync(path.join(dir, file), "utf8");
             for (const doc of parseAllDocuments(text)) {

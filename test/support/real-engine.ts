@@ -2,357 +2,374 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
-import { type ControlPlane, installCrds, startControlPlane } from "./apiserver";
-import { upstreamCrds } from "./crds";
-import { builtEngine } from "./engines";
-import { stackFileVariant, synth } from "./synth";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { allowedHelmCharts } from "../../policies/exemptions";
+import { policies as packPolicies } from "../../policies/policies";
+import type { ControlPlane } from "./apiserver";
+import {
+    type Check,
+    checkClaims,
+    configUids,
+    failedCreates,
+    podAnnotations,
+    rolled,
+    runCronJobsOnce,
+    settle,
+    statefulSetUids,
+} from "./e2e-checks";
+import { addonSources } from "./e2e-addons";
+import { startE2eControlPlane } from "./e2e-cluster";
+import { e2eProgram, type E2eSecrets, generateSecrets, type Scratch } from "./e2e-program";
+import {
+    type Engine,
+    type Operation,
+    openStack,
+    replaceOps,
+    run,
+    startEngine,
+    type Step,
+} from "./e2e-stack";
+import {
+    type ConfigEdit,
+    setCredentials,
+    stackFileText,
+    updateEdit,
+    volumeEdit,
+    writeStackFile,
+} from "./e2e-stack-file";
+import { type HelmRepo, serveCharts } from "./helm-repo";
 
 /**
- * The real Pulumi engine deploying what the synth declares. The Node.js language host is not
- * served by the Go module proxy, so the real CLI cannot run the TypeScript program; instead a
- * Pulumi YAML program is generated in a temp dir whose one resource is a
- * `kubernetes:yaml/v2:ConfigGroup` over every manifest of the synth's out/<stack>/k8s, with an
- * explicit `pulumi:providers:kubernetes` on the test control plane's kubeconfig. The CLI
- * (pulumi), the provider (pulumi-resource-kubernetes) and the YAML language host
- * (pulumi-language-yaml) are the binaries `npm run engines` builds: the provider installed as
- * a plugin from its file into a private PULUMI_HOME, the YAML host found next to the CLI (the
- * CLI counts it as bundled); automatic plugin acquisition is off, so nothing is downloaded. The state lives in a local file backend.
+ * `npm run e2e`: the real Pulumi CLI runs our program — the in-cluster layer `index.ts`
+ * declares, as an Automation API inline program (test/support/e2e-program.ts) — against two
+ * real control planes, one per stack, through the lifecycle users live, each step judged from
+ * the engine's own events (test/support/e2e-stack.ts) and the apiserver's account:
  *
- * The flow: `pulumi up` of the production synth; a second synth with every image tag bumped,
- * one replica count and one resource limit changed, previewed (its steps parsed from
- * `pulumi preview --json`) and applied; a scratch copy with a StatefulSet's `serviceName`
- * changed, previewed only, which the engine must report as a replacement; `pulumi destroy`.
+ * 1. first deploy in the README's order: production (no replication yet), dr as a standby,
+ *    production with replication on (its WAL archive location read from the dr stack's
+ *    outputs through a StackReference in the file backend); every Pod admitted (Pod Security),
+ *    every workload Ready and every Job complete;
+ * 2. an update bumping every image, one replica count, one limit, a ConfigMap value and a
+ *    `jwt-secret` rotation: no replacement, the Secret and ConfigMap updated in place and
+ *    their readers rolled;
+ * 3. Postgres' and Redis' volumes grown: no replacement, claims at the new size;
+ * 4. a scratch `serviceName` change: reported as a replace (the check can fail);
+ * 5. `preview` with the policy pack: no mandatory violation; a scratch privileged container
+ *    makes the preview fail, naming the policy;
+ * 6. `destroy` of both stacks: protected resources refuse, then clean after unprotecting.
  */
 
 type Obj = Record<string, any>;
 
-const stack = "production";
-const providerVersion = "4.25.0";
-
-/** One step of `pulumi preview --json`. */
-interface PreviewStep {
-    readonly op: string;
-    readonly urn: string;
-    readonly diffReasons?: string[];
-    readonly replaceReasons?: string[];
-    readonly detailedDiff?: Record<string, { kind: string }>;
-}
-
-/** A resource the engine would replace, and the fields that force it. */
-export interface Replacement {
-    readonly urn: string;
-    readonly op: string;
-    readonly fields: string[];
-}
-
 export interface E2eResult {
-    /** Objects in the synth's out/<stack>/k8s. */
-    readonly manifests: number;
-    /** `create` operations of the first `pulumi up` (the stack, provider and group included). */
+    /** `create` steps of the first deploys (both stacks). */
     readonly created: number;
-    /** `update` operations of the second `pulumi up`. */
+    /** `update` steps of the later updates. */
     readonly updated: number;
-    /** `replace`/`create-replacement` steps of the second preview. */
-    readonly replacements: Replacement[];
-    /** Steps of the second preview by operation. */
-    readonly secondPreviewOps: Record<string, number>;
-    /** Replacements the scratch `serviceName` change produced (must name that StatefulSet). */
-    readonly scratchReplacements: Replacement[];
-    /** The StatefulSet whose `serviceName` the scratch copy changed. */
-    readonly scratchStatefulSet: string;
-    /** Pods the controllers created after the first up (each one admitted). */
-    readonly podsCreated: number;
-    /** Pods the controllers could not create (FailedCreate events: admission rejections). */
-    readonly failedCreates: string[];
-    /** Resources left in the stack after `pulumi destroy`. */
-    readonly leftAfterDestroy: number;
+    /** Replacements where none may happen (must be empty). */
+    readonly replaced: Step[];
+    /** Every failed check, one line each (must be empty). */
+    readonly failures: string[];
+    /** Policies the pack ran on the program, and the mandatory violations it found. */
+    readonly policies: { readonly ran: number; readonly mandatory: string[] };
+    /** Checks that must fail on a scratch change, and whether each did. */
+    readonly negatives: Record<string, boolean>;
     /** Seconds per phase. */
     readonly timings: Record<string, number>;
 }
 
-const replaceOps = new Set(["replace", "create-replacement", "delete-replaced"]);
+/** The annotations through which a Secret's or ConfigMap's readers roll. */
+const secretVersion = "mcp-platform.io/secret-version";
+const semanticConfigVersion = "mcp-platform.io/semantic-config-version";
 
-/** Every image tag of a stack file's config bumped: each string value under a key naming an image. */
-function bumpImages(node: unknown, key = ""): unknown {
-    if (typeof node === "string") {
-        if (!/image/i.test(key)) return node;
-        // name[:tag][@digest] -> name:<tag>-e2e[@digest]
-        const m = /^([^@]+?)(?::([^:/@]+))?(@.+)?$/.exec(node);
-        if (!m) return node;
-        return `${m[1]}:${m[2] ?? "latest"}-e2e${m[3] ?? ""}`;
-    }
-    if (Array.isArray(node)) return node.map((v) => bumpImages(v, key));
-    if (node && typeof node === "object") {
-        for (const [k, v] of Object.entries(node as Obj)) {
-            (node as Obj)[k] = bumpImages(v, /image/i.test(key) ? key : k);
-        }
-    }
-    return node;
-}
-
-/** The error and warning diagnostics of a `--json` event stream, one a line. */
-function errorsOf(events: string): string {
-    return events
-        .split("\n")
-        .flatMap((line) => {
-            try {
-                const d = (JSON.parse(line) as { diagnosticEvent?: Obj }).diagnosticEvent;
-                return d && d.severity !== "info" && d.severity !== "info#err"
-                    ? [`${d.severity}: ${d.urn ?? ""} ${String(d.message).trim()}`]
-                    : [];
-            } catch {
-                return [];
-            }
-        })
-        .join("\n");
-}
-
-function run(
-    cmd: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-    cwd: string,
-    allowFail = false,
-): { status: number; stdout: string; stderr: string } {
-    const child = spawnSync(cmd, args, {
-        cwd,
-        env,
-        encoding: "utf8",
-        timeout: 900_000,
-        maxBuffer: 256 * 1024 * 1024,
-    });
-    const res = { status: child.status ?? -1, stdout: child.stdout, stderr: child.stderr };
-    if (res.status !== 0 && !allowFail) {
-        throw new Error(
-            `${path.basename(cmd)} ${args.join(" ")} exited ${res.status}:\n` +
-                `${errorsOf(res.stdout) || res.stdout.slice(-8000)}\n${res.stderr.slice(-8000)}`,
-        );
-    }
-    return res;
-}
-
-/** Copies the synth's k8s folder into `dest` (replacing it) and returns the manifest files. */
-function copyManifests(outDir: string, dest: string): string[] {
-    fs.rmSync(dest, { recursive: true, force: true });
-    fs.cpSync(path.join(outDir, "k8s"), dest, { recursive: true });
-    const files: string[] = [];
-    const walk = (dir: string) => {
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            const full = path.join(dir, e.name);
-            if (e.isDirectory()) walk(full);
-            else if (/\.ya?ml$/.test(e.name)) files.push(full);
-        }
-    };
-    walk(dest);
-    return files.sort();
-}
-
-function writeProgram(dir: string, kubeconfig: string, files: string[]): void {
-    const program = {
-        name: "mcp-platform-e2e",
-        runtime: "yaml",
-        description: "Generated by test/support/real-engine.ts: the synth's manifests.",
-        resources: {
-            k8s: {
-                type: "pulumi:providers:kubernetes",
-                properties: { kubeconfig: fs.readFileSync(kubeconfig, "utf8") },
-                options: { version: providerVersion },
-            },
-            manifests: {
-                type: "kubernetes:yaml/v2:ConfigGroup",
-                // Namespaces and CRDs in a group are registered before the objects in them;
-                // without kwok no Pod becomes Ready, so the provider does not await readiness.
-                properties: { files, skipAwait: true },
-                options: { provider: "${k8s}" },
-            },
-        },
-    };
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(program));
-}
-
-function stepsOf(previewJson: string): PreviewStep[] {
-    return (JSON.parse(previewJson) as { steps?: PreviewStep[] }).steps ?? [];
-}
-
-function replacementsOf(steps: PreviewStep[]): Replacement[] {
-    return steps
-        .filter((s) => replaceOps.has(s.op) && s.op !== "delete-replaced")
-        .map((s) => ({
-            urn: s.urn,
-            op: s.op,
-            fields: s.replaceReasons ?? Object.keys(s.detailedDiff ?? {}),
-        }));
-}
-
-function countOps(steps: PreviewStep[]): Record<string, number> {
-    const ops: Record<string, number> = {};
-    for (const s of steps) ops[s.op] = (ops[s.op] ?? 0) + 1;
-    return ops;
-}
-
-/** The `resourceChanges` of the summary event of `pulumi up --json` (an event stream). */
-function summaryOf(upEvents: string): Record<string, number> {
-    for (const line of upEvents.split("\n").reverse()) {
-        if (!line.includes('"summaryEvent"')) continue;
-        return (JSON.parse(line) as { summaryEvent: { resourceChanges: Record<string, number> } })
-            .summaryEvent.resourceChanges;
-    }
-    throw new Error("pulumi up --json printed no summary event");
+interface StackHandle {
+    readonly name: string;
+    readonly plane: ControlPlane;
+    readonly stack: Stack;
+    readonly hasEdge: boolean;
+    program(scratch?: Scratch): ReturnType<typeof e2eProgram>;
 }
 
 export async function runE2e(log: (line: string) => void = () => {}): Promise<E2eResult> {
-    const pulumi = builtEngine("pulumi");
-    const provider = builtEngine("pulumi-resource-kubernetes");
-    builtEngine("pulumi-language-yaml");
     const timings: Record<string, number> = {};
-    const timed = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
+    const policies = { ran: 0, mandatory: [] as string[] };
+    const failures: string[] = [];
+    const replaced: Step[] = [];
+    const negatives: Record<string, boolean> = {};
+    let created = 0;
+    let updated = 0;
+    const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
         const t = Date.now();
         log(`e2e: ${name}…`);
         try {
             return await f();
         } finally {
             timings[name] = (Date.now() - t) / 1000;
-            log(`e2e: ${name} took ${timings[name].toFixed(1)} s`);
+            log(`e2e: ${name}: ${timings[name].toFixed(1)} s`);
         }
     };
+    const check = (ok: boolean, what: string) => {
+        if (!ok) failures.push(what);
+        return ok;
+    };
+    const noReplacement = (op: Operation, what: string) => {
+        const found = op.steps.filter((s) => replaceOps.has(s.op));
+        replaced.push(...found);
+        check(
+            found.length === 0,
+            `${what}: ${found.length} replacement(s): ${found.map((s) => `${s.urn} [${s.replaceKeys?.join(", ")}]`).join("; ")}`,
+        );
+    };
 
-    const first = await timed("synth", () => synth(stack));
-    if (first.status !== 0) throw new Error(`synth ${stack} failed:\n${first.stderr}`);
-
+    // Every policy any operation of our program ran (passed, failed or not applicable), and
+    // every mandatory violation.
+    const ranPolicies = new Set<string>();
+    const judgePolicies = (op: Operation) => {
+        for (const name of op.policiesRun) ranPolicies.add(name);
+        policies.mandatory.push(
+            ...op.violations
+                .filter((v) => v.level === "mandatory")
+                .map((v) => `${v.policy}: ${v.urn ?? ""} ${v.message}`),
+        );
+    };
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-e2e-"));
-    const work = path.join(tmp, "program");
-    fs.mkdirSync(work);
-    fs.mkdirSync(path.join(tmp, "state"));
-    const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        PULUMI_HOME: path.join(tmp, "home"),
-        PULUMI_CONFIG_PASSPHRASE: "e2e",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        // Only the plugins installed below, never a pulumi-* binary found on PATH.
-        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-        PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`,
-        NO_COLOR: "1",
-    };
-    const cli = (args: string[], allowFail = false) => run(pulumi, args, env, work, allowFail);
-
-    let plane: ControlPlane | undefined;
+    const planes: ControlPlane[] = [];
+    let charts: HelmRepo | undefined;
     try {
-        plane = await timed("control plane", async () => {
-            const p = await startControlPlane();
-            await installCrds(p.client, upstreamCrds());
-            return p;
+        const { engine, addons } = await timed("engine", async () => ({
+            engine: await startEngine(tmp),
+            addons: addonSources(),
+        }));
+        charts = await serveCharts([
+            addons.karpenterCharts.crds,
+            addons.karpenterCharts.controller,
+        ]);
+        const karpenterRepo = { url: charts.url, charts: charts.charts };
+        const packConfig = writePackConfig(tmp, charts);
+        const [production, dr] = await timed("control planes", async () => {
+            for (const name of ["production", "dr"]) planes.push(await startE2eControlPlane(name));
+            return planes;
         });
-        const manifestDir = path.join(work, "manifests");
-        const files = copyManifests(first.outDir, manifestDir);
-        const manifests = files.reduce(
-            (n, f) =>
-                n +
-                fs
-                    .readFileSync(f, "utf8")
-                    .split(/^---$/m)
-                    .filter((d) => d.trim()).length,
-            0,
-        );
-        writeProgram(work, plane.kubeconfig, files);
-        cli(["plugin", "install", "resource", "kubernetes", providerVersion, "--file", provider]);
-        // The CLI treats the YAML host as bundled: it refuses `plugin install language yaml`
-        // and runs the pulumi-language-yaml found next to its own executable, which is where
-        // `npm run engines` puts it (builtEngine above checked it is there).
-        cli(["stack", "init", stack, "--non-interactive"]);
+        const secrets: Record<string, E2eSecrets> = {
+            production: generateSecrets(),
+            dr: generateSecrets(),
+        };
+        const handle = async (name: string, plane: ControlPlane, edit: ConfigEdit) => {
+            const kubeconfig = fs.readFileSync(plane.kubeconfig, "utf8");
+            const program = (scratch?: Scratch) =>
+                e2eProgram({ kubeconfig, secrets: secrets[name], addons, karpenterRepo, scratch });
+            const text = stackFileText(name, edit);
+            writeStackFile(engine, name, text);
+            const stack = await openStack(engine, name, text, program());
+            const hasEdge = /mcp-platform:edge:/.test(text);
+            await setCredentials(stack, hasEdge);
+            return { name, plane, stack, hasEdge, program } satisfies StackHandle;
+        };
+        // The deploy workflow runs every `up` with the policy pack, as here.
+        const withPack = { policyPack: engine.policyPack, policyPackConfig: packConfig };
+        const up = async (h: StackHandle, what: string) => {
+            const op = await timed(what, () =>
+                run(h.stack, "up", { program: h.program(), ...withPack }),
+            );
+            judgePolicies(op);
+            noReplacement(op, what);
+            const slowest = op.slowest.map((x) => `${x.urn.split("::").pop()} ${x.seconds} s`);
+            log(`e2e: ${what}: ${JSON.stringify(op.changes)}; slowest: ${slowest.join(", ")}`);
+            return op;
+        };
+        const admitted = async (h: StackHandle, what: string) => {
+            const failed = await failedCreates(h.plane.client);
+            check(failed.length === 0, `${what}: pods refused: ${failed.join("; ")}`);
+            const status = await settle(h.plane.client);
+            check(
+                status.notReady.length === 0,
+                `${what}: not ready: ${status.notReady.join("; ")}`,
+            );
+            check(
+                status.jobsNotComplete.length === 0,
+                `${what}: jobs not complete: ${status.jobsNotComplete.join("; ")}`,
+            );
+            log(
+                `e2e: ${what}: ${status.workloads} workloads Ready, ${status.jobs} jobs complete, ${status.pods} pods`,
+            );
+        };
 
-        const up1 = await timed("first up", () =>
-            cli(["up", "--yes", "--skip-preview", "--json", "--non-interactive"]),
-        );
-        const created = summaryOf(up1.stdout).create ?? 0;
+        // 1. First deploy: production without replication (the dr stack does not exist yet).
+        const prod = await handle("production", production, (config) => {
+            delete (config["mcp-platform:backups"] as Obj).replication;
+        });
+        const first = await up(prod, "production first up");
+        created += first.changes.create ?? 0;
+        // The CronJobs' pods too: one Job from each, as an operator's manual run makes it.
+        const jobs = await runCronJobsOnce(production.client);
+        check(jobs.length >= 4, `production: ${jobs.length} CronJobs found`);
+        await admitted(prod, "production first up");
 
-        // Pods the controllers create are admitted (or not) by PodSecurity in each namespace.
-        await new Promise((r) => setTimeout(r, 5000));
-        const events = await plane.client.request(
-            "GET",
-            "/api/v1/events?fieldSelector=reason%3DFailedCreate",
+        const drStack = await handle("dr", dr, () => {});
+        const standby = await up(drStack, "dr standby up");
+        created += standby.changes.create ?? 0;
+        await admitted(drStack, "dr standby up");
+
+        writeStackFile(engine, "production", stackFileText("production"));
+        const replicated = await up(prod, "production replication up");
+        updated += replicated.changes.update ?? 0;
+        const [prodOut, drOut] = [await prod.stack.outputs(), await drStack.stack.outputs()];
+        check(
+            prodOut.walArchiveBucketArn?.value === drOut.backupBucketArn?.value,
+            `StackReference: production archives WAL to ${prodOut.walArchiveBucketArn?.value}, the dr stack's bucket is ${drOut.backupBucketArn?.value}`,
         );
-        const pods = await plane.client.request("GET", "/api/v1/pods");
-        const podsCreated = ((pods.body.items ?? []) as Obj[]).length;
-        // A ConfigGroup orders only Namespaces and CRDs first, so a controller may try a Pod
-        // before its ServiceAccount exists; it retries, so that failure counts only while the
-        // ServiceAccount is still missing. Every other FailedCreate (PodSecurity, quota,
-        // LimitRange) counts.
-        const failedCreates: string[] = [];
-        for (const e of (events.body.items ?? []) as Obj[]) {
-            const sa = /error looking up service account ([^/\s]+)\/([^:\s]+)/.exec(e.message);
-            if (sa) {
-                const res = await plane.client.request(
-                    "GET",
-                    `/api/v1/namespaces/${sa[1]}/serviceaccounts/${sa[2]}`,
-                );
-                if (res.status === 200) continue;
-            }
-            const o = e.involvedObject;
-            failedCreates.push(`${o.kind} ${o.namespace}/${o.name}: ${e.message}`);
+        await admitted(prod, "production replication up");
+
+        // 2. Update: images, a replica count, a limit, a ConfigMap value, a jwt-secret rotation.
+        const before = {
+            secret: await podAnnotations(production.client, secretVersion),
+            semantic: await podAnnotations(production.client, semanticConfigVersion),
+            uids: await configUids(production.client),
+        };
+        secrets.production = { ...secrets.production, jwtSecret: generateSecrets().jwtSecret };
+        writeStackFile(engine, "production", stackFileText("production", updateEdit));
+        await timed("update preview", () =>
+            run(prod.stack, "preview", { program: prod.program() }),
+        ).then((op) => noReplacement(op, "update preview"));
+        const update = await up(prod, "update up");
+        updated += update.changes.update ?? 0;
+        await admitted(prod, "update up");
+        const after = {
+            secret: await podAnnotations(production.client, secretVersion),
+            semantic: await podAnnotations(production.client, semanticConfigVersion),
+            uids: await configUids(production.client),
+        };
+        rolled(check, "jwt-secret rotation", before.secret, after.secret);
+        rolled(check, "mcp-semantic-config change", before.semantic, after.semantic);
+        for (const [object, uid] of Object.entries(before.uids)) {
+            check(after.uids[object] === uid, `${object} was recreated, not updated in place`);
         }
 
-        // Second synth: every image tag bumped, one replica count and one limit changed.
-        const variant = stackFileVariant(stack, (doc) => {
-            bumpImages(doc.config);
-            const data = doc.config["mcp-platform:data"] as Obj;
-            data.postgres.replicas = (data.postgres.replicas as number) + 1;
-            const workloads = doc.config["mcp-platform:workloads"] as Obj;
-            const api = workloads.services["mcp-typescript-api"];
-            api.resources.limits.cpu = "2500m";
-        });
-        const second = await timed("second synth", () => synth(stack, { stackFile: variant }));
-        if (second.status !== 0) throw new Error(`second synth failed:\n${second.stderr}`);
-        writeProgram(work, plane.kubeconfig, copyManifests(second.outDir, manifestDir));
-        const preview2 = await timed("second preview", () =>
-            cli(["preview", "--json", "--non-interactive"]),
-        );
-        const steps2 = stepsOf(preview2.stdout);
-        const replacements = replacementsOf(steps2);
-        const up2 = await timed("second up", () =>
-            cli(["up", "--yes", "--skip-preview", "--json", "--non-interactive"]),
-        );
-        const updated = summaryOf(up2.stdout).update ?? 0;
+        // 3. Volumes grown.
+        const setUids = await statefulSetUids(production.client);
+        writeStackFile(engine, "production", stackFileText("production", volumeEdit));
+        const grown = await up(prod, "volumes up");
+        updated += grown.changes.update ?? 0;
+        const setUidsAfter = await statefulSetUids(production.client);
+        for (const [set, uid] of Object.entries(setUids)) {
+            check(setUidsAfter[set] === uid, `volumes: StatefulSet ${set} was replaced`);
+        }
+        await checkClaims(production.client, check, log);
 
-        // Scratch: a StatefulSet's serviceName is immutable, so the engine must replace it.
-        const setFile = files.find((f) => /statefulset-/.test(path.basename(f)));
-        if (!setFile) throw new Error("no StatefulSet manifest in the synth");
-        const set = parse(fs.readFileSync(setFile, "utf8")) as Obj;
-        set.spec.serviceName = `${set.spec.serviceName}-scratch`;
-        fs.writeFileSync(setFile, stringify(set));
-        const scratch = await timed("scratch preview", () =>
-            cli(["preview", "--json", "--non-interactive"], true),
+        // 4. A change that must replace.
+        const scratchSet = "postgres-replica";
+        const scratch = await timed("scratch replace preview", () =>
+            run(prod.stack, "preview", {
+                program: prod.program({ kind: "serviceName", statefulSet: scratchSet }),
+                allowFailure: true,
+            }),
         );
-        // The provider plans the replacement, then its dry run of the new object's apply (same
-        // name, the old one still there) is refused by the API server, so this preview exits 1.
-        const scratchReplacements = replacementsOf(stepsOf(scratch.stdout));
-        // Back to what is deployed, so destroy sees the second synth.
-        copyManifests(second.outDir, manifestDir);
+        negatives["serviceName change reported as a replace"] = check(
+            scratch.steps.some(
+                (s) =>
+                    replaceOps.has(s.op) &&
+                    s.type === "kubernetes:apps/v1:StatefulSet" &&
+                    s.urn.endsWith(`-${scratchSet}`),
+            ),
+            `scratch: the serviceName change of ${scratchSet} was not reported as a replace (${JSON.stringify(scratch.ops)})`,
+        );
 
-        await timed("destroy", () =>
-            cli(["destroy", "--yes", "--skip-preview", "--non-interactive"]),
+        // 5. The policy pack inside the engine.
+        const packed = await timed("preview with the policy pack", () =>
+            run(prod.stack, "preview", { program: prod.program(), ...withPack }),
         );
-        const exported = JSON.parse(cli(["stack", "export"]).stdout) as {
-            deployment?: { resources?: unknown[] };
-        };
-        return {
-            manifests,
-            created,
-            updated,
-            replacements,
-            secondPreviewOps: countOps(steps2),
-            scratchReplacements,
-            scratchStatefulSet: `${set.metadata.namespace}/${set.metadata.name}`,
-            podsCreated,
-            failedCreates,
-            leftAfterDestroy: exported.deployment?.resources?.length ?? 0,
-            timings,
-        };
+        judgePolicies(packed);
+        policies.ran = ranPolicies.size;
+        check(
+            policies.ran >= packPolicies.length,
+            `the pack ran ${policies.ran} of its ${packPolicies.length} policies`,
+        );
+        check(
+            policies.mandatory.length === 0,
+            `mandatory violations: ${policies.mandatory.join("; ")}`,
+        );
+        const privileged = await timed("privileged scratch preview", () =>
+            run(prod.stack, "preview", {
+                program: prod.program({ kind: "privileged" }),
+                ...withPack,
+                allowFailure: true,
+            }),
+        );
+        const named = privileged.violations.filter(
+            (v) => v.level === "mandatory" && /scratch-privileged/.test(v.urn ?? ""),
+        );
+        negatives["privileged container fails the preview"] = check(
+            !privileged.ok && named.length > 0,
+            `scratch: a privileged container did not fail the preview (exit ${privileged.ok ? 0 : 1}, violations: ${named.map((v) => v.policy).join(", ") || "none"})`,
+        );
+        log(`e2e: privileged scratch refused by ${named.map((v) => v.policy).join(", ")}`);
+
+        // 6. Destroy.
+        for (const h of [prod, drStack]) await destroy(engine, h, check, timed);
     } finally {
-        await plane?.stop();
+        await charts?.close();
+        for (const plane of planes) await plane.stop();
         if (process.env.MCP_E2E_KEEP) log(`e2e: kept ${tmp}`);
         else fs.rmSync(tmp, { recursive: true, force: true });
     }
+    return { created, updated, replaced, failures, policies, negatives, timings };
+}
+
+/**
+ * The pack's config for the e2e stack: its own chart allow-list plus the loopback repository
+ * that serves Karpenter's charts from its Go module in place of the OCI registry the
+ * platform installs them from (the pack's documented way to allow a chart).
+ */
+function writePackConfig(dir: string, repo: HelmRepo): string {
+    const file = path.join(dir, "policy-pack-config.json");
+    const mirrored = Object.keys(repo.charts).map((chart) => ({
+        chart,
+        repository: repo.url,
+        reason: "e2e: the chart of the pinned Karpenter release, from its Go module",
+    }));
+    fs.writeFileSync(
+        file,
+        JSON.stringify({
+            "k8s-helm-chart-allowed": { allowedCharts: [...allowedHelmCharts, ...mirrored] },
+        }),
+    );
+    return file;
+}
+
+async function destroy(
+    engine: Engine,
+    h: StackHandle,
+    check: Check,
+    timed: <T>(name: string, f: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+    const exported = await h.stack.exportStack();
+    const resources = (exported.deployment?.resources ?? []) as Obj[];
+    const protectedUrns = resources.filter((r) => r.protect).map((r) => r.urn as string);
+    const setsBefore = await statefulSetUids(h.plane.client);
+    const first = await timed(`${h.name} destroy`, () =>
+        run(h.stack, "destroy", { allowFailure: true }),
+    );
+    if (protectedUrns.length > 0) {
+        check(
+            !first.ok,
+            `${h.name}: destroy succeeded despite ${protectedUrns.length} protected resources`,
+        );
+        const unprotect = spawnSync(
+            engine.pulumi.command,
+            ["state", "unprotect", "--all", "--yes", "--stack", h.name],
+            { cwd: engine.dir, env: { ...process.env, ...engine.env }, encoding: "utf8" },
+        );
+        check(unprotect.status === 0, `${h.name}: pulumi state unprotect: ${unprotect.stderr}`);
+        await timed(`${h.name} destroy after unprotect`, () => run(h.stack, "destroy"));
+    } else {
+        check(first.ok, `${h.name}: destroy failed: ${first.failure}`);
+    }
+    const left = ((await h.stack.exportStack()).deployment?.resources ?? []) as Obj[];
+    check(left.length === 0, `${h.name}: ${left.length} resources left after destroy`);
+    // retainOnDelete as designed: the data stores keep running (their claims are kept too).
+    const after = await statefulSetUids(h.plane.client);
+    check(
+        JSON.stringify(after) === JSON.stringify(setsBefore) && Object.keys(after).length > 0,
+        `${h.name}: StatefulSets before destroy ${Object.keys(setsBefore).join(", ")}, after ${Object.keys(after).join(", ") || "none"}`,
+    );
 }

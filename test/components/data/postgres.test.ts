@@ -10,6 +10,13 @@ const args: PostgresArgs = {
     exporterImage: "quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
     resources: { requests: { cpu: "2", memory: "16Gi" }, limits: { cpu: "4", memory: "16Gi" } },
     storageSize: "200Gi",
+    // Plain strings on purpose: the component must still keep them secret.
+    passwords: {
+        app: "test-only-app",
+        superuser: "test-only-superuser",
+        replication: "test-only-replication",
+        exporter: "test-only-exporter",
+    },
 };
 
 type Obj = Record<string, any>;
@@ -111,19 +118,17 @@ describe("Postgres", () => {
         expect(smallArgs).not.toContain("shared_buffers=4GB");
     });
 
-    it("takes passwords from @pulumi/random into Secrets, never from literals", async () => {
+    it("keeps the passwords it is given secret in its Secrets and generates none", async () => {
         const recorded = await recordResources(() => new Postgres("postgres", args));
-        expect(
-            recorded
-                .ofType("random:index/randomPassword:RandomPassword")
-                .map((r) => r.name)
-                .sort(),
-        ).toEqual([
-            "postgres-app-password",
-            "postgres-exporter-password",
-            "postgres-replication-password",
-            "postgres-superuser-password",
-        ]);
+        // platform/secrets.ts generates them (test/platform/secrets.test.ts).
+        expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toEqual([]);
+        const admin = byName(recorded.ofType("kubernetes:core/v1:Secret"), "postgres-admin")
+            .inputs as Obj;
+        expect(admin.stringData).toEqual({
+            "superuser-password": "[secret]",
+            "replication-password": "[secret]",
+            "exporter-password": "[secret]",
+        });
         const credentials = byName(
             recorded.ofType("kubernetes:core/v1:Secret"),
             "postgres-credentials",

@@ -17,6 +17,7 @@ const args: RedisArgs = {
     proxyImage: "haproxy:2.6.12",
     resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     storageSize: "20Gi",
+    passwords: { default: "test-only-redis", exporter: "test-only-exporter" },
 };
 
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>

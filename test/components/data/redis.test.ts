@@ -27,6 +27,8 @@ const args: RedisArgs = {
     proxyImage: "haproxy:2.6.12",
     resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     storageSize: "20Gi",
+    // Plain strings on purpose: the component must still keep them secret.
+    passwords: { default: "test-only-redis", exporter: "test-only-exporter" },
 };
 
 const envOf = (container: Obj) =>
@@ -103,10 +105,19 @@ describe("Redis", () => {
         expect(pod.volumes.find((v: Obj) => v.name === "ops").configMap.name).toBe("redis-scripts");
         const scripts = recorded.one("kubernetes:core/v1:ConfigMap", "redis-scripts").inputs as Obj;
         expect(Object.keys(scripts.data).sort()).toEqual(["backup-lib.sh", "redis-start.sh"]);
-        // The servers' password and the exporter's.
-        expect(
-            recorded.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name),
-        ).toEqual(["redis-password", "redis-exporter-password"]);
+        // The password it is given (platform/secrets.ts generates it), secret in every key.
+        expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toEqual([]);
+        const credentials = recorded.one("kubernetes:core/v1:Secret", "redis-credentials")
+            .inputs as Obj;
+        for (const key of [
+            "password",
+            "url",
+            "sentinel-url",
+            "exporter-password",
+            "redis-auth.conf",
+        ]) {
+            expect(credentials.stringData[key], key).toBe("[secret]");
+        }
     });
 
     it("gives each container every variable ops/redis-start.sh requires in its mode", async () => {

@@ -3,6 +3,8 @@ import { AppConfig, type AppConfigArgs } from "../../../components/workloads/app
 import { recordResources } from "../../support/pulumi";
 
 const args: AppConfigArgs = {
+    // A plain string on purpose: the component must still keep it secret.
+    jwtSecret: "test-only-jwt",
     jwtSecretRotation: "2026-11",
     semanticConfig: {
         validationCacheSize: 50000,
@@ -14,17 +16,10 @@ const args: AppConfigArgs = {
 };
 
 describe("AppConfig", () => {
-    it("generates jwt-secret with @pulumi/random, rotated by the keeper, into mcp-secrets", async () => {
+    it("stores the jwt-secret it is given in mcp-secrets and generates none", async () => {
         const recorded = await recordResources(() => new AppConfig("app", args));
-        const password = recorded.one(
-            "random:index/randomPassword:RandomPassword",
-            "app-jwt-secret",
-        );
-        expect(password.inputs).toMatchObject({
-            length: 48,
-            special: false,
-            keepers: { rotation: "2026-11" },
-        });
+        // platform/secrets.ts generates it (test/platform/secrets.test.ts).
+        expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toEqual([]);
         const secret = recorded.one("kubernetes:core/v1:Secret", "app-mcp-secrets").inputs as any;
         expect(secret.metadata).toMatchObject({ name: "mcp-secrets", namespace: "mcp-production" });
         // The value is a Pulumi secret: recorded redacted, never in plaintext.
