@@ -15,6 +15,7 @@ import { redisNames, redisSentinelAddresses } from "./redis-config";
 import type { DrPosture } from "../../contracts/dr-posture";
 import { type BackupPrefix, backupCronJobNames, dataNamespace } from "../../contracts/names";
 import { ownBackupPrefix } from "../../contracts/backups";
+import { postgresClientTls, postgresTlsSecret } from "./postgres-tls";
 import { postgresNames } from "../../contracts/data";
 
 export interface BackupSchedules {
@@ -146,6 +147,8 @@ export class BackupJobs extends pulumi.ComponentResource {
                 PGPORT: String(postgresNames.port),
                 PGUSER: postgresNames.user,
                 PGDATABASE: postgresNames.database,
+                // Over TLS, verifying the server (the CA is mounted: postgresCaSecret below).
+                ...postgresClientTls(),
             }),
             secretEnv("PGPASSWORD", postgresNames.credentialsSecret, "password"),
         ];
@@ -318,6 +321,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                 opensslFrom: job.steps.some((step) => step.image === images.redis)
                     ? images.postgres
                     : undefined,
+                postgresCaSecret: job.key === "postgres" ? postgresTlsSecret : undefined,
             });
             new k8s.batch.v1.CronJob(
                 `${name}-${jobName}`,

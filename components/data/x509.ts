@@ -96,7 +96,7 @@ const pkcs8Prefix = Buffer.from("302e020100300506032b657004220420", "hex");
 
 /** The Ed25519 key that `seed` and `label` derive (HKDF-SHA256). */
 export function derivedKey(seed: string, label: string): KeyObject {
-    if (seed.length < 32) throw new Error("x509: the seed must be at least 32 characters");
+    if (seed.length < 16) throw new Error("x509: the seed must be at least 16 characters");
     const bytes = Buffer.from(hkdfSync("sha256", seed, "mcp-platform-data-tls", label, 32));
     return createPrivateKey({
         key: Buffer.concat([pkcs8Prefix, bytes]),

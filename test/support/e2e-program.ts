@@ -31,6 +31,8 @@ export interface E2eSecrets {
         readonly superuser: string;
         readonly replication: string;
         readonly exporter: string;
+        /** Seed of the servers' TLS CA and certificate (components/data/x509.ts). */
+        readonly tlsSeed: string;
     };
     readonly redis: { readonly default: string; readonly exporter: string };
     readonly jwtSecret: string;
@@ -56,6 +58,7 @@ export function generateSecrets(): E2eSecrets {
             superuser: generated(),
             replication: generated(),
             exporter: generated(),
+            tlsSeed: generated(36),
         },
         redis: { default: generated(), exporter: generated() },
         jwtSecret: generated(36),
@@ -224,6 +227,7 @@ export function e2eProgram(options: E2eProgramOptions): () => Promise<Record<str
                     superuser: secret(s.postgres.superuser),
                     replication: secret(s.postgres.replication),
                     exporter: secret(s.postgres.exporter),
+                    tlsSeed: secret(s.postgres.tlsSeed),
                 },
                 redis: { default: secret(s.redis.default), exporter: secret(s.redis.exporter) },
                 jwtSecret: secret(s.jwtSecret),

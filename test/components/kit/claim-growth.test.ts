@@ -58,7 +58,13 @@ describe("growing the data stores' volumes", () => {
                     resources,
                     storageSize: "250Gi",
                     replicas: 2,
-                    passwords: { app: "a", superuser: "s", replication: "r", exporter: "e" },
+                    passwords: {
+                        app: "a",
+                        superuser: "s",
+                        replication: "r",
+                        exporter: "e",
+                        tlsSeed: "test-only-tls-seed",
+                    },
                 }),
         );
         expect(claimPatches(recorded.records)).toEqual([
