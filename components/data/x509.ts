@@ -1,14 +1,24 @@
-import { createHash, createPrivateKey, createPublicKey, hkdfSync, type KeyObject, sign } from "node:crypto";
+import {
+    checkPrimeSync,
+    createHash,
+    createPrivateKey,
+    createPublicKey,
+    hkdfSync,
+    type KeyObject,
+    sign,
+} from "node:crypto";
 import { isIP } from "node:net";
 
 /**
  * Deterministic X.509 for the data stores' TLS (docs/data.md, "Encryption in transit"): a CA
- * and the certificates it signs, derived from one secret seed. Ed25519 throughout: its keys come
- * straight from 32 bytes (HKDF of the seed and a label) and its signatures are deterministic, so
- * the same seed always yields the same PEM text — the certificates change only when the seed
- * does, with no provider, no state of their own and nothing generated in the pods (the redis
- * image has no openssl). OpenSSL 1.1.1+ (libpq, redis-server), Go's crypto/tls and Node accept
- * Ed25519 certificates.
+ * and the certificates it signs, derived from one secret seed. RSA-2048 keys whose primes are
+ * found in a stream of bytes expanded from the seed and a label (HKDF-SHA256), and
+ * sha256WithRSAEncryption signatures (PKCS#1 v1.5, deterministic): the same seed always yields
+ * the same PEM text, so the certificates change only when the seed does, with no provider, no
+ * state of their own and nothing generated in the pods (the redis image has no openssl). RSA
+ * rather than Ed25519, whose keys would come straight from the seed: libpq cannot compute SCRAM
+ * channel binding (tls-server-end-point) for a certificate signed with Ed25519 ("could not find
+ * digest for NID UNDEF"), and every client library speaks RSA.
  */
 
 /** A certificate and its key, PEM. */
@@ -72,7 +82,7 @@ function time(date: Date): Buffer {
 }
 
 const name = (cn: string) => seq(set(seq(oid("2.5.4.3"), utf8(cn))));
-const ed25519 = seq(oid("1.3.101.112"));
+const sha256WithRsa = seq(oid("1.2.840.113549.1.1.11"), Buffer.from([0x05, 0x00]));
 const extension = (id: string, critical: boolean, value: Buffer) =>
     seq(oid(id), ...(critical ? [boolTrue] : []), octets(value));
 
@@ -91,23 +101,69 @@ function subjectAltName(names: readonly string[]): Buffer {
 
 // --- keys and certificates --------------------------------------------------------------------
 
-/** PKCS#8 of an Ed25519 key is this prefix and the 32-byte seed (RFC 8410). */
-const pkcs8Prefix = Buffer.from("302e020100300506032b657004220420", "hex");
-
-/** The Ed25519 key that `seed` and `label` derive (HKDF-SHA256). */
-export function derivedKey(seed: string, label: string): KeyObject {
-    if (seed.length < 16) throw new Error("x509: the seed must be at least 16 characters");
-    const bytes = Buffer.from(hkdfSync("sha256", seed, "mcp-platform-data-tls", label, 32));
-    return createPrivateKey({
-        key: Buffer.concat([pkcs8Prefix, bytes]),
-        format: "der",
-        type: "pkcs8",
-    });
+/** Bytes expanded from `seed` and `label`, as many as asked, never the same twice. */
+function byteStream(seed: string, label: string): (n: number) => Buffer {
+    const key = Buffer.from(hkdfSync("sha256", seed, "mcp-platform-data-tls", label, 32));
+    let counter = 0;
+    return (n) => {
+        const blocks: Buffer[] = [];
+        for (let have = 0; have < n; have += 32) {
+            blocks.push(createHash("sha256").update(key).update(String(counter++)).digest());
+        }
+        return Buffer.concat(blocks).subarray(0, n);
+    };
 }
 
+const exponent = 65537n;
+const big = (b: Buffer) => BigInt(`0x${b.toString("hex")}`);
+const bytesOf = (n: bigint) => {
+    const hex = n.toString(16);
+    return Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex");
+};
+
+/** The first probable prime of `bits` bits in the stream (top two bits set, e coprime to p-1). */
+function prime(next: (n: number) => Buffer, bits: number): bigint {
+    for (;;) {
+        const candidate = next(bits / 8);
+        candidate[0]! |= 0xc0;
+        candidate[candidate.length - 1]! |= 1;
+        const p = big(candidate);
+        if ((p - 1n) % exponent !== 0n && checkPrimeSync(p, { checks: 64 })) return p;
+    }
+}
+
+function inverse(a: bigint, m: bigint): bigint {
+    let [r0, r1, s0, s1] = [m, ((a % m) + m) % m, 0n, 1n];
+    while (r1 !== 0n) {
+        const q = r0 / r1;
+        [r0, r1] = [r1, r0 - q * r1];
+        [s0, s1] = [s1, s0 - q * s1];
+    }
+    if (r0 !== 1n) throw new Error("x509: no inverse");
+    return ((s0 % m) + m) % m;
+}
+
+/** The RSA-2048 key that `seed` and `label` derive. */
+export function derivedKey(seed: string, label: string): KeyObject {
+    if (seed.length < 16) throw new Error("x509: the seed must be at least 16 characters");
+    const next = byteStream(seed, label);
+    let p = prime(next, 1024);
+    let q = prime(next, 1024);
+    while (p === q) q = prime(next, 1024);
+    if (p < q) [p, q] = [q, p];
+    const d = inverse(exponent, (p - 1n) * (q - 1n));
+    const der = seq(
+        ...[0n, p * q, exponent, d, p, q, d % (p - 1n), d % (q - 1n), inverse(q, p)].map((v) =>
+            integer(bytesOf(v)),
+        ),
+    );
+    return createPrivateKey({ key: der, format: "der", type: "pkcs1" });
+}
+
+/** SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2, method 1). */
 const keyId = (key: KeyObject) =>
     createHash("sha1")
-        .update(createPublicKey(key).export({ type: "spki", format: "der" }).subarray(12))
+        .update(createPublicKey(key).export({ type: "pkcs1", format: "der" }))
         .digest();
 
 const pem = (label: string, der: Buffer) =>
@@ -138,15 +194,15 @@ function certificate(args: {
     const tbs = seq(
         explicit(0, integer(Buffer.from([2]))),
         integer(serial),
-        ed25519,
+        sha256WithRsa,
         name(args.issuer),
         seq(time(validity.notBefore), time(validity.notAfter)),
         name(args.subject),
         spki,
         explicit(3, seq(...args.extensions)),
     );
-    const signature = sign(null, tbs, args.issuerKey);
-    return pem("CERTIFICATE", seq(tbs, ed25519, bits(signature)));
+    const signature = sign("sha256", tbs, args.issuerKey);
+    return pem("CERTIFICATE", seq(tbs, sha256WithRsa, bits(signature)));
 }
 
 /** A self-signed CA (basicConstraints CA, pathlen 0; keyCertSign and cRLSign). */
