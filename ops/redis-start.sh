@@ -11,9 +11,13 @@
 #                           (redis-0's)
 #   REDIS_SENTINELS         space-separated host:port of every Sentinel (this pod's included)
 #   REDIS_SENTINEL_MASTER   the name the Sentinels monitor the primary under      (mcp-cache)
-#   REDISCLI_AUTH           the password of every server and Sentinel (redis-cli reads it)
+#   REDISCLI_AUTH           the `default` user's password on every server and Sentinel (the
+#                           administrator's; redis-cli reads it)
 #   server:   REDIS_BASE_CONFIG (redis.conf to include), REDIS_RUN_CONFIG (file to write)
-#   sentinel: SENTINEL_PORT (default 26379), SENTINEL_BIND (default "0.0.0.0 -::*"),
+#   sentinel: SENTINEL_USERS_FILE (the ACL users and the credentials Sentinel presents to the
+#             servers and its peers, appended to its configuration; unset: every Sentinel
+#             and server is reached as `default` with REDISCLI_AUTH),
+#             SENTINEL_PORT (default 26379), SENTINEL_BIND (default "0.0.0.0 -::*"),
 #             SENTINEL_CONFIG (file to write; Sentinel rewrites it on every failover),
 #             SENTINEL_QUORUM (2), SENTINEL_DOWN_AFTER_MS (5000, at least 5000),
 #             SENTINEL_FAILOVER_TIMEOUT_MS (60000)
@@ -130,9 +134,16 @@ umask 077
     printf 'sentinel down-after-milliseconds %s %s\n' "$MASTER" "$DOWN_AFTER_MS"
     printf 'sentinel failover-timeout %s %s\n' "$MASTER" "${SENTINEL_FAILOVER_TIMEOUT_MS:-60000}"
     printf 'sentinel parallel-syncs %s 1\n' "$MASTER"
-    # The same password guards the servers and the Sentinels (Sentinels use requirepass to
-    # authenticate to each other too). The file lives in a memory-backed emptyDir.
-    printf 'sentinel auth-pass %s %s\nrequirepass %s\n' "$MASTER" "$REDISCLI_AUTH" "$REDISCLI_AUTH"
+    # The `default` user is the administrator's, as on the servers. The file lives in a
+    # memory-backed emptyDir.
+    printf 'requirepass %s\n' "$REDISCLI_AUTH"
+    if [[ -n ${SENTINEL_USERS_FILE:-} ]]; then
+        # One ACL user per client, and the users Sentinel presents to the servers (auth-user)
+        # and to its peers (sentinel-user): after the monitor line they refer to.
+        cat "$SENTINEL_USERS_FILE"
+    else
+        printf 'sentinel auth-pass %s %s\n' "$MASTER" "$REDISCLI_AUTH"
+    fi
 } >"$SENTINEL_CONFIG"
 info "starting redis-sentinel" self "${SELF_HOST}:${SENTINEL_PORT:-26379}" primary "$PRIMARY" \
     master_name "$MASTER" quorum "${SENTINEL_QUORUM:-2}"

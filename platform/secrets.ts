@@ -36,6 +36,12 @@ export const passwordOwners = {
         formerParent: redisComponent(),
     },
     redisExporter: { name: "redis-exporter-password", formerParent: redisComponent() },
+    // Created here (one ACL user per client, components/data/redis-acl.ts): no former parent.
+    redisApp: { name: "redis-app-password" },
+    redisBackup: { name: "redis-backup-password" },
+    redisReplication: { name: "redis-replication-password" },
+    redisSentinel: { name: "redis-sentinel-password" },
+    redisProxy: { name: "redis-proxy-password" },
     jwtSecret: {
         name: "mcp-app-config-jwt-secret",
         formerParent: { name: "mcp-app-config", type: "mcp-platform:workloads:AppConfig" },
@@ -79,6 +85,11 @@ export function platformSecrets(cfg: PlatformConfig): InClusterSecrets {
         redis: {
             default: password(passwordOwners.redis),
             exporter: password(passwordOwners.redisExporter),
+            app: password(passwordOwners.redisApp),
+            backup: password(passwordOwners.redisBackup),
+            replication: password(passwordOwners.redisReplication),
+            sentinel: password(passwordOwners.redisSentinel),
+            proxy: password(passwordOwners.redisProxy),
         },
         jwtSecret: password(passwordOwners.jwtSecret, {
             length: jwtSecretLength,

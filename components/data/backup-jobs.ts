@@ -16,6 +16,7 @@ import type { DrPosture } from "../../contracts/dr-posture";
 import { type BackupPrefix, backupCronJobNames, dataNamespace } from "../../contracts/names";
 import { ownBackupPrefix } from "../../contracts/backups";
 import { postgresClientTls, postgresTlsSecret } from "./postgres-tls";
+import { redisUsers } from "./redis-acl";
 import { postgresNames } from "../../contracts/data";
 
 export interface BackupSchedules {
@@ -157,8 +158,10 @@ export class BackupJobs extends pulumi.ComponentResource {
             ...plainEnv({
                 REDIS_SENTINELS: redisSentinelAddresses(args.redisReplicas ?? 3, namespace),
                 REDIS_SENTINEL_MASTER: redisNames.sentinelMaster,
+                // Its own ACL user: finds the primary and streams a snapshot, reads no key.
+                REDIS_USER: redisUsers.backup,
             }),
-            secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password"),
+            secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "backup-password"),
         ];
         // Writers sign and check what they signed; backup-verify only checks.
         const trustEnv = [{ name: "BACKUP_TRUSTED_KEYS", value: args.signing.trustedPublicKeys }];

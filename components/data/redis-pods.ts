@@ -9,12 +9,12 @@ import {
     secretEnv,
 } from "./data-pods";
 import {
-    redisExporterUser,
     redisNames,
     redisPodHost,
     redisSentinelAddresses,
     sentinelQuorum,
 } from "./redis-config";
+import { redisExporterUser } from "./redis-acl";
 import type { ContainerResources } from "../kit/pod-spec";
 import {
     restrictedContainerSecurityContext,
@@ -52,7 +52,9 @@ function cliProbe(port: number, periodSeconds: number, failureThreshold: number)
  * the current primary first, so a restarted pod rejoins as a replica after a failover.
  */
 export function redisPodSpec(args: RedisPodArgs): PodSpec {
-    const auth = secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password");
+    // The `default` user (the administrator's): operators in the pod, the probes, the start
+    // script's questions to the Sentinels and its own server.
+    const auth = secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "admin-password");
     const start = `${opsMountPath}/redis-start.sh`;
     const discovery = [
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -112,6 +114,7 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
                 SENTINEL_QUORUM: String(sentinelQuorum(args.replicas)),
                 SENTINEL_DOWN_AFTER_MS: String(args.sentinelDownAfterMilliseconds),
                 SENTINEL_FAILOVER_TIMEOUT_MS: "60000",
+                SENTINEL_USERS_FILE: "/etc/redis/auth/sentinel-users.conf",
             }),
         ],
         resources: {
@@ -124,6 +127,7 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
         readinessProbe: cliProbe(redisNames.sentinelPort, 10, 3),
         volumeMounts: [
             { name: "sentinel", mountPath: "/etc/redis/sentinel" },
+            { name: "sentinel-auth", mountPath: "/etc/redis/auth", readOnly: true },
             { name: "tmp", mountPath: "/tmp" },
             opsMount,
         ],
@@ -187,6 +191,14 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
                 secret: {
                     secretName: redisNames.credentialsSecret,
                     items: [{ key: "redis-auth.conf", path: "redis-auth.conf" }],
+                    defaultMode: 0o440,
+                },
+            },
+            {
+                name: "sentinel-auth",
+                secret: {
+                    secretName: redisNames.credentialsSecret,
+                    items: [{ key: "sentinel-users.conf", path: "sentinel-users.conf" }],
                     defaultMode: 0o440,
                 },
             },
