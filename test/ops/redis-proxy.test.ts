@@ -108,19 +108,20 @@ describe("redis-proxy: a URL-only client through a Sentinel failover (haproxy, r
                 quorum: sentinelQuorum(lab.nodes.length),
                 bind: `127.0.0.1:${proxyPort}`,
                 resolveNames: false,
+                authUser: "redis-proxy",
             }),
         );
         const checked = await run("haproxy", ["-c", "-f", config], {
-            env: { REDIS_PASSWORD: lab.password },
+            env: { REDIS_PASSWORD: lab.users.proxy },
         });
         expect(checked.status, checked.stdout + checked.stderr).toBe(0);
         proxyLog = path.join(dir, "haproxy.log");
         const out = fs.openSync(proxyLog, "a");
         proxy = spawn("haproxy", ["-db", "-f", config], {
-            env: { PATH: process.env.PATH, REDIS_PASSWORD: lab.password },
+            env: { PATH: process.env.PATH, REDIS_PASSWORD: lab.users.proxy },
             stdio: ["ignore", out, out],
         });
-        url = `redis://:${lab.password}@127.0.0.1:${proxyPort}/0`;
+        url = `redis://app:${lab.users.app}@127.0.0.1:${proxyPort}/0`;
     }, 180_000);
 
     afterAll(async () => {

@@ -1,12 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import {
+    redisAuthConfig,
+    type RedisUserPasswords,
+    sentinelUsersConfig,
+} from "../../components/data/redis-acl";
 import { freePort, opsDir, run, scriptPath, tempDir } from "./ops";
 
 /**
  * The redis StatefulSet's topology on loopback: N redis-server and N redis-sentinel processes
  * (Debian's), each started by ops/redis-start.sh exactly as the pods start them, with the
- * production Sentinel timing (the script's defaults) unless a test says otherwise.
+ * component's ACL users (redis-auth.conf on the servers, sentinel-users.conf on the Sentinels:
+ * replication and Sentinel as their own users) and the production Sentinel timing (the
+ * script's defaults) unless a test says otherwise.
  */
 
 export interface RedisLabNode {
@@ -20,7 +27,10 @@ export interface RedisLabNode {
 
 export interface RedisLab {
     readonly nodes: RedisLabNode[];
+    /** The `default` user's password (the administrator's, as REDISCLI_AUTH in the pods). */
     readonly password: string;
+    /** Every ACL user's password (`admin` is {@link password}). */
+    readonly users: RedisUserPasswords;
     readonly master: string;
     /** Every Sentinel as `127.0.0.1:port`, space-separated (REDIS_SENTINELS). */
     sentinels(): string;
@@ -79,8 +89,20 @@ export async function until<T>(
 export async function startRedisLab(options: RedisLabOptions = {}): Promise<RedisLab> {
     const count = options.nodes ?? 3;
     const password = options.password ?? "lab-pass";
+    const users: RedisUserPasswords = {
+        admin: password,
+        app: `${password}-app`,
+        backup: `${password}-backup`,
+        replication: `${password}-replication`,
+        sentinel: `${password}-sentinel`,
+        proxy: `${password}-proxy`,
+        exporter: `${password}-exporter`,
+    };
     const master = "mcp-cache";
     const nodes: RedisLabNode[] = [];
+    const authDir = tempDir("redis-auth");
+    fs.writeFileSync(path.join(authDir, "redis-auth.conf"), redisAuthConfig(users));
+    fs.writeFileSync(path.join(authDir, "sentinel-users.conf"), sentinelUsersConfig(users));
     for (let index = 0; index < count; index++) {
         const dir = tempDir(`redis-${index}`);
         fs.mkdirSync(path.join(dir, "sentinel"));
@@ -114,8 +136,7 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
                 "appendonly yes",
                 "appendfsync everysec",
                 "repl-diskless-sync-delay 0",
-                `requirepass ${password}`,
-                `masterauth ${password}`,
+                `include ${path.join(authDir, "redis-auth.conf")}`,
                 "",
             ].join("\n"),
         );
@@ -137,6 +158,7 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
                 SENTINEL_PORT: String(node.sentinelPort),
                 SENTINEL_BIND: "127.0.0.1",
                 SENTINEL_CONFIG: path.join(node.dir, "sentinel", "sentinel.conf"),
+                SENTINEL_USERS_FILE: path.join(authDir, "sentinel-users.conf"),
                 ...options.sentinelEnv,
                 ...extra,
             },
@@ -152,6 +174,7 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
     const lab: RedisLab = {
         nodes,
         password,
+        users,
         master,
         sentinels,
         cli,
