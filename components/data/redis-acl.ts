@@ -94,11 +94,18 @@ export interface RedisUserPasswords {
 }
 
 function checked(passwords: RedisUserPasswords): RedisUserPasswords {
+    const owners = new Map<string, string>();
     for (const [what, value] of Object.entries(passwords)) {
         // One word on a config line: a space or a line break would change its meaning.
         if (!/^[\x21-\x7e]+$/.test(value)) {
             throw new Error(`redis ACL: the ${what} password must be printable and without spaces`);
         }
+        // A password two clients share would let either act as the other.
+        const other = owners.get(value);
+        if (other !== undefined) {
+            throw new Error(`redis ACL: the ${what} and ${other} passwords must differ`);
+        }
+        owners.set(value, what);
     }
     return passwords;
 }
