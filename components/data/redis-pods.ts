@@ -8,12 +8,7 @@ import {
     plainEnv,
     secretEnv,
 } from "./data-pods";
-import {
-    redisNames,
-    redisPodHost,
-    redisSentinelAddresses,
-    sentinelQuorum,
-} from "./redis-config";
+import { redisNames, redisPodHost, redisSentinelAddresses, sentinelQuorum } from "./redis-config";
 import { redisExporterUser } from "./redis-acl";
 import type { ContainerResources } from "../kit/pod-spec";
 import {

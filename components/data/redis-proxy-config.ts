@@ -54,7 +54,9 @@ export function sentinelAnswerHex(host: string, port: number): string {
 /** The AUTH command of a check: as `user` when given, else as the `default` user. */
 function authCommand(user: string | undefined): string {
     if (user !== undefined && !/^[A-Za-z0-9_-]+$/.test(user)) {
-        throw new Error(`redis-proxy: the ACL user name must be letters, digits, _ or -; got ${user}`);
+        throw new Error(
+            `redis-proxy: the ACL user name must be letters, digits, _ or -; got ${user}`,
+        );
     }
     return `tcp-check send "AUTH ${user === undefined ? "" : `${user} `}\${REDIS_PASSWORD}\\r\\n"`;
 }

@@ -93,9 +93,7 @@ function ipBytes(ip: string): Buffer {
 
 function subjectAltName(names: readonly string[]): Buffer {
     return seq(
-        ...names.map((n) =>
-            isIP(n) ? tlv(0x87, ipBytes(n)) : tlv(0x82, Buffer.from(n, "ascii")),
-        ),
+        ...names.map((n) => (isIP(n) ? tlv(0x87, ipBytes(n)) : tlv(0x82, Buffer.from(n, "ascii")))),
     );
 }
 
@@ -246,11 +244,7 @@ export function issueCertificate(
             // digitalSignature (bit 0): 0b10000000, seven unused bits.
             extension("2.5.29.15", true, bits(Buffer.from([0x80]), 7)),
             // serverAuth and clientAuth (Redis replicas and Sentinels present it as clients).
-            extension(
-                "2.5.29.37",
-                false,
-                seq(oid("1.3.6.1.5.5.7.3.1"), oid("1.3.6.1.5.5.7.3.2")),
-            ),
+            extension("2.5.29.37", false, seq(oid("1.3.6.1.5.5.7.3.1"), oid("1.3.6.1.5.5.7.3.2"))),
             extension("2.5.29.17", false, subjectAltName(request.names)),
             extension("2.5.29.14", false, octets(keyId(key))),
             extension("2.5.29.35", false, seq(tlv(0x80, keyId(caKey)))),

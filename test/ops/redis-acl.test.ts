@@ -135,9 +135,7 @@ describe("redis ACL users (redis-server, redis-sentinel, redis_exporter)", () =>
         expect(await cli(app, "incr", "counter")).toBe("1");
         expect(await cli(app, "expire", "counter", "60")).toBe("1");
         expect(await cli(app, "hset", "h", "f", "1")).toBe("1");
-        expect(await cli(app, "eval", "return redis.call('get', KEYS[1])", "1", "app:1")).toBe(
-            "v",
-        );
+        expect(await cli(app, "eval", "return redis.call('get', KEYS[1])", "1", "app:1")).toBe("v");
         expect(await cli(app, "scan", "0")).toMatch(/^0\n/);
         expect(await cli(app, "publish", "events", "x")).toBe("0");
         expect(await cli(app, "info", "replication")).toContain("role:master");
@@ -218,12 +216,18 @@ describe("redis ACL users (redis-server, redis-sentinel, redis_exporter)", () =>
     });
 
     it("lets the Sentinel watch the servers as `sentinel`, a user without keys", async () => {
-        const state = await until("the Sentinel to see the primary and its replica", 60, async () => {
-            const record = fields(
-                await cliAt(sentinelPort, admin, "sentinel", "master", master),
-            );
-            return record["num-slaves"] === "1" && record.flags === "master" ? record : undefined;
-        });
+        const state = await until(
+            "the Sentinel to see the primary and its replica",
+            60,
+            async () => {
+                const record = fields(
+                    await cliAt(sentinelPort, admin, "sentinel", "master", master),
+                );
+                return record["num-slaves"] === "1" && record.flags === "master"
+                    ? record
+                    : undefined;
+            },
+        );
         expect(state.flags).toBe("master");
         // Nothing the Sentinel sent was refused by either server.
         const refusedSentinel = /username\nsentinel\n/;
@@ -260,9 +264,9 @@ describe("redis ACL users (redis-server, redis-sentinel, redis_exporter)", () =>
         expect(await cliAt(sentinelPort, as("app"), "sentinel", "replicas", master)).toContain(
             String(replicaPort),
         );
-        expect(
-            await cliAt(sentinelPort, as("proxy"), "sentinel", "replicas", master),
-        ).toMatch(/^NOPERM/);
+        expect(await cliAt(sentinelPort, as("proxy"), "sentinel", "replicas", master)).toMatch(
+            /^NOPERM/,
+        );
         // The servers' admin password is not the apps' and opens nothing for them.
         expect(
             await cliAt(sentinelPort, ["--user", "app", "--pass", passwords.admin], "ping"),
