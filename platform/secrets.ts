@@ -80,7 +80,7 @@ export function platformSecrets(cfg: PlatformConfig): InClusterSecrets {
             superuser: password(passwordOwners.postgresSuperuser),
             replication: password(passwordOwners.postgresReplication),
             exporter: password(passwordOwners.postgresExporter),
-            tlsSeed: password(passwordOwners.postgresTlsSeed, { length: 48, special: false }),
+            tlsSeed: password(passwordOwners.postgresTlsSeed),
         },
         redis: {
             default: password(passwordOwners.redis),

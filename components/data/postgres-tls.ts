@@ -16,7 +16,7 @@ export const postgresTlsMountPath = "/etc/postgresql/tls";
 export const postgresCaPath = `${postgresTlsMountPath}/ca.crt`;
 
 /** The Secret holding the servers' certificate, key and the CA certificate. */
-export const postgresTlsSecret = "postgres-tls";
+export const postgresTlsSecret = postgresNames.tlsSecret;
 
 /** The CA's common name (its subject and every certificate's issuer). */
 export const postgresCaName = "mcp-platform postgres CA";

@@ -69,7 +69,7 @@ export interface PostgresPasswords {
     readonly replication: pulumi.Input<string>;
     readonly exporter: pulumi.Input<string>;
     /**
-     * At least 16 characters (platform/secrets.ts generates 48) from which the CA and the servers' certificate and key are derived
+     * At least 16 characters (platform/secrets.ts generates 32) from which the CA and the servers' certificate and key are derived
      * (x509.ts): the same seed, the same certificates; a new seed rotates them.
      */
     readonly tlsSeed: pulumi.Input<string>;

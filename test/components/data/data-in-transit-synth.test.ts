@@ -167,4 +167,19 @@ describe("data in transit (production synth)", () => {
             }
         }
     });
+
+    it("lets previews read every Secret the stack declares, postgres-tls included (by name)", () => {
+        const declared = records
+            .filter((r) => r.type === "kubernetes:core/v1:Secret")
+            .map((r) => (r.inputs.metadata as Obj).name as string);
+        expect(declared).toContain("postgres-tls");
+        const role = named(
+            records,
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+            "mcp-platform-preview",
+        );
+        const names = (role.rules as Obj[]).find((r) => r.resources.includes("secrets"))!
+            .resourceNames as string[];
+        expect(declared.filter((name) => !names.includes(name))).toEqual([]);
+    });
 });
