@@ -172,7 +172,7 @@ export class Postgres extends pulumi.ComponentResource {
             },
             child,
         );
-        new k8s.core.v1.Secret(
+        const tlsSecret = new k8s.core.v1.Secret(
             `${name}-tls`,
             {
                 metadata: meta(postgresTlsSecret),
@@ -202,7 +202,7 @@ export class Postgres extends pulumi.ComponentResource {
         const hba = pgHba();
         const ident = pgIdent();
         const scripts = opsScripts(postgresOps);
-        new k8s.core.v1.ConfigMap(
+        const hbaConfig = new k8s.core.v1.ConfigMap(
             `${name}-hba`,
             {
                 metadata: meta("postgres-config"),
@@ -340,7 +340,13 @@ export class Postgres extends pulumi.ComponentResource {
                 // destroying a stack that is being rebuilt leaves the database running instead
                 // of deleting its pods — and nothing refuses an ordinary update. Its claims grow
                 // in place (docs/data.md, "Growing a volume").
-                { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+                // The certificate and pg_hba/pg_ident are in place before a pod (re)starts.
+                {
+                    ...child,
+                    retainOnDelete: true,
+                    ignoreChanges: claimSizeIgnoreChanges,
+                    dependsOn: [tlsSecret, hbaConfig],
+                },
             );
             growClaims(
                 `${name}-${server.app}`,

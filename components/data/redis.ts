@@ -173,7 +173,7 @@ export class Redis extends pulumi.ComponentResource {
                 proxy,
                 exporter,
             }));
-        new k8s.core.v1.Secret(
+        const credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
                 metadata: meta(redisNames.credentialsSecret),
@@ -313,8 +313,14 @@ export class Redis extends pulumi.ComponentResource {
                 },
             },
             // Left running when removed from the stack; claims retained (docs/data.md). The
-            // claims grow in place (docs/data.md, "Growing a volume").
-            { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+            // claims grow in place (docs/data.md, "Growing a volume"). The users' file is
+            // updated before a pod restarts to read it.
+            {
+                ...child,
+                retainOnDelete: true,
+                ignoreChanges: claimSizeIgnoreChanges,
+                dependsOn: [credentials],
+            },
         );
         growClaims(
             name,
