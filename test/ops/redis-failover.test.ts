@@ -226,6 +226,13 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
             expect(await client.get("before:0")).toBe("value-0");
             // Still the one failover: nothing above made the Sentinels promote another server.
             expect(await configEpochs()).toEqual([1, 1, 1]);
+            // Through all of it, no server and no Sentinel refused a client anything: each
+            // user's rules cover what the replicas, the Sentinels, ioredis and the backup send.
+            for (const node of all) {
+                for (const port of [node.port, node.sentinelPort]) {
+                    expect(await cli(port, "acl", "log"), `ACL LOG of ${port}`).toBe("");
+                }
+            }
         } finally {
             client.disconnect();
         }

@@ -268,4 +268,15 @@ describe("redis-proxy: a URL-only client through a Sentinel failover (haproxy, r
         }
         expect(fs.readFileSync(proxyLog, "utf8")).toMatch(/primary-redis-\d\/redis-\d is DOWN/);
     }, 240_000);
+
+    it("checks every server and Sentinel as its own user, refused nothing", async () => {
+        // HAProxy's checks (AUTH redis-proxy, SENTINEL GET-MASTER-ADDR-BY-NAME, INFO
+        // replication) and the URL client (`app`) ran through every test above: the proxy's
+        // password is not the `default` user's, so they could only have passed as its user.
+        for (const node of lab.nodes) {
+            for (const port of [node.port, node.sentinelPort]) {
+                expect(await lab.cli(port, "acl", "log"), `ACL LOG of ${port}`).toBe("");
+            }
+        }
+    });
 });
