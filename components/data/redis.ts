@@ -114,7 +114,7 @@ export function redisReplicaCount(replicas: number): number {
 /**
  * Redis for the MCP cache (`mcp-cache`; docs/data.md): StatefulSet `redis` of three pods
  * (redis-0 the initial primary, redis-1 and redis-2 its replicas), each with a redis-sentinel
- * that fails over to a replica when the primary is gone; the password it is given;
+ * that fails over to a replica when the primary is gone; the passwords it is given;
  * AOF and RDB persistence on an encrypted gp3 PVC per pod; maxmemory at a share of the memory
  * limit with an eviction policy; one ACL user per client (redis-acl.ts: the apps, the backup
  * job, replication, the Sentinels, redis-proxy, the exporter), the `default` user left to
@@ -122,7 +122,8 @@ export function redisReplicaCount(replicas: number): number {
  * `redis-headless` (stable pod names) and `redis-sentinel`, where clients ask for the current
  * primary; one pod per node, a PodDisruptionBudget, and a NetworkPolicy admitting only the app
  * namespaces, the backup jobs, the redis pods themselves and Prometheus.
- * `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH is set in the container).
+ * `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH, the `default` user's
+ * password, is set in the container).
  */
 export class Redis extends pulumi.ComponentResource {
     /** The Service `redis`'s DNS name: the current primary on 6379. */
