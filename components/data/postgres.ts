@@ -69,8 +69,9 @@ export interface PostgresPasswords {
     readonly replication: pulumi.Input<string>;
     readonly exporter: pulumi.Input<string>;
     /**
-     * At least 16 characters (platform/secrets.ts generates 32) from which the CA and the servers' certificate and key are derived
-     * (x509.ts): the same seed, the same certificates; a new seed rotates them.
+     * At least 16 characters (platform/secrets.ts generates 32) from which the CA and the
+     * servers' certificate and key are derived (x509.ts): the same seed, the same
+     * certificates; a new seed rotates them.
      */
     readonly tlsSeed: pulumi.Input<string>;
 }
