@@ -96,9 +96,12 @@ export interface RedisUserPasswords {
 function checked(passwords: RedisUserPasswords): RedisUserPasswords {
     const owners = new Map<string, string>();
     for (const [what, value] of Object.entries(passwords)) {
-        // One word on a config line: a space or a line break would change its meaning.
-        if (!/^[\x21-\x7e]+$/.test(value)) {
-            throw new Error(`redis ACL: the ${what} password must be printable and without spaces`);
+        // One word on a config line (and a redis-cli command line, share_users of
+        // ops/redis-start.sh): a space, a line break, a quote or a backslash would change it.
+        if (!/^[\x21-\x7e]+$/.test(value) || /["'\\]/.test(value)) {
+            throw new Error(
+                `redis ACL: the ${what} password must be printable, without spaces, quotes or backslashes`,
+            );
         }
         // A password two clients share would let either act as the other.
         const other = owners.get(value);

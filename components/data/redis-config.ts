@@ -47,6 +47,13 @@ export function redisSentinelAddresses(replicas: number, namespace: string): str
         .join(" ");
 }
 
+/** Every server as `host:port`, space-separated (REDIS_SERVERS of ops/redis-start.sh). */
+export function redisServerAddresses(replicas: number, namespace: string): string {
+    return redisPodNames(replicas)
+        .map((pod) => `${redisPodHost(pod, namespace)}:${redisNames.port}`)
+        .join(" ");
+}
+
 /** The Service `redis`'s DNS name: the primary, for clients that only know a URL. */
 export function redisPrimaryHost(namespace: string): string {
     return `${redisNames.primaryService}.${namespace}.svc.cluster.local`;

@@ -8,7 +8,13 @@ import {
     plainEnv,
     secretEnv,
 } from "./data-pods";
-import { redisNames, redisPodHost, redisSentinelAddresses, sentinelQuorum } from "./redis-config";
+import {
+    redisNames,
+    redisPodHost,
+    redisSentinelAddresses,
+    redisServerAddresses,
+    sentinelQuorum,
+} from "./redis-config";
 import { redisExporterUser } from "./redis-acl";
 import type { ContainerResources } from "../kit/pod-spec";
 import {
@@ -58,6 +64,9 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
             REDIS_SELF: `${redisPodHost("$(POD_NAME)", args.namespace)}:${redisNames.port}`,
             REDIS_INITIAL_PRIMARY: `${redisPodHost("redis-0", args.namespace)}:${redisNames.port}`,
             REDIS_SENTINELS: redisSentinelAddresses(args.replicas, args.namespace),
+            REDIS_SERVERS: redisServerAddresses(args.replicas, args.namespace),
+            // Defined on the other pods before this one starts (redis-start.sh share_users).
+            REDIS_USERS_FILE: "/etc/redis/auth/redis-auth.conf",
             REDIS_SENTINEL_MASTER: redisNames.sentinelMaster,
             BACKUP_JOB: "redis-start",
         }),
@@ -122,7 +131,7 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
         readinessProbe: cliProbe(redisNames.sentinelPort, 10, 3),
         volumeMounts: [
             { name: "sentinel", mountPath: "/etc/redis/sentinel" },
-            { name: "sentinel-auth", mountPath: "/etc/redis/auth", readOnly: true },
+            { name: "auth", mountPath: "/etc/redis/auth", readOnly: true },
             { name: "tmp", mountPath: "/tmp" },
             opsMount,
         ],
@@ -185,15 +194,11 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
                 name: "auth",
                 secret: {
                     secretName: redisNames.credentialsSecret,
-                    items: [{ key: "redis-auth.conf", path: "redis-auth.conf" }],
-                    defaultMode: 0o440,
-                },
-            },
-            {
-                name: "sentinel-auth",
-                secret: {
-                    secretName: redisNames.credentialsSecret,
-                    items: [{ key: "sentinel-users.conf", path: "sentinel-users.conf" }],
+                    // Both containers: each defines both files' users on the other pods.
+                    items: [
+                        { key: "redis-auth.conf", path: "redis-auth.conf" },
+                        { key: "sentinel-users.conf", path: "sentinel-users.conf" },
+                    ],
                     defaultMode: 0o440,
                 },
             },

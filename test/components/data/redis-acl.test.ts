@@ -101,10 +101,11 @@ describe("redis ACL (redis-acl.ts)", () => {
         expect(text).not.toContain("pw-admin");
     });
 
-    it("refuses a password with a space, and two clients sharing one", () => {
+    it("refuses a password with a space or a quote, and two clients sharing one", () => {
         expect(() => redisAuthConfig({ ...passwords, app: "a b" })).toThrow(
-            "redis ACL: the app password must be printable and without spaces",
+            "redis ACL: the app password must be printable, without spaces, quotes or backslashes",
         );
+        expect(() => redisAuthConfig({ ...passwords, app: 'a"b' })).toThrow(/quotes/);
         expect(() => sentinelUsersConfig({ ...passwords, backup: "pw-app" })).toThrow(
             "redis ACL: the backup and app passwords must differ",
         );

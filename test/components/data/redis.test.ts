@@ -228,7 +228,7 @@ describe("Redis", () => {
         ]);
         expect(redisAuthConfig(users)).toContain("user exporter on >ex -@all +@connection");
         expect(() => redisAuthConfig({ ...users, exporter: "a b" })).toThrow(
-            "redis ACL: the exporter password must be printable and without spaces",
+            "redis ACL: the exporter password must be printable, without spaces, quotes or backslashes",
         );
     });
 
