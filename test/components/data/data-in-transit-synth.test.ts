@@ -123,6 +123,15 @@ describe("data in transit (production synth)", () => {
             secretKey("redis-credentials", "admin-password"),
         );
         expect(byName.sentinel.SENTINEL_USERS_FILE).toBe("/etc/redis/auth/sentinel-users.conf");
+        // Both define their users on the other pods before they start (a rolling update).
+        for (const container of ["redis", "sentinel"]) {
+            expect(byName[container].REDIS_USERS_FILE).toBe("/etc/redis/auth/redis-auth.conf");
+            expect(byName[container].REDIS_SERVERS.split(" ")).toEqual(
+                [0, 1, 2].map(
+                    (i) => `redis-${i}.redis-headless.mcp-production.svc.cluster.local:6379`,
+                ),
+            );
+        }
         expect(byName["redis-exporter"]).toMatchObject({
             REDIS_USER: "exporter",
             REDIS_PASSWORD: secretKey("redis-credentials", "exporter-password"),
