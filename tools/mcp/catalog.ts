@@ -348,6 +348,59 @@ export const scale = {
     },
 } as const satisfies VerbSpec;
 
+export const stop = {
+    name: "stop",
+    help: {
+        synopsis: [
+            "mcp stop <service>... --yes [--wait [--timeout 5m]]",
+            "mcp stop --all --yes [--wait [--timeout 5m]]",
+        ],
+        summary:
+            "Stops services for maintenance: records each Deployment's replica count and its HPA's bounds in the annotation mcp-platform.io/stopped, then sets replicas to 0 in the same request. The HPA is left as Pulumi declared it: it does not scale a target at 0 replicas (condition ScalingActive False, ScalingDisabled), so nothing brings the pods back until `mcp start`. Each pod ends gracefully within its terminationGracePeriodSeconds.",
+        notes: [
+            "A stopped service stays stopped across deploys when an HPA owns its count (the program",
+            "never sets its replicas); one with fixed `replicas` in Pulumi.<stack>.yaml is started",
+            "again by the next `pulumi up --refresh`. Stopping a stopped service keeps its record",
+            "and changes nothing. The data stores are not stopped by hand (docs/data.md).",
+            "Exit codes: 0 stopped (and every pod gone, with --wait); 1 a service is not in the",
+            "cluster or its pods outlive --timeout; 2 usage (no --yes, no service, a data store);",
+            "3 the cluster unreachable.",
+        ],
+    },
+    options: {
+        all: { type: "boolean", help: "every service of the catalog" },
+        yes: { type: "boolean", help: "confirm: the services stop serving" },
+        wait: { type: "boolean", help: "wait until every pod has exited" },
+        graceful: { type: "boolean", help: "the same as --wait (the manuals' word)" },
+        timeout: timeout("--wait waits per service", "5m"),
+        ...kubeOptions,
+    },
+} as const satisfies VerbSpec;
+
+export const start = {
+    name: "start",
+    help: {
+        synopsis: [
+            "mcp start <service>... [--wait [--timeout 5m]]",
+            "mcp start --all [--wait [--timeout 5m]]",
+        ],
+        summary:
+            "Starts services `mcp stop` stopped: sets each Deployment's replicas back to the count the annotation mcp-platform.io/stopped recorded and removes the annotation, in one request; its HPA resumes within the bounds it had. A service that runs is left alone; one at 0 replicas without the record (scaled to 0 by other means) is refused: give its count with `mcp scale <service> --replicas N`.",
+        notes: [
+            "With --all, every service stopped by mcp stop starts; the others are left alone or refused as above.",
+            "Exit codes: 0 started or already running (and rolled out, with --wait); 1 a service",
+            "was not stopped by mcp stop, is not in the cluster or does not roll out; 2 usage;",
+            "3 the cluster unreachable.",
+        ],
+    },
+    options: {
+        all: { type: "boolean", help: "every service of the catalog" },
+        wait: { type: "boolean", help: "wait until every pod is ready" },
+        timeout: timeout("--wait waits per service", "5m"),
+        ...kubeOptions,
+    },
+} as const satisfies VerbSpec;
+
 export const db = {
     name: "db",
     help: {
@@ -444,6 +497,8 @@ export const verbSpecs: readonly VerbSpec[] = [
     tls,
     restart,
     scale,
+    stop,
+    start,
     db,
     report,
     config,
