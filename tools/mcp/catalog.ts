@@ -401,6 +401,46 @@ export const start = {
     },
 } as const satisfies VerbSpec;
 
+export const update = {
+    name: "update",
+    help: {
+        synopsis: [
+            "mcp update check [--show-breaking-changes] [--kind KIND]... [-o json|yaml]",
+            "mcp update check [--mirror HOST=URL]... [--stack production|dr]",
+        ],
+        summary:
+            "Every version the platform pins — the Kubernetes minor (with its EKS support dates), the EKS add-ons, the Helm charts, every container image of the stack files and the config's defaults, the Go modules of the engines (dev/engines) — against what its source offers now: EKS (through the AWS CLI), the charts' index.yaml or OCI tags, the registries' tag lists (Docker Registry HTTP API v2, anonymous tokens), the Go module proxy. A newer version counts only with the pin's shape (15.13-bookworm → 15.14-bookworm, never a pre-release). Without --stack, both stack files.",
+        notes: [
+            "--show-breaking-changes adds, per update, the major lines it crosses and the notes the",
+            "source publishes (a chart's artifacthub.io/changes); registries, the Go proxy and EKS",
+            "publish none: read the project's release notes. Updates land as pull requests (Renovate).",
+            "Exit codes: 0 every pin is current; 1 an update is available or a pin is not in its",
+            "source; 2 usage; 3 a source could not be reached (and nothing reached is out of date).",
+        ],
+    },
+    actions: ["check"],
+    options: {
+        "show-breaking-changes": {
+            type: "boolean",
+            help: "list the major versions crossed and the published change notes",
+        },
+        kind: {
+            type: "string",
+            multiple: true,
+            value: "KIND",
+            choices: ["kubernetes", "eks-addon", "helm-chart", "image", "go-module"],
+            help: "only pins of this kind (repeatable): kubernetes, eks-addon, helm-chart, image, go-module",
+        },
+        mirror: {
+            type: "string",
+            multiple: true,
+            value: "HOST=URL",
+            help: "ask URL instead of https://HOST (*=URL: URL/HOST for every host; default $MCP_UPDATE_MIRRORS, comma-separated)",
+        },
+        ...outputOptions,
+    },
+} as const satisfies VerbSpec;
+
 export const db = {
     name: "db",
     help: {
@@ -501,6 +541,7 @@ export const verbSpecs: readonly VerbSpec[] = [
     start,
     db,
     report,
+    update,
     config,
     dr,
 ];

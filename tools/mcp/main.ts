@@ -32,6 +32,7 @@ const loaders: Readonly<Record<string, () => Promise<Verb>>> = {
     start: async () => (await import("./verbs/start")).start,
     db: async () => (await import("./verbs/db")).db,
     report: async () => (await import("./verbs/report")).report,
+    update: async () => (await import("./verbs/update")).update,
     config: async () => (await import("./verbs/config")).config,
     dr: async () => (await import("./verbs/dr")).dr,
 };
