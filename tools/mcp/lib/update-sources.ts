@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { parse } from "yaml";
+import { networkReason } from "./cli";
 import type { Pin, PinSource } from "./pins";
 import { isPseudoVersion, newerVersions, versionKey } from "./versions";
 
@@ -31,7 +32,9 @@ export interface Availability {
     readonly facts?: readonly string[];
     /** Whether the source publishes change notes at all. */
     readonly notesPublished: boolean;
-    /** The pin is a commit (a Go pseudo-version): the newest release, to compare by hand. */
+    /** The pin is a commit (a Go pseudo-version), not a release: compare by hand. */
+    readonly commit?: boolean;
+    /** With `commit`: the newest release the source lists. */
     readonly newestRelease?: string;
 }
 
@@ -71,6 +74,8 @@ export class Http {
 
     resolve(url: string): string {
         const u = new URL(url);
+        // A URL that already points at a mirror (a $GOPROXY on it, a token realm) stays.
+        if ([...this.mirrors.values()].some((m) => new URL(m).origin === u.origin)) return url;
         const exact = this.mirrors.get(u.host);
         if (exact) return `${exact.replace(/\/$/, "")}${u.pathname}${u.search}`;
         const any = this.mirrors.get("*");
@@ -89,10 +94,9 @@ export class Http {
         try {
             return (await pending).clone();
         } catch (error) {
-            const cause = (error as { cause?: { code?: string } }).cause?.code;
             throw new SourceUnreachable(
-                `${new URL(url).host}: ${cause ?? (error as Error).message}`,
-                "check the network (or a proxy: --mirror HOST=URL)",
+                `${new URL(url).host}: ${networkReason(error)}`,
+                "check the network, or ask a mirror: --mirror HOST=URL",
             );
         }
     }
@@ -226,6 +230,7 @@ export class GoProxySource implements VersionSource {
             return {
                 newer: [],
                 notesPublished: false,
+                commit: true,
                 newestRelease: newerVersions("v0.0.0", tagged).pop(),
             };
         }

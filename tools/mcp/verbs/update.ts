@@ -61,24 +61,19 @@ export function goProxy(env: NodeJS.ProcessEnv): string {
     return first ?? "https://proxy.golang.org";
 }
 
-/** Breaking-change material of an update: major lines crossed and published notes. */
+/**
+ * Breaking-change material of an update, per release: "major version" on the first release
+ * of each new major line, then the notes the source published for it.
+ */
 function breakingOf(pin: Pin, newer: readonly Release[]) {
     return newer
-        .map((r) => ({
-            version: r.version,
-            notes: [
-                ...(crossesMajor(pin.current, r.version) &&
-                !newer.some(
-                    (o) =>
-                        o.version !== r.version &&
-                        !crossesMajor(o.version, r.version) &&
-                        newer.indexOf(o) < newer.indexOf(r),
-                )
-                    ? [`major version: ${pin.current} → ${r.version}`]
-                    : []),
-                ...(r.notes ?? []),
-            ],
-        }))
+        .map((r, i) => {
+            const previous = i === 0 ? pin.current : newer[i - 1].version;
+            const major = crossesMajor(previous, r.version)
+                ? [`major version: ${previous} → ${r.version}`]
+                : [];
+            return { version: r.version, notes: [...major, ...(r.notes ?? [])] };
+        })
         .filter((r) => r.notes.length > 0);
 }
 
@@ -90,7 +85,7 @@ function report(pin: Pin, found: Availability, showBreaking: boolean): PinReport
         kind: pin.kind,
         name: pin.name,
         current: pin.current,
-        status: found.newestRelease !== undefined ? "commit" : latest ? "update" : "current",
+        status: found.commit ? "commit" : latest ? "update" : "current",
         latest: latest ?? found.newestRelease,
         latestSameMajor: latest && sameMajor !== latest ? sameMajor : undefined,
         newer: newer.length ? newer : undefined,
