@@ -138,9 +138,15 @@ describe("mcp stop / mcp start against a real API server", () => {
     });
 
     it.each([
-        [["stop", "postgres", "--yes"], /^mcp stop: refusing to stop the data store postgres-primary, postgres-replica$/m],
+        [
+            ["stop", "postgres", "--yes"],
+            /^mcp stop: refusing to stop the data store postgres-primary, postgres-replica$/m,
+        ],
         [["stop", "--yes"], /^mcp stop: give the services to stop, or --all/],
-        [["stop", "--all", "mcp-registry", "--yes"], /^mcp stop: give the services to stop or --all, not both/],
+        [
+            ["stop", "--all", "mcp-registry", "--yes"],
+            /^mcp stop: give the services to stop or --all, not both/,
+        ],
         [["start"], /^mcp start: give the services to start, or --all/],
     ])("%j is a usage error (exit 2)", async (argv, problem) => {
         const run = await mcp(argv, env);

@@ -40,7 +40,9 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse) {
     };
     const file = (relative: string) => {
         const full = path.join(fixtures, relative);
-        return fs.existsSync(full) && fs.statSync(full).isFile() ? fs.readFileSync(full, "utf8") : undefined;
+        return fs.existsSync(full) && fs.statSync(full).isFile()
+            ? fs.readFileSync(full, "utf8")
+            : undefined;
     };
     // EKS (REST JSON, as the AWS CLI calls it with AWS_ENDPOINT_URL_EKS).
     if (url.pathname === "/cluster-versions") return send(200, file("eks/cluster-versions.json")!);
@@ -60,7 +62,14 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse) {
         }
         const first = file(`${host}/${name}.json`);
         if (!first) {
-            return send(404, JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message: "repository name not known to registry" }] }));
+            return send(
+                404,
+                JSON.stringify({
+                    errors: [
+                        { code: "NAME_UNKNOWN", message: "repository name not known to registry" },
+                    ],
+                }),
+            );
         }
         if (url.searchParams.get("last")) return send(200, file(`${host}/${name}.page2.json`)!);
         const page2 = file(`${host}/${name}.page2.json`);
@@ -108,7 +117,9 @@ describe("mcp update check against recorded source answers", () => {
             status: "update",
             current: "1.35",
             latest: "1.36",
-            facts: ["EKS: standard support until 2027-03-27, extended until 2028-03-27 (STANDARD_SUPPORT)"],
+            facts: [
+                "EKS: standard support until 2027-03-27, extended until 2028-03-27 (STANDARD_SUPPORT)",
+            ],
             breaking: [{ version: "1.36", notes: ["standard support until 2027-08-10"] }],
         });
         for (const addon of ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"])
@@ -146,17 +157,25 @@ describe("mcp update check against recorded source answers", () => {
             notesPublished: false,
         });
         // Docker Hub: the challenge, the anonymous token and the second page of tags.
-        expect(pin("redis")).toMatchObject({ status: "update", newer: ["7.2.6-bookworm", "8.0.2-bookworm"] });
+        expect(pin("redis")).toMatchObject({
+            status: "update",
+            newer: ["7.2.6-bookworm", "8.0.2-bookworm"],
+        });
         expect(requests).toContain(
             "GET /auth.docker.io/token?service=registry.docker.io&scope=repository%3Alibrary%2Fredis%3Apull",
         );
-        expect(requests).toContain("GET /registry-1.docker.io/v2/library/redis/tags/list?n=1000&last=7.2.5-bookworm");
+        expect(requests).toContain(
+            "GET /registry-1.docker.io/v2/library/redis/tags/list?n=1000&last=7.2.5-bookworm",
+        );
         // ghcr.io, a date-stamped build: the same flavour (system) only.
         expect(pin("ghcr.io/cloudnative-pg/postgresql")).toMatchObject({
             status: "update",
             newer: ["15.15-202512010901-system-bookworm"],
         });
-        expect(pin("ghcr.io/mcp-platform/mcp-registry")).toMatchObject({ status: "update", latest: "v2.4.2" });
+        expect(pin("ghcr.io/mcp-platform/mcp-registry")).toMatchObject({
+            status: "update",
+            latest: "v2.4.2",
+        });
         // Not published where the stack file says: a problem, named.
         expect(pin("mcp-platform/filesystem")).toMatchObject({
             status: "not-found",
@@ -164,7 +183,10 @@ describe("mcp update check against recorded source answers", () => {
         });
 
         // The Go proxy: releases only; a pseudo-version is a commit to compare by hand.
-        expect(pin("k8s.io/kubernetes")).toMatchObject({ status: "update", newer: ["v1.36.0", "v1.36.1"] });
+        expect(pin("k8s.io/kubernetes")).toMatchObject({
+            status: "update",
+            newer: ["v1.36.0", "v1.36.1"],
+        });
         expect(pin("github.com/pulumi/pulumi-kubernetes/provider/v4")).toMatchObject({
             status: "commit",
             latest: "v4.25.0",
@@ -193,17 +215,29 @@ describe("mcp update check against recorded source answers", () => {
 
     it("prints the breaking changes as text, saying where a source publishes none", async () => {
         const run = await mcp(
-            ["update", "check", "--kind", "helm-chart", "--kind", "image", "--show-breaking-changes"],
+            [
+                "update",
+                "check",
+                "--kind",
+                "helm-chart",
+                "--kind",
+                "image",
+                "--show-breaking-changes",
+            ],
             env(),
         );
         expect(run.code).toBe(1);
         const lines = run.stdout.split("\n");
-        expect(lines).toContain("UPDATE     helm-chart kube-prometheus-stack 88.5.3 → 89.0.0 (newest on its major line: 88.6.0)");
+        expect(lines).toContain(
+            "UPDATE     helm-chart kube-prometheus-stack 88.5.3 → 89.0.0 (newest on its major line: 88.6.0)",
+        );
         expect(lines).toContain("             89.0.0: major version: 88.6.0 → 89.0.0");
         expect(lines).toContain(
             "             89.0.0: removed: the deprecated grafana.sidecar.dashboards.searchNamespace key",
         );
-        const redis = lines.indexOf("UPDATE     image      redis 7.2.5-bookworm → 8.0.2-bookworm (newest on its major line: 7.2.6-bookworm)");
+        const redis = lines.indexOf(
+            "UPDATE     image      redis 7.2.5-bookworm → 8.0.2-bookworm (newest on its major line: 7.2.6-bookworm)",
+        );
         expect(redis).toBeGreaterThan(-1);
         expect(lines.slice(redis + 1, redis + 4)).toEqual([
             "             pinned in Pulumi.dr.yaml mcp-platform:data.redis.image; Pulumi.production.yaml mcp-platform:data.redis.image",
@@ -215,7 +249,10 @@ describe("mcp update check against recorded source answers", () => {
     }, 60_000);
 
     it("exits 0 when every pin of the kinds asked for is current", async () => {
-        const run = await mcp(["update", "check", "--kind", "eks-addon", "--stack", "production"], env());
+        const run = await mcp(
+            ["update", "check", "--kind", "eks-addon", "--stack", "production"],
+            env(),
+        );
         expect(run.code, run.stdout).toBe(0);
         expect(run.stdout.split("\n").at(-1)).toBe(
             "0 update(s), 4 current, 0 not found, 0 not checked (unreachable), 0 pinned to a commit",
@@ -241,14 +278,24 @@ describe("mcp update check against recorded source answers", () => {
         );
         const kind = await mcp(["update", "check", "--kind", "npm"], env());
         expect(kind.code).toBe(2);
-        expect(kind.stderr).toContain('--kind expects one of kubernetes, eks-addon, helm-chart, image, go-module, got "npm"');
+        expect(kind.stderr).toContain(
+            '--kind expects one of kubernetes, eks-addon, helm-chart, image, go-module, got "npm"',
+        );
     });
 });
 
 describe("versions of the same shape", () => {
     it.each([
-        ["15.13-bookworm", ["15.14-bookworm", "16-alpine", "15.14-rc1-bookworm", "15.12-bookworm"], ["15.14-bookworm"]],
-        ["v1.20.4-eksbuild.2", ["v1.20.4-eksbuild.3", "v1.20.10-eksbuild.1", "v1.20.4"], ["v1.20.4-eksbuild.3", "v1.20.10-eksbuild.1"]],
+        [
+            "15.13-bookworm",
+            ["15.14-bookworm", "16-alpine", "15.14-rc1-bookworm", "15.12-bookworm"],
+            ["15.14-bookworm"],
+        ],
+        [
+            "v1.20.4-eksbuild.2",
+            ["v1.20.4-eksbuild.3", "v1.20.10-eksbuild.1", "v1.20.4"],
+            ["v1.20.4-eksbuild.3", "v1.20.10-eksbuild.1"],
+        ],
         ["1.35", ["1.36", "1.9", "1.100"], ["1.36", "1.100"]],
     ])("%s: newer of %j", (current, available, expected) => {
         expect(newerVersions(current, available)).toEqual(expected);

@@ -60,9 +60,10 @@ export interface ImageRef {
 }
 
 export function parseImageRef(reference: string): ImageRef {
-    const m = /^(?<name>[^@:]+(?::\d+\/[^@:]+)?)(?::(?<tag>[\w][\w.-]*))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/.exec(
-        reference,
-    );
+    const m =
+        /^(?<name>[^@:]+(?::\d+\/[^@:]+)?)(?::(?<tag>[\w][\w.-]*))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/.exec(
+            reference,
+        );
     if (!m?.groups) throw new Error(`not an image reference: ${reference}`);
     const name = m.groups.name;
     const first = name.split("/")[0];
@@ -89,7 +90,9 @@ function stackConfigs(dir: string, stack: string) {
 const lookup = (root: unknown, keys: readonly string[]): unknown =>
     keys.reduce<unknown>(
         (node, key) =>
-            node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined,
+            node !== null && typeof node === "object"
+                ? (node as Record<string, unknown>)[key]
+                : undefined,
         root,
     );
 
@@ -144,7 +147,9 @@ export function stackPins(stack: string, dir = projectDir): Pin[] {
             current,
             where: [
                 where(["cluster", "charts", key]) +
-                    (chart.chart === helmCharts.karpenter.chart ? ` (and ${karpenterCrdChart})` : ""),
+                    (chart.chart === helmCharts.karpenter.chart
+                        ? ` (and ${karpenterCrdChart})`
+                        : ""),
             ],
             source: oci
                 ? { type: "oci-tags", registry, repository: [...rest, chart.chart].join("/") }
@@ -176,15 +181,13 @@ export function enginePins(dir = projectDir): Pin[] {
         .flatMap((engine) => {
             const file = `dev/engines/${engine}/go.mod`;
             const text = fs.readFileSync(path.join(dir, file), "utf8");
-            return goModRequirements(text).map(
-                ({ module, version }): Pin => ({
-                    kind: "go-module",
-                    name: module,
-                    current: version,
-                    where: [file],
-                    source: { type: "go-proxy", module },
-                }),
-            );
+            return goModRequirements(text).map(({ module, version }): Pin => ({
+                kind: "go-module",
+                name: module,
+                current: version,
+                where: [file],
+                source: { type: "go-proxy", module },
+            }));
         });
 }
 
@@ -208,15 +211,22 @@ export function goModRequirements(text: string): { module: string; version: stri
  * Every pin of the platform: each stack's (`stacks`, default all), then the engines'. A
  * version pinned in several places is one pin with every place in `where`.
  */
-export function platformPins(
-    { stacks, dir = projectDir }: { stacks?: readonly string[]; dir?: string } = {},
-): Pin[] {
-    const all = [...(stacks ?? listStacks(dir)).flatMap((stack) => stackPins(stack, dir)), ...enginePins(dir)];
+export function platformPins({
+    stacks,
+    dir = projectDir,
+}: { stacks?: readonly string[]; dir?: string } = {}): Pin[] {
+    const all = [
+        ...(stacks ?? listStacks(dir)).flatMap((stack) => stackPins(stack, dir)),
+        ...enginePins(dir),
+    ];
     const merged = new Map<string, Pin>();
     for (const pin of all) {
         const key = `${pin.kind} ${pin.name} ${pin.current} ${pin.digest ?? ""} ${JSON.stringify(pin.source)}`;
         const seen = merged.get(key);
-        merged.set(key, seen ? { ...seen, where: [...new Set([...seen.where, ...pin.where])] } : pin);
+        merged.set(
+            key,
+            seen ? { ...seen, where: [...new Set([...seen.where, ...pin.where])] } : pin,
+        );
     }
     return [...merged.values()];
 }

@@ -22,13 +22,20 @@ export interface StoppedRecord {
     /** spec.replicas when the service was stopped. */
     readonly replicas: number;
     /** The HPA that owned the count then, and its bounds. */
-    readonly hpa?: { readonly name: string; readonly minReplicas: number; readonly maxReplicas: number };
+    readonly hpa?: {
+        readonly name: string;
+        readonly minReplicas: number;
+        readonly maxReplicas: number;
+    };
     /** When it was stopped (ISO 8601). */
     readonly stoppedAt: string;
 }
 
 /** The Deployment's record, undefined without one; a CliError when it is not ours. */
-export function readRecord(w: Workload, annotations: Record<string, string> | undefined): StoppedRecord | undefined {
+export function readRecord(
+    w: Workload,
+    annotations: Record<string, string> | undefined,
+): StoppedRecord | undefined {
     const text = annotations?.[stoppedAnnotation];
     if (text === undefined) return undefined;
     try {
@@ -113,7 +120,12 @@ export async function patchCount(
                 "run the command again",
             );
         }
-        throw kubeError(`${what} deployment/${w.name} in ${w.namespace}`, kube.server, error, kube.fix);
+        throw kubeError(
+            `${what} deployment/${w.name} in ${w.namespace}`,
+            kube.server,
+            error,
+            kube.fix,
+        );
     }
 }
 
@@ -130,8 +142,9 @@ export async function waitStopped(
 ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-        const pods = await kube.call(`list the pods of deployment/${w.name} in ${w.namespace}`, () =>
-            kube.core.listNamespacedPod({ namespace: w.namespace, labelSelector: selector }),
+        const pods = await kube.call(
+            `list the pods of deployment/${w.name} in ${w.namespace}`,
+            () => kube.core.listNamespacedPod({ namespace: w.namespace, labelSelector: selector }),
         );
         if (pods.items.length === 0) return;
         if (Date.now() + intervalMs > deadline) {

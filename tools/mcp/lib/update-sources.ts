@@ -102,7 +102,8 @@ export class Http {
     }
 }
 
-const releases = (versions: readonly string[]): Release[] => versions.map((version) => ({ version }));
+const releases = (versions: readonly string[]): Release[] =>
+    versions.map((version) => ({ version }));
 
 /** A Helm repository's index.yaml: versions and their `artifacthub.io/changes`. */
 export class HelmIndexSource implements VersionSource {
@@ -112,7 +113,11 @@ export class HelmIndexSource implements VersionSource {
         const source = pin.source as Extract<PinSource, { type: "helm-index" }>;
         const url = `${source.repository.replace(/\/$/, "")}/index.yaml`;
         const res = await this.http.get(url);
-        if (!res.ok) throw new SourceUnreachable(`${url} answered ${res.status}`, "check the repository URL");
+        if (!res.ok)
+            throw new SourceUnreachable(
+                `${url} answered ${res.status}`,
+                "check the repository URL",
+            );
         const index = parse(await res.text()) as {
             entries?: Record<string, { version: string; annotations?: Record<string, string> }[]>;
         };
@@ -160,13 +165,18 @@ export class OciTagsSource implements VersionSource {
                 auth = await this.token(res.headers.get("www-authenticate"), registry, repository);
                 res = await this.http.get(next, auth);
             }
-            if (res.status === 404) throw new NotInSource(`${registry} has no repository ${repository}`);
+            if (res.status === 404)
+                throw new NotInSource(`${registry} has no repository ${repository}`);
             if (res.status === 401 || res.status === 403) {
                 throw new NotInSource(
                     `${registry} refuses ${repository} anonymously (${res.status}): private, or not there`,
                 );
             }
-            if (!res.ok) throw new SourceUnreachable(`${registry} answered ${res.status}`, "try again later");
+            if (!res.ok)
+                throw new SourceUnreachable(
+                    `${registry} answered ${res.status}`,
+                    "try again later",
+                );
             const body = (await res.json()) as { tags?: string[] | null };
             tags.push(...(body.tags ?? []));
             const link = /<([^>]+)>;\s*rel="?next"?/.exec(res.headers.get("link") ?? "")?.[1];
@@ -194,7 +204,11 @@ export class OciTagsSource implements VersionSource {
         if (params.service) url.searchParams.set("service", params.service);
         url.searchParams.set("scope", params.scope ?? `repository:${repository}:pull`);
         const res = await this.http.get(url.toString());
-        if (!res.ok) throw new SourceUnreachable(`${url.host} gave no token (${res.status})`, "try again later");
+        if (!res.ok)
+            throw new SourceUnreachable(
+                `${url.host} gave no token (${res.status})`,
+                "try again later",
+            );
         const body = (await res.json()) as { token?: string; access_token?: string };
         return { Authorization: `Bearer ${body.token ?? body.access_token}` };
     }
@@ -222,9 +236,13 @@ export class GoProxySource implements VersionSource {
         const source = pin.source as Extract<PinSource, { type: "go-proxy" }>;
         const url = `${this.proxy.replace(/\/$/, "")}/${GoProxySource.escape(source.module)}/@v/list`;
         const res = await this.http.get(url);
-        if (res.status === 404 || res.status === 410) throw new NotInSource(`the Go proxy has no ${source.module}`);
+        if (res.status === 404 || res.status === 410)
+            throw new NotInSource(`the Go proxy has no ${source.module}`);
         if (!res.ok) throw new SourceUnreachable(`${url} answered ${res.status}`, "check $GOPROXY");
-        const versions = (await res.text()).split("\n").map((v) => v.trim()).filter(Boolean);
+        const versions = (await res.text())
+            .split("\n")
+            .map((v) => v.trim())
+            .filter(Boolean);
         if (isPseudoVersion(pin.current)) {
             const tagged = versions.filter((v) => versionKey(v).shape === "v#.#.#");
             return {
@@ -270,7 +288,12 @@ export function awsCli(env: NodeJS.ProcessEnv, region: string): AwsCli {
                         try {
                             resolve(JSON.parse(stdout));
                         } catch {
-                            reject(new SourceUnreachable(`aws ${args.slice(0, 2).join(" ")}: not JSON`, "update the AWS CLI"));
+                            reject(
+                                new SourceUnreachable(
+                                    `aws ${args.slice(0, 2).join(" ")}: not JSON`,
+                                    "update the AWS CLI",
+                                ),
+                            );
                         }
                     }
                 },
@@ -306,7 +329,9 @@ export class EksSource implements VersionSource {
             (answer) => (answer as { clusterVersions?: ClusterVersion[] }).clusterVersions ?? [],
         );
         const versions = await this.clusterVersions;
-        const offered = versions.filter((v) => !/UNSUPPORTED/.test(v.versionStatus ?? v.status ?? ""));
+        const offered = versions.filter(
+            (v) => !/UNSUPPORTED/.test(v.versionStatus ?? v.status ?? ""),
+        );
         const mine = versions.find((v) => v.clusterVersion === pin.current);
         const facts: string[] = [];
         const standardEnd = day(mine?.endOfStandardSupportDate);
@@ -327,7 +352,12 @@ export class EksSource implements VersionSource {
                 offered.map((v) => v.clusterVersion),
             ).map((version) => {
                 const v = offered.find((o) => o.clusterVersion === version);
-                return { version, notes: v ? [`standard support until ${day(v.endOfStandardSupportDate) ?? "?"}`] : [] };
+                return {
+                    version,
+                    notes: v
+                        ? [`standard support until ${day(v.endOfStandardSupportDate) ?? "?"}`]
+                        : [],
+                };
             }),
             facts,
             notesPublished: false,
@@ -353,14 +383,25 @@ export class EksSource implements VersionSource {
         };
         const builds = answer.addons?.[0]?.addonVersions;
         if (!builds?.length) {
-            throw new NotInSource(`EKS offers no ${source.addonName} for Kubernetes ${source.kubernetesVersion}`);
+            throw new NotInSource(
+                `EKS offers no ${source.addonName} for Kubernetes ${source.kubernetesVersion}`,
+            );
         }
         const fallback = builds.find((b) =>
-            b.compatibilities?.some((c) => c.clusterVersion === source.kubernetesVersion && c.defaultVersion),
+            b.compatibilities?.some(
+                (c) => c.clusterVersion === source.kubernetesVersion && c.defaultVersion,
+            ),
         );
         return {
-            newer: releases(newerVersions(pin.current, builds.map((b) => b.addonVersion))),
-            facts: fallback ? [`EKS default for ${source.kubernetesVersion}: ${fallback.addonVersion}`] : [],
+            newer: releases(
+                newerVersions(
+                    pin.current,
+                    builds.map((b) => b.addonVersion),
+                ),
+            ),
+            facts: fallback
+                ? [`EKS default for ${source.kubernetesVersion}: ${fallback.addonVersion}`]
+                : [],
             notesPublished: false,
         };
     }

@@ -12,7 +12,9 @@ export const start: Verb = {
     async run(argv, io: Io) {
         const { values, positionals } = parseVerbArgs(argv, spec);
         if (!values.all && positionals.length === 0) {
-            throw new UsageError("give the services to start, or --all (e.g. mcp start filesystem)");
+            throw new UsageError(
+                "give the services to start, or --all (e.g. mcp start filesystem)",
+            );
         }
         if (values.all && positionals.length > 0) {
             throw new UsageError("give the services to start or --all, not both");

@@ -14,7 +14,9 @@ export const stop: Verb = {
     async run(argv, io: Io) {
         const { values, positionals } = parseVerbArgs(argv, spec);
         if (!values.all && positionals.length === 0) {
-            throw new UsageError("give the services to stop, or --all (e.g. mcp stop filesystem --yes)");
+            throw new UsageError(
+                "give the services to stop, or --all (e.g. mcp stop filesystem --yes)",
+            );
         }
         if (values.all && positionals.length > 0) {
             throw new UsageError("give the services to stop or --all, not both");

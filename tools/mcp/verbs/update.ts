@@ -121,10 +121,20 @@ export async function checkPins(
         } catch (error) {
             const base = { kind: pin.kind, name: pin.name, current: pin.current, where: pin.where };
             if (error instanceof NotInSource) {
-                return { ...base, status: "not-found", problem: error.message, remedy: "check the name and where it is published" };
+                return {
+                    ...base,
+                    status: "not-found",
+                    problem: error.message,
+                    remedy: "check the name and where it is published",
+                };
             }
             if (error instanceof SourceUnreachable) {
-                return { ...base, status: "unreachable", problem: error.message, remedy: error.remedy };
+                return {
+                    ...base,
+                    status: "unreachable",
+                    problem: error.message,
+                    remedy: error.remedy,
+                };
             }
             throw error;
         }
@@ -145,7 +155,9 @@ function textLines(reports: readonly PinReport[], showBreaking: boolean): string
                 );
                 break;
             case "commit":
-                lines.push(`commit     ${head}: a commit, not a release; newest release ${r.latest ?? "none"} (compare by hand)`);
+                lines.push(
+                    `commit     ${head}: a commit, not a release; newest release ${r.latest ?? "none"} (compare by hand)`,
+                );
                 break;
             case "not-found":
                 lines.push(`NOT FOUND  ${head}: ${r.problem}`);
@@ -155,13 +167,16 @@ function textLines(reports: readonly PinReport[], showBreaking: boolean): string
                 break;
         }
         for (const fact of r.facts ?? []) lines.push(`             ${fact}`);
-        if (r.status === "update" || r.status === "not-found") lines.push(`             pinned in ${r.where.join("; ")}`);
+        if (r.status === "update" || r.status === "not-found")
+            lines.push(`             pinned in ${r.where.join("; ")}`);
         if (showBreaking && r.status === "update") {
             for (const b of r.breaking ?? []) {
                 for (const note of b.notes) lines.push(`             ${b.version}: ${note}`);
             }
             if (!r.notesPublished) {
-                lines.push("             (this source publishes no change notes: read the project's release notes)");
+                lines.push(
+                    "             (this source publishes no change notes: read the project's release notes)",
+                );
             }
         }
     }
@@ -178,12 +193,15 @@ export const update: Verb = {
         }
         const kinds = values.kind?.map((k) => {
             if (!(spec.options.kind.choices as readonly string[]).includes(k)) {
-                throw new UsageError(`--kind expects one of ${spec.options.kind.choices.join(", ")}, got "${k}"`);
+                throw new UsageError(
+                    `--kind expects one of ${spec.options.kind.choices.join(", ")}, got "${k}"`,
+                );
             }
             return k as PinKind;
         });
         const http = new Http(mirrors(values.mirror, io.env));
-        const stacks = values.stack !== undefined ? [await resolveStackName(values.stack, io.env)] : undefined;
+        const stacks =
+            values.stack !== undefined ? [await resolveStackName(values.stack, io.env)] : undefined;
         const pins = platformPins({ stacks }).filter((p) => !kinds || kinds.includes(p.kind));
         const region = loadStackConfig(stacks?.[0] ?? "production").region;
         const eks = new EksSource(awsCli(io.env, region), eksStandardSupportEnds);
