@@ -147,7 +147,15 @@ describe("renovate.json", () => {
     });
 
     /** Every match of the managers `pick` selects, with the datasource each names. */
-    const found = (pick: (manager: CustomManager) => boolean) =>
+    type Match = {
+        file: string;
+        datasource?: string;
+        depName?: string;
+        registryUrl?: string;
+        currentValue?: string;
+        currentDigest?: string;
+    };
+    const found = (pick: (manager: CustomManager) => boolean): Match[] =>
         config.customManagers.filter(pick).flatMap((manager) =>
             filesOf(manager).flatMap((file) =>
                 manager.matchStrings.flatMap((source) =>

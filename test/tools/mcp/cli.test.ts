@@ -81,8 +81,11 @@ describe("mcp", () => {
             "tls",
             "restart",
             "scale",
+            "stop",
+            "start",
             "db",
             "report",
+            "update",
             "config",
             "dr",
         ]);
