@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { platformPins } from "../../../tools/mcp/lib/pins";
+import { EksSource } from "../../../tools/mcp/lib/update-sources";
 import { newerVersions } from "../../../tools/mcp/lib/versions";
 import { freePort } from "../../support/free-port";
 import { projectDir } from "../../support/synth";
@@ -299,5 +300,37 @@ describe("versions of the same shape", () => {
         ["1.35", ["1.36", "1.9", "1.100"], ["1.36", "1.100"]],
     ])("%s: newer of %j", (current, available, expected) => {
         expect(newerVersions(current, available)).toEqual(expected);
+    });
+});
+
+describe("the EKS source", () => {
+    it("says when EKS's standard-support end differs from contracts/eks-support.ts", async () => {
+        const answer = {
+            clusterVersions: [
+                {
+                    clusterVersion: "1.35",
+                    endOfStandardSupportDate: "2027-04-30T00:00:00Z",
+                    endOfExtendedSupportDate: "2028-04-30T00:00:00Z",
+                    versionStatus: "STANDARD_SUPPORT",
+                },
+            ],
+        };
+        const calls: (readonly string[])[] = [];
+        const eks = new EksSource(
+            async (args) => {
+                calls.push(args);
+                return answer;
+            },
+            { "1.35": "2027-03-27" },
+        );
+        const [pin] = platformPins({ stacks: ["production"] });
+        expect(pin.kind).toBe("kubernetes");
+        const found = await eks.available(pin);
+        expect(calls).toEqual([["eks", "describe-cluster-versions"]]);
+        expect(found.facts).toEqual([
+            "EKS: standard support until 2027-04-30, extended until 2028-04-30 (STANDARD_SUPPORT)",
+            "contracts/eks-support.ts says 2027-03-27 for 1.35: update its table",
+        ]);
+        expect(found.newer).toEqual([]);
     });
 });

@@ -316,7 +316,7 @@ export class EksSource implements VersionSource {
     private clusterVersions?: Promise<ClusterVersion[]>;
     constructor(
         private readonly aws: AwsCli,
-        /** Our own table of standard-support ends (policies/aws-eks-support.ts). */
+        /** Our own table of standard-support ends (contracts/eks-support.ts). */
         private readonly supportTable: Readonly<Record<string, string>>,
     ) {}
 
@@ -343,7 +343,7 @@ export class EksSource implements VersionSource {
         const table = this.supportTable[pin.current];
         if (standardEnd && table !== standardEnd) {
             facts.push(
-                `policies/aws-eks-support.ts says ${table ?? "nothing"} for ${pin.current}: update its table`,
+                `contracts/eks-support.ts says ${table ?? "nothing"} for ${pin.current}: update its table`,
             );
         }
         return {
