@@ -186,6 +186,10 @@ describe("renovate.json", () => {
                 .map((p) => `${p.name}:${p.current}${p.digest ? `@${p.digest}` : ""}`),
         );
         expect([...matched].sort()).toEqual([...pinned].sort());
+        // The Fluent Bit default is written twice (the constant and its @default): both move.
+        expect(
+            images.filter((m) => m.file === "config/logging.ts").map((m) => m.currentValue),
+        ).toEqual(["5.1.1", "5.1.1"]);
         // Both stack files are read, and the defaults of config/ (haproxy, blackbox exporter).
         expect(new Set(images.map((m) => m.file))).toEqual(
             new Set([
