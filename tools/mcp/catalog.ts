@@ -413,7 +413,9 @@ export const update = {
         notes: [
             "--show-breaking-changes adds, per update, the major lines it crosses and the notes the",
             "source publishes (a chart's artifacthub.io/changes); registries, the Go proxy and EKS",
-            "publish none: read the project's release notes. Updates land as pull requests (Renovate).",
+            "publish none: read the project's release notes. Images, charts and Go modules arrive as",
+            "Renovate pull requests; the Kubernetes minor and the EKS add-ons follow docs/cluster.md",
+            '("Upgrading Kubernetes").',
             "Exit codes: 0 every pin is current; 1 an update is available or a pin is not in its",
             "source; 2 usage; 3 a source could not be reached (and nothing reached is out of date).",
         ],
