@@ -45,7 +45,7 @@ beforeAll(async () => {
     // neither the HPA's minimum nor the stack file's, so only a real record gives it back.
     const scaled = await mcp(["scale", "mcp-registry", "--replicas", "4", "--wait"], env);
     expect(scaled.code, scaled.stderr).toBe(0);
-}, 240_000);
+}, 360_000);
 afterAll(async () => {
     await plane?.stop();
 });
