@@ -104,6 +104,8 @@ const env = () => ({
     AWS_SECRET_ACCESS_KEY: "example",
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_MAX_ATTEMPTS: "1",
+    MCP_POLICY_TODAY: "2026-12-01",
 });
 
 describe("mcp update check against recorded source answers", () => {
@@ -119,6 +121,7 @@ describe("mcp update check against recorded source answers", () => {
             current: "1.35",
             latest: "1.36",
             facts: [
+                "contracts/eks-support.ts: standard support until 2027-03-27 (116 days after 2026-12-01)",
                 "EKS: standard support until 2027-03-27, extended until 2028-03-27 (STANDARD_SUPPORT)",
             ],
             breaking: [{ version: "1.36", notes: ["standard support until 2027-08-10"] }],
@@ -172,6 +175,7 @@ describe("mcp update check against recorded source answers", () => {
         expect(pin("ghcr.io/cloudnative-pg/postgresql")).toMatchObject({
             status: "update",
             newer: ["15.15-202512010901-system-bookworm"],
+            facts: ["pinned by digest too (sha256:cf13adf3e270…): the digest moves with the tag"],
         });
         expect(pin("ghcr.io/mcp-platform/mcp-registry")).toMatchObject({
             status: "update",
@@ -270,6 +274,23 @@ describe("mcp update check against recorded source answers", () => {
         expect(run.stdout).toContain("status: unreachable");
         expect(run.stdout).toContain('problem: "prometheus-community.github.io: ECONNREFUSED"');
     });
+
+    it("without EKS, still states the support end of this repository's table (exit 3)", async () => {
+        const closed = `http://127.0.0.1:${await freePort()}`;
+        const run = await mcp(["update", "check", "--kind", "kubernetes", "--json"], {
+            ...env(),
+            AWS_ENDPOINT_URL_EKS: closed,
+        });
+        expect(run.code, run.stdout).toBe(3);
+        const [pin] = json(run).pins;
+        expect(pin).toMatchObject({
+            status: "unreachable",
+            facts: [
+                "contracts/eks-support.ts: standard support until 2027-03-27 (116 days after 2026-12-01)",
+            ],
+        });
+        expect(pin.problem).toMatch(/^aws eks describe-cluster-versions: /);
+    }, 60_000);
 
     it("refuses a mirror that is not HOST=URL and an unknown kind (exit 2)", async () => {
         const mirror = await mcp(["update", "check", "--mirror", "ghcr.io"], env());

@@ -110,16 +110,52 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
     return results;
 }
 
+/**
+ * What this repository itself knows about a pin, stated whether its source answers or not:
+ * the Kubernetes minor's standard-support end from contracts/eks-support.ts (days from
+ * `today`), and that a digest-pinned image's digest must move with its tag.
+ */
+export function ownFacts(pin: Pin, today: string): string[] {
+    if (pin.kind === "kubernetes") {
+        const end = eksStandardSupportEnds[pin.current];
+        if (!end)
+            return [`contracts/eks-support.ts has no standard-support end for ${pin.current}`];
+        const days = Math.round(
+            (Date.parse(`${end}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000,
+        );
+        return [
+            days >= 0
+                ? `contracts/eks-support.ts: standard support until ${end} (${days} days after ${today})`
+                : `contracts/eks-support.ts: standard support ended ${end} (${-days} days before ${today}): extended support is billed`,
+        ];
+    }
+    if (pin.digest)
+        return [
+            `pinned by digest too (${pin.digest.slice(0, 19)}…): the digest moves with the tag`,
+        ];
+    return [];
+}
+
 export async function checkPins(
     pins: readonly Pin[],
     sources: Readonly<Record<Pin["source"]["type"], VersionSource>>,
     showBreaking: boolean,
+    today: string = new Date().toISOString().slice(0, 10),
 ): Promise<PinReport[]> {
     return pool(pins, 6, async (pin) => {
+        const own = ownFacts(pin, today);
         try {
-            return report(pin, await sources[pin.source.type].available(pin), showBreaking);
+            const found = report(pin, await sources[pin.source.type].available(pin), showBreaking);
+            const facts = [...own, ...(found.facts ?? [])];
+            return { ...found, facts: facts.length ? facts : undefined };
         } catch (error) {
-            const base = { kind: pin.kind, name: pin.name, current: pin.current, where: pin.where };
+            const base = {
+                kind: pin.kind,
+                name: pin.name,
+                current: pin.current,
+                facts: own.length ? own : undefined,
+                where: pin.where,
+            };
             if (error instanceof NotInSource) {
                 return {
                     ...base,
@@ -215,7 +251,12 @@ export const update: Verb = {
         } as const;
         io.err(`checking ${pins.length} pinned versions against their sources…`);
         const showBreaking = Boolean(values["show-breaking-changes"]);
-        const reports = await checkPins(pins, sources, showBreaking);
+        // The day support dates are judged against: $MCP_POLICY_TODAY (as the policy pack
+        // reads it, for planning ahead), else today.
+        const today = /^\d{4}-\d{2}-\d{2}$/.test(io.env.MCP_POLICY_TODAY ?? "")
+            ? io.env.MCP_POLICY_TODAY!
+            : new Date().toISOString().slice(0, 10);
+        const reports = await checkPins(pins, sources, showBreaking, today);
         const count = (status: PinStatus) => reports.filter((r) => r.status === status).length;
         const summary = {
             current: count("current"),
