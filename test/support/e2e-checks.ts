@@ -216,3 +216,11 @@ export async function checkClaims(
         );
     }
 }
+
+/** Each HorizontalPodAutoscaler's `minReplicas`–`maxReplicas`, by `<namespace>/<name>`. */
+export async function autoscalerSizes(client: KubeClient): Promise<Record<string, string>> {
+    const hpas = await list(client, "/apis/autoscaling/v2/horizontalpodautoscalers");
+    return Object.fromEntries(
+        hpas.map((h) => [nameOf(h), `${h.spec.minReplicas ?? 1}-${h.spec.maxReplicas}`]),
+    );
+}

@@ -18,6 +18,7 @@ import {
     statefulSetUids,
 } from "./e2e-checks";
 import { addonSources } from "./e2e-addons";
+import { runDrSwitch } from "./e2e-dr";
 import { startE2eControlPlane } from "./e2e-cluster";
 import { e2eProgram, type E2eSecrets, generateSecrets, type Scratch } from "./e2e-program";
 import {
@@ -56,7 +57,11 @@ import { type HelmRepo, serveCharts } from "./helm-repo";
  * 4. a scratch `serviceName` change: reported as a replace (the check can fail);
  * 5. `preview` with the policy pack: no mandatory violation; a scratch privileged container
  *    makes the preview fail, naming the policy;
- * 6. `destroy` of both stacks: protected resources refuse, then clean after unprotecting.
+ * 6. the DR switch by `npm run dr` (tools/dr.ts) on the real CLI: status, a refused
+ *    activation, activation (a real PostgreSQL standby promoted, dr's autoscalers at
+ *    production size, the edge Worker in workerd switched), failback and re-arming dr's
+ *    database as a standby, status after each (test/support/e2e-dr.ts);
+ * 7. `destroy` of both stacks: protected resources refuse, then clean after unprotecting.
  */
 
 type Obj = Record<string, any>;
@@ -76,6 +81,8 @@ export interface E2eResult {
     readonly negatives: Record<string, boolean>;
     /** Seconds per phase. */
     readonly timings: Record<string, number>;
+    /** Seconds the DR tool took to activate and to fail back (NaN when it did not run). */
+    readonly dr: { readonly activate: number; readonly failback: number };
 }
 
 /** The annotations through which a Secret's or ConfigMap's readers roll. */
@@ -98,6 +105,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
     const negatives: Record<string, boolean> = {};
     let created = 0;
     let updated = 0;
+    const drTimes = { activate: Number.NaN, failback: Number.NaN };
     const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
         const t = Date.now();
         log(`e2e: ${name}…`);
@@ -304,7 +312,21 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         );
         log(`e2e: privileged scratch refused by ${named.map((v) => v.policy).join(", ")}`);
 
-        // 6. Destroy.
+        // 6. The DR switch, by the DR tool on both stacks (test/support/e2e-dr.ts).
+        const switched = await runDrSwitch({
+            engine,
+            programs: { production: () => prod.program(), dr: () => drStack.program() },
+            policyConfig: JSON.parse(fs.readFileSync(packConfig, "utf8")) as Obj,
+            planes: { production, dr },
+            check,
+            log,
+            timed,
+        });
+        drTimes.activate = switched.activateSeconds;
+        drTimes.failback = switched.failbackSeconds;
+        negatives["a failing activation step stops the DR tool"] = switched.failedActivationRefused;
+
+        // 7. Destroy.
         for (const h of [prod, drStack]) await destroy(engine, h, check, timed);
     } finally {
         await charts?.close();
@@ -312,7 +334,7 @@ export async function runE2e(log: (line: string) => void = () => {}): Promise<E2
         if (process.env.MCP_E2E_KEEP) log(`e2e: kept ${tmp}`);
         else fs.rmSync(tmp, { recursive: true, force: true });
     }
-    return { created, updated, replaced, failures, policies, negatives, timings };
+    return { created, updated, replaced, failures, policies, negatives, timings, dr: drTimes };
 }
 
 /**
