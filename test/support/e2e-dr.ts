@@ -374,8 +374,7 @@ function lastLine(text: string): string {
 
 /** The lab's S3 credentials and endpoint, for the AWS CLI and the backup script. */
 function awsEnv(lab: WalLab): Record<string, string> {
-    const { PATH: _path, ...env } = lab.env;
-    return env;
+    return Object.fromEntries(Object.entries(lab.env).filter(([key]) => key !== "PATH"));
 }
 
 /**
