@@ -42,6 +42,6 @@ describe("the real Pulumi CLI running our program", () => {
 
     it("runs every policy of the pack inside the engine, no mandatory violation", () => {
         expect(result.policies.mandatory).toEqual([]);
-        expect(result.policies.ran).toBeGreaterThanOrEqual(60);
+        expect(result.policies.ran).toBeGreaterThanOrEqual(70);
     });
 });

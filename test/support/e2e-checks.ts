@@ -224,3 +224,19 @@ export async function autoscalerSizes(client: KubeClient): Promise<Record<string
         hpas.map((h) => [nameOf(h), `${h.spec.minReplicas ?? 1}-${h.spec.maxReplicas}`]),
     );
 }
+
+/**
+ * The PersistentVolumes bound to the data stores' claims (`data-*`), by claim:
+ * `<volume> <reclaim policy>`.
+ */
+export async function dataVolumes(client: KubeClient): Promise<Record<string, string>> {
+    const volumes = await list(client, "/api/v1/persistentvolumes");
+    return Object.fromEntries(
+        volumes
+            .filter((v) => /^data-/.test(v.spec.claimRef?.name ?? ""))
+            .map((v) => [
+                `${v.spec.claimRef.namespace}/${v.spec.claimRef.name}`,
+                `${v.metadata.name} ${v.spec.persistentVolumeReclaimPolicy}`,
+            ]),
+    );
+}
