@@ -124,10 +124,17 @@ export const addonsSchema = z
 
 /** Pinned Helm chart versions of the in-cluster add-ons (see docs/cluster.md). */
 export const defaultChartVersions = {
+    // Each `renovate:` line tells Renovate's custom manager (renovate.json) where the chart is
+    // published: the repositories of contracts/pinned-sources.ts (test/renovate.test.ts).
+    // renovate: datasource=helm depName=metrics-server registryUrl=https://kubernetes-sigs.github.io/metrics-server/
     metricsServer: "3.13.1",
+    // renovate: datasource=helm depName=vpa registryUrl=https://charts.fairwinds.com/stable
     verticalPodAutoscaler: "5.0.0",
+    // renovate: datasource=helm depName=kube-prometheus-stack registryUrl=https://prometheus-community.github.io/helm-charts
     kubePrometheusStack: "88.5.3",
+    // renovate: datasource=helm depName=aws-load-balancer-controller registryUrl=https://aws.github.io/eks-charts
     awsLoadBalancerController: "3.5.0",
+    // renovate: datasource=docker depName=public.ecr.aws/karpenter/karpenter
     karpenter: "1.15.2",
 } as const;
 

@@ -1,20 +1,13 @@
 import * as aws from "@pulumi/aws";
 import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { eksStandardSupportEnds } from "../contracts/eks-support";
 import { configOf } from "./lib/config";
 
 /**
- * EKS standard support, as data: the day each Kubernetes minor leaves standard support (AWS
- * EKS user guide, "Understand the Kubernetes version lifecycle on EKS"). After it the cluster
- * bills extended support and is upgraded by AWS when that ends too. Add a row when EKS
- * releases a minor; `aws eks describe-cluster-versions` lists the dates with credentials.
+ * EKS standard support, as data: the day each Kubernetes minor leaves standard support
+ * (contracts/eks-support.ts, which `mcp update check` reads too).
  */
-export const eksStandardSupportEnds: Readonly<Record<string, string>> = {
-    "1.31": "2025-11-26",
-    "1.32": "2026-03-23",
-    "1.33": "2026-07-29",
-    "1.34": "2026-12-02",
-    "1.35": "2027-03-27",
-};
+export { eksStandardSupportEnds };
 
 const supportSchema = {
     properties: {

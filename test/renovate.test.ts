@@ -1,7 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectDir } from "./support/synth";
+import { parse } from "yaml";
+import { helmCharts } from "../contracts/pinned-sources";
+import { parseImageRef, platformPins } from "../tools/mcp/lib/pins";
+import { projectDir, synth } from "./support/synth";
 
 /**
  * renovate.json: the groups cover the packages this repository really has, and the custom
@@ -20,7 +23,8 @@ type Rule = {
 type CustomManager = {
     managerFilePatterns: string[];
     matchStrings: string[];
-    depNameTemplate: string;
+    depNameTemplate?: string;
+    datasourceTemplate?: string;
 };
 const read = (file: string) => fs.readFileSync(path.join(projectDir, file), "utf8");
 const config = JSON.parse(read("renovate.json")) as {
@@ -54,6 +58,8 @@ const filesOf = (manager: CustomManager) => {
         ".nvmrc",
         ".node-version",
         "dev/engines/build.sh",
+        ...fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)),
+        ...fs.readdirSync(path.join(projectDir, "config")).map((f) => `config/${f}`),
         ...fs
             .readdirSync(path.join(projectDir, ".github/workflows"))
             .map((f) => `.github/workflows/${f}`),
@@ -138,5 +144,121 @@ describe("renovate.json", () => {
         );
         expect(found.filter((f) => f.file.startsWith(".github/")).length).toBeGreaterThanOrEqual(5);
         for (const { file, value } of found) expect(value, file).toBe(ciNodeVersion);
+    });
+
+    /** Every match of the managers `pick` selects, with the datasource each names. */
+    type Match = {
+        file: string;
+        datasource?: string;
+        depName?: string;
+        registryUrl?: string;
+        currentValue?: string;
+        currentDigest?: string;
+    };
+    const found = (pick: (manager: CustomManager) => boolean): Match[] =>
+        config.customManagers.filter(pick).flatMap((manager) =>
+            filesOf(manager).flatMap((file) =>
+                manager.matchStrings.flatMap((source) =>
+                    [...read(file).matchAll(new RegExp(source, "g"))].map((m) => ({
+                        file,
+                        ...m.groups,
+                        datasource: m.groups!.datasource ?? manager.datasourceTemplate,
+                    })),
+                ),
+            ),
+        );
+    const imageManagers = (m: CustomManager) => m.datasourceTemplate === "docker";
+    const chartManagers = (m: CustomManager) =>
+        m.matchStrings.some((source) => source.includes("renovate: datasource="));
+    const pins = platformPins();
+
+    it("finds every image the platform pins (stack files and config defaults), tag and digest, and nothing else", () => {
+        const images = found(imageManagers);
+        const matched = new Set(
+            images.map(
+                (m) =>
+                    `${m.depName}:${m.currentValue}${m.currentDigest ? `@${m.currentDigest}` : ""}`,
+            ),
+        );
+        const pinned = new Set(
+            pins
+                .filter((p) => p.kind === "image")
+                .map((p) => `${p.name}:${p.current}${p.digest ? `@${p.digest}` : ""}`),
+        );
+        expect([...matched].sort()).toEqual([...pinned].sort());
+        // The Fluent Bit default is written twice (the constant and its @default): both move.
+        expect(
+            images.filter((m) => m.file === "config/logging.ts").map((m) => m.currentValue),
+        ).toEqual(["5.1.1", "5.1.1"]);
+        // Both stack files are read, and the defaults of config/ (haproxy, blackbox exporter).
+        expect(new Set(images.map((m) => m.file))).toEqual(
+            new Set([
+                "Pulumi.production.yaml",
+                "Pulumi.dr.yaml",
+                "config/data.ts",
+                "config/logging.ts",
+                "config/monitoring.ts",
+            ]),
+        );
+    });
+
+    it("finds every Helm chart with the repository contracts/pinned-sources.ts installs it from", () => {
+        const charts = found(chartManagers).map((m) => ({
+            datasource: m.datasource,
+            depName: m.depName,
+            registryUrl: m.registryUrl,
+            currentValue: m.currentValue,
+        }));
+        const expected = pins
+            .filter((p) => p.kind === "helm-chart")
+            .map((p) =>
+                p.source.type === "helm-index"
+                    ? {
+                          datasource: "helm",
+                          depName: p.name,
+                          registryUrl: p.source.repository,
+                          currentValue: p.current,
+                      }
+                    : p.source.type === "oci-tags"
+                      ? {
+                            datasource: "docker",
+                            depName: `${p.source.registry}/${p.source.repository}`,
+                            registryUrl: undefined,
+                            currentValue: p.current,
+                        }
+                      : undefined,
+            );
+        expect(charts).toEqual(expected);
+        expect(charts.length).toBe(Object.keys(helmCharts).length);
+    });
+
+    it("the inventory holds every image the production synth's manifests run", () => {
+        const production = synth("production");
+        expect(production.status).toBe(0);
+        const run = new Set<string>();
+        const walk = (node: unknown) => {
+            if (node === null || typeof node !== "object") return;
+            const o = node as Record<string, unknown>;
+            for (const key of ["containers", "initContainers"]) {
+                for (const c of (o[key] as { image?: string }[] | undefined) ?? [])
+                    if (c.image) run.add(c.image);
+            }
+            Object.values(o).forEach(walk);
+        };
+        const k8sDir = path.join(production.outDir, "k8s");
+        for (const ns of fs.readdirSync(k8sDir)) {
+            for (const file of fs.readdirSync(path.join(k8sDir, ns)))
+                walk(parse(production.read(`k8s/${ns}/${file}`)));
+        }
+        const pinned = new Set(
+            pins
+                .filter((p) => p.kind === "image")
+                .map((p) => `${p.name}:${p.current}${p.digest ? `@${p.digest}` : ""}`),
+        );
+        expect(run.size).toBeGreaterThan(10);
+        for (const image of run)
+            expect(pinned, image).toContain(
+                `${parseImageRef(image).name}:${parseImageRef(image).tag}${parseImageRef(image).digest ? `@${parseImageRef(image).digest}` : ""}`,
+            );
     });
 });

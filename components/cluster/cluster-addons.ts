@@ -24,6 +24,7 @@ import {
 import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import { storageClassName } from "../../contracts/names";
+import { helmCharts } from "../../contracts/pinned-sources";
 import { nodeGroupLabel } from "../../contracts/names";
 import { type Placement } from "../kit/pod-spec";
 
@@ -54,13 +55,6 @@ export interface ClusterAddonsArgs {
      */
     readonly placement?: Placement;
 }
-
-const repositories = {
-    metricsServer: "https://kubernetes-sigs.github.io/metrics-server/",
-    verticalPodAutoscaler: "https://charts.fairwinds.com/stable",
-    kubePrometheusStack: "https://prometheus-community.github.io/helm-charts",
-    awsLoadBalancerController: "https://aws.github.io/eks-charts",
-} as const;
 
 /** Namespaces the add-ons run in. kube-system is EKS's own and is not declared here. */
 export const addonNamespaces = {
@@ -130,16 +124,16 @@ export class ClusterAddons extends pulumi.ComponentResource {
         this.policies(name, "vpa", vpa, verticalPodAutoscalerPolicies(args.vpcCidr));
 
         const metricsServer = this.release(name, "metrics-server", {
-            chart: "metrics-server",
+            chart: helmCharts.metricsServer.chart,
             version: args.charts.metricsServer,
-            repo: repositories.metricsServer,
+            repo: helmCharts.metricsServer.repository,
             namespace: pulumi.output("kube-system"),
             values: metricsServerValues(placement),
         });
         this.verticalPodAutoscaler = this.release(name, "vpa", {
-            chart: "vpa",
+            chart: helmCharts.verticalPodAutoscaler.chart,
             version: args.charts.verticalPodAutoscaler,
-            repo: repositories.verticalPodAutoscaler,
+            repo: helmCharts.verticalPodAutoscaler.repository,
             namespace: vpa.metadata.name,
             values: verticalPodAutoscalerValues(placement),
             dependsOn: [metricsServer],
@@ -168,9 +162,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
         );
         const grafanaAccess = this.grafanaSidecarAccess(name, monitoring);
         this.monitoringStack = this.release(name, "kube-prometheus-stack", {
-            chart: "kube-prometheus-stack",
+            chart: helmCharts.kubePrometheusStack.chart,
             version: args.charts.kubePrometheusStack,
-            repo: repositories.kubePrometheusStack,
+            repo: helmCharts.kubePrometheusStack.repository,
             namespace: monitoring.metadata.name,
             values: kubePrometheusStackValues(placement, {
                 storageClassName: storageClass,
@@ -207,9 +201,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
             { parent: this },
         );
         this.loadBalancerController = this.release(name, "aws-load-balancer-controller", {
-            chart: "aws-load-balancer-controller",
+            chart: helmCharts.awsLoadBalancerController.chart,
             version: args.charts.awsLoadBalancerController,
-            repo: repositories.awsLoadBalancerController,
+            repo: helmCharts.awsLoadBalancerController.repository,
             namespace: pulumi.output(albServiceAccount.namespace),
             values: pulumi
                 .all([args.clusterName, args.vpcId, albRole.roleArn])

@@ -18,11 +18,12 @@ import type { MaintenanceWindow } from "../../contracts/monitoring";
 import type { NodePoolSettings } from "./karpenter-node-pools";
 import { parameterFenceStatement } from "./parameter-fence";
 import { karpenterDiscoveryTag, nodeGroupLabel } from "../../contracts/names";
+import { chartReference, helmCharts, karpenterCrdChart } from "../../contracts/pinned-sources";
 
 /** The Helm chart, from Karpenter's OCI registry; the CRDs come from their own chart. */
 export const karpenterCharts = {
-    controller: "oci://public.ecr.aws/karpenter/karpenter",
-    crds: "oci://public.ecr.aws/karpenter/karpenter-crd",
+    controller: chartReference(helmCharts.karpenter),
+    crds: chartReference({ ...helmCharts.karpenter, chart: karpenterCrdChart }),
 } as const;
 
 /** Where the controller runs, as Karpenter's EKS documentation installs it. */

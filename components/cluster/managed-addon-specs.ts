@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceAccountRef } from "../kit/irsa";
+import { eksAddonNames } from "../../contracts/pinned-sources";
 
 /**
  * The EKS managed add-ons the cluster runs, as data: name, pinned version, configuration
@@ -35,7 +36,7 @@ export interface AddonVersions {
 export function nodeBootstrapAddons(versions: AddonVersions): ManagedAddonSpec[] {
     return [
         {
-            addonName: "vpc-cni",
+            addonName: eksAddonNames.vpcCni,
             version: versions.vpcCni,
             // The VPC CNI's network policy agent enforces Kubernetes NetworkPolicies.
             configuration: { enableNetworkPolicy: "true" },
@@ -45,7 +46,7 @@ export function nodeBootstrapAddons(versions: AddonVersions): ManagedAddonSpec[]
                 managedPolicies: ["AmazonEKS_CNI_Policy"],
             },
         },
-        { addonName: "kube-proxy", version: versions.kubeProxy },
+        { addonName: eksAddonNames.kubeProxy, version: versions.kubeProxy },
     ];
 }
 
@@ -55,9 +56,9 @@ export function workloadAddons(
     ebsCsiPolicy: pulumi.Input<string>,
 ): ManagedAddonSpec[] {
     return [
-        { addonName: "coredns", version: versions.coreDns },
+        { addonName: eksAddonNames.coreDns, version: versions.coreDns },
         {
-            addonName: "aws-ebs-csi-driver",
+            addonName: eksAddonNames.ebsCsiDriver,
             version: versions.ebsCsiDriver,
             serviceAccount: {
                 namespace: "kube-system",

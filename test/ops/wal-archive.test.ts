@@ -2,7 +2,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pgBin, runAs, startWalLab, type WalLab } from "../support/wal-lab";
-import { baseBackup, minutes, promote, stop, switchAndArchive, waitFor } from "./wal-steps";
+import {
+    baseBackup,
+    minutes,
+    promote,
+    stop,
+    switchAndArchive,
+    waitFor,
+} from "../support/wal-steps";
 
 /**
  * The continuous WAL archive end to end with the tools the pods run: PostgreSQL 15, the

@@ -2,7 +2,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pgBin, runAs, startWalLab, type WalLab } from "../support/wal-lab";
-import { baseBackup, baseBackupIds, minutes, pgEnv, switchAndArchive, waitFor } from "./wal-steps";
+import {
+    baseBackup,
+    baseBackupIds,
+    minutes,
+    pgEnv,
+    switchAndArchive,
+    waitFor,
+} from "../support/wal-steps";
 
 /**
  * The README's first deploy, in order, with the scripts the postgres container runs

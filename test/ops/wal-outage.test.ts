@@ -10,7 +10,7 @@ import {
     stopped,
     switchAndArchive,
     waitFor,
-} from "./wal-steps";
+} from "../support/wal-steps";
 
 /**
  * The archive's region unreachable for a while (s3rver stopped), then back, with the archive

@@ -12,7 +12,7 @@ import {
     stopped,
     switchAndArchive,
     waitFor,
-} from "./wal-steps";
+} from "../support/wal-steps";
 
 /**
  * DR twice in a row (docs/dr.md): activate → failback by re-seeding → re-arm dr as a standby →

@@ -173,8 +173,8 @@ function fakeNode(name: string, spec: Omit<FakeNodeSpec, "name"> = {}) {
         },
         ...(spec.taints ? { spec: { taints: spec.taints } } : {}),
         status: {
-            allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
-            capacity: { cpu: "32", memory: "256Gi", pods: "110" },
+            allocatable: { cpu: "32", memory: "256Gi", pods: "110", "ephemeral-storage": "100Gi" },
+            capacity: { cpu: "32", memory: "256Gi", pods: "110", "ephemeral-storage": "100Gi" },
         },
     };
 }

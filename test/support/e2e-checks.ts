@@ -216,3 +216,27 @@ export async function checkClaims(
         );
     }
 }
+
+/** Each HorizontalPodAutoscaler's `minReplicas`–`maxReplicas`, by `<namespace>/<name>`. */
+export async function autoscalerSizes(client: KubeClient): Promise<Record<string, string>> {
+    const hpas = await list(client, "/apis/autoscaling/v2/horizontalpodautoscalers");
+    return Object.fromEntries(
+        hpas.map((h) => [nameOf(h), `${h.spec.minReplicas ?? 1}-${h.spec.maxReplicas}`]),
+    );
+}
+
+/**
+ * The PersistentVolumes bound to the data stores' claims (`data-*`), by claim:
+ * `<volume> <reclaim policy>`.
+ */
+export async function dataVolumes(client: KubeClient): Promise<Record<string, string>> {
+    const volumes = await list(client, "/api/v1/persistentvolumes");
+    return Object.fromEntries(
+        volumes
+            .filter((v) => /^data-/.test(v.spec.claimRef?.name ?? ""))
+            .map((v) => [
+                `${v.spec.claimRef.namespace}/${v.spec.claimRef.name}`,
+                `${v.metadata.name} ${v.spec.persistentVolumeReclaimPolicy}`,
+            ]),
+    );
+}

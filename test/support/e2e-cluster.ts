@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { dataStoreNodePool } from "../../contracts/names";
+import { gp3StorageClassArgs } from "../../components/cluster";
+import { dataStoreNodePool, storageClassName } from "../../contracts/names";
 import { type ControlPlane, type FakeNodeSpec, startControlPlane } from "./apiserver";
 import { goModuleDir, pinnedGoModule } from "./engines";
 
@@ -42,12 +43,20 @@ export function e2eNodes(stack: string): FakeNodeSpec[] {
 }
 
 /** kwok's volume stages for the gp3 class, and our Ingress and resize stages. */
-export function e2eStages(storageClass: string): string[] {
+export function e2eStages(storageClass: string, reclaimPolicy: string): string[] {
     const kwok = goModuleDir(pinnedGoModule("kwok", "sigs.k8s.io/kwok"));
-    const volumeStage = (file: string) =>
-        fs
+    // The provisioner gives a volume the class's reclaim policy, as the EBS CSI driver does
+    // (kwok's stage reads it from the claim, which has none, and falls back to Delete).
+    const kwokReclaim = '{{ default "Delete" .spec.reclaimPolicy | Quote }}';
+    const volumeStage = (file: string) => {
+        const text = fs
             .readFileSync(path.join(kwok, "kustomize/stage/volume/fast", file), "utf8")
             .replaceAll("'kwok-volume'", `'${storageClass}'`);
+        if (file === "pvc-provision.yaml" && !text.includes(kwokReclaim)) {
+            throw new Error(`kwok's ${file} no longer sets the reclaim policy as expected`);
+        }
+        return text.replace(kwokReclaim, JSON.stringify(reclaimPolicy));
+    };
     return [
         volumeStage("pvc-provision.yaml"),
         volumeStage("pv-bind.yaml"),
@@ -115,5 +124,9 @@ spec:
 `;
 
 export async function startE2eControlPlane(stack: string): Promise<ControlPlane> {
-    return startControlPlane({ nodes: e2eNodes(stack), stages: e2eStages("gp3") });
+    const { reclaimPolicy } = gp3StorageClassArgs("arn:aws:kms:us-east-1:123456789012:key/e2e");
+    return startControlPlane({
+        nodes: e2eNodes(stack),
+        stages: e2eStages(storageClassName, String(reclaimPolicy)),
+    });
 }

@@ -82,6 +82,9 @@ export function generateSecrets(): E2eSecrets {
     };
 }
 
+/** The e2e program's output of the value the dr stack's edge switch holds. */
+export const edgeSwitchOutput = "edgeSwitchActiveRegion";
+
 /** A deliberate change a scratch preview makes to the program. */
 export type Scratch =
     /** A StatefulSet's `serviceName` changed (immutable: the engine must plan a replace). */
@@ -277,6 +280,10 @@ export function e2eProgram(options: E2eProgramOptions): () => Promise<Record<str
             backupKmsAliasArn: own.kmsAliasArn,
             postgresRestoreJobName: layer.postgresRestore?.jobName ?? null,
             walArchiveBucketArn: derived.walArchive?.bucketArn ?? null,
+            // What the edge layer's EdgeSwitch writes to the `active-region` KV entry (the
+            // Cloudflare provider is not built here: test/support/e2e-dr.ts writes it into
+            // the Worker's KV in workerd); null on a stack that does not own the switch.
+            [edgeSwitchOutput]: cfg.edge?.switch ? cfg.dr.activeRegion : null,
         };
     };
 }

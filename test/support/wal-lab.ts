@@ -31,7 +31,8 @@ const projectDir = path.resolve(__dirname, "../..");
 export { pgBin };
 const installHint =
     "apt-get install -y --no-install-recommends postgresql-15 barman-cli-cloud python3-boto3";
-const bucket = "mcp-platform-backups-dr-lab";
+/** The lab's bucket unless the caller names one. */
+const defaultBucket = "mcp-platform-backups-dr-lab";
 
 /** Fails with the install command when a tool of the lab is missing. */
 export function requireLabTools(): void {
@@ -113,10 +114,13 @@ export interface WalLabOptions {
     readonly archiveTimeoutSeconds: number;
     /** More environment of the primary's server, hence of its archive_command. */
     readonly primaryEnv?: Record<string, string>;
+    /** The bucket of the archive (the e2e DR switch uses the dr stack's). @default a lab name */
+    readonly bucket?: string;
 }
 
 export async function startWalLab(options: WalLabOptions): Promise<WalLab> {
     requireLabTools();
+    const bucket = options.bucket ?? defaultBucket;
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "wal-lab-"));
     fs.chmodSync(root, 0o777);
     const opsDir = tempDir(root, "ops");

@@ -348,6 +348,101 @@ export const scale = {
     },
 } as const satisfies VerbSpec;
 
+export const stop = {
+    name: "stop",
+    help: {
+        synopsis: [
+            "mcp stop <service>... --yes [--wait [--timeout 5m]]",
+            "mcp stop --all --yes [--wait [--timeout 5m]]",
+        ],
+        summary:
+            "Stops services for maintenance: records each Deployment's replica count and its HPA's bounds in the annotation mcp-platform.io/stopped, then sets replicas to 0 in the same request. The HPA is left as Pulumi declared it: it does not scale a target at 0 replicas (condition ScalingActive False, ScalingDisabled), so nothing brings the pods back until `mcp start`. Each pod ends gracefully within its terminationGracePeriodSeconds.",
+        notes: [
+            "A stopped service stays stopped across deploys when an HPA owns its count (the program",
+            "never sets its replicas); one with fixed `replicas` in Pulumi.<stack>.yaml is started",
+            "again by the next `pulumi up --refresh`. Stopping a stopped service keeps its record",
+            "and changes nothing. The data stores are not stopped by hand (docs/data.md).",
+            "Exit codes: 0 stopped (and every pod gone, with --wait); 1 a service is not in the",
+            "cluster or its pods outlive --timeout; 2 usage (no --yes, no service, a data store);",
+            "3 the cluster unreachable.",
+        ],
+    },
+    options: {
+        all: { type: "boolean", help: "every service of the catalog" },
+        yes: { type: "boolean", help: "confirm: the services stop serving" },
+        wait: { type: "boolean", help: "wait until every pod has exited" },
+        graceful: { type: "boolean", help: "the same as --wait (the manuals' word)" },
+        timeout: timeout("--wait waits per service", "5m"),
+        ...kubeOptions,
+    },
+} as const satisfies VerbSpec;
+
+export const start = {
+    name: "start",
+    help: {
+        synopsis: [
+            "mcp start <service>... [--wait [--timeout 5m]]",
+            "mcp start --all [--wait [--timeout 5m]]",
+        ],
+        summary:
+            "Starts services `mcp stop` stopped: sets each Deployment's replicas back to the count the annotation mcp-platform.io/stopped recorded and removes the annotation, in one request; its HPA resumes within the bounds it had. A service that runs is left alone; one at 0 replicas without the record (scaled to 0 by other means) is refused: give its count with `mcp scale <service> --replicas N`.",
+        notes: [
+            "With --all, every service stopped by mcp stop starts; the others are left alone or refused as above.",
+            "Exit codes: 0 started or already running (and rolled out, with --wait); 1 a service",
+            "was not stopped by mcp stop, is not in the cluster or does not roll out; 2 usage;",
+            "3 the cluster unreachable.",
+        ],
+    },
+    options: {
+        all: { type: "boolean", help: "every service of the catalog" },
+        wait: { type: "boolean", help: "wait until every pod is ready" },
+        timeout: timeout("--wait waits per service", "5m"),
+        ...kubeOptions,
+    },
+} as const satisfies VerbSpec;
+
+export const update = {
+    name: "update",
+    help: {
+        synopsis: [
+            "mcp update check [--show-breaking-changes] [--kind KIND]... [-o json|yaml]",
+            "mcp update check [--mirror HOST=URL]... [--stack production|dr]",
+        ],
+        summary:
+            "Every version the platform pins — the Kubernetes minor (with its EKS support dates), the EKS add-ons, the Helm charts, every container image of the stack files and the config's defaults, the Go modules of the engines (dev/engines) — against what its source offers now: EKS (through the AWS CLI), the charts' index.yaml or OCI tags, the registries' tag lists (Docker Registry HTTP API v2, anonymous tokens), the Go module proxy. A newer version counts only with the pin's shape (15.13-bookworm → 15.14-bookworm, never a pre-release). Without --stack, both stack files.",
+        notes: [
+            "--show-breaking-changes adds, per update, the major lines it crosses and the notes the",
+            "source publishes (a chart's artifacthub.io/changes); registries, the Go proxy and EKS",
+            "publish none: read the project's release notes. Images, charts and Go modules arrive as",
+            "Renovate pull requests; the Kubernetes minor and the EKS add-ons follow docs/cluster.md",
+            '("Upgrading Kubernetes").',
+            "Exit codes: 0 every pin is current; 1 an update is available or a pin is not in its",
+            "source; 2 usage; 3 a source could not be reached (and nothing reached is out of date).",
+        ],
+    },
+    actions: ["check"],
+    options: {
+        "show-breaking-changes": {
+            type: "boolean",
+            help: "list the major versions crossed and the published change notes",
+        },
+        kind: {
+            type: "string",
+            multiple: true,
+            value: "KIND",
+            choices: ["kubernetes", "eks-addon", "helm-chart", "image", "go-module"],
+            help: "only pins of this kind (repeatable): kubernetes, eks-addon, helm-chart, image, go-module",
+        },
+        mirror: {
+            type: "string",
+            multiple: true,
+            value: "HOST=URL",
+            help: "ask URL instead of https://HOST (*=URL: URL/HOST for every host; default $MCP_UPDATE_MIRRORS, comma-separated)",
+        },
+        ...outputOptions,
+    },
+} as const satisfies VerbSpec;
+
 export const db = {
     name: "db",
     help: {
@@ -444,8 +539,11 @@ export const verbSpecs: readonly VerbSpec[] = [
     tls,
     restart,
     scale,
+    stop,
+    start,
     db,
     report,
+    update,
     config,
     dr,
 ];

@@ -28,8 +28,11 @@ const loaders: Readonly<Record<string, () => Promise<Verb>>> = {
     tls: async () => (await import("./verbs/tls")).tls,
     restart: async () => (await import("./verbs/restart")).restart,
     scale: async () => (await import("./verbs/scale")).scale,
+    stop: async () => (await import("./verbs/stop")).stop,
+    start: async () => (await import("./verbs/start")).start,
     db: async () => (await import("./verbs/db")).db,
     report: async () => (await import("./verbs/report")).report,
+    update: async () => (await import("./verbs/update")).update,
     config: async () => (await import("./verbs/config")).config,
     dr: async () => (await import("./verbs/dr")).dr,
 };

@@ -81,8 +81,11 @@ describe("mcp", () => {
             "tls",
             "restart",
             "scale",
+            "stop",
+            "start",
             "db",
             "report",
+            "update",
             "config",
             "dr",
         ]);
@@ -131,10 +134,10 @@ describe("mcp", () => {
         const none = await mcp([]);
         expect(none.code).toBe(2);
         expect(none.stderr).toMatch(/^usage: mcp <verb>/);
-        const unknown = await mcp(["stop"]);
+        const unknown = await mcp(["profile"]);
         expect(unknown.code).toBe(2);
         expect(unknown.stderr).toBe(
-            'mcp: unknown verb "stop"; verbs: health, logs, backup, maintenance, tls, restart, scale, db, report, config, dr, completion',
+            'mcp: unknown verb "profile"; verbs: health, logs, backup, maintenance, tls, restart, scale, stop, start, db, report, update, config, dr, completion',
         );
         expect((await mcp(["completion", "fish"])).code).toBe(2);
     });

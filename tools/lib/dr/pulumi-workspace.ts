@@ -6,6 +6,7 @@ import {
     ConcurrentUpdateError,
     LocalWorkspace,
     PulumiCommand,
+    type PulumiFn,
     Stack,
     StackNotFoundError,
 } from "@pulumi/pulumi/automation";
@@ -21,18 +22,46 @@ import {
 } from "./types";
 
 /**
+ * How {@link PulumiWorkspace} runs the program. By default the CLI found on PATH runs the
+ * project in `projectDir` (`index.ts`) with the pack in `<projectDir>/policies`.
+ */
+export interface PulumiWorkspaceOptions {
+    /**
+     * The policy pack every `up` runs: a pack directory, or an executable policy-pack file
+     * (the CLI starts it as the analyzer). @default `<projectDir>/policies`
+     */
+    readonly policyPack?: string;
+    /** An Automation API inline program run instead of the project's `main`. */
+    readonly program?: PulumiFn;
+    /** The CLI to drive. @default the `pulumi` on PATH */
+    readonly pulumiCommand?: PulumiCommand;
+    /** Environment of every CLI call (backend URL, passphrase, PULUMI_HOME). */
+    readonly envVars?: Record<string, string>;
+    /**
+     * The pack's config for every `up` (policy name → level, or → `{ enforcementLevel, … }`);
+     * a call's own levels apply on top. @default none
+     */
+    readonly policyConfig?: Readonly<Record<string, unknown>>;
+}
+
+/**
  * The real {@link DrWorkspace}: the Pulumi Automation API driving the Pulumi CLI over this
  * repository (a local program: `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `projectDir`), in
- * whatever backend the user is logged in to. Every `up` runs the policy pack in `policies/`,
- * as the deploy workflow does.
+ * whatever backend the user is logged in to. Every `up` runs the policy pack, as the deploy
+ * workflow does. The end-to-end tier gives it the in-cluster layer as an inline program and
+ * the pack as an executable file (test/support/e2e-dr.ts): the same class, the real CLI.
  */
 export class PulumiWorkspace implements DrWorkspace {
     private command?: PulumiCommand;
+    private readonly policyPack: string;
 
     constructor(
         private readonly projectDir: string,
-        private readonly policyPackDir = path.join(projectDir, "policies"),
-    ) {}
+        private readonly options: PulumiWorkspaceOptions = {},
+    ) {
+        this.policyPack = options.policyPack ?? path.join(projectDir, "policies");
+        this.command = options.pulumiCommand;
+    }
 
     private async pulumi(): Promise<PulumiCommand> {
         if (!this.command) {
@@ -50,10 +79,20 @@ export class PulumiWorkspace implements DrWorkspace {
 
     async selectStack(name: string): Promise<DrStack> {
         const pulumiCommand = await this.pulumi();
-        const workspace = await LocalWorkspace.create({ workDir: this.projectDir, pulumiCommand });
+        const workspace = await LocalWorkspace.create({
+            workDir: this.projectDir,
+            pulumiCommand,
+            program: this.options.program,
+            envVars: this.options.envVars,
+        });
         try {
             const stack = await Stack.select(name, workspace);
-            return new PulumiStack(stack, this.stackFile(name), this.policyPackDir);
+            return new PulumiStack(
+                stack,
+                this.stackFile(name),
+                this.policyPack,
+                this.options.policyConfig,
+            );
         } catch (error) {
             if (error instanceof StackNotFoundError) throw new StackNotFound(name);
             throw error;
@@ -72,7 +111,8 @@ class PulumiStack implements DrStack {
     constructor(
         private readonly stack: Stack,
         private readonly stackFile: string,
-        private readonly policyPackDir: string,
+        private readonly policyPack: string,
+        private readonly basePolicyConfig: Readonly<Record<string, unknown>> = {},
     ) {
         this.name = stack.name;
     }
@@ -105,16 +145,17 @@ class PulumiStack implements DrStack {
         let configDir: string | undefined;
         try {
             let policyPackConfigs: string[] | undefined;
-            if (options.policyConfig) {
+            const policyConfig = mergePolicyConfig(this.basePolicyConfig, options.policyConfig);
+            if (Object.keys(policyConfig).length > 0) {
                 configDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-policy-config-"));
                 const file = path.join(configDir, "policy-config.json");
-                fs.writeFileSync(file, JSON.stringify(options.policyConfig));
+                fs.writeFileSync(file, JSON.stringify(policyConfig));
                 policyPackConfigs = [file];
             }
             const result = await this.stack.up({
                 onOutput,
                 color: "never",
-                policyPacks: [this.policyPackDir],
+                policyPacks: [this.policyPack],
                 policyPackConfigs,
                 message: "npm run dr",
             });
@@ -134,7 +175,7 @@ class PulumiStack implements DrStack {
     }
 
     async checkCanUpdate(): Promise<void> {
-        checkPolicyPack(this.policyPackDir);
+        checkPolicyPack(this.policyPack);
     }
 
     async lastUpdate(): Promise<UpdateInfo | undefined> {
@@ -148,8 +189,38 @@ class PulumiStack implements DrStack {
     }
 }
 
-/** Throws unless the policy pack in `dir` has its dependencies installed (`up` runs it). */
+/**
+ * `base` with `levels` on top: a level replaces a plain level, and sets `enforcementLevel` of
+ * a policy whose base config is an object (its other properties are kept). Exported for tests.
+ */
+export function mergePolicyConfig(
+    base: Readonly<Record<string, unknown>>,
+    levels: Readonly<Record<string, string>> = {},
+): Record<string, unknown> {
+    const merged: Record<string, unknown> = { ...base };
+    for (const [policy, level] of Object.entries(levels)) {
+        const current = merged[policy];
+        merged[policy] =
+            current !== null && typeof current === "object"
+                ? { ...current, enforcementLevel: level }
+                : level;
+    }
+    return merged;
+}
+
+/**
+ * Throws unless the policy pack can run: an executable pack file, or a pack directory with
+ * its dependencies installed (`up` runs it).
+ */
 export function checkPolicyPack(dir: string): void {
+    if (fs.statSync(dir, { throwIfNoEntry: false })?.isFile()) {
+        try {
+            fs.accessSync(dir, fs.constants.X_OK);
+        } catch {
+            throw new Error(`the policy-pack file ${dir} is not executable`);
+        }
+        return;
+    }
     if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
         throw new Error(`no policy pack in ${dir}`);
     }

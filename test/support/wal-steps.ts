@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { expect } from "vitest";
 import { archivedEnd, lsnBytes } from "../../dev/lib/wal-bench";
-import { type LabServer, pgBin, runAs, type WalLab } from "../support/wal-lab";
-import { asPostgres } from "../support/wal-lab-process";
+import { type LabServer, pgBin, runAs, type WalLab } from "./wal-lab";
+import { asPostgres } from "./wal-lab-process";
 
-/** Steps the WAL archive tests share: the operators' and the pods' actions on a lab. */
+/**
+ * Steps the WAL archive tests and the e2e DR switch share: the operators' and the pods'
+ * actions on a lab (test/support/wal-lab.ts).
+ */
 
 export const minutes = (n: number) => n * 60_000;
 
@@ -60,8 +62,9 @@ export async function baseBackup(
     env: Record<string, string> = {},
 ): Promise<void> {
     const result = await lab.script("wal-base-backup.sh", [], { ...pgEnv(server), ...env });
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    if (result.status !== 0 || result.stderr !== "") {
+        throw new Error(`wal-base-backup.sh exited ${result.status}: ${result.stderr}`);
+    }
 }
 
 /** Immediate shutdown of a lab server. */
