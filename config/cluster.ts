@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { coversInternet, widestAllowedPrefix } from "./lib/cidrs";
+import { imageCacheSchema } from "./image-cache";
 import { iamRoleArn, ipv4Cidr } from "./lib/validators";
 
 /** A Kubernetes label key (optional DNS prefix, then a name of at most 63 characters). */
@@ -363,6 +364,8 @@ export const clusterSchema = z
         charts: chartsSchema,
         /** Prometheus retention and volume size. @default { retention: "15d", storageGiB: 100 } */
         prometheus: prometheusSchema,
+        /** The ECR pull-through cache every pod image is pulled through (config/image-cache.ts). */
+        imageCache: imageCacheSchema,
     })
     .superRefine((cluster, ctx) => {
         const minor = `v${cluster.version}.`;

@@ -13,6 +13,7 @@ import {
     valueHidden,
 } from "./lib/format";
 import { edgeCredentialFields, edgeCredentialKeys, edgeRoleProblems, edgeSchema } from "./edge";
+import { imageCacheProblems } from "./image-cache";
 import { readRawConfig, type RawConfig, stringsAsWritten } from "./lib/raw";
 import { awsRegion } from "./lib/validators";
 import { loggingSchema } from "./logging";
@@ -210,6 +211,11 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     if (settings) {
         const stackDir = raw.stackDir ?? process.cwd();
         problems.push(...peerVpcProblems(stack, settings.network.vpcCidr, stackDir));
+    }
+    if (settings && aws) {
+        problems.push(
+            ...imageCacheProblems(settings.cluster.imageCache, aws.region, aws.allowedAccountIds),
+        );
     }
     if (settings && settings.drActive && settings.role !== "standby") {
         problems.push({

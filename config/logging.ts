@@ -23,8 +23,8 @@ export const defaultLoggedNamespaces = [
     "kube-system",
 ] as const;
 
-/** The Fluent Bit release the collector runs (official image, pinned by tag). */
-export const defaultCollectorImage = "cr.fluentbit.io/fluent/fluent-bit:5.1.1";
+/** The Fluent Bit release the collector runs: the official image on Docker Hub (cached by ECR, docs/cluster.md), pinned by tag. */
+export const defaultCollectorImage = "fluent/fluent-bit:5.1.1";
 
 const namespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
     message: "expected a Kubernetes namespace name (lowercase DNS label) such as mcp-production",
@@ -60,7 +60,7 @@ export const loggingSchema = z
          * (500 ms–1 s counts as degraded; HighResponseTimeP95 fires above 500 ms). @default 500
          */
         slowRequestThresholdMs: z.number().int().min(1).max(600_000).default(500),
-        /** The Fluent Bit image on every node. @default cr.fluentbit.io/fluent/fluent-bit:5.1.1 */
+        /** The Fluent Bit image on every node. @default fluent/fluent-bit:5.1.1 */
         collectorImage: pinnedImage.default(defaultCollectorImage),
     })
     .default({

@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CiRoles, ClusterAddons, DeployRunner, EksCluster, Karpenter } from "../components/cluster";
+import {
+    CiRoles,
+    ClusterAddons,
+    DeployRunner,
+    EksCluster,
+    ImageCache,
+    Karpenter,
+} from "../components/cluster";
 import {
     BackupJobRoles,
     BackupKeyPolicy,
@@ -15,6 +22,7 @@ import { LogStorage } from "../components/logging";
 import { Network } from "../components/network";
 import { artifactServiceAccounts, ArtifactStore } from "../components/workloads";
 import type { PlatformConfig } from "../config";
+import { imageRegistryHost } from "../config/image-cache";
 import { nodeGroupSizes } from "../contracts/dr-posture";
 import { logGroupPrefix } from "../contracts/logging";
 import { clusterName, storageClassName } from "../contracts/names";
@@ -29,6 +37,8 @@ export interface AwsFoundation {
     readonly cluster: EksCluster;
     readonly clusterAddons: ClusterAddons;
     readonly karpenter: Karpenter;
+    /** The ECR pull-through cache the pods' images are mapped to (docs/cluster.md). */
+    readonly imageCache: ImageCache;
     readonly logStorage: LogStorage;
     readonly artifactStore: ArtifactStore;
     readonly backupStorage: BackupStorage;
@@ -142,6 +152,18 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
             maintenanceWindows: cfg.monitoring.maintenanceWindows,
         },
         onCluster,
+    );
+
+    // The ECR pull-through cache every pod image is pulled through, with enhanced scanning
+    // (docs/cluster.md, "Image cache"); both node roles may create its repositories.
+    const imageCache = new ImageCache(
+        "image-cache",
+        {
+            registryHost: imageRegistryHost(cfg.cluster.imageCache, cfg.region),
+            upstreamCredentials: cfg.cluster.imageCache.upstreamCredentials,
+            nodeRoleNames: { nodes: cluster.nodeRoleName, "karpenter-nodes": karpenter.nodeRoleName },
+        },
+        onAws,
     );
 
     // One KMS-encrypted CloudWatch log group per namespace with retention, saved Logs Insights
@@ -281,6 +303,7 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
         cluster,
         clusterAddons,
         karpenter,
+        imageCache,
         logStorage,
         artifactStore,
         backupStorage,

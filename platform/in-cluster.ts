@@ -33,6 +33,7 @@ import type { PlatformConfig } from "../config";
 import { edgeCredentialKeys } from "../config/edge";
 import { alertingCredentialKeys } from "../config/monitoring";
 import { logGroupPrefix } from "../contracts/logging";
+import { throughImageCache } from "./image-cache";
 import type { InClusterSecrets } from "./secrets";
 
 /**
@@ -58,6 +59,12 @@ export interface AwsDerived {
         readonly keyArn: pulumi.Input<string>;
         readonly trustedPublicKeys: pulumi.Input<string>;
     };
+    /**
+     * The stack's private registry (`<account>.dkr.ecr.<region>.amazonaws.com`) whose
+     * pull-through cache every pod image is rendered from (platform/image-cache.ts). Plain:
+     * the components read an image's tag when they render.
+     */
+    readonly imageRegistry: string;
     /** Where postgres archives WAL, when this stack archives, and the roles that may. */
     readonly walArchive?: {
         readonly bucketArn: pulumi.Input<string>;
@@ -98,7 +105,9 @@ export interface InCluster {
  * log collector (docs/logging.md), the data layer and its backups (docs/data.md), and the
  * preview roles' read-only view of the cluster.
  */
-export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InCluster {
+export function inCluster(config: PlatformConfig, inputs: InClusterInputs): InCluster {
+    // Upstream names in the stack files, the cache's in the pods (docs/cluster.md, "Image cache").
+    const cfg = throughImageCache(config, inputs.awsDerived.imageRegistry);
     const provider = inputs.kubernetes;
     const { monitoringStack } = inputs.addons;
     const derived = inputs.awsDerived;

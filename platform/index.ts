@@ -34,6 +34,7 @@ export function platform(cfg: PlatformConfig): DeclaredOutputs {
             artifactRoleArns: foundation.artifactStore.roleArns,
             restoreRoleArn: foundation.restoreAccess?.roleArn,
             backupSigning: foundation.backupSigning,
+            imageRegistry: foundation.imageCache.registryHost,
             walArchive: foundation.walArchive && {
                 bucketArn: foundation.walArchive.bucketArn,
                 region: foundation.walArchive.region,

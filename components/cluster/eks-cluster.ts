@@ -104,6 +104,8 @@ export class EksCluster extends pulumi.ComponentResource {
     /** The key the gp3 StorageClass encrypts PersistentVolumes with. */
     public readonly volumeKeyArn: pulumi.Output<string>;
     public readonly nodeRoleArn: pulumi.Output<string>;
+    /** The managed node groups' role name (the image cache attaches its pull policy). */
+    public readonly nodeRoleName: pulumi.Output<string>;
     public readonly storageClassName: pulumi.Output<string>;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -335,6 +337,7 @@ export class EksCluster extends pulumi.ComponentResource {
         this.secretsKeyArn = secretsKey.arn;
         this.volumeKeyArn = volumeKey.arn;
         this.nodeRoleArn = nodes.nodeRoleArn;
+        this.nodeRoleName = nodes.nodeRoleName;
         this.storageClassName = storageClass.metadata.name;
         this.registerOutputs({
             clusterName: this.clusterName,

@@ -69,6 +69,8 @@ export function amiTypeFor(instanceTypes: readonly string[]): string {
  */
 export class EksNodeGroups extends pulumi.ComponentResource {
     public readonly nodeRoleArn: pulumi.Output<string>;
+    /** The node role's name, for policies other components attach (the image cache's). */
+    public readonly nodeRoleName: pulumi.Output<string>;
     /** Group key → the `aws.eks.NodeGroup`. */
     public readonly nodeGroups: Record<string, aws.eks.NodeGroup>;
 
@@ -161,6 +163,7 @@ export class EksNodeGroups extends pulumi.ComponentResource {
         }
 
         this.nodeRoleArn = role.arn;
-        this.registerOutputs({ nodeRoleArn: this.nodeRoleArn });
+        this.nodeRoleName = role.name;
+        this.registerOutputs({ nodeRoleArn: this.nodeRoleArn, nodeRoleName: this.nodeRoleName });
     }
 }

@@ -7,3 +7,4 @@ export * from "./ci-roles";
 export * from "./preview-access";
 export * from "./karpenter";
 export * from "./cluster-kubernetes";
+export * from "./image-cache";

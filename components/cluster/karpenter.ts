@@ -132,6 +132,8 @@ export function karpenterValues(settings: {
 export class Karpenter extends pulumi.ComponentResource {
     public readonly controllerRoleArn: pulumi.Output<string>;
     public readonly nodeRoleArn: pulumi.Output<string>;
+    /** The role name of Karpenter's nodes (the image cache attaches its pull policy). */
+    public readonly nodeRoleName: pulumi.Output<string>;
     public readonly interruptionQueueName: pulumi.Output<string>;
     /** Depend on it before anything that needs Karpenter's capacity. */
     public readonly release: k8s.helm.v3.Release;
@@ -335,6 +337,7 @@ export class Karpenter extends pulumi.ComponentResource {
 
         this.controllerRoleArn = controllerRole.roleArn;
         this.nodeRoleArn = nodeRole.arn;
+        this.nodeRoleName = nodeRole.name;
         this.interruptionQueueName = interruption.queueName;
         this.registerOutputs({
             controllerRoleArn: this.controllerRoleArn,

@@ -5,6 +5,7 @@ import { kubernetesProviderSettings } from "../../components/cluster";
 import { replicationDestination } from "../../components/data";
 import { artifactServiceAccounts } from "../../components/workloads";
 import { loadConfig, type PlatformConfig } from "../../config";
+import { ecrRegistryHost } from "../../contracts/image-cache";
 import { clusterName } from "../../contracts/names";
 import { type AwsDerived, inCluster } from "../../platform";
 import { stackName } from "../../platform/providers";
@@ -155,6 +156,7 @@ export function fixedAwsDerived(cfg: PlatformConfig): AwsDerived {
             ]),
         ),
         restoreRoleArn: cfg.dr.restoreAccess ? role("postgres-restore") : undefined,
+        imageRegistry: ecrRegistryHost(account, cfg.region),
         backupSigning: {
             keyArn: `arn:aws:kms:${cfg.region}:${account}:key/${signingKeyId}`,
             trustedPublicKeys: signingPublicKeyPem,
