@@ -30,9 +30,7 @@ export const cacheUpstreams = {
 export type CacheUpstreamKey = keyof typeof cacheUpstreams;
 
 /** Every cache prefix, e.g. for the node role's `repository/<prefix>/*` resources. */
-export const cachePrefixes: readonly string[] = Object.values(cacheUpstreams).map(
-    (u) => u.prefix,
-);
+export const cachePrefixes: readonly string[] = Object.values(cacheUpstreams).map((u) => u.prefix);
 
 /** Secrets Manager requires this name prefix for a pull-through cache credential. */
 export const cacheSecretNamePrefix = "ecr-pullthroughcache/";
@@ -64,7 +62,10 @@ export function splitImage(reference: string): { registry: string; path: string 
     const path = rest.join("/");
     return {
         registry,
-        path: registry === cacheUpstreams.dockerHub.registry && rest.length === 1 ? `library/${path}` : path,
+        path:
+            registry === cacheUpstreams.dockerHub.registry && rest.length === 1
+                ? `library/${path}`
+                : path,
     };
 }
 

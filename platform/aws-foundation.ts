@@ -161,7 +161,10 @@ export function awsFoundation(cfg: PlatformConfig, providers: Providers): AwsFou
         {
             registryHost: imageRegistryHost(cfg.cluster.imageCache, cfg.region),
             upstreamCredentials: cfg.cluster.imageCache.upstreamCredentials,
-            nodeRoleNames: { nodes: cluster.nodeRoleName, "karpenter-nodes": karpenter.nodeRoleName },
+            nodeRoleNames: {
+                nodes: cluster.nodeRoleName,
+                "karpenter-nodes": karpenter.nodeRoleName,
+            },
         },
         onAws,
     );

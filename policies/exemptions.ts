@@ -184,3 +184,19 @@ export interface SecretsReadExemption {
  * Secrets the program declares by name (components/cluster/preview-access.ts).
  */
 export const secretsReadExemptions: readonly SecretsReadExemption[] = [];
+
+export interface ImageCacheExemption {
+    /** The namespace whose pods may run it. */
+    readonly namespace: string;
+    /** The image name as written, without tag or digest (`registry.example.com/team/tool`), matched exactly. */
+    readonly image: string;
+    readonly reason: string;
+}
+
+/**
+ * Images that `k8s-container-image-through-cache` lets a pod pull from outside the stack's
+ * ECR pull-through cache. None: every image the program renders is mapped to the cache
+ * (platform/image-cache.ts), so enhanced scanning sees it. An entry is for an image whose
+ * registry ECR cannot cache, and its scanning must then be stated in `reason`.
+ */
+export const imageCacheExemptions: readonly ImageCacheExemption[] = [];

@@ -4,6 +4,7 @@ import { packEnforcementLevel, policies } from "../../policies/policies";
 import { awsCases } from "./cases/aws";
 import { eksSupportCases } from "./cases/aws-eks-support";
 import { cloudflareCases } from "./cases/cloudflare";
+import { imageCacheCases } from "./cases/kubernetes-image-cache";
 import { podSecurityCases } from "./cases/kubernetes-pod-security";
 import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
 import { protectionCases } from "./cases/protection";
@@ -15,6 +16,7 @@ import type { PolicyCases } from "./lib/cases";
 const tables = [
     ...podSecurityCases,
     ...workloadCases,
+    ...imageCacheCases,
     ...rbacCases,
     ...clusterCases,
     ...awsCases,

@@ -33,7 +33,8 @@ function clone<T>(value: T): T {
 export function hardenedContainer(name = "app"): Obj {
     return {
         name,
-        image: "ghcr.io/mcp-platform/app:1.4.2",
+        // Through the stack's ECR pull-through cache (k8s-container-image-through-cache).
+        image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/ghcr/mcp-platform/app:1.4.2",
         ports: [{ name: "http", containerPort: 8080 }],
         env: [
             { name: "NODE_OPTIONS", value: "--max-old-space-size=3072" },
