@@ -25,9 +25,8 @@ describe("mcp-platform:logging config", () => {
             slowRequestThresholdMs: 500,
             collectorImage: defaultCollectorImage,
         });
-        expect(defaultCollectorImage).toMatch(
-            /^cr\.fluentbit\.io\/fluent\/fluent-bit:\d+\.\d+\.\d+$/,
-        );
+        // Docker Hub's official repository: ECR's pull-through cache cannot cache cr.fluentbit.io.
+        expect(defaultCollectorImage).toMatch(/^fluent\/fluent-bit:\d+\.\d+\.\d+$/);
     });
 
     it("reads both committed stacks' logging blocks", () => {
