@@ -119,6 +119,12 @@ function arnRewriter(records: ResourceRecord[], region: string): (text: string) 
     // The stack files' example roles (`cluster.adminRoleArns`, `previewRoleArns`) live in the
     // deploying account, which the mocks call 123456789012.
     pairs.push([new RegExp(`:iam::${exampleAccount}:`, "g"), `:iam::${mockAccount}:`]);
+    // The image cache's registry is the account of its Secrets Manager credentials (the same
+    // example account in the stack files, config/image-cache.ts): the deploying account too.
+    pairs.push([
+        new RegExp(`(:(?:ecr|secretsmanager):[a-z0-9-]+:)${exampleAccount}:`, "g"),
+        `$1${mockAccount}:`,
+    ]);
     return (text) => pairs.reduce((out, [pattern, arn]) => out.replace(pattern, arn), text);
 }
 
