@@ -505,6 +505,44 @@ describe("pull-request.yml", () => {
         }
     });
 
+    it("scans the images the change adds or changes with trivy at a pinned version it installs itself", () => {
+        const images = workflow.jobs.images;
+        expect(images, "an `images` job").toBeDefined();
+        // Offline like checks and engines: no credential, no environment.
+        expect(images.permissions).toBeUndefined();
+        expect(images.environment).toBeUndefined();
+        expect(JSON.stringify(images)).not.toMatch(/id-token|secrets\.|vars\./);
+        expect(images["runs-on"]).toBe("ubuntu-24.04");
+        const version = (images as Job & { env?: Record<string, string> }).env?.TRIVY_VERSION;
+        expect(version, "TRIVY_VERSION pinned to an exact release").toMatch(/^v\d+\.\d+\.\d+$/);
+        const script = runs(images);
+        // Built from its Go module at that version (no `latest`, no install script from a URL).
+        expect(script).toContain(
+            'go install "github.com/aquasecurity/trivy/cmd/trivy@${TRIVY_VERSION}"',
+        );
+        expect(script).not.toMatch(/curl|wget|@latest|apt-get install[^\n]*trivy/);
+        expect(usesOf(images, "actions/setup-go")).toHaveLength(1);
+        // The install comes before any scan.
+        const index = (pattern: RegExp) => images.steps.findIndex((s) => pattern.test(s.run ?? ""));
+        const install = index(/go install/);
+        const scan = index(/trivy image/);
+        expect(install).toBeGreaterThanOrEqual(0);
+        expect(scan).toBeGreaterThan(install);
+        // Only the changed images, against the pull request's base, failing on fixable HIGH/CRITICAL.
+        expect(script).toContain('npm run -s changed-images -- "$BASE_SHA"');
+        const changed = images.steps.find((s) => s.run?.includes("changed-images"));
+        expect(changed?.env?.BASE_SHA).toBe("${{ github.event.pull_request.base.sha }}");
+        const [checkout] = usesOf(images, "actions/checkout");
+        expect(checkout.with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
+        const trivy = images.steps[scan].run!;
+        for (const flag of ["--severity HIGH,CRITICAL", "--ignore-unfixed", "--exit-code 1"]) {
+            expect(trivy).toContain(flag);
+        }
+        const scripts = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8"))
+            .scripts as Record<string, string>;
+        expect(scripts["changed-images"]).toBe("tsx dev/changed-images.ts");
+    });
+
     it("installs the same Pulumi CLI version as the SDK in package.json", () => {
         const sdk = JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8"))
             .dependencies["@pulumi/pulumi"];
