@@ -443,6 +443,34 @@ export const update = {
     },
 } as const satisfies VerbSpec;
 
+export const security = {
+    name: "security",
+    help: {
+        synopsis: [
+            "mcp security update --check [--fail-on SEVERITY] [-o json|yaml] [--stack production|dr]",
+        ],
+        summary:
+            "The open vulnerability findings of the images the platform runs: Amazon Inspector's enhanced scanning of the stack's ECR pull-through cache (docs/cluster.md, \"Image cache\"), through the AWS CLI (`aws inspector2 list-findings`, active findings of container images in the stack's registry under the cache prefixes), counted by severity and listed with the package, the version that fixes it and the image.",
+        notes: [
+            "--check only reads: a fix arrives as a new image tag in the stack file (Renovate or a pull",
+            "request, scanned by its trivy step), and the cache scans the new image on its first pull.",
+            "Exit codes: 0 no open finding at or above --fail-on (default HIGH); 1 some; 2 usage;",
+            "3 the AWS CLI could not reach Inspector (not installed, not logged in, no network).",
+        ],
+    },
+    actions: ["update"],
+    options: {
+        check: { type: "boolean", help: "list the open findings (required: the verb only reads)" },
+        "fail-on": {
+            type: "string",
+            value: "SEVERITY",
+            choices: ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"],
+            help: "exit 1 when a finding is at least this severe (default HIGH)",
+        },
+        ...outputOptions,
+    },
+} as const satisfies VerbSpec;
+
 export const db = {
     name: "db",
     help: {
@@ -544,6 +572,7 @@ export const verbSpecs: readonly VerbSpec[] = [
     db,
     report,
     update,
+    security,
     config,
     dr,
 ];
