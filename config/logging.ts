@@ -60,7 +60,7 @@ export const loggingSchema = z
          * (500 ms–1 s counts as degraded; HighResponseTimeP95 fires above 500 ms). @default 500
          */
         slowRequestThresholdMs: z.number().int().min(1).max(600_000).default(500),
-        /** The Fluent Bit image on every node. @default fluent/fluent-bit:5.1.1 */
+        /** The Fluent Bit image on every node. @default defaultCollectorImage */
         collectorImage: pinnedImage.default(defaultCollectorImage),
     })
     .default({

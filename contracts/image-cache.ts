@@ -44,6 +44,21 @@ export function ecrRegistryHost(account: string, region: string): string {
 /** A private ECR registry host (any account, any region). */
 export const ecrRegistryHostPattern = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
+/**
+ * The upstream name of an image of the cache (`<host>/ghcr/x/y:1` → `ghcr.io/x/y:1`,
+ * `<host>/docker-hub/library/postgres:15` → `postgres:15`): what the stack files write. Any
+ * other reference is returned as is.
+ */
+export function upstreamImage(reference: string): string {
+    const [host, prefix, ...rest] = reference.split("/");
+    const upstream = Object.values(cacheUpstreams).find((u) => u.prefix === prefix);
+    if (!ecrRegistryHostPattern.test(host) || !upstream || rest.length === 0) return reference;
+    const path = rest.join("/");
+    if (upstream.registry !== cacheUpstreams.dockerHub.registry)
+        return `${upstream.registry}/${path}`;
+    return path.startsWith("library/") ? path.slice("library/".length) : path;
+}
+
 /** Docker Hub's names for itself in image references. */
 const dockerHubHosts = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { upstreamImage } from "../contracts/image-cache";
 import { helmCharts } from "../contracts/pinned-sources";
 import { parseImageRef, platformPins } from "../tools/mcp/lib/pins";
 import { projectDir, synth } from "./support/synth";
@@ -137,6 +138,17 @@ describe("renovate.json", () => {
         expect(groupOf("@pulumi/pulumi")).toEqual(["Pulumi"]);
     });
 
+    it("finds the trivy version of the pull-request workflow's image scan", () => {
+        const found = valuesFoundBy(managerFor("github.com/aquasecurity/trivy"));
+        expect(found).toEqual([
+            {
+                file: ".github/workflows/pull-request.yml",
+                value: /TRIVY_VERSION: (v\S+)/.exec(read(".github/workflows/pull-request.yml"))![1],
+            },
+        ]);
+        expect(managerFor("github.com/aquasecurity/trivy").datasourceTemplate).toBe("go");
+    });
+
     it("finds the Node.js version of dev/node.sh, .nvmrc, .node-version, every setup-node and the container", () => {
         const found = valuesFoundBy(managerFor("node"));
         expect(found.map((f) => f.file)).toEqual(
@@ -186,10 +198,10 @@ describe("renovate.json", () => {
                 .map((p) => `${p.name}:${p.current}${p.digest ? `@${p.digest}` : ""}`),
         );
         expect([...matched].sort()).toEqual([...pinned].sort());
-        // The Fluent Bit default is written twice (the constant and its @default): both move.
+        // The Fluent Bit default is written once (its @default names the constant).
         expect(
             images.filter((m) => m.file === "config/logging.ts").map((m) => m.currentValue),
-        ).toEqual(["5.1.1", "5.1.1"]);
+        ).toEqual(["5.1.1"]);
         // Both stack files are read, and the defaults of config/ (haproxy, blackbox exporter).
         expect(new Set(images.map((m) => m.file))).toEqual(
             new Set([
@@ -256,7 +268,8 @@ describe("renovate.json", () => {
                 .map((p) => `${p.name}:${p.current}${p.digest ? `@${p.digest}` : ""}`),
         );
         expect(run.size).toBeGreaterThan(10);
-        for (const image of run)
+        // The pods run the ECR cache's copies (docs/cluster.md, "Image cache"): by upstream name.
+        for (const image of [...run].map(upstreamImage))
             expect(pinned, image).toContain(
                 `${parseImageRef(image).name}:${parseImageRef(image).tag}${parseImageRef(image).digest ? `@${parseImageRef(image).digest}` : ""}`,
             );

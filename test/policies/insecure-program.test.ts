@@ -20,7 +20,7 @@ describe("synth of an insecure program", () => {
     it("exits non-zero and says why on stderr", () => {
         expect(result.status).toBe(1);
         expect(result.stderr).toMatch(
-            /synth production: 11 mandatory policy violation\(s\); see above\./,
+            /synth production: 12 mandatory policy violation\(s\); see above\./,
         );
     });
 
@@ -30,6 +30,12 @@ describe("synth of an insecure program", () => {
             urn("kubernetes:apps/v1:Deployment", "privileged"),
             'Deployment mcp-production/debug-shell: container "shell" must not be privileged',
             "fix: Set securityContext.privileged: false",
+        ],
+        [
+            "k8s-container-image-through-cache",
+            urn("kubernetes:apps/v1:Deployment", "privileged"),
+            'container "shell" image busybox:1.36.1 must be pulled through the stack\'s ECR pull-through cache',
+            "fix: Render the image through cachedImage",
         ],
         [
             "aws-s3-bucket-not-public",
@@ -82,6 +88,7 @@ describe("synth of an insecure program", () => {
             "aws-s3-bucket-tls-only",
             "aws-s3-bucket-versioning",
             "aws-stateful-resources-protected",
+            "k8s-container-image-through-cache",
             "k8s-container-no-privilege-escalation",
             "k8s-container-not-privileged",
         ]);

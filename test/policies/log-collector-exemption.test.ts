@@ -24,7 +24,8 @@ import { collectorNamespace } from "../../contracts/logging";
 type Obj = Record<string, any>;
 
 const args = {
-    image: "cr.fluentbit.io/fluent/fluent-bit:5.1.1",
+    // As the in-cluster layer renders it: through the stack's ECR pull-through cache.
+    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/fluent/fluent-bit:5.1.1",
     region: "us-east-1",
     groupPrefix: "/mcp-platform/test",
     namespaces: ["mcp-production", "logging"],

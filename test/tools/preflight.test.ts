@@ -99,6 +99,8 @@ describe("npm run preflight -- dr --json", () => {
         // `primaryStack: production` resolves in the deploying organization: nothing to fill.
         expect(keys("stack-name")).toEqual([]);
         expect(keys("aws-account")).toEqual([
+            "mcp-platform:cluster.imageCache.upstreamCredentials.dockerHub",
+            "mcp-platform:cluster.imageCache.upstreamCredentials.ghcr",
             "mcp-platform:cluster.adminRoleArns[0]",
             "mcp-platform:cluster.previewRoleArns[0]",
         ]);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { cachePullStatement } from "../../../components/cluster/image-cache";
-import { cachedImage, cachePrefixes, ecrRegistryHost } from "../../../contracts/image-cache";
+import {
+    cachedImage,
+    cachePrefixes,
+    ecrRegistryHost,
+    upstreamImage,
+} from "../../../contracts/image-cache";
 import { throughImageCache } from "../../../platform/image-cache";
 import { parseStack } from "../../support/config";
 import { synth } from "../../support/synth";
@@ -29,6 +34,17 @@ describe("cachedImage", () => {
         [`${host}/ghcr/x/y:1`, `${host}/ghcr/x/y:1`],
     ])("%s → %s", (upstream, cached) => {
         expect(cachedImage(upstream, host)).toBe(cached);
+    });
+
+    it.each([
+        "ghcr.io/mcp-platform/mcp-router:v2.4.1",
+        "postgres:15",
+        "oliver006/redis_exporter:v1.62.0",
+        "quay.io/prometheus/blackbox-exporter:v0.28.0",
+        `alpine/k8s:1.30.0@sha256:${"b".repeat(64)}`,
+    ])("upstreamImage gives back the stack file's name of %s", (image) => {
+        expect(upstreamImage(cachedImage(image, host))).toBe(image);
+        expect(upstreamImage(image)).toBe(image);
     });
 
     it("refuses a registry without a cache rule, naming the image and the cached registries", () => {

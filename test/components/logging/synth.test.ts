@@ -64,8 +64,11 @@ describe.each(["production", "dr"] as const)("logging in the %s synth", (stack) 
         const namespace = parse(result.read("k8s/_cluster/namespace-logging.yaml"));
         expect(namespace.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
         const daemonSet = parse(result.read("k8s/logging/daemonset-fluent-bit.yaml"));
+        // Docker Hub's official image, through the stack's ECR pull-through cache.
         expect(daemonSet.spec.template.spec.containers[0].image).toMatch(
-            /^cr\.fluentbit\.io\/fluent\/fluent-bit:\d+\.\d+\.\d+$/,
+            new RegExp(
+                `^\\d{12}\\.dkr\\.ecr\\.${region}\\.amazonaws\\.com/docker-hub/fluent/fluent-bit:\\d+\\.\\d+\\.\\d+$`,
+            ),
         );
         const config = parse(result.read("k8s/logging/configmap-fluent-bit-config.yaml"));
         const fluentBit = parse(config.data["fluent-bit.yaml"]);
