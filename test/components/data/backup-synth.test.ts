@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { upstreamImage } from "../../../contracts/image-cache";
 import { parse } from "yaml";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { projectDir, stackFileVariant, synth, type SynthResult } from "../../support/synth";
@@ -79,7 +80,7 @@ describe("data layer in the production synth", () => {
         // Production archives WAL straight into the dr bucket and starts a new cluster when
         // its volume is empty (docs/data.md, "WAL archive").
         const postgres = primary.spec.template.spec.containers[0];
-        expect(postgres.image).toMatch(
+        expect(upstreamImage(postgres.image)).toMatch(
             /^ghcr\.io\/cloudnative-pg\/postgresql:15\.\d+-.*-system-bookworm@sha256:/,
         );
         expect(postgres.command).toEqual(["/bin/bash", "/opt/mcp/ops/postgres-start.sh"]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { upstreamImage } from "../../../contracts/image-cache";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { stackFileVariant, synth } from "../../support/synth";
 
@@ -61,7 +62,9 @@ describe("production's first deploy, then archiving on (offline synth)", () => {
             expect(identity(before)).toEqual(identity(after));
             expect(before.securityContext).toMatchObject({ runAsUser: 26, fsGroup: 26 });
             const [postgres] = before.containers;
-            expect(postgres.image).toMatch(/^ghcr\.io\/cloudnative-pg\/postgresql:15\..*-system-/);
+            expect(upstreamImage(postgres.image)).toMatch(
+                /^ghcr\.io\/cloudnative-pg\/postgresql:15\..*-system-/,
+            );
             expect(postgres.command).toEqual(["/bin/bash", "/opt/mcp/ops/postgres-start.sh"]);
             // Only the archive settings differ.
             const archiving = (pod: Obj) =>
@@ -76,7 +79,9 @@ describe("production's first deploy, then archiving on (offline synth)", () => {
             const jobs = records.filter((r) =>
                 ["kubernetes:batch/v1:CronJob", "kubernetes:batch/v1:Job"].includes(r.type),
             );
-            const official = jobs.filter((r) => JSON.stringify(r.inputs).includes('"postgres:15'));
+            const official = jobs.filter((r) =>
+                JSON.stringify(r.inputs).includes("/docker-hub/library/postgres:15"),
+            );
             expect(official.length).toBeGreaterThan(0);
             for (const job of official) {
                 const volumes = JSON.stringify(

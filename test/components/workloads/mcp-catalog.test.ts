@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { upstreamImage } from "../../../contracts/image-cache";
 import { type PlatformConfig } from "../../../config";
 import { appNamespaces } from "../../../contracts/names";
 import { effectiveScale, serviceNetwork } from "../../../components/workloads/mcp-catalog";
@@ -388,7 +389,8 @@ describe("DR: the dr stack runs the same catalog", () => {
                 .map((d) => ({
                     name: d.metadata.name,
                     namespace: d.metadata.namespace,
-                    image: container(d).image,
+                    // Each stack's own registry caches it: the same upstream image.
+                    image: upstreamImage(container(d).image),
                     resources: container(d).resources,
                 }))
                 .sort((a, b) => a.name.localeCompare(b.name));
