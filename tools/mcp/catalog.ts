@@ -443,6 +443,69 @@ export const update = {
     },
 } as const satisfies VerbSpec;
 
+export const release = {
+    name: "release",
+    help: {
+        synopsis: [
+            "mcp release <service> <image-tag> --yes [--smoke-timeout 5m] [--timeout 10m]",
+            "mcp release rollback <service> --yes [--timeout 10m]",
+            "mcp release status <service> [-o json|yaml]",
+        ],
+        summary:
+            "A progressive release of a service's Deployment: the running image and rollout settings are recorded in the annotation mcp-platform.io/release, one canary pod of the new image starts beside the serving ones (maxSurge 1, maxUnavailable 0, held by minReadySeconds), a smoke-test Job (the service's smokeTest: by default curl GET of /health/ready) runs against the canary's address, and only then does every pod roll, as Pulumi declared the strategy. A canary that does not start, a failed or timed-out smoke test or a stalled rollout rolls back to the recorded image. <image-tag> is a tag of the running image's repository, or a whole reference. rollback restores the recorded image (`kubectl rollout undo` for the last release).",
+        notes: [
+            "The stack file still names the old image: keep a release with mcp config set",
+            "workloads.services.<service>.image and commit Pulumi.<stack>.yaml (docs/operations.md#releases).",
+            "Exit codes: 0 released / rolled back / nothing to do; 1 the release failed and was rolled",
+            "back (what failed on stderr), or no release is recorded; 2 usage (no --yes, a data",
+            "store); 3 the cluster unreachable.",
+        ],
+    },
+    actions: ["rollback", "status"],
+    options: {
+        yes: { type: "boolean", help: "confirm: every pod of the service is replaced" },
+        "smoke-timeout": timeout("the smoke test may take", "5m"),
+        timeout: timeout("the canary and the rollout may take, each", "10m"),
+        ...kubeOptions,
+        ...outputOptions,
+    },
+} as const satisfies VerbSpec;
+
+export const security = {
+    name: "security",
+    help: {
+        synopsis: [
+            "mcp security audit [--full] [-o json|yaml]",
+            "mcp security access-log --suspicious [--since 24h] [-o json|yaml]",
+        ],
+        summary:
+            "audit: the stack's synth judged by the CrossGuard pack (tools/lib/policy-runner.ts), the peer linters kube-linter and kube-score over its manifests when they are installed, and the Kubernetes minor's EKS support dates (contracts/eks-support.ts); it synthesizes the stack (20-60 s). access-log: the saved CloudWatch Logs Insights query suspicious-access (docs/logging.md) over the control plane's audit log and the edge's log: bursts of 401/403, exec and attach into pods, Secret reads by principals outside the platform's own, run with the AWS CLI (`aws logs start-query`, `get-query-results`).",
+        notes: [
+            "audit exit codes: 0 no mandatory finding; 1 a mandatory finding (a mandatory policy",
+            "violation, a peer linter's error, Kubernetes past its standard support); 2 usage.",
+            "access-log exit codes: 0 nothing suspicious; 1 suspicious events (listed); 2 usage;",
+            "3 CloudWatch Logs unreachable (the AWS CLI, credentials or the API).",
+        ],
+    },
+    actions: ["audit", "access-log"],
+    options: {
+        full: {
+            type: "boolean",
+            help: "audit: accepted for the manuals' line; the audit is always full",
+        },
+        suspicious: {
+            type: "boolean",
+            help: "access-log: the suspicious-access query (the only one)",
+        },
+        since: {
+            type: "string",
+            value: "DURATION",
+            help: "access-log: how far back (default 24h)",
+        },
+        ...outputOptions,
+    },
+} as const satisfies VerbSpec;
+
 export const db = {
     name: "db",
     help: {
@@ -544,6 +607,8 @@ export const verbSpecs: readonly VerbSpec[] = [
     db,
     report,
     update,
+    release,
+    security,
     config,
     dr,
 ];
