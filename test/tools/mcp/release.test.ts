@@ -57,6 +57,44 @@ spec:
       {{ end }}
       phase: Failed
 `;
+const missingImage = `${repository}:v0.0.0-missing`;
+/** The kubelet's view of a tag the registry does not have. */
+const unpullableImageStage = `
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: image-of-a-missing-tag-cannot-be-pulled
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+      - key: '.metadata.deletionTimestamp'
+        operator: 'DoesNotExist'
+      - key: '.status.phase'
+        operator: 'In'
+        values: ['Pending']
+      - key: '.spec.containers.[].image'
+        operator: 'In'
+        values: ['${missingImage}']
+  weight: 1
+  next:
+    statusTemplate: |
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        started: false
+        state:
+          waiting:
+            reason: ErrImagePull
+            message: "failed to pull image: not found"
+      {{ end }}
+      phase: Pending
+`;
 const manifests = [
     "_cluster/namespace-mcp-production.yaml",
     `mcp-production/serviceaccount-${service}.yaml`,
@@ -101,7 +139,10 @@ const release = (...argv: string[]) =>
     mcp(["release", ...argv, "--smoke-timeout", "90s", "--timeout", "3m"], env);
 
 beforeAll(async () => {
-    plane = await startControlPlane({ fakeNodes: 2, stages: [failingSmokeTestStage] });
+    plane = await startControlPlane({
+        fakeNodes: 2,
+        stages: [failingSmokeTestStage, unpullableImageStage],
+    });
     env = { MCP_STACK: "production", KUBECONFIG: stackKubeconfig(plane, "production") };
     const production = synth("production");
     for (const file of manifests) {
@@ -204,6 +245,26 @@ describe("mcp release against a real API server", () => {
         expect((await smokeJobs()).length).toBe(jobsBefore + 1);
     }, 300_000);
 
+    it("a new image that cannot be pulled ends the canary at once and rolls back", async () => {
+        const before = await podNames();
+        const jobsBefore = (await smokeJobs()).length;
+        const run = await release(service, "v0.0.0-missing", "--yes");
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(
+            new RegExp(
+                `^mcp release: release of ${missingImage} to deployment/${service} in ${ns} failed: the new pod ${service}-\\S+ cannot start: ErrImagePull \\(failed to pull image: not found\\)\\n  rolled back: it runs ${repository}:v1\\.0\\.1 again`,
+                "m",
+            ),
+        );
+        expect(run.stderr).toMatch(/^what to do: look at the new pods' events: /m);
+        expect(await image()).toBe(`${repository}:v1.0.1`);
+        expect(await settings()).toEqual(declared);
+        expect(await record()).toMatchObject({ state: "rolled-back", image: missingImage });
+        expect(await podNames()).toEqual(before);
+        // No smoke test ran for a canary that never started.
+        expect((await smokeJobs()).length).toBe(jobsBefore);
+    }, 300_000);
+
     it("status shows the record (-o json)", async () => {
         const run = await mcp(["release", "status", service, "-o", "json"], env);
         expect(run.code, run.stderr).toBe(0);
@@ -211,7 +272,7 @@ describe("mcp release against a real API server", () => {
             service,
             namespace: ns,
             image: `${repository}:v1.0.1`,
-            release: { state: "rolled-back", image: brokenImage },
+            release: { state: "rolled-back", image: missingImage },
         });
     });
 

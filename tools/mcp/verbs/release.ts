@@ -78,6 +78,12 @@ async function runRelease(kube: Kube, t: Target, given: string, values: Values, 
             `see it with mcp release status ${w.name}; undo it with mcp release rollback ${w.name} --yes`,
         );
     }
+    if (state.deployment.spec?.replicas === 0) {
+        throw new CliError(
+            `deployment/${w.name} in ${w.namespace} is at 0 replicas: a release needs serving pods for its canary to stand beside`,
+            `start it first (mcp start ${w.name}, or mcp scale ${w.name} --replicas N), then release`,
+        );
+    }
     const image = releaseImage(state.image, given);
     if (image === state.image) {
         io.out(`deployment/${w.name} in ${w.namespace} already runs ${image}: nothing changed`);
