@@ -16,6 +16,8 @@ export const postgresNames = {
     credentialsSecret: "postgres-credentials",
     /** Superuser, replication and exporter passwords: only the data layer reads these. */
     adminSecret: "postgres-admin",
+    /** The servers' TLS certificate and key and the CA certificate (kubernetes.io/tls). */
+    tlsSecret: "postgres-tls",
 } as const;
 
 /**

@@ -334,12 +334,20 @@ check_sha256() {
 
 # --- Redis -----------------------------------------------------------------------------------
 
+# redis_cli ARGS...: redis-cli as the ACL user REDIS_USER (the `default` user when unset or
+# empty) with the password in REDISCLI_AUTH, never on the command line. (Under `timeout`,
+# which runs programs, not functions, the same options are spelled out.)
+redis_cli() {
+    redis-cli --no-auth-warning ${REDIS_USER:+--user "$REDIS_USER"} "$@"
+}
+
 # sentinel_primary HOST:PORT: the host:port that Sentinel names as the primary of
 # REDIS_SENTINEL_MASTER (default mcp-cache); non-zero when it does not answer with one.
 sentinel_primary() {
     local answer lines
-    answer=$(timeout "${SENTINEL_TIMEOUT_SECONDS:-5}" redis-cli --no-auth-warning -h "${1%:*}" \
-        -p "${1##*:}" sentinel get-master-addr-by-name "${REDIS_SENTINEL_MASTER:-mcp-cache}" 2>&1) ||
+    answer=$(timeout "${SENTINEL_TIMEOUT_SECONDS:-5}" redis-cli --no-auth-warning \
+        ${REDIS_USER:+--user "$REDIS_USER"} -h "${1%:*}" -p "${1##*:}" \
+        sentinel get-master-addr-by-name "${REDIS_SENTINEL_MASTER:-mcp-cache}" 2>&1) ||
         return 1
     mapfile -t lines <<<"$answer"
     if ((${#lines[@]} != 2)) || [[ ! ${lines[1]} =~ ^[0-9]+$ || -z ${lines[0]} ]]; then return 1; fi
@@ -365,11 +373,11 @@ redis_primary() {
     fi
     require_env REDIS_HOST
     REDIS_PORT=${REDIS_PORT:-6379}
-    pong=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>&1) || true
+    pong=$(redis_cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>&1) || true
     if [[ $pong != PONG ]]; then
         fail "Redis does not answer PING" host "$REDIS_HOST" port "$REDIS_PORT" answer "$pong"
     fi
-    role=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" role 2>&1 | head -n1) || true
+    role=$(redis_cli -h "$REDIS_HOST" -p "$REDIS_PORT" role 2>&1 | head -n1) || true
     if [[ $role != master ]]; then
         fail "the Redis server is not a primary" host "$REDIS_HOST" port "$REDIS_PORT" role "$role"
     fi

@@ -5,7 +5,8 @@
 # Environment:
 #   REDIS_SENTINELS (space-separated host:port), REDIS_SENTINEL_MASTER (default mcp-cache): the
 #   Sentinels that name the current primary; or REDIS_HOST, REDIS_PORT (default 6379) directly
-#   REDISCLI_AUTH (the password of the servers and Sentinels; redis-cli reads it)
+#   REDIS_USER (the ACL user, `backup` in the job; unset: `default`), REDISCLI_AUTH (its
+#   password on the servers and Sentinels; redis-cli reads it)
 #   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: redis), tier variables as for
 #   backup-postgres.sh, WORK_DIR; the signing keys (backup-signing.sh).
 #
@@ -32,7 +33,7 @@ info "starting backup" tier "$TIER" key "${BASE_KEY}/dump.rdb"
 
 step connect
 redis_primary
-REDIS_VERSION=$(redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" info server |
+REDIS_VERSION=$(redis_cli -h "$REDIS_HOST" -p "$REDIS_PORT" info server |
     sed -nE 's/^redis_version:([^[:space:]]+).*/\1/p')
 info "connected to the primary" host "$REDIS_HOST" port "$REDIS_PORT" redis_version "$REDIS_VERSION"
 
@@ -40,7 +41,7 @@ step snapshot
 UPLOAD_DIR="${RUN_DIR}/upload"
 mkdir -p "$UPLOAD_DIR"
 RDB_FILE="${UPLOAD_DIR}/dump.rdb"
-run redis-cli --no-auth-warning -h "$REDIS_HOST" -p "$REDIS_PORT" --rdb "$RDB_FILE" >/dev/null
+run redis_cli -h "$REDIS_HOST" -p "$REDIS_PORT" --rdb "$RDB_FILE" >/dev/null
 CHECK_REPORT="${RUN_DIR}/check.txt"
 if ! redis-check-rdb "$RDB_FILE" >"$CHECK_REPORT" 2>&1; then
     fail "redis-check-rdb rejects the snapshot" output "$(tail -c 1000 "$CHECK_REPORT")"

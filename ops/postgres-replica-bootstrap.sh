@@ -6,6 +6,8 @@
 #   PGDATA                the replica's data directory (on its PVC)
 #   PRIMARY_HOST, PRIMARY_PORT (default 5432)
 #   REPLICATION_USER, PGPASSWORD (the replication role's password)
+#   PGSSLMODE, PGSSLROOTCERT  how libpq reaches the primary (verify-full and the CA in the pods);
+#                         they go into primary_conninfo too, so streaming is verified the same way
 #   SLOT_NAME             physical replication slot, one per replica   (default: POD_NAME with _)
 #   PG_WAIT_SECONDS       how long to wait for the primary; 0: no deadline (a standby
 #                         stack, whose primary may wait hours for its first base backup)
@@ -54,8 +56,11 @@ run pg_basebackup --pgdata="$PARTIAL" --wal-method=stream --slot="$SLOT_NAME" \
 # Standby settings without the password (pg_basebackup -R would write it into the data
 # directory): the walreceiver reads PGPASSWORD from the container's environment instead.
 touch "${PARTIAL}/standby.signal"
-printf "primary_conninfo = 'host=%s port=%s user=%s application_name=%s'\nprimary_slot_name = '%s'\n" \
-    "$PRIMARY_HOST" "$PRIMARY_PORT" "$REPLICATION_USER" "$SLOT_NAME" "$SLOT_NAME" \
+TLS_CONNINFO=""
+if [[ -n ${PGSSLMODE:-} ]]; then TLS_CONNINFO+=" sslmode=${PGSSLMODE}"; fi
+if [[ -n ${PGSSLROOTCERT:-} ]]; then TLS_CONNINFO+=" sslrootcert=${PGSSLROOTCERT}"; fi
+printf "primary_conninfo = 'host=%s port=%s user=%s application_name=%s%s'\nprimary_slot_name = '%s'\n" \
+    "$PRIMARY_HOST" "$PRIMARY_PORT" "$REPLICATION_USER" "$SLOT_NAME" "$TLS_CONNINFO" "$SLOT_NAME" \
     >>"${PARTIAL}/postgresql.auto.conf"
 chmod 0700 "$PARTIAL"
 rm -rf "$PGDATA"

@@ -11,9 +11,18 @@
 #                           (redis-0's)
 #   REDIS_SENTINELS         space-separated host:port of every Sentinel (this pod's included)
 #   REDIS_SENTINEL_MASTER   the name the Sentinels monitor the primary under      (mcp-cache)
-#   REDISCLI_AUTH           the password of every server and Sentinel (redis-cli reads it)
+#   REDIS_SERVERS           space-separated host:port of every redis-server (this pod's included)
+#   REDIS_USERS_FILE        the servers' ACL users (redis-auth.conf); with REDIS_SERVERS, and
+#                           SENTINEL_USERS_FILE with REDIS_SENTINELS, the users are defined on
+#                           every other server and Sentinel that answers before this one starts
+#                           (see share_users)
+#   REDISCLI_AUTH           the `default` user's password on every server and Sentinel (the
+#                           administrator's; redis-cli reads it)
 #   server:   REDIS_BASE_CONFIG (redis.conf to include), REDIS_RUN_CONFIG (file to write)
-#   sentinel: SENTINEL_PORT (default 26379), SENTINEL_BIND (default "0.0.0.0 -::*"),
+#   sentinel: SENTINEL_USERS_FILE (the ACL users and the credentials Sentinel presents to the
+#             servers and its peers, appended to its configuration; unset: every Sentinel
+#             and server is reached as `default` with REDISCLI_AUTH),
+#             SENTINEL_PORT (default 26379), SENTINEL_BIND (default "0.0.0.0 -::*"),
 #             SENTINEL_CONFIG (file to write; Sentinel rewrites it on every failover),
 #             SENTINEL_QUORUM (2), SENTINEL_DOWN_AFTER_MS (5000, at least 5000),
 #             SENTINEL_FAILOVER_TIMEOUT_MS (60000)
@@ -77,6 +86,42 @@ server_primary() {
     esac
 }
 
+# share_users FILE ADDRESS...: define the ACL users of FILE (its `user NAME RULES...` lines) on
+# every server or Sentinel at ADDRESS that answers, as the `default` user (REDISCLI_AUTH). A
+# rolling update that introduces a user (or a password) restarts the pods one at a time: a new
+# pod's replica, Sentinel or peer Sentinel would authenticate as a user the pods not yet
+# restarted lack, be refused, and the Sentinels would count the primary as down (NOAUTH is no
+# answer to them) and fail over to a replica that never synced. Defining the users on the old
+# pods first keeps them reachable; each definition is complete (`reset` first), so it is the
+# same on a pod that already has it. The commands go through redis-cli's standard input, never
+# its command line. Never fatal: an address that does not answer is skipped.
+share_users() {
+    local file=$1 address answer commands count
+    shift
+    if [[ -z $file || ! -r $file ]]; then return 0; fi
+    commands=$(sed -nE 's/^user ([^ ]+) (.*)$/ACL SETUSER \1 reset \2/p' "$file")
+    count=$(grep -c '^user ' "$file" || true)
+    if ((count == 0)); then return 0; fi
+    for address in "$@"; do
+        answer=$(printf '%s\n' "$commands" | timeout "${SENTINEL_TIMEOUT_SECONDS:-5}" \
+            redis-cli --no-auth-warning -h "${address%:*}" -p "${address##*:}" 2>&1) || true
+        if (($(grep -cx OK <<<"$answer" || true) == count)); then
+            info "ACL users defined" address "$address" users "$count"
+        else
+            info "ACL users not defined (not answering, or refusing)" address "$address" \
+                answer "$(printf '%s' "$answer" | head -c 200)"
+        fi
+    done
+}
+
+step share-users
+# shellcheck disable=SC2086 # space-separated address lists
+share_users "${REDIS_USERS_FILE:-}" ${REDIS_SERVERS:-}
+if [[ $MODE == sentinel ]]; then
+    # shellcheck disable=SC2086
+    share_users "${SENTINEL_USERS_FILE:-}" ${REDIS_SENTINELS:-}
+fi
+
 step discover
 PRIMARY=$(known_primary)
 if [[ -n $PRIMARY ]]; then
@@ -130,9 +175,16 @@ umask 077
     printf 'sentinel down-after-milliseconds %s %s\n' "$MASTER" "$DOWN_AFTER_MS"
     printf 'sentinel failover-timeout %s %s\n' "$MASTER" "${SENTINEL_FAILOVER_TIMEOUT_MS:-60000}"
     printf 'sentinel parallel-syncs %s 1\n' "$MASTER"
-    # The same password guards the servers and the Sentinels (Sentinels use requirepass to
-    # authenticate to each other too). The file lives in a memory-backed emptyDir.
-    printf 'sentinel auth-pass %s %s\nrequirepass %s\n' "$MASTER" "$REDISCLI_AUTH" "$REDISCLI_AUTH"
+    # The `default` user is the administrator's, as on the servers. The file lives in a
+    # memory-backed emptyDir.
+    printf 'requirepass %s\n' "$REDISCLI_AUTH"
+    if [[ -n ${SENTINEL_USERS_FILE:-} ]]; then
+        # One ACL user per client, and the users Sentinel presents to the servers (auth-user)
+        # and to its peers (sentinel-user): after the monitor line they refer to.
+        cat "$SENTINEL_USERS_FILE"
+    else
+        printf 'sentinel auth-pass %s %s\n' "$MASTER" "$REDISCLI_AUTH"
+    fi
 } >"$SENTINEL_CONFIG"
 info "starting redis-sentinel" self "${SELF_HOST}:${SENTINEL_PORT:-26379}" primary "$PRIMARY" \
     master_name "$MASTER" quorum "${SENTINEL_QUORUM:-2}"

@@ -7,7 +7,10 @@
 # Environment:
 #   REDIS_SENTINELS, REDIS_SENTINEL_MASTER   Sentinels naming the target (the current primary)
 #   REDIS_HOST, REDIS_PORT (default 6379)     or the target itself
-#   REDISCLI_AUTH                             the target's password
+#   REDIS_USER, REDISCLI_AUTH                 the ACL user (unset or empty: `default`) and its
+#                                             password on the target and the Sentinels: the
+#                                             `default` user's (admin-password), as copying
+#                                             keys in takes RESTORE, which no client user has
 #   BACKUP_BUCKET, S3_ENDPOINT_URL, BACKUP_PREFIX (default: redis), WORK_DIR
 #   BACKUP_TRUSTED_KEYS, BACKUP_ACCEPT_UNSIGNED   the signature check (backup-signing.sh)
 #
@@ -72,7 +75,11 @@ info "the target is a primary" target "${REDIS_HOST}:${REDIS_PORT}"
 
 step copy
 PASSWORD_ARGS=()
-if [[ -n ${REDISCLI_AUTH:-} ]]; then PASSWORD_ARGS=(AUTH "$REDISCLI_AUTH"); fi
+if [[ -n ${REDISCLI_AUTH:-} && -n ${REDIS_USER:-} ]]; then
+    PASSWORD_ARGS=(AUTH2 "$REDIS_USER" "$REDISCLI_AUTH")
+elif [[ -n ${REDISCLI_AUTH:-} ]]; then
+    PASSWORD_ARGS=(AUTH "$REDISCLI_AUTH")
+fi
 COPIED=0
 GONE=0
 migrate_batch() {

@@ -142,6 +142,9 @@ export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InClust
         },
         { provider, dependsOn: [mcpNamespaces] },
     );
+    const data = dataLayer(cfg, inputs, mcpNamespaces);
+    // After Redis: the apps sign in as the `app` ACL user, which the redis pods define as they
+    // roll; a service rolled first would be refused until then.
     const mcpCatalog = new McpCatalog(
         "mcp-catalog",
         {
@@ -152,7 +155,7 @@ export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InClust
             semanticConfigVersion: appConfig.semanticConfigVersion,
             serviceAccountRoleArns: derived.artifactRoleArns,
         },
-        { provider, dependsOn: [mcpNamespaces, appConfig, inputs.addons.all] },
+        { provider, dependsOn: [mcpNamespaces, appConfig, inputs.addons.all, data.redis] },
     );
     // Which stack owns the shared hosts' DNS records is the edge layer's concern.
     const { sharedHosts, ...ingressSettings } = workloads.ingress;
@@ -175,14 +178,13 @@ export function inCluster(cfg: PlatformConfig, inputs: InClusterInputs): InClust
     );
 
     monitoring(cfg, provider, monitoringStack, ingressRoutes);
-    const postgresRestore = dataLayer(cfg, inputs, mcpNamespaces);
 
     return {
         namespaces: mcpNamespaces,
         catalog: mcpCatalog,
         ingresses: publicIngresses,
         ingressRoutes,
-        postgresRestore,
+        postgresRestore: data.postgresRestore,
     };
 }
 
@@ -257,7 +259,7 @@ function dataLayer(
     cfg: PlatformConfig,
     inputs: InClusterInputs,
     mcpNamespaces: McpNamespaces,
-): PostgresRestoreJob | undefined {
+): { readonly redis: Redis; readonly postgresRestore?: PostgresRestoreJob } {
     const provider = inputs.kubernetes;
     const monitoringStack = inputs.addons.monitoringStack;
     const derived = inputs.awsDerived;
@@ -367,5 +369,5 @@ function dataLayer(
             ],
         },
     );
-    return postgresRestore;
+    return { redis, postgresRestore };
 }

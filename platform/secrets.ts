@@ -4,8 +4,8 @@ import type { PlatformConfig } from "../config";
 import type { PostgresPasswords, RedisPasswords } from "../components/data";
 
 /**
- * The passwords the in-cluster layer stores in its Secrets: Postgres' roles, Redis'
- * `default` and exporter users and the shared `jwt-secret`. They are inputs of that layer (secret Outputs), so the
+ * The passwords the in-cluster layer stores in its Secrets: Postgres' roles and the seed of
+ * its TLS certificates, Redis' users and the shared `jwt-secret`. They are inputs of that layer (secret Outputs), so the
  * layer can be deployed with passwords generated elsewhere (the e2e tier generates its own at
  * run time: the random provider is not built there).
  */
@@ -29,11 +29,19 @@ export const passwordOwners = {
         formerParent: postgresComponent(),
     },
     postgresExporter: { name: "postgres-exporter-password", formerParent: postgresComponent() },
+    /** Created here: no former parent. */
+    postgresTlsSeed: { name: "postgres-tls-seed" },
     redis: {
         name: "redis-password",
         formerParent: redisComponent(),
     },
     redisExporter: { name: "redis-exporter-password", formerParent: redisComponent() },
+    // Created here (one ACL user per client, components/data/redis-acl.ts): no former parent.
+    redisApp: { name: "redis-app-password" },
+    redisBackup: { name: "redis-backup-password" },
+    redisReplication: { name: "redis-replication-password" },
+    redisSentinel: { name: "redis-sentinel-password" },
+    redisProxy: { name: "redis-proxy-password" },
     jwtSecret: {
         name: "mcp-app-config-jwt-secret",
         formerParent: { name: "mcp-app-config", type: "mcp-platform:workloads:AppConfig" },
@@ -58,13 +66,13 @@ const jwtSecretLength = 48;
  */
 export function platformSecrets(cfg: PlatformConfig): InClusterSecrets {
     const password = (
-        owner: (typeof passwordOwners)[keyof typeof passwordOwners],
+        owner: { readonly name: string; readonly formerParent?: { name: string; type: string } },
         args: random.RandomPasswordArgs = { length: 32, special: false },
     ) =>
         new random.RandomPassword(owner.name, args, {
-            aliases: [
-                { parent: pulumi.createUrn(owner.formerParent.name, owner.formerParent.type) },
-            ],
+            aliases: owner.formerParent
+                ? [{ parent: pulumi.createUrn(owner.formerParent.name, owner.formerParent.type) }]
+                : [],
         }).result;
     return {
         postgres: {
@@ -72,10 +80,16 @@ export function platformSecrets(cfg: PlatformConfig): InClusterSecrets {
             superuser: password(passwordOwners.postgresSuperuser),
             replication: password(passwordOwners.postgresReplication),
             exporter: password(passwordOwners.postgresExporter),
+            tlsSeed: password(passwordOwners.postgresTlsSeed),
         },
         redis: {
             default: password(passwordOwners.redis),
             exporter: password(passwordOwners.redisExporter),
+            app: password(passwordOwners.redisApp),
+            backup: password(passwordOwners.redisBackup),
+            replication: password(passwordOwners.redisReplication),
+            sentinel: password(passwordOwners.redisSentinel),
+            proxy: password(passwordOwners.redisProxy),
         },
         jwtSecret: password(passwordOwners.jwtSecret, {
             length: jwtSecretLength,

@@ -93,6 +93,7 @@ export const previewSecretNames: readonly string[] = [
     "mcp-secrets",
     postgresNames.adminSecret,
     postgresNames.credentialsSecret,
+    postgresNames.tlsSecret,
     redisDiscovery.credentialsSecret,
     alertmanagerConfigSecret,
     alertmanagerReceiversSecret,

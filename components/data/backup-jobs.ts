@@ -15,6 +15,8 @@ import { redisNames, redisSentinelAddresses } from "./redis-config";
 import type { DrPosture } from "../../contracts/dr-posture";
 import { type BackupPrefix, backupCronJobNames, dataNamespace } from "../../contracts/names";
 import { ownBackupPrefix } from "../../contracts/backups";
+import { postgresClientTls, postgresTlsSecret } from "./postgres-tls";
+import { redisUsers } from "./redis-acl";
 import { postgresNames } from "../../contracts/data";
 
 export interface BackupSchedules {
@@ -146,6 +148,8 @@ export class BackupJobs extends pulumi.ComponentResource {
                 PGPORT: String(postgresNames.port),
                 PGUSER: postgresNames.user,
                 PGDATABASE: postgresNames.database,
+                // Over TLS, verifying the server (the CA is mounted: postgresCaSecret below).
+                ...postgresClientTls(),
             }),
             secretEnv("PGPASSWORD", postgresNames.credentialsSecret, "password"),
         ];
@@ -154,8 +158,10 @@ export class BackupJobs extends pulumi.ComponentResource {
             ...plainEnv({
                 REDIS_SENTINELS: redisSentinelAddresses(args.redisReplicas ?? 3, namespace),
                 REDIS_SENTINEL_MASTER: redisNames.sentinelMaster,
+                // Its own ACL user: finds the primary and streams a snapshot, reads no key.
+                REDIS_USER: redisUsers.backup,
             }),
-            secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password"),
+            secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "backup-password"),
         ];
         // Writers sign and check what they signed; backup-verify only checks.
         const trustEnv = [{ name: "BACKUP_TRUSTED_KEYS", value: args.signing.trustedPublicKeys }];
@@ -318,6 +324,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                 opensslFrom: job.steps.some((step) => step.image === images.redis)
                     ? images.postgres
                     : undefined,
+                postgresCaSecret: job.key === "postgres" ? postgresTlsSecret : undefined,
             });
             new k8s.batch.v1.CronJob(
                 `${name}-${jobName}`,

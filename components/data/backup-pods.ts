@@ -17,6 +17,7 @@ import {
 } from "../kit/pod-security";
 
 type Container = k8s.types.input.core.v1.Container;
+import { postgresTlsMountPath } from "./postgres-tls";
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type PodTemplateSpec = k8s.types.input.core.v1.PodTemplateSpec;
 type JobSpec = k8s.types.input.batch.v1.JobSpec;
@@ -59,6 +60,12 @@ export interface JobPodSource {
      * signatures of the backups are checked with it. @default no copy
      */
     readonly opensslFrom?: string;
+    /**
+     * The Secret whose `ca.crt` verifies the Postgres servers (postgres-tls.ts), mounted read-only
+     * at {@link postgresTlsMountPath} in every step: steps that connect set
+     * PGSSLMODE=verify-full and PGSSLROOTCERT. @default not mounted
+     */
+    readonly postgresCaSecret?: string;
 }
 
 function stepContainer(step: JobStep, source: JobPodSource): Container {
@@ -80,7 +87,12 @@ function stepContainer(step: JobStep, source: JobPodSource): Container {
             limits: { ...step.resources.limits },
         },
         securityContext: restrictedContainerSecurityContext(),
-        volumeMounts: jobMounts,
+        volumeMounts: [
+            ...jobMounts,
+            ...(source.postgresCaSecret === undefined
+                ? []
+                : [{ name: "postgres-ca", mountPath: postgresTlsMountPath, readOnly: true }]),
+        ],
         terminationMessagePolicy: "FallbackToLogsOnError",
     };
 }
@@ -104,7 +116,22 @@ export function jobPodTemplate(source: JobPodSource): PodTemplateSpec {
                 ...(source.initSteps ?? []).map((s) => stepContainer(s, source)),
             ],
             containers: source.steps.map((s) => stepContainer(s, source)),
-            volumes: [...jobVolumes(source.scratchSize), opsVolume(source.opsConfigMap)],
+            volumes: [
+                ...jobVolumes(source.scratchSize),
+                opsVolume(source.opsConfigMap),
+                ...(source.postgresCaSecret === undefined
+                    ? []
+                    : [
+                          {
+                              name: "postgres-ca",
+                              secret: {
+                                  secretName: source.postgresCaSecret,
+                                  items: [{ key: "ca.crt", path: "ca.crt" }],
+                                  defaultMode: 0o444,
+                              },
+                          },
+                      ]),
+            ],
         },
     };
 }

@@ -14,6 +14,12 @@ import {
     restrictedPodSecurityContext,
 } from "../kit/pod-security";
 import { type PostgresSettings, settingsArgs } from "./postgres-tuning";
+import {
+    postgresCaPath,
+    postgresClientTls,
+    postgresLocalRoles,
+    postgresTlsMountPath,
+} from "./postgres-tls";
 import { postgresNames } from "../../contracts/data";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -70,6 +76,8 @@ export interface PostgresPodSource {
     readonly familySelector: Record<string, string>;
     readonly serviceAccountName: string;
     readonly configMaps: { readonly hba: string; readonly ops: string };
+    /** The Secret with the servers' certificate, key and CA certificate (postgres-tls.ts). */
+    readonly tlsSecret: string;
     /** Pod annotations (config checksums). */
     readonly annotations?: Record<string, string>;
 }
@@ -118,7 +126,13 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
         ...wal.settings,
         listen_addresses: "*",
         hba_file: "/etc/postgresql/pg_hba.conf",
+        ident_file: "/etc/postgresql/pg_ident.conf",
         password_encryption: "scram-sha-256",
+        // TCP only over TLS (pg_hba.conf has hostssl lines only), with the derived certificate.
+        ssl: "on",
+        ssl_cert_file: `${postgresTlsMountPath}/tls.crt`,
+        ssl_key_file: `${postgresTlsMountPath}/tls.key`,
+        ssl_min_protocol_version: "TLSv1.2",
         // A standby's queries may delay replay rather than be cancelled, up to 30 s.
         ...(role === "replica"
             ? { hot_standby: "on", hot_standby_feedback: "on", max_standby_streaming_delay: "30s" }
@@ -143,8 +157,12 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
                   secretEnv("REPLICATION_PASSWORD", admin, "replication-password"),
                   secretEnv("EXPORTER_PASSWORD", admin, "exporter-password"),
               ]
-            : // The walreceiver's libpq reads the replication password from the environment.
-              [secretEnv("PGPASSWORD", admin, "replication-password")]),
+            : // The walreceiver's libpq reads the replication password, and how to verify the
+              // primary, from the environment (primary_conninfo names them too).
+              [
+                  secretEnv("PGPASSWORD", admin, "replication-password"),
+                  ...plainEnv(postgresClientTls()),
+              ]),
         ...wal.env,
     ];
     return {
@@ -174,6 +192,7 @@ function postgresContainer(source: PostgresPodSource, role: "primary" | "replica
             { name: "tmp", mountPath: "/tmp" },
             { name: "shm", mountPath: "/dev/shm" },
             { name: "hba", mountPath: "/etc/postgresql", readOnly: true },
+            { name: "tls", mountPath: postgresTlsMountPath, readOnly: true },
             opsMount,
         ],
         terminationMessagePolicy: "FallbackToLogsOnError",
@@ -188,7 +207,8 @@ function exporterContainer(source: PostgresPodSource): Container {
         ports: [{ name: "metrics", containerPort: postgresNames.exporterPort, protocol: "TCP" }],
         env: [
             ...plainEnv({
-                DATA_SOURCE_URI: `127.0.0.1:${postgresNames.port}/${postgresNames.database}?sslmode=disable`,
+                // Over TLS, verifying the server's certificate (its names include localhost).
+                DATA_SOURCE_URI: `localhost:${postgresNames.port}/${postgresNames.database}?sslmode=verify-full&sslrootcert=${postgresCaPath}`,
                 DATA_SOURCE_USER: postgresNames.exporterUser,
             }),
             secretEnv("DATA_SOURCE_PASS", postgresNames.adminSecret, "exporter-password"),
@@ -200,6 +220,8 @@ function exporterContainer(source: PostgresPodSource): Container {
         securityContext: { ...restrictedContainerSecurityContext(), runAsUser: 65534 },
         livenessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 20, failureThreshold: 3 },
         readinessProbe: { tcpSocket: { port: "metrics" }, periodSeconds: 10, failureThreshold: 3 },
+        // The CA certificate only: the exporter never sees the servers' key.
+        volumeMounts: [{ name: "tls-ca", mountPath: postgresTlsMountPath, readOnly: true }],
         terminationMessagePolicy: "FallbackToLogsOnError",
     };
 }
@@ -267,6 +289,7 @@ function bootstrapContainer(source: PostgresPodSource, primaryHost: string): Con
                 REPLICATION_USER: postgresNames.replicationUser,
                 WORK_DIR: "/tmp",
                 PG_WAIT_SECONDS: source.walArchive?.standby ? "0" : "600",
+                ...postgresClientTls(),
             }),
             secretEnv("PGPASSWORD", postgresNames.adminSecret, "replication-password"),
             { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -279,6 +302,7 @@ function bootstrapContainer(source: PostgresPodSource, primaryHost: string): Con
         volumeMounts: [
             { name: "data", mountPath: dataMountPath },
             { name: "tmp", mountPath: "/tmp" },
+            { name: "tls-ca", mountPath: postgresTlsMountPath, readOnly: true },
             opsMount,
         ],
         terminationMessagePolicy: "FallbackToLogsOnError",
@@ -315,6 +339,17 @@ export function postgresPodTemplate(
                 // Parallel queries use POSIX shared memory; the runtime's default is 64Mi.
                 { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } },
                 { name: "hba", configMap: { name: source.configMaps.hba } },
+                // Root-owned, group-readable by the pod's fsGroup (26) and nothing else: what
+                // PostgreSQL accepts for a key file it does not own.
+                { name: "tls", secret: { secretName: source.tlsSecret, defaultMode: 0o440 } },
+                {
+                    name: "tls-ca",
+                    secret: {
+                        secretName: source.tlsSecret,
+                        items: [{ key: "ca.crt", path: "ca.crt" }],
+                        defaultMode: 0o444,
+                    },
+                },
                 opsVolume(source.configMaps.ops),
             ],
             // Primary and replicas on different nodes, preferably different zones.
@@ -342,18 +377,32 @@ export function postgresPodTemplate(
 }
 
 /**
- * pg_hba.conf: the pod's own socket trusts local users (what `kubectl exec ... psql -U
- * mcp_user` of the manuals relies on; exec itself is RBAC-controlled), everything over the
- * network needs a SCRAM password; replication only for the replication role.
+ * pg_hba.conf: the pod's socket admits the container's own OS user (`postgres`) by peer, as
+ * the roles of {@link pgIdent}'s map (what `kubectl exec ... psql -U mcp_user` of the manuals
+ * relies on; exec itself is RBAC-controlled); over the network only TLS (`hostssl`) with a
+ * SCRAM password, replication only for the replication role. A plaintext TCP connection
+ * matches no line and is refused.
  */
 export function pgHba(): string {
     return [
-        "# TYPE  DATABASE     USER        ADDRESS    METHOD",
-        "local   all          all                    trust",
-        `host    replication  ${postgresNames.replicationUser}  0.0.0.0/0  scram-sha-256`,
-        `host    replication  ${postgresNames.replicationUser}  ::/0       scram-sha-256`,
-        "host    all          all         0.0.0.0/0  scram-sha-256",
-        "host    all          all         ::/0       scram-sha-256",
+        "# TYPE   DATABASE     USER        ADDRESS    METHOD",
+        "local    all          all                    peer map=pod",
+        `hostssl  replication  ${postgresNames.replicationUser}  0.0.0.0/0  scram-sha-256`,
+        `hostssl  replication  ${postgresNames.replicationUser}  ::/0       scram-sha-256`,
+        "hostssl  all          all         0.0.0.0/0  scram-sha-256",
+        "hostssl  all          all         ::/0       scram-sha-256",
+        "",
+    ].join("\n");
+}
+
+/**
+ * pg_ident.conf: map `pod` lets the OS user `osUser` (the image's `postgres`, UID 26) connect
+ * through the socket as the superuser or the application role, and as no one else.
+ */
+export function pgIdent(osUser = "postgres"): string {
+    return [
+        "# MAPNAME  SYSTEM-USERNAME  PG-USERNAME",
+        ...postgresLocalRoles.map((role) => `pod        ${osUser}         ${role}`),
         "",
     ].join("\n");
 }

@@ -8,6 +8,7 @@ import type { OidcIdentity } from "../kit/irsa";
 import { standardLabels } from "../kit/labels";
 import type { ContainerResources } from "../kit/pod-spec";
 import { dataNamespace } from "../../contracts/names";
+import { postgresClientTls, postgresTlsSecret } from "./postgres-tls";
 import { postgresNames } from "../../contracts/data";
 
 export interface PostgresRestoreAccessArgs {
@@ -158,6 +159,7 @@ export class PostgresRestoreJob extends pulumi.ComponentResource {
             labels,
             serviceAccountName: accountName,
             opsConfigMap: "postgres-restore-scripts",
+            postgresCaSecret: postgresTlsSecret,
             awsCliImage: args.images.awsCli,
             region: args.region,
             bucket: args.bucketName,
@@ -180,6 +182,7 @@ export class PostgresRestoreJob extends pulumi.ComponentResource {
                             // copying the dump the pointer names.
                             PG_WAIT_SECONDS: "900",
                             RESTORE_WAIT_SECONDS: "900",
+                            ...postgresClientTls(),
                         }),
                         secretEnv("PGPASSWORD", postgresNames.credentialsSecret, "password"),
                         { name: "BACKUP_TRUSTED_KEYS", value: args.trustedSigningKeys },

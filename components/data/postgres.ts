@@ -5,7 +5,8 @@ import { claimSizeIgnoreChanges, growClaims } from "../kit/claim-growth";
 import { selectorLabels, stableLabels, standardLabels } from "../kit/labels";
 import { allowSelector, allPodsIn, podsIn, prometheusPods, tcp } from "../kit/network-policy";
 import type { ContainerResources } from "../kit/pod-spec";
-import { pgHba, type PodWalArchive, postgresPodTemplate } from "./postgres-pods";
+import { pgHba, pgIdent, type PodWalArchive, postgresPodTemplate } from "./postgres-pods";
+import { postgresTls, postgresTlsSecret } from "./postgres-tls";
 import { postgresTuning } from "./postgres-tuning";
 import { awaitReadiness, walBacklogMb } from "./postgres-wal";
 import { appNamespaces, dataNamespace, storageClassName } from "../../contracts/names";
@@ -55,17 +56,24 @@ export interface PostgresArgs {
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * The roles' passwords, generated outside the component (platform/secrets.ts) and kept
-     * secret: the application user's, the superuser's, replication's and the exporter's.
+     * secret: the application user's, the superuser's, replication's and the exporter's, and
+     * the seed of the servers' TLS CA and certificate (postgres-tls.ts).
      */
     readonly passwords: PostgresPasswords;
 }
 
-/** The passwords of the roles {@link Postgres} creates. */
+/** The passwords of the roles {@link Postgres} creates, and the seed of its TLS material. */
 export interface PostgresPasswords {
     readonly app: pulumi.Input<string>;
     readonly superuser: pulumi.Input<string>;
     readonly replication: pulumi.Input<string>;
     readonly exporter: pulumi.Input<string>;
+    /**
+     * At least 16 characters (platform/secrets.ts generates 32) from which the CA and the
+     * servers' certificate and key are derived (x509.ts): the same seed, the same
+     * certificates; a new seed rotates them.
+     */
+    readonly tlsSeed: pulumi.Input<string>;
 }
 
 /** Pods of the backup jobs (backup-jobs.ts labels them so). */
@@ -99,7 +107,11 @@ const postgresOps = [
  * - Services `postgres-primary` (read-write) and `postgres-replica` (read-only), headless
  *   Services for the pods, `postgres-metrics` for the postgres_exporter sidecars;
  * - the passwords it is given (platform/secrets.ts generates them) in Secrets `postgres-credentials` (mcp_user: username,
- *   password, database, host, port, url, readonly-host, readonly-url) and `postgres-admin`;
+ *   password, database, host, port, url, readonly-host, readonly-url, sslmode, ca.crt) and
+ *   `postgres-admin`;
+ * - TLS on every TCP connection (`hostssl` only): the certificate in Secret `postgres-tls`,
+ *   derived with its CA from the seed it is given (postgres-tls.ts); the exporter, the replicas
+ *   and the backup jobs verify it (verify-full);
  * - the runbooks' tuning scaled to the memory limit, encrypted gp3 PVCs, a PDB, and a
  *   NetworkPolicy admitting only the app namespaces, the backup jobs and Prometheus.
  */
@@ -133,8 +145,13 @@ export class Postgres extends pulumi.ComponentResource {
         // Credentials: kept secret in state whatever the caller passed.
         const password = (role: keyof PostgresPasswords) => pulumi.secret(args.passwords[role]);
         const appPassword = password("app");
+        // TLS required of every client; one that mounts `ca.crt` should use verify-full.
         const url = (host: string) =>
-            pulumi.interpolate`postgresql://${postgresNames.user}:${appPassword}@${host}:${postgresNames.port}/${postgresNames.database}`;
+            pulumi.interpolate`postgresql://${postgresNames.user}:${appPassword}@${host}:${postgresNames.port}/${postgresNames.database}?sslmode=require`;
+        const tls = pulumi
+            .secret(args.passwords.tlsSeed)
+            .apply((seed) => postgresTls(seed, namespace, replicas));
+        const caCert = tls.apply((t) => t.caCert);
         new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
@@ -149,6 +166,22 @@ export class Postgres extends pulumi.ComponentResource {
                     url: url(this.primaryHost),
                     "readonly-host": this.replicaHost,
                     "readonly-url": url(this.replicaHost),
+                    sslmode: "require",
+                    // Public: the CA the servers' certificate verifies against.
+                    "ca.crt": pulumi.unsecret(caCert),
+                },
+            },
+            child,
+        );
+        const tlsSecret = new k8s.core.v1.Secret(
+            `${name}-tls`,
+            {
+                metadata: meta(postgresTlsSecret),
+                type: "kubernetes.io/tls",
+                stringData: {
+                    "tls.crt": tls.apply((t) => t.server.cert),
+                    "tls.key": tls.apply((t) => t.server.key),
+                    "ca.crt": pulumi.unsecret(caCert),
                 },
             },
             child,
@@ -168,10 +201,14 @@ export class Postgres extends pulumi.ComponentResource {
         );
 
         const hba = pgHba();
+        const ident = pgIdent();
         const scripts = opsScripts(postgresOps);
-        new k8s.core.v1.ConfigMap(
+        const hbaConfig = new k8s.core.v1.ConfigMap(
             `${name}-hba`,
-            { metadata: meta("postgres-config"), data: { "pg_hba.conf": hba } },
+            {
+                metadata: meta("postgres-config"),
+                data: { "pg_hba.conf": hba, "pg_ident.conf": ident },
+            },
             child,
         );
         new k8s.core.v1.ConfigMap(
@@ -217,10 +254,12 @@ export class Postgres extends pulumi.ComponentResource {
             familySelector,
             serviceAccountName: "postgres",
             configMaps: { hba: "postgres-config", ops: postgresOpsConfigMap },
+            tlsSecret: postgresTlsSecret,
             annotations: {
                 "mcp-platform.io/config-hash": contentHash([
                     settings,
                     hba,
+                    ident,
                     scripts,
                     walArchive ? [walArchive.timeoutSeconds, walArchive.standby] : [],
                 ]),
@@ -302,7 +341,13 @@ export class Postgres extends pulumi.ComponentResource {
                 // destroying a stack that is being rebuilt leaves the database running instead
                 // of deleting its pods — and nothing refuses an ordinary update. Its claims grow
                 // in place (docs/data.md, "Growing a volume").
-                { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+                // The certificate and pg_hba/pg_ident are in place before a pod (re)starts.
+                {
+                    ...child,
+                    retainOnDelete: true,
+                    ignoreChanges: claimSizeIgnoreChanges,
+                    dependsOn: [tlsSecret, hbaConfig],
+                },
             );
             growClaims(
                 `${name}-${server.app}`,

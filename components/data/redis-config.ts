@@ -19,7 +19,12 @@ export const redisNames = {
     headlessService: "redis-headless",
     /** ClusterIP Service in front of every pod's Sentinel: where clients discover the primary. */
     sentinelService: redisDiscovery.sentinelService,
-    /** password, the URLs, the Sentinel address and master name (apps), redis-auth.conf (servers). */
+    /**
+     * One key per client (redis-acl.ts): the apps' username, password and URLs, the Sentinel
+     * address and master name; `admin-password` (the pods), `backup-password`,
+     * `replication-password`, `sentinel-password`, `proxy-password`, `exporter-password`;
+     * redis-auth.conf (servers) and sentinel-users.conf (Sentinels).
+     */
     credentialsSecret: redisDiscovery.credentialsSecret,
     /** ConfigMap holding ops/redis-start.sh and the backup-lib.sh it sources. */
     scriptsConfigMap: "redis-scripts",
@@ -42,14 +47,24 @@ export function redisSentinelAddresses(replicas: number, namespace: string): str
         .join(" ");
 }
 
+/** Every server as `host:port`, space-separated (REDIS_SERVERS of ops/redis-start.sh). */
+export function redisServerAddresses(replicas: number, namespace: string): string {
+    return redisPodNames(replicas)
+        .map((pod) => `${redisPodHost(pod, namespace)}:${redisNames.port}`)
+        .join(" ");
+}
+
 /** The Service `redis`'s DNS name: the primary, for clients that only know a URL. */
 export function redisPrimaryHost(namespace: string): string {
     return `${redisNames.primaryService}.${namespace}.svc.cluster.local`;
 }
 
-/** `redis://:<password>@redis.<namespace>.svc.cluster.local:6379/0`: the primary, whatever it is. */
-export function redisPrimaryUrl(password: string, namespace: string): string {
-    return `redis://:${password}@${redisPrimaryHost(namespace)}:${redisNames.port}/0`;
+/**
+ * `redis://<user>:<password>@redis.<namespace>.svc.cluster.local:6379/0`: the primary, whatever
+ * it is, as an ACL user.
+ */
+export function redisPrimaryUrl(user: string, password: string, namespace: string): string {
+    return `redis://${user}:${password}@${redisPrimaryHost(namespace)}:${redisNames.port}/0`;
 }
 
 /** The Sentinel Service's DNS name: what a Sentinel-aware client is given. */
@@ -59,11 +74,12 @@ export function redisSentinelHost(namespace: string): string {
 
 /**
  * The `redis+sentinel://` URL of the primary (the scheme redis-rs, Celery/kombu and others
- * read): password, the Sentinel Service, the master name and database 0.
+ * read): the ACL user and password (the same on the Sentinels and the servers), the Sentinel
+ * Service, the master name and database 0.
  */
-export function redisSentinelUrl(password: string, namespace: string): string {
+export function redisSentinelUrl(user: string, password: string, namespace: string): string {
     const host = redisSentinelHost(namespace);
-    return `redis+sentinel://:${password}@${host}:${redisNames.sentinelPort}/${redisNames.sentinelMaster}/0`;
+    return `redis+sentinel://${user}:${password}@${host}:${redisNames.sentinelPort}/${redisNames.sentinelMaster}/0`;
 }
 
 /** Sentinels that must agree the primary is down: a majority of them. */
@@ -95,43 +111,8 @@ export function redisConfig(maxmemoryBytes: number, policy: string): string {
         "replica-read-only yes",
         // Sentinel promotes replicas of equal priority by replication offset.
         "replica-priority 100",
-        // The password (requirepass and masterauth), from the credentials Secret.
+        // The ACL users and their passwords (redis-acl.ts), from the credentials Secret.
         "include /etc/redis/auth/redis-auth.conf",
-        "",
-    ].join("\n");
-}
-
-/**
- * The ACL user redis_exporter connects as: the connection commands, INFO, CONFIG GET and the
- * slowlog, latency and memory read-outs it turns into metrics; no key, no write, no admin
- * command. Checked against the real exporter (test/ops/redis-acl.test.ts).
- */
-export const redisExporterAcl =
-    "-@all +@connection +info +ping +config|get +client|list +slowlog|get +slowlog|len " +
-    "+latency|latest +latency|history +dbsize +select +memory|usage +cluster|info";
-
-/** The redis_exporter sidecar's ACL user name. */
-export const redisExporterUser = "exporter";
-
-/**
- * redis-auth.conf: servers require the password (the `default` user: operators in the pod,
- * probes, replication, Sentinel, the backup jobs) and replicas present it to the primary; the
- * exporter has a user of its own, limited to what it reads.
- */
-export function redisAuthConfig(password: string, exporterPassword: string): string {
-    for (const [what, value] of [
-        ["password", password],
-        ["exporter password", exporterPassword],
-    ]) {
-        // One word on a config line: a space or a line break would change its meaning.
-        if (!/^[\x21-\x7e]+$/.test(value)) {
-            throw new Error(`redis-auth.conf: the ${what} must be printable and without spaces`);
-        }
-    }
-    return [
-        `requirepass ${password}`,
-        `masterauth ${password}`,
-        `user ${redisExporterUser} on >${exporterPassword} ${redisExporterAcl}`,
         "",
     ].join("\n");
 }

@@ -9,12 +9,13 @@ import {
     secretEnv,
 } from "./data-pods";
 import {
-    redisExporterUser,
     redisNames,
     redisPodHost,
     redisSentinelAddresses,
+    redisServerAddresses,
     sentinelQuorum,
 } from "./redis-config";
+import { redisExporterUser } from "./redis-acl";
 import type { ContainerResources } from "../kit/pod-spec";
 import {
     restrictedContainerSecurityContext,
@@ -52,7 +53,9 @@ function cliProbe(port: number, periodSeconds: number, failureThreshold: number)
  * the current primary first, so a restarted pod rejoins as a replica after a failover.
  */
 export function redisPodSpec(args: RedisPodArgs): PodSpec {
-    const auth = secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "password");
+    // The `default` user (the administrator's): operators in the pod, the probes, the start
+    // script's questions to the Sentinels and its own server.
+    const auth = secretEnv("REDISCLI_AUTH", redisNames.credentialsSecret, "admin-password");
     const start = `${opsMountPath}/redis-start.sh`;
     const discovery = [
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -61,6 +64,9 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
             REDIS_SELF: `${redisPodHost("$(POD_NAME)", args.namespace)}:${redisNames.port}`,
             REDIS_INITIAL_PRIMARY: `${redisPodHost("redis-0", args.namespace)}:${redisNames.port}`,
             REDIS_SENTINELS: redisSentinelAddresses(args.replicas, args.namespace),
+            REDIS_SERVERS: redisServerAddresses(args.replicas, args.namespace),
+            // Defined on the other pods before this one starts (redis-start.sh share_users).
+            REDIS_USERS_FILE: "/etc/redis/auth/redis-auth.conf",
             REDIS_SENTINEL_MASTER: redisNames.sentinelMaster,
             BACKUP_JOB: "redis-start",
         }),
@@ -112,6 +118,7 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
                 SENTINEL_QUORUM: String(sentinelQuorum(args.replicas)),
                 SENTINEL_DOWN_AFTER_MS: String(args.sentinelDownAfterMilliseconds),
                 SENTINEL_FAILOVER_TIMEOUT_MS: "60000",
+                SENTINEL_USERS_FILE: "/etc/redis/auth/sentinel-users.conf",
             }),
         ],
         resources: {
@@ -124,6 +131,7 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
         readinessProbe: cliProbe(redisNames.sentinelPort, 10, 3),
         volumeMounts: [
             { name: "sentinel", mountPath: "/etc/redis/sentinel" },
+            { name: "auth", mountPath: "/etc/redis/auth", readOnly: true },
             { name: "tmp", mountPath: "/tmp" },
             opsMount,
         ],
@@ -186,7 +194,11 @@ export function redisPodSpec(args: RedisPodArgs): PodSpec {
                 name: "auth",
                 secret: {
                     secretName: redisNames.credentialsSecret,
-                    items: [{ key: "redis-auth.conf", path: "redis-auth.conf" }],
+                    // Both containers: each defines both files' users on the other pods.
+                    items: [
+                        { key: "redis-auth.conf", path: "redis-auth.conf" },
+                        { key: "sentinel-users.conf", path: "sentinel-users.conf" },
+                    ],
                     defaultMode: 0o440,
                 },
             },

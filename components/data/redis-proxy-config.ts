@@ -38,6 +38,11 @@ export interface RedisProxyConfigArgs {
     readonly resolveNames?: boolean;
     /** Milliseconds between two checks of a server. @default 1000 */
     readonly checkIntervalMs?: number;
+    /**
+     * The ACL user the checks authenticate as (`AUTH <user> <password>`), with the password in
+     * HAProxy's `REDIS_PASSWORD`. @default the `default` user (`AUTH <password>`)
+     */
+    readonly authUser?: string;
 }
 
 /** The RESP reply of `SENTINEL GET-MASTER-ADDR-BY-NAME` naming host:port, as hex. */
@@ -46,10 +51,20 @@ export function sentinelAnswerHex(host: string, port: number): string {
     return Buffer.from(`*2\r\n${bulk(host)}${bulk(String(port))}`).toString("hex");
 }
 
+/** The AUTH command of a check: as `user` when given, else as the `default` user. */
+function authCommand(user: string | undefined): string {
+    if (user !== undefined && !/^[A-Za-z0-9_-]+$/.test(user)) {
+        throw new Error(
+            `redis-proxy: the ACL user name must be letters, digits, _ or -; got ${user}`,
+        );
+    }
+    return `tcp-check send "AUTH ${user === undefined ? "" : `${user} `}\${REDIS_PASSWORD}\\r\\n"`;
+}
+
 /** AUTH, then the Sentinel's answer must name `server`: the steps of one check. */
-function sentinelNames(server: RedisProxyServer, master: string): string[] {
+function sentinelNames(server: RedisProxyServer, master: string, user?: string): string[] {
     return [
-        `tcp-check send "AUTH \${REDIS_PASSWORD}\\r\\n"`,
+        authCommand(user),
         "tcp-check expect string +OK",
         `tcp-check send "SENTINEL GET-MASTER-ADDR-BY-NAME ${master}\\r\\n"`,
         // min-recv 0: judge the first reply as it is; a Sentinel naming another server fails
@@ -111,9 +126,9 @@ export function redisProxyConfig(args: RedisProxyConfigArgs): string {
             ...indent([
                 "option tcp-check",
                 `tcp-check connect port ${server.sentinelPort}`,
-                ...sentinelNames(server, args.master),
+                ...sentinelNames(server, args.master, args.authUser),
                 "tcp-check connect",
-                `tcp-check send "AUTH \${REDIS_PASSWORD}\\r\\n"`,
+                authCommand(args.authUser),
                 "tcp-check expect string +OK",
                 `tcp-check send "INFO replication\\r\\n"`,
                 "tcp-check expect min-recv 0 string role:master",
@@ -127,7 +142,7 @@ export function redisProxyConfig(args: RedisProxyConfigArgs): string {
             ...indent([
                 "option tcp-check",
                 "tcp-check connect",
-                ...sentinelNames(server, args.master),
+                ...sentinelNames(server, args.master, args.authUser),
                 ...args.servers.map(
                     (s) => `server ${s.name} ${s.host}:${s.sentinelPort} check${addressing}`,
                 ),

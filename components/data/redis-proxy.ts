@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { contentHash, dataStorePlacement, secretEnv } from "./data-pods";
+import { redisUsers } from "./redis-acl";
 import { redisNames, redisPodHost, redisPodNames, sentinelQuorum } from "./redis-config";
 import { redisProxyConfig } from "./redis-proxy-config";
 import { selectorLabels, standardLabels } from "../kit/labels";
@@ -53,6 +54,7 @@ export function declareRedisProxy(
         master: redisNames.sentinelMaster,
         quorum: sentinelQuorum(args.redisReplicas),
         bind: `:${redisNames.port}`,
+        authUser: redisUsers.proxy,
     });
     new k8s.core.v1.ConfigMap(
         `${name}-config`,
@@ -115,10 +117,11 @@ export function declareRedisProxy(
                                 command: ["haproxy", "-db", "-f", "/etc/haproxy/haproxy.cfg"],
                                 ports: [port],
                                 env: [
+                                    // Its own ACL user, which may only ask where the primary is.
                                     secretEnv(
                                         "REDIS_PASSWORD",
                                         redisNames.credentialsSecret,
-                                        "password",
+                                        "proxy-password",
                                     ),
                                 ],
                                 resources: {

@@ -2,7 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, opsScripts } from "./data-pods";
 import {
+    redisAclDigestInput,
     redisAuthConfig,
+    redisUsers,
+    type RedisUserPasswords,
+    sentinelUsersConfig,
+} from "./redis-acl";
+import {
     redisConfig,
     redisNames,
     redisPrimaryHost,
@@ -25,10 +31,21 @@ import { serviceMonitor } from "../kit/service-monitor";
 
 export { redisConfig } from "./redis-config";
 
-/** The Redis users' passwords (secret inputs). */
+/** The Redis users' passwords (secret inputs; redis-acl.ts). */
 export interface RedisPasswords {
+    /** The `default` user's: the administrator's, held by the redis pods only. */
     readonly default: pulumi.Input<string>;
     readonly exporter: pulumi.Input<string>;
+    /** The `app` user's: the MCP services. */
+    readonly app: pulumi.Input<string>;
+    /** The `backup` user's: the redis-backup job. */
+    readonly backup: pulumi.Input<string>;
+    /** The `replica` user's: replicas to their primary. */
+    readonly replication: pulumi.Input<string>;
+    /** The `sentinel` user's: the Sentinels to the servers and each other. */
+    readonly sentinel: pulumi.Input<string>;
+    /** The `redis-proxy` user's: the proxy's checks of the Sentinels. */
+    readonly proxy: pulumi.Input<string>;
 }
 
 export interface RedisArgs {
@@ -65,8 +82,8 @@ export interface RedisArgs {
     /** Resources the ServiceMonitor waits for (the chart that installs its CRD). @default [] */
     readonly serviceMonitorDependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
-     * The passwords of the `default` user and of redis_exporter's own ACL user, generated outside
-     * the component (platform/secrets.ts).
+     * The passwords of the `default` user and of each client's ACL user, generated outside the
+     * component (platform/secrets.ts).
      */
     readonly passwords: RedisPasswords;
 }
@@ -97,13 +114,16 @@ export function redisReplicaCount(replicas: number): number {
 /**
  * Redis for the MCP cache (`mcp-cache`; docs/data.md): StatefulSet `redis` of three pods
  * (redis-0 the initial primary, redis-1 and redis-2 its replicas), each with a redis-sentinel
- * that fails over to a replica when the primary is gone; the password it is given;
+ * that fails over to a replica when the primary is gone; the passwords it is given;
  * AOF and RDB persistence on an encrypted gp3 PVC per pod; maxmemory at a share of the memory
- * limit with an eviction policy; a redis_exporter sidecar; the headless Service
+ * limit with an eviction policy; one ACL user per client (redis-acl.ts: the apps, the backup
+ * job, replication, the Sentinels, redis-proxy, the exporter), the `default` user left to
+ * the pods; a redis_exporter sidecar; the headless Service
  * `redis-headless` (stable pod names) and `redis-sentinel`, where clients ask for the current
  * primary; one pod per node, a PodDisruptionBudget, and a NetworkPolicy admitting only the app
  * namespaces, the backup jobs, the redis pods themselves and Prometheus.
- * `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH is set in the container).
+ * `kubectl exec redis-0 -- redis-cli ping` answers PONG (REDISCLI_AUTH, the `default` user's
+ * password, is set in the container).
  */
 export class Redis extends pulumi.ComponentResource {
     /** The Service `redis`'s DNS name: the current primary on 6379. */
@@ -133,30 +153,57 @@ export class Redis extends pulumi.ComponentResource {
         this.credentialsSecretName = redisNames.credentialsSecret;
 
         // Kept secret in state whatever the caller passed.
-        const password = pulumi.secret(args.passwords.default);
-        const exporterPassword = pulumi.secret(args.passwords.exporter);
-        new k8s.core.v1.Secret(
+        const secret = (client: keyof RedisPasswords) => pulumi.secret(args.passwords[client]);
+        const appPassword = secret("app");
+        const users: pulumi.Output<RedisUserPasswords> = pulumi
+            .all([
+                secret("default"),
+                appPassword,
+                secret("backup"),
+                secret("replication"),
+                secret("sentinel"),
+                secret("proxy"),
+                secret("exporter"),
+            ])
+            .apply(([admin, app, backup, replication, sentinel, proxy, exporter]) => ({
+                admin,
+                app,
+                backup,
+                replication,
+                sentinel,
+                proxy,
+                exporter,
+            }));
+        const credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
                 metadata: meta(redisNames.credentialsSecret),
                 type: "Opaque",
                 stringData: {
-                    password,
+                    // The apps' ACL user, on the servers and on the Sentinels.
+                    username: redisUsers.app,
+                    password: appPassword,
                     // Any client: the Service `redis`, which leads to the current primary.
                     host: this.primaryHost,
                     port: String(redisNames.port),
-                    url: password.apply((p) => redisPrimaryUrl(p, namespace)),
+                    url: appPassword.apply((p) => redisPrimaryUrl(redisUsers.app, p, namespace)),
                     // Sentinel-aware clients: ask the Sentinels for the master's address.
                     "sentinel-host": this.sentinelHost,
                     "sentinel-port": String(redisNames.sentinelPort),
                     "sentinel-master": redisNames.sentinelMaster,
                     sentinels: redisSentinelAddresses(replicas, namespace),
-                    "sentinel-url": password.apply((p) => redisSentinelUrl(p, namespace)),
-                    // redis_exporter's own ACL user (see redisAuthConfig).
-                    "exporter-password": exporterPassword,
-                    "redis-auth.conf": pulumi
-                        .all([password, exporterPassword])
-                        .apply(([p, e]) => redisAuthConfig(p, e)),
+                    "sentinel-url": appPassword.apply((p) =>
+                        redisSentinelUrl(redisUsers.app, p, namespace),
+                    ),
+                    // One key per client; each pod reads only its own (redis-acl.ts).
+                    "admin-password": secret("default"),
+                    "backup-password": secret("backup"),
+                    "replication-password": secret("replication"),
+                    "sentinel-password": secret("sentinel"),
+                    "proxy-password": secret("proxy"),
+                    "exporter-password": secret("exporter"),
+                    "redis-auth.conf": users.apply(redisAuthConfig),
+                    "sentinel-users.conf": users.apply(sentinelUsersConfig),
                 },
             },
             child,
@@ -243,7 +290,13 @@ export class Redis extends pulumi.ComponentResource {
                         metadata: {
                             labels,
                             annotations: {
-                                "mcp-platform.io/config-hash": contentHash({ config, scripts }),
+                                // The servers read their users at start: a rule change
+                                // restarts them (the passwords are not hashed in).
+                                "mcp-platform.io/config-hash": contentHash({
+                                    config,
+                                    scripts,
+                                    acl: redisAclDigestInput(),
+                                }),
                             },
                         },
                         spec: podSpec,
@@ -261,8 +314,14 @@ export class Redis extends pulumi.ComponentResource {
                 },
             },
             // Left running when removed from the stack; claims retained (docs/data.md). The
-            // claims grow in place (docs/data.md, "Growing a volume").
-            { ...child, retainOnDelete: true, ignoreChanges: claimSizeIgnoreChanges },
+            // claims grow in place (docs/data.md, "Growing a volume"). The users' file is
+            // updated before a pod restarts to read it.
+            {
+                ...child,
+                retainOnDelete: true,
+                ignoreChanges: claimSizeIgnoreChanges,
+                dependsOn: [credentials],
+            },
         );
         growClaims(
             name,

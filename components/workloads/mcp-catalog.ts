@@ -119,8 +119,9 @@ export function publicRoutes(services: Readonly<Record<string, McpServiceSpec>>)
 /**
  * How a service with `dataAccess: [redis]` reaches Redis (docs/data.md): `REDIS_URL`, the
  * Service `redis` that always leads to the current primary, with the password (key `url` of
- * the credentials Secret); and, for a Sentinel-aware client, the Sentinel Service, master
- * name and `REDIS_PASSWORD`. The Secret is readable only in the data namespace, so a service
+ * the credentials Secret, with the apps' ACL user); and, for a Sentinel-aware client, the
+ * Sentinel Service, master name, `REDIS_USERNAME` and `REDIS_PASSWORD` (the same user on the
+ * Sentinels and the servers). The Secret is readable only in the data namespace, so a service
  * elsewhere gets only the addresses.
  */
 export function redisClientEnv(service: McpServiceSpec): {
@@ -141,6 +142,7 @@ export function redisClientEnv(service: McpServiceSpec): {
             service.namespace === dataNamespace
                 ? {
                       REDIS_URL: { secret, key: "url" },
+                      REDIS_USERNAME: { secret, key: "username" },
                       REDIS_PASSWORD: { secret, key: "password" },
                   }
                 : {},

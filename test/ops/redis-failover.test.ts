@@ -56,7 +56,9 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
         HOME: tempDir("home"),
         REDIS_SENTINELS: sentinels(),
         REDIS_SENTINEL_MASTER: master,
-        REDISCLI_AUTH: password,
+        // The job's own ACL user, as in the CronJob.
+        REDIS_USER: "backup",
+        REDISCLI_AUTH: lab.users.backup,
     });
     /** Each Sentinel's config epoch of mcp-cache: 1 after exactly one failover. */
     const configEpochs = async () => {
@@ -104,8 +106,11 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
         const client = new Redis({
             sentinels: all.map((n) => ({ host: "127.0.0.1", port: n.sentinelPort })),
             name: master,
-            password,
-            sentinelPassword: password,
+            // The apps' ACL user, on the servers and the Sentinels (redis-credentials).
+            username: "app",
+            password: lab.users.app,
+            sentinelUsername: "app",
+            sentinelPassword: lab.users.app,
             maxRetriesPerRequest: 50,
             retryStrategy: () => 200,
             sentinelRetryStrategy: () => 200,
@@ -208,7 +213,11 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
 
             // restore-redis finds its target through the Sentinels too: the new primary.
             await cli(promoted, "del", "before:0");
-            const restore = await runScript("restore-redis.sh", [], { env: backupEnv() });
+            // As the administrator (`default`, admin-password): copying keys in takes RESTORE,
+            // which the backup user may not run (docs/data.md).
+            const restore = await runScript("restore-redis.sh", [], {
+                env: { ...backupEnv(), REDIS_USER: "", REDISCLI_AUTH: lab.password },
+            });
             expect(restore.status, restore.stderr).toBe(0);
             expect(restore.logLines().find((l) => l.step === "copy")).toMatchObject({
                 target: `127.0.0.1:${promoted}`,
@@ -217,6 +226,13 @@ describe("redis failover with Sentinel (redis-server, redis-sentinel, s3rver)", 
             expect(await client.get("before:0")).toBe("value-0");
             // Still the one failover: nothing above made the Sentinels promote another server.
             expect(await configEpochs()).toEqual([1, 1, 1]);
+            // Through all of it, no server and no Sentinel refused a client anything: each
+            // user's rules cover what the replicas, the Sentinels, ioredis and the backup send.
+            for (const node of all) {
+                for (const port of [node.port, node.sentinelPort]) {
+                    expect(await cli(port, "acl", "log"), `ACL LOG of ${port}`).toBe("");
+                }
+            }
         } finally {
             client.disconnect();
         }

@@ -108,19 +108,20 @@ describe("redis-proxy: a URL-only client through a Sentinel failover (haproxy, r
                 quorum: sentinelQuorum(lab.nodes.length),
                 bind: `127.0.0.1:${proxyPort}`,
                 resolveNames: false,
+                authUser: "redis-proxy",
             }),
         );
         const checked = await run("haproxy", ["-c", "-f", config], {
-            env: { REDIS_PASSWORD: lab.password },
+            env: { REDIS_PASSWORD: lab.users.proxy },
         });
         expect(checked.status, checked.stdout + checked.stderr).toBe(0);
         proxyLog = path.join(dir, "haproxy.log");
         const out = fs.openSync(proxyLog, "a");
         proxy = spawn("haproxy", ["-db", "-f", config], {
-            env: { PATH: process.env.PATH, REDIS_PASSWORD: lab.password },
+            env: { PATH: process.env.PATH, REDIS_PASSWORD: lab.users.proxy },
             stdio: ["ignore", out, out],
         });
-        url = `redis://:${lab.password}@127.0.0.1:${proxyPort}/0`;
+        url = `redis://app:${lab.users.app}@127.0.0.1:${proxyPort}/0`;
     }, 180_000);
 
     afterAll(async () => {
@@ -267,4 +268,15 @@ describe("redis-proxy: a URL-only client through a Sentinel failover (haproxy, r
         }
         expect(fs.readFileSync(proxyLog, "utf8")).toMatch(/primary-redis-\d\/redis-\d is DOWN/);
     }, 240_000);
+
+    it("checks every server and Sentinel as its own user, refused nothing", async () => {
+        // HAProxy's checks (AUTH redis-proxy, SENTINEL GET-MASTER-ADDR-BY-NAME, INFO
+        // replication) and the URL client (`app`) ran through every test above: the proxy's
+        // password is not the `default` user's, so they could only have passed as its user.
+        for (const node of lab.nodes) {
+            for (const port of [node.port, node.sentinelPort]) {
+                expect(await lab.cli(port, "acl", "log"), `ACL LOG of ${port}`).toBe("");
+            }
+        }
+    });
 });

@@ -31,8 +31,19 @@ export interface E2eSecrets {
         readonly superuser: string;
         readonly replication: string;
         readonly exporter: string;
+        /** Seed of the servers' TLS CA and certificate (components/data/x509.ts). */
+        readonly tlsSeed: string;
     };
-    readonly redis: { readonly default: string; readonly exporter: string };
+    /** The `default` user's and each client's ACL user's (components/data/redis-acl.ts). */
+    readonly redis: {
+        readonly default: string;
+        readonly exporter: string;
+        readonly app: string;
+        readonly backup: string;
+        readonly replication: string;
+        readonly sentinel: string;
+        readonly proxy: string;
+    };
     readonly jwtSecret: string;
 }
 
@@ -56,8 +67,17 @@ export function generateSecrets(): E2eSecrets {
             superuser: generated(),
             replication: generated(),
             exporter: generated(),
+            tlsSeed: generated(36),
         },
-        redis: { default: generated(), exporter: generated() },
+        redis: {
+            default: generated(),
+            exporter: generated(),
+            app: generated(),
+            backup: generated(),
+            replication: generated(),
+            sentinel: generated(),
+            proxy: generated(),
+        },
         jwtSecret: generated(36),
     };
 }
@@ -227,8 +247,17 @@ export function e2eProgram(options: E2eProgramOptions): () => Promise<Record<str
                     superuser: secret(s.postgres.superuser),
                     replication: secret(s.postgres.replication),
                     exporter: secret(s.postgres.exporter),
+                    tlsSeed: secret(s.postgres.tlsSeed),
                 },
-                redis: { default: secret(s.redis.default), exporter: secret(s.redis.exporter) },
+                redis: {
+                    default: secret(s.redis.default),
+                    exporter: secret(s.redis.exporter),
+                    app: secret(s.redis.app),
+                    backup: secret(s.redis.backup),
+                    replication: secret(s.redis.replication),
+                    sentinel: secret(s.redis.sentinel),
+                    proxy: secret(s.redis.proxy),
+                },
                 jwtSecret: secret(s.jwtSecret),
             },
             sourceRanges: { ipv4: ["198.51.100.0/24"], ipv6: ["2001:db8::/32"] },

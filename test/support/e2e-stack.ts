@@ -202,9 +202,15 @@ function collector() {
                 message: p.message.trim(),
             });
         }
-        // Not in the SDK's typings: the engine's per-resource and per-stack analyze summaries.
+        // Not in the SDK's typings: the engine's per-resource summaries and its stack summary.
+        // CLI v3.276 lists a resource's policies (those that apply to it, passed or failed)
+        // in the remediate summary; its analyze summary lists only failures.
         const raw = event as unknown as Record<string, { passed?: string[]; failed?: string[] }>;
-        for (const key of ["policyAnalyzeSummaryEvent", "policyAnalyzeStackSummaryEvent"]) {
+        for (const key of [
+            "policyRemediateSummaryEvent",
+            "policyAnalyzeSummaryEvent",
+            "policyAnalyzeStackSummaryEvent",
+        ]) {
             for (const name of [...(raw[key]?.passed ?? []), ...(raw[key]?.failed ?? [])]) {
                 policiesRun.add(name);
             }

@@ -1,12 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import {
+    redisAuthConfig,
+    type RedisUserPasswords,
+    sentinelUsersConfig,
+} from "../../components/data/redis-acl";
 import { freePort, opsDir, run, scriptPath, tempDir } from "./ops";
 
 /**
  * The redis StatefulSet's topology on loopback: N redis-server and N redis-sentinel processes
  * (Debian's), each started by ops/redis-start.sh exactly as the pods start them, with the
- * production Sentinel timing (the script's defaults) unless a test says otherwise.
+ * component's ACL users (redis-auth.conf on the servers, sentinel-users.conf on the Sentinels:
+ * replication and Sentinel as their own users) and the production Sentinel timing (the
+ * script's defaults) unless a test says otherwise.
  */
 
 export interface RedisLabNode {
@@ -20,7 +27,10 @@ export interface RedisLabNode {
 
 export interface RedisLab {
     readonly nodes: RedisLabNode[];
+    /** The `default` user's password (the administrator's, as REDISCLI_AUTH in the pods). */
     readonly password: string;
+    /** Every ACL user's password (`admin` is {@link password}). */
+    readonly users: RedisUserPasswords;
     readonly master: string;
     /** Every Sentinel as `127.0.0.1:port`, space-separated (REDIS_SENTINELS). */
     sentinels(): string;
@@ -32,16 +42,25 @@ export interface RedisLab {
     sentinelStates(): Promise<Record<string, string>[]>;
     logOf(node: RedisLabNode, kind: "server" | "sentinel"): string;
     /** The environment ops/redis-start.sh gets for this node, as in its pod. */
-    startEnv(node: RedisLabNode): Record<string, string>;
-    startServer(node: RedisLabNode): void;
-    startSentinel(node: RedisLabNode, extra?: Record<string, string>): void;
+    startEnv(node: RedisLabNode, auth?: RedisLabAuth): Record<string, string>;
+    startServer(node: RedisLabNode, auth?: RedisLabAuth): void;
+    startSentinel(node: RedisLabNode, extra?: Record<string, string>, auth?: RedisLabAuth): void;
     /** SIGKILL a process and wait until it is gone (its port is free again). */
     kill(child: ChildProcess | undefined): Promise<void>;
     stop(): Promise<void>;
 }
 
+/**
+ * How the servers and Sentinels authenticate: `users`, the component's ACL users (today's
+ * pods); `password`, one password for everything (requirepass and masterauth, Sentinel's
+ * auth-pass: the pods before the ACL users, for the upgrade test).
+ */
+export type RedisLabAuth = "users" | "password";
+
 export interface RedisLabOptions {
     readonly nodes?: number;
+    /** @default "users" */
+    readonly auth?: RedisLabAuth;
     readonly password?: string;
     /** Extra environment of every Sentinel (e.g. SENTINEL_FAILOVER_TIMEOUT_MS). */
     readonly sentinelEnv?: Record<string, string>;
@@ -79,8 +98,20 @@ export async function until<T>(
 export async function startRedisLab(options: RedisLabOptions = {}): Promise<RedisLab> {
     const count = options.nodes ?? 3;
     const password = options.password ?? "lab-pass";
+    const users: RedisUserPasswords = {
+        admin: password,
+        app: `${password}-app`,
+        backup: `${password}-backup`,
+        replication: `${password}-replication`,
+        sentinel: `${password}-sentinel`,
+        proxy: `${password}-proxy`,
+        exporter: `${password}-exporter`,
+    };
     const master = "mcp-cache";
     const nodes: RedisLabNode[] = [];
+    const authDir = tempDir("redis-auth");
+    fs.writeFileSync(path.join(authDir, "redis-auth.conf"), redisAuthConfig(users));
+    fs.writeFileSync(path.join(authDir, "sentinel-users.conf"), sentinelUsersConfig(users));
     for (let index = 0; index < count; index++) {
         const dir = tempDir(`redis-${index}`);
         fs.mkdirSync(path.join(dir, "sentinel"));
@@ -95,15 +126,22 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
         return result.stdout.trim();
     };
     const logOf = (node: RedisLabNode, kind: string) => path.join(node.dir, `${kind}.log`);
-    const startEnv = (node: RedisLabNode) => ({
+    const defaultAuth = options.auth ?? "users";
+    const startEnv = (node: RedisLabNode, auth = defaultAuth): Record<string, string> => ({
         PATH: scriptPath(),
         REDIS_SELF: `127.0.0.1:${node.port}`,
         REDIS_INITIAL_PRIMARY: `127.0.0.1:${nodes[0].port}`,
         REDIS_SENTINELS: sentinels(),
         REDIS_SENTINEL_MASTER: master,
         REDISCLI_AUTH: password,
+        ...(auth === "users"
+            ? {
+                  REDIS_SERVERS: nodes.map((n) => `127.0.0.1:${n.port}`).join(" "),
+                  REDIS_USERS_FILE: path.join(authDir, "redis-auth.conf"),
+              }
+            : {}),
     });
-    const startServer = (node: RedisLabNode) => {
+    const startServer = (node: RedisLabNode, auth = defaultAuth) => {
         const base = path.join(node.dir, "redis.conf");
         fs.writeFileSync(
             base,
@@ -114,29 +152,37 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
                 "appendonly yes",
                 "appendfsync everysec",
                 "repl-diskless-sync-delay 0",
-                `requirepass ${password}`,
-                `masterauth ${password}`,
+                ...(auth === "users"
+                    ? [`include ${path.join(authDir, "redis-auth.conf")}`]
+                    : [`requirepass ${password}`, `masterauth ${password}`]),
                 "",
             ].join("\n"),
         );
         const out = fs.openSync(logOf(node, "server"), "a");
         node.server = spawn("bash", [path.join(opsDir, "redis-start.sh"), "server"], {
             env: {
-                ...startEnv(node),
+                ...startEnv(node, auth),
                 REDIS_BASE_CONFIG: base,
                 REDIS_RUN_CONFIG: path.join(node.dir, "run.conf"),
             },
             stdio: ["ignore", out, out],
         });
     };
-    const startSentinel = (node: RedisLabNode, extra: Record<string, string> = {}) => {
+    const startSentinel = (
+        node: RedisLabNode,
+        extra: Record<string, string> = {},
+        auth = defaultAuth,
+    ) => {
         const out = fs.openSync(logOf(node, "sentinel"), "a");
         node.sentinel = spawn("bash", [path.join(opsDir, "redis-start.sh"), "sentinel"], {
             env: {
-                ...startEnv(node),
+                ...startEnv(node, auth),
                 SENTINEL_PORT: String(node.sentinelPort),
                 SENTINEL_BIND: "127.0.0.1",
                 SENTINEL_CONFIG: path.join(node.dir, "sentinel", "sentinel.conf"),
+                ...(auth === "users"
+                    ? { SENTINEL_USERS_FILE: path.join(authDir, "sentinel-users.conf") }
+                    : {}),
                 ...options.sentinelEnv,
                 ...extra,
             },
@@ -152,6 +198,7 @@ export async function startRedisLab(options: RedisLabOptions = {}): Promise<Redi
     const lab: RedisLab = {
         nodes,
         password,
+        users,
         master,
         sentinels,
         cli,

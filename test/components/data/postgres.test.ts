@@ -16,6 +16,7 @@ const args: PostgresArgs = {
         superuser: "test-only-superuser",
         replication: "test-only-replication",
         exporter: "test-only-exporter",
+        tlsSeed: "test-only-tls-seed-0123456789",
     },
 };
 
@@ -135,12 +136,14 @@ describe("Postgres", () => {
         ).inputs as Obj;
         expect(Object.keys(credentials.stringData).sort()).toEqual(
             [
+                "ca.crt",
                 "database",
                 "host",
                 "password",
                 "port",
                 "readonly-host",
                 "readonly-url",
+                "sslmode",
                 "url",
                 "username",
             ].sort(),

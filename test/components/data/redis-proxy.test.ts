@@ -17,7 +17,15 @@ const args: RedisArgs = {
     proxyImage: "haproxy:2.6.12",
     resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     storageSize: "20Gi",
-    passwords: { default: "test-only-redis", exporter: "test-only-exporter" },
+    passwords: {
+        default: "test-only-redis",
+        exporter: "test-only-exporter",
+        app: "test-only-app",
+        backup: "test-only-backup",
+        replication: "test-only-replication",
+        sentinel: "test-only-sentinel",
+        proxy: "test-only-proxy",
+    },
 };
 
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
@@ -64,7 +72,8 @@ describe("redis-proxy: the Service redis follows the primary", () => {
         expect(haproxy.env).toEqual([
             {
                 name: "REDIS_PASSWORD",
-                valueFrom: { secretKeyRef: { name: "redis-credentials", key: "password" } },
+                // Its own ACL user's password: it may only ask where the primary is.
+                valueFrom: { secretKeyRef: { name: "redis-credentials", key: "proxy-password" } },
             },
         ]);
         expect(pod.volumes).toEqual([
@@ -95,6 +104,7 @@ describe("redis-proxy: the Service redis follows the primary", () => {
                 master: "mcp-cache",
                 quorum: 2,
                 bind: ":6379",
+                authUser: "redis-proxy",
             }),
         );
         for (const pod of ["redis-0", "redis-1", "redis-2"]) {
@@ -104,8 +114,9 @@ describe("redis-proxy: the Service redis follows the primary", () => {
             expect(config).toContain(`binary ${sentinelAnswerHex(host(pod), 6379)}`);
         }
         expect(config).toContain("resolvers cluster-dns");
-        // The password comes from HAProxy's environment, never the ConfigMap.
-        expect(config).toContain('tcp-check send "AUTH ${REDIS_PASSWORD}\\r\\n"');
+        // As its ACL user; the password comes from HAProxy's environment, never the ConfigMap.
+        expect(config).toContain('tcp-check send "AUTH redis-proxy ${REDIS_PASSWORD}\\r\\n"');
+        expect(config).not.toMatch(/AUTH \$\{REDIS_PASSWORD\}/);
         expect(Buffer.from(sentinelAnswerHex("redis-1", 6379), "hex").toString()).toBe(
             "*2\r\n$7\r\nredis-1\r\n$4\r\n6379\r\n",
         );

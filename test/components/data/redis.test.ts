@@ -9,8 +9,8 @@ import {
     redisReplicaCount,
     redisSentinelDownAfter,
 } from "../../../components/data/redis";
+import { redisAuthConfig } from "../../../components/data/redis-acl";
 import {
-    redisAuthConfig,
     redisPrimaryUrl,
     redisSentinelAddresses,
     redisSentinelUrl,
@@ -28,7 +28,15 @@ const args: RedisArgs = {
     resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     storageSize: "20Gi",
     // Plain strings on purpose: the component must still keep them secret.
-    passwords: { default: "test-only-redis", exporter: "test-only-exporter" },
+    passwords: {
+        default: "test-only-redis",
+        exporter: "test-only-exporter",
+        app: "test-only-app",
+        backup: "test-only-backup",
+        replication: "test-only-replication",
+        sentinel: "test-only-sentinel",
+        proxy: "test-only-proxy",
+    },
 };
 
 const envOf = (container: Obj) =>
@@ -63,9 +71,10 @@ describe("Redis", () => {
             { name: "sentinel", containerPort: 26379, protocol: "TCP" },
         ]);
         const env = envOf(server);
-        // `kubectl exec redis-0 -- redis-cli ping` authenticates through REDISCLI_AUTH.
+        // `kubectl exec redis-0 -- redis-cli ping` authenticates through REDISCLI_AUTH, as the
+        // `default` (administrator's) user: only the redis pods hold its password.
         expect(env.REDISCLI_AUTH).toEqual({
-            secretKeyRef: { name: "redis-credentials", key: "password" },
+            secretKeyRef: { name: "redis-credentials", key: "admin-password" },
         });
         expect(env.POD_NAME).toEqual({ fieldRef: { fieldPath: "metadata.name" } });
         expect(env.REDIS_SELF).toBe(
@@ -113,8 +122,10 @@ describe("Redis", () => {
             "password",
             "url",
             "sentinel-url",
+            "admin-password",
             "exporter-password",
             "redis-auth.conf",
+            "sentinel-users.conf",
         ]) {
             expect(credentials.stringData[key], key).toBe("[secret]");
         }
@@ -201,13 +212,23 @@ describe("Redis", () => {
         expect(config).toContain("replica-read-only yes");
         expect(config).toContain("include /etc/redis/auth/redis-auth.conf");
         expect(config).not.toMatch(/requirepass|replicaof/);
-        expect(redisAuthConfig("pw", "ex").split("\n").slice(0, 2)).toEqual([
+        const users = {
+            admin: "pw",
+            app: "ap",
+            backup: "bk",
+            replication: "rp",
+            sentinel: "se",
+            proxy: "px",
+            exporter: "ex",
+        };
+        expect(redisAuthConfig(users).split("\n").slice(0, 3)).toEqual([
             "requirepass pw",
-            "masterauth pw",
+            "masteruser replica",
+            "masterauth rp",
         ]);
-        expect(redisAuthConfig("pw", "ex")).toContain("user exporter on >ex -@all +@connection");
-        expect(() => redisAuthConfig("pw", "a b")).toThrow(
-            "redis-auth.conf: the exporter password must be printable and without spaces",
+        expect(redisAuthConfig(users)).toContain("user exporter on >ex -@all +@connection");
+        expect(() => redisAuthConfig({ ...users, exporter: "a b" })).toThrow(
+            "redis ACL: the exporter password must be printable, without spaces, quotes or backslashes",
         );
     });
 
@@ -216,23 +237,30 @@ describe("Redis", () => {
         const secret = recorded.one("kubernetes:core/v1:Secret", "redis-credentials").inputs as Obj;
         // The whole stringData is a Pulumi secret (it holds the password): check its keys.
         expect(Object.keys(secret.stringData).sort()).toEqual([
+            "admin-password",
+            "backup-password",
             "exporter-password",
             "host",
             "password",
             "port",
+            "proxy-password",
             "redis-auth.conf",
+            "replication-password",
             "sentinel-host",
             "sentinel-master",
+            "sentinel-password",
             "sentinel-port",
             "sentinel-url",
+            "sentinel-users.conf",
             "sentinels",
             "url",
+            "username",
         ]);
-        expect(redisPrimaryUrl("pw", "mcp-production")).toBe(
-            "redis://:pw@redis.mcp-production.svc.cluster.local:6379/0",
+        expect(redisPrimaryUrl("app", "pw", "mcp-production")).toBe(
+            "redis://app:pw@redis.mcp-production.svc.cluster.local:6379/0",
         );
-        expect(redisSentinelUrl("pw", "mcp-production")).toBe(
-            "redis+sentinel://:pw@redis-sentinel.mcp-production.svc.cluster.local:26379/mcp-cache/0",
+        expect(redisSentinelUrl("app", "pw", "mcp-production")).toBe(
+            "redis+sentinel://app:pw@redis-sentinel.mcp-production.svc.cluster.local:26379/mcp-cache/0",
         );
     });
 

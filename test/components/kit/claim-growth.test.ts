@@ -28,7 +28,15 @@ describe("growing the data stores' volumes", () => {
                     proxyImage: "haproxy:2.6.12",
                     resources,
                     storageSize: "25Gi",
-                    passwords: { default: "test-only-redis", exporter: "test-only-exporter" },
+                    passwords: {
+                        default: "test-only-redis",
+                        exporter: "test-only-exporter",
+                        app: "test-only-app",
+                        backup: "test-only-backup",
+                        replication: "test-only-replication",
+                        sentinel: "test-only-sentinel",
+                        proxy: "test-only-proxy",
+                    },
                 }),
         );
         expect(claimPatches(recorded.records)).toEqual([
@@ -58,7 +66,13 @@ describe("growing the data stores' volumes", () => {
                     resources,
                     storageSize: "250Gi",
                     replicas: 2,
-                    passwords: { app: "a", superuser: "s", replication: "r", exporter: "e" },
+                    passwords: {
+                        app: "a",
+                        superuser: "s",
+                        replication: "r",
+                        exporter: "e",
+                        tlsSeed: "test-only-tls-seed",
+                    },
                 }),
         );
         expect(claimPatches(recorded.records)).toEqual([

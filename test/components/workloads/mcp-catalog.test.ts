@@ -206,6 +206,7 @@ describe("the catalog in out/production/k8s", () => {
                 REDIS_SENTINEL_HOST: "redis-sentinel.mcp-production.svc.cluster.local",
                 REDIS_SENTINEL_PORT: "26379",
                 REDIS_SENTINEL_MASTER: "mcp-cache",
+                REDIS_USERNAME: { secretKeyRef: { name: "redis-credentials", key: "username" } },
                 REDIS_PASSWORD: { secretKeyRef: { name: "redis-credentials", key: "password" } },
             });
         }
