@@ -16,6 +16,7 @@ import {
     dataNamespace,
     maxSurgePercent,
     semanticConfigNamespace,
+    serviceHealthPaths,
 } from "../contracts/names";
 
 /**
@@ -93,6 +94,65 @@ const autoscalingSchema = z
         }
     });
 
+/** The image of the default smoke test of `mcp release`: curl, pinned. */
+export const defaultSmokeTestImage = "curlimages/curl:8.11.1";
+
+/**
+ * What a smoke-test pod of `mcp release` requests and may use (docs/operations.md#releases).
+ * It runs in the quota's headroom: the quotas are sized to the catalog's peak exactly, so at
+ * that peak the quota refuses the pod, the smoke test times out and the release rolls back.
+ */
+export const smokeTestResources = {
+    requests: { cpu: "10m", memory: "16Mi" },
+    limits: { cpu: "200m", memory: "64Mi" },
+} as const;
+
+/**
+ * The smoke test `mcp release` runs against the new version's first pod before it takes all
+ * traffic: a Job in the service's namespace whose container gets `SMOKE_TARGET_URL`
+ * (`http://<pod IP>:<port>`), `SMOKE_SERVICE` and `SMOKE_IMAGE`; exit 0 passes.
+ */
+const smokeTestSchema = z.strictObject({
+    /** @default defaultSmokeTestImage (curl) */
+    image: pinnedImage.default(defaultSmokeTestImage),
+    /**
+     * The command (`$(SMOKE_TARGET_URL)` is expanded by Kubernetes). @default an HTTP GET of
+     * `path` that fails on any status >= 400, retried for up to 30 s
+     */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** The path the default command GETs. @default "/health/ready" */
+    path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~\/?=&%-]*$/, { message: "expected a path such as /health/ready" })
+        .default(serviceHealthPaths.ready),
+});
+export type SmokeTestConfig = z.output<typeof smokeTestSchema>;
+
+/** A service's smoke test with its defaults: the image and the whole command. */
+export function smokeTestOf(service: { smokeTest?: SmokeTestConfig }): {
+    image: string;
+    command: string[];
+} {
+    const spec = service.smokeTest ?? smokeTestSchema.parse({});
+    return {
+        image: spec.image,
+        command: spec.command ?? [
+            "curl",
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "10",
+            "--retry",
+            "5",
+            "--retry-delay",
+            "3",
+            "--retry-all-errors",
+            `$(SMOKE_TARGET_URL)${spec.path}`,
+        ],
+    };
+}
+
 /** One MCP service of the catalog. */
 export const serviceSchema = z
     .strictObject({
@@ -135,6 +195,8 @@ export const serviceSchema = z
         serviceAliases: z.array(k8sName).default([]),
         /** Directories the service writes (emptyDir; the root filesystem is read-only). @default ["/tmp"] */
         writablePaths: z.array(writablePath).default(["/tmp"]),
+        /** The smoke test of `mcp release`. @default an HTTP GET of /health/ready with curl */
+        smokeTest: smokeTestSchema.optional(),
     })
     .superRefine((s, ctx) => {
         const issue = (path: PropertyKey[], input: unknown, message: string) =>

@@ -82,3 +82,66 @@ export function savedQueries(slowRequestThresholdMs: number): SavedQuery[] {
 /** The collector's fixed Kubernetes names: operators type them, the pack's exemption names the namespace. */
 export const collectorNamespace = "logging";
 export const collectorName = "fluent-bit";
+
+/**
+ * Principals whose Secret reads are the platform's own: the control plane, the kubelets, and
+ * the service accounts of kube-system (EKS add-ons, Karpenter, the load balancer controller)
+ * and of monitoring (the Prometheus operator reads its configuration Secrets).
+ */
+export const expectedSecretReaders =
+    "^system:(node:|kube-controller-manager$|kube-scheduler$|apiserver$|serviceaccount:kube-system:|serviceaccount:monitoring:)";
+
+/** 401/403 answers from one principal and address within five minutes that count as a burst. */
+export const authFailureBurst = 20;
+
+/**
+ * The saved queries of `mcp security access-log --suspicious` (docs/logging.md), over the EKS
+ * control plane's log group (`/aws/eks/<cluster>/cluster`, its kube-apiserver-audit streams):
+ * bursts of 401/403, exec/attach/port-forward into pods, and Secret reads by principals
+ * other than {@link expectedSecretReaders}. The edge's request logs stay in Cloudflare
+ * (Workers observability, docs/edge.md) and are not in CloudWatch.
+ */
+export function suspiciousAccessQueries(): SavedQuery[] {
+    const audit = "@logStream like /^kube-apiserver-audit/";
+    const who = "user.username as principal, sourceIPs.0 as source_ip";
+    return [
+        {
+            key: "suspicious-auth-failures",
+            description: `At least ${authFailureBurst} answers 401/403 to one principal from one address within 5 minutes.`,
+            since: "24h",
+            queryString: [
+                `fields @timestamp, ${who}, responseStatus.code as code`,
+                `| filter ${audit} and stage = "ResponseComplete" and (code = 401 or code = 403)`,
+                `| stats count(*) as events, latest(@timestamp) as last_seen by principal, source_ip, bin(5m) as window`,
+                `| filter events >= ${authFailureBurst}`,
+                `| sort events desc`,
+                `| limit 100`,
+            ].join("\n"),
+        },
+        {
+            key: "suspicious-pod-exec",
+            description: "Every exec, attach and port-forward into a pod, newest first.",
+            since: "24h",
+            queryString: [
+                `fields @timestamp, ${who}, objectRef.namespace as namespace, objectRef.name as pod, objectRef.subresource as action, responseStatus.code as code`,
+                `| filter ${audit} and stage = "ResponseComplete" and objectRef.resource = "pods" and (action = "exec" or action = "attach" or action = "portforward")`,
+                `| sort @timestamp desc`,
+                `| limit 100`,
+            ].join("\n"),
+        },
+        {
+            key: "suspicious-secret-reads",
+            description:
+                "Secret reads (get, list, watch) by principals other than the control plane, the nodes and the kube-system and monitoring service accounts.",
+            since: "24h",
+            queryString: [
+                `fields @timestamp, ${who}, objectRef.namespace as namespace, objectRef.name as secret, verb`,
+                `| filter ${audit} and stage = "ResponseComplete" and objectRef.resource = "secrets" and (verb = "get" or verb = "list" or verb = "watch") and responseStatus.code < 300`,
+                `| filter principal not like /${expectedSecretReaders}/`,
+                `| stats count(*) as events, latest(@timestamp) as last_seen by principal, source_ip, namespace, secret, verb`,
+                `| sort events desc`,
+                `| limit 100`,
+            ].join("\n"),
+        },
+    ];
+}

@@ -82,3 +82,15 @@ export const karpenterDiscoveryTag = "karpenter.sh/discovery";
 
 /** The label every managed node carries: `mcp-platform.io/node-group=<system|workload>`. */
 export const nodeGroupLabel = "mcp-platform.io/node-group";
+
+/** The HTTP paths every MCP service answers its probes on (liveness and readiness). */
+export const serviceHealthPaths = { live: "/health/live", ready: "/health/ready" } as const;
+
+/**
+ * `mcp release` (docs/operations.md#releases): the label its smoke-test Job's pods carry, with
+ * the service's name as value (the service's NetworkPolicy admits them on its port, and the
+ * NetworkPolicy `<service>-smoke-test` lets them out to it), and the Deployment annotation that
+ * records what a release replaced, so a failed release or `mcp release rollback` restores it.
+ */
+export const smokeTestLabel = "mcp-platform.io/smoke-test";
+export const releaseAnnotation = "mcp-platform.io/release";

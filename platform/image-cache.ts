@@ -49,7 +49,15 @@ export function throughImageCache(cfg: PlatformConfig, registryHost: string): Pl
             services: Object.fromEntries(
                 Object.entries(cfg.workloads.services).map(([name, service]) => [
                     name,
-                    { ...service, image: cached(service.image) },
+                    {
+                        ...service,
+                        image: cached(service.image),
+                        // Rendered by `mcp release`, not here; mapped alike for one rule.
+                        smokeTest: service.smokeTest && {
+                            ...service.smokeTest,
+                            image: cached(service.smokeTest.image),
+                        },
+                    },
                 ]),
             ),
         },

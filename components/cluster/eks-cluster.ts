@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EksManagedAddons } from "./managed-addons";
 import { EksNodeGroups } from "./eks-node-groups";
 import { type AddonVersions, nodeBootstrapAddons, workloadAddons } from "./managed-addon-specs";
+import { suspiciousAccessQueries } from "../../contracts/logging";
 import type { OidcIdentity } from "../kit/irsa";
 import { accountKeyPolicy, ebsCsiKmsPolicy, logsKeyPolicy } from "../kit/kms";
 import { kubeconfig } from "./kubeconfig";
@@ -143,6 +144,18 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { parent: this, protect: true },
         );
+        // The audit log's saved searches (`mcp security access-log --suspicious` runs the same text).
+        for (const query of suspiciousAccessQueries()) {
+            new aws.cloudwatch.QueryDefinition(
+                `${name}-query-${query.key}`,
+                {
+                    name: `${args.clusterName}/${query.key}`,
+                    logGroupNames: [logGroup.name],
+                    queryString: query.queryString,
+                },
+                { parent: this },
+            );
+        }
 
         const clusterRole = new aws.iam.Role(
             `${name}-role`,

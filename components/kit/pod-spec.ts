@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import { serviceHealthPaths } from "../../contracts/names";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
 type PodTemplateSpec = k8s.types.input.core.v1.PodTemplateSpec;
@@ -14,7 +15,7 @@ type Probe = k8s.types.input.core.v1.Probe;
  */
 
 /** Probe paths (liveness and readiness). */
-export const healthPaths = { live: "/health/live", ready: "/health/ready" } as const;
+export const healthPaths = serviceHealthPaths;
 
 /** Seconds the pod keeps serving after it is marked terminating, so the ALB and kube-proxy
  * stop sending it traffic before the process receives SIGTERM. */

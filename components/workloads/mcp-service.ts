@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { maxSurgePercent, mcpServicesScrapeJob } from "../../contracts/names";
+import { maxSurgePercent, mcpServicesScrapeJob, smokeTestLabel } from "../../contracts/names";
 import { selectorLabels, standardLabels } from "../kit/labels";
 import { allowSelector, tcp } from "../kit/network-policy";
 import { type ContainerResources, podTemplate } from "../kit/pod-spec";
@@ -290,6 +290,9 @@ export class McpService extends pulumi.ComponentResource {
 
         const ingressFrom = args.ingressFrom ?? [];
         const egressTo = args.egressTo ?? [];
+        // The smoke-test pods of `mcp release` (docs/operations.md#releases) reach the service's
+        // pods on its port, and nothing else (DNS aside, allowed namespace-wide).
+        const smokeTestPods = { [smokeTestLabel]: svc };
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
@@ -297,14 +300,35 @@ export class McpService extends pulumi.ComponentResource {
                 spec: {
                     podSelector: allowSelector(selector),
                     policyTypes: ["Ingress", "Egress"],
-                    ingress:
-                        ingressFrom.length > 0
+                    ingress: [
+                        ...(ingressFrom.length > 0
                             ? [{ from: [...ingressFrom], ports: tcp(port) }]
-                            : [],
+                            : []),
+                        {
+                            from: [{ podSelector: { matchLabels: smokeTestPods } }],
+                            ports: tcp(port),
+                        },
+                    ],
                     egress: egressTo.map((rule) => ({
                         to: [rule.peer],
                         ports: tcp(...rule.ports),
                     })),
+                },
+            },
+            { parent: this },
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-smoke-test-network-policy`,
+            {
+                metadata: meta(`${svc}-smoke-test`),
+                spec: {
+                    podSelector: allowSelector(smokeTestPods),
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [],
+                    egress: [
+                        { to: [{ podSelector: { matchLabels: selector } }], ports: tcp(port) },
+                    ],
                 },
             },
             { parent: this },

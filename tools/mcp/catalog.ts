@@ -443,29 +443,78 @@ export const update = {
     },
 } as const satisfies VerbSpec;
 
+export const release = {
+    name: "release",
+    help: {
+        synopsis: [
+            "mcp release <service> <image-tag> --yes [--smoke-timeout 5m] [--timeout 10m]",
+            "mcp release rollback <service> --yes [--timeout 10m]",
+            "mcp release status <service> [-o json|yaml]",
+        ],
+        summary:
+            "A progressive release of a service's Deployment: the running image and rollout settings are recorded in the annotation mcp-platform.io/release, one canary pod of the new image starts beside the serving ones (maxSurge 1, maxUnavailable 0, held by minReadySeconds), a smoke-test Job (the service's smokeTest: by default curl GET of /health/ready) runs against the canary's address, and only then does every pod roll, as Pulumi declared the strategy. A canary that does not start, a failed or timed-out smoke test or a stalled rollout rolls back to the recorded image. <image-tag> is a tag of the running image's repository, or a whole reference. rollback restores the recorded image (`kubectl rollout undo` for the last release).",
+        notes: [
+            "The stack file still names the old image: keep a release with mcp config set",
+            "workloads.services.<service>.image and commit Pulumi.<stack>.yaml (docs/operations.md#releases).",
+            "Exit codes: 0 released / rolled back / nothing to do; 1 the release failed and was rolled",
+            "back (what failed on stderr), or no release is recorded; 2 usage (no --yes, a data",
+            "store); 3 the cluster unreachable.",
+        ],
+    },
+    actions: ["rollback", "status"],
+    options: {
+        yes: { type: "boolean", help: "confirm: every pod of the service is replaced" },
+        "smoke-timeout": timeout("the smoke test may take", "5m"),
+        timeout: timeout("the canary and the rollout may take, each", "10m"),
+        ...kubeOptions,
+        ...outputOptions,
+    },
+} as const satisfies VerbSpec;
+
 export const security = {
     name: "security",
     help: {
         synopsis: [
-            "mcp security update --check [--fail-on SEVERITY] [-o json|yaml] [--stack production|dr]",
+            "mcp security audit [--full] [-o json|yaml]",
+            "mcp security access-log --suspicious [--since 24h] [-o json|yaml]",
+            "mcp security update --check [--fail-on SEVERITY] [-o json|yaml]",
         ],
         summary:
-            "The open vulnerability findings of the images the platform runs: Amazon Inspector's enhanced scanning of the stack's ECR pull-through cache (docs/cluster.md, \"Image cache\"), through the AWS CLI (`aws inspector2 list-findings`, active findings of container images in the stack's registry under the cache prefixes), counted by severity and listed with the package, the version that fixes it and the image.",
+            "audit: the stack's synth judged by the CrossGuard pack (tools/lib/policy-runner.ts), the peer linters kube-linter and kube-score over its manifests when they are installed, and the Kubernetes minor's EKS support dates (contracts/eks-support.ts); it synthesizes the stack (20-60 s). access-log: the saved CloudWatch Logs Insights query suspicious-access (docs/logging.md) over the control plane's audit log and the edge's log: bursts of 401/403, exec and attach into pods, Secret reads by principals outside the platform's own, run with the AWS CLI (`aws logs start-query`, `get-query-results`). update --check: the open vulnerability findings of the images the platform runs, from Amazon Inspector's enhanced scanning of the stack's ECR pull-through cache (docs/cluster.md, \"Image cache\"), through the AWS CLI (`aws inspector2 list-findings`: active findings of container images in the stack's registry under the cache prefixes), counted by severity and listed with the package, the version that fixes it and the image.",
         notes: [
-            "--check only reads: a fix arrives as a new image tag in the stack file (Renovate or a pull",
-            "request, scanned by its trivy step), and the cache scans the new image on its first pull.",
-            "Exit codes: 0 no open finding at or above --fail-on (default HIGH); 1 some; 2 usage;",
-            "3 the AWS CLI could not reach Inspector (not installed, not logged in, no network).",
+            "audit exit codes: 0 no mandatory finding; 1 a mandatory finding (a mandatory policy",
+            "violation, a peer linter's error, Kubernetes past its standard support); 2 usage.",
+            "access-log exit codes: 0 nothing suspicious; 1 suspicious events (listed); 2 usage;",
+            "3 CloudWatch Logs unreachable (the AWS CLI, credentials or the API).",
+            "update --check only reads (a fix is a new image tag in the stack file, through a pull request",
+            "that the trivy step scans); exit codes: 0 no open finding at or above --fail-on (default",
+            "HIGH); 1 some (listed); 2 usage; 3 Inspector unreachable (the AWS CLI, credentials or the API).",
         ],
     },
-    actions: ["update"],
+    actions: ["audit", "access-log", "update"],
     options: {
-        check: { type: "boolean", help: "list the open findings (required: the verb only reads)" },
+        full: {
+            type: "boolean",
+            help: "audit: accepted for the manuals' line; the audit is always full",
+        },
+        suspicious: {
+            type: "boolean",
+            help: "access-log: the suspicious-access query (the only one)",
+        },
+        since: {
+            type: "string",
+            value: "DURATION",
+            help: "access-log: how far back (default 24h)",
+        },
+        check: {
+            type: "boolean",
+            help: "update: list the open image findings (required: the verb only reads)",
+        },
         "fail-on": {
             type: "string",
             value: "SEVERITY",
             choices: ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"],
-            help: "exit 1 when a finding is at least this severe (default HIGH)",
+            help: "update --check: exit 1 when a finding is at least this severe (default HIGH)",
         },
         ...outputOptions,
     },
@@ -572,6 +621,7 @@ export const verbSpecs: readonly VerbSpec[] = [
     db,
     report,
     update,
+    release,
     security,
     config,
     dr,

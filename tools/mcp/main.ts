@@ -33,6 +33,7 @@ const loaders: Readonly<Record<string, () => Promise<Verb>>> = {
     db: async () => (await import("./verbs/db")).db,
     report: async () => (await import("./verbs/report")).report,
     update: async () => (await import("./verbs/update")).update,
+    release: async () => (await import("./verbs/release")).release,
     security: async () => (await import("./verbs/security")).security,
     config: async () => (await import("./verbs/config")).config,
     dr: async () => (await import("./verbs/dr")).dr,

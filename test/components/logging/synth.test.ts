@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { suspiciousAccessQueries } from "../../../contracts/logging";
 import type { ResourceRecord } from "../../../tools/lib/records";
 import { synth } from "../../support/synth";
 
@@ -53,10 +54,21 @@ describe.each(["production", "dr"] as const)("logging in the %s synth", (stack) 
         const role = ofType("aws:iam/role:Role").find((r) => r.name === "logs-writer-role")!;
         expect(role.inputs.assumeRolePolicy).toContain("system:serviceaccount:logging:fluent-bit");
         const queries = ofType("aws:cloudwatch/queryDefinition:QueryDefinition");
-        expect(queries.map((q) => q.inputs.name)).toEqual(
+        expect(queries.filter(underLogging).map((q) => q.inputs.name)).toEqual(
             ["errors-by-service", "request-trace", "slow-requests"].map(
                 (key) => `mcp-platform/${stack}/${key}`,
             ),
+        );
+        // `mcp security access-log --suspicious`'s queries, over the control plane's log group.
+        const audit = queries.filter((q) => !underLogging(q));
+        expect(audit.map((q) => [q.inputs.name, q.inputs.logGroupNames])).toEqual(
+            suspiciousAccessQueries().map((q) => [
+                `mcp-${stack}/${q.key}`,
+                [`/aws/eks/mcp-${stack}/cluster`],
+            ]),
+        );
+        expect(audit.map((q) => q.inputs.queryString)).toEqual(
+            suspiciousAccessQueries().map((q) => q.queryString),
         );
     });
 

@@ -346,6 +346,16 @@ describe("pod security and networking in the application namespaces", () => {
                 from: [{ ipBlock: { cidr: "10.10.0.0/16" } }],
                 ports: [{ protocol: "TCP", port: 3000 }],
             },
+            {
+                from: [
+                    {
+                        podSelector: {
+                            matchLabels: { "mcp-platform.io/smoke-test": "mcp-typescript-api" },
+                        },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: 3000 }],
+            },
         ]);
         const egress = policy.egress.map((r: Obj) => [
             r.to[0].podSelector?.matchLabels?.app,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { quarantineLabel } from "../../../components/kit/network-policy";
+import { smokeTestLabel } from "../../../contracts/names";
 import { volumeNameFor } from "../../../components/kit/pod-spec";
 import {
     checkScale,
@@ -83,6 +84,7 @@ describe("McpService", () => {
             [T.vpa, "mcp-typescript-api-vpa"],
             [T.pdb, "mcp-typescript-api-pdb"],
             [T.netpol, "mcp-typescript-api"],
+            [T.netpol, "mcp-typescript-api-smoke-test"],
             [T.monitor, "mcp-typescript-api"],
         ]) {
             const metadata = byObjectName(recorded, type, name).inputs.metadata as any;
@@ -99,7 +101,7 @@ describe("McpService", () => {
         expect(components.map((c) => c.name).sort()).toEqual(["api", "fs"]);
         const api = components.find((c) => c.name === "api")!;
         const apiChildren = recorded.records.filter((r) => r.parent === api.urn);
-        expect(apiChildren).toHaveLength(9);
+        expect(apiChildren).toHaveLength(10);
         for (const child of apiChildren) expect(child.name).toMatch(/^api-/);
     });
 
@@ -261,11 +263,16 @@ describe("McpService", () => {
             operator: "NotIn",
             values: ["true"],
         });
+        // The ALB, and the smoke-test pods of `mcp release` for this service.
+        const smokeTestPods = {
+            podSelector: { matchLabels: { [smokeTestLabel]: "mcp-typescript-api" } },
+        };
         expect(policy.ingress).toEqual([
             {
                 from: [{ ipBlock: { cidr: "10.10.0.0/16" } }],
                 ports: [{ protocol: "TCP", port: 3000 }],
             },
+            { from: [smokeTestPods], ports: [{ protocol: "TCP", port: 3000 }] },
         ]);
         expect(policy.egress).toEqual([
             {
@@ -274,7 +281,39 @@ describe("McpService", () => {
             },
         ]);
         const fs = spec(byObjectName(recorded, T.netpol, "filesystem-mcp"));
-        expect([fs.ingress, fs.egress]).toEqual([[], []]);
+        expect(fs.egress).toEqual([]);
+        expect(fs.ingress).toEqual([
+            {
+                from: [{ podSelector: { matchLabels: { [smokeTestLabel]: "filesystem-mcp" } } }],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            },
+        ]);
+    });
+
+    it("lets the smoke-test pods of mcp release out to the service's port, nothing else", () => {
+        const policy = spec(byObjectName(recorded, T.netpol, "mcp-typescript-api-smoke-test"));
+        expect(policy).toEqual({
+            podSelector: {
+                matchLabels: { [smokeTestLabel]: "mcp-typescript-api" },
+                matchExpressions: [{ key: quarantineLabel, operator: "NotIn", values: ["true"] }],
+            },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [],
+            egress: [
+                {
+                    to: [
+                        {
+                            podSelector: {
+                                matchLabels: spec(
+                                    byObjectName(recorded, T.deployment, "mcp-typescript-api"),
+                                ).selector.matchLabels,
+                            },
+                        },
+                    ],
+                    ports: [{ protocol: "TCP", port: 3000 }],
+                },
+            ],
+        });
     });
 
     it("is scraped on metrics:9090/metrics as job mcp-services, once per service", () => {

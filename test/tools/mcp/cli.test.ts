@@ -86,6 +86,7 @@ describe("mcp", () => {
             "db",
             "report",
             "update",
+            "release",
             "security",
             "config",
             "dr",
@@ -138,7 +139,7 @@ describe("mcp", () => {
         const unknown = await mcp(["profile"]);
         expect(unknown.code).toBe(2);
         expect(unknown.stderr).toBe(
-            'mcp: unknown verb "profile"; verbs: health, logs, backup, maintenance, tls, restart, scale, stop, start, db, report, update, security, config, dr, completion',
+            'mcp: unknown verb "profile"; verbs: health, logs, backup, maintenance, tls, restart, scale, stop, start, db, report, update, release, security, config, dr, completion',
         );
         expect((await mcp(["completion", "fish"])).code).toBe(2);
     });
