@@ -1,8 +1,9 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cachePrefixes, ecrRegistryHostPattern } from "../contracts/image-cache";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { cachePrefixes, ecrRegistryHost, ecrRegistryHostPattern } from "../contracts/image-cache";
 import { type ImageCacheExemption, imageCacheExemptions } from "./exemptions";
 import { configOf } from "./lib/config";
 import { podPolicy } from "./lib/define";
+import { describeObject, k8sObjects, templateOf } from "./lib/k8s-objects";
 import { containersOf, describeContainer } from "./lib/pods";
 
 /**
@@ -87,3 +88,56 @@ export const imageThroughCache: ResourceValidationPolicy = podPolicy({
         }
     },
 });
+
+/** The registry of a cache rule's credential ARN (`arn:aws:secretsmanager:<region>:<account>:…`). */
+function registryOfCredential(arn: string): string | undefined {
+    const [, , service, region, account] = arn.split(":");
+    return service === "secretsmanager" && /^\d{12}$/.test(account ?? "")
+        ? ecrRegistryHost(account, region)
+        : undefined;
+}
+
+export const imageOwnRegistry: StackValidationPolicy = {
+    name: "k8s-stack-image-own-registry",
+    description:
+        "Checks whether every pod image from a private ECR registry names the stack's own: the account and region of its pull-through cache rules' credentials.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    tags: ["supply-chain", "image-scanning"],
+    remediationSteps:
+        "Render images with the stack's registry host (config/image-cache.ts imageRegistryHost, passed to the in-cluster layer as awsDerived.imageRegistry); another account's or region's ECR is neither cached nor scanned by this stack.",
+    validateStack: (args, reportViolation) => {
+        const hosts = new Set<string>();
+        for (const rule of args.resources) {
+            if (rule.type !== "aws:ecr/pullThroughCacheRule:PullThroughCacheRule") continue;
+            const arn = (rule.props as { credentialArn?: unknown }).credentialArn;
+            const host = typeof arn === "string" ? registryOfCredential(arn) : undefined;
+            if (host) hosts.add(host);
+        }
+        if (hosts.size === 0) {
+            return args.notApplicable(
+                "the stack declares no pull-through cache rule with credentials",
+            );
+        }
+        if (hosts.size > 1) {
+            reportViolation(
+                `The pull-through cache rules' credentials must be in one account and region (found registries ${[...hosts].join(", ")}).`,
+            );
+            return;
+        }
+        const [own] = hosts;
+        for (const o of k8sObjects(args.resources)) {
+            const template = templateOf(o);
+            if (!template) continue;
+            for (const ref of containersOf(template.spec)) {
+                const host = ref.container.image?.split("/")[0] ?? "";
+                if (ecrRegistryHostPattern.test(host) && host !== own) {
+                    reportViolation(
+                        `${describeObject(o)} ${describeContainer(ref)} image ${ref.container.image} must come from the stack's registry ${own}, not another account's or region's.`,
+                        o.resource.urn,
+                    );
+                }
+            }
+        }
+    },
+};

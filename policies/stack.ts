@@ -14,6 +14,7 @@ import {
     templateOf,
 } from "./lib/k8s-objects";
 import { maxReplicas } from "./lib/replicas";
+import { imageOwnRegistry } from "./kubernetes-image-cache";
 import { nodeCapacityHeadroom } from "./stack-capacity";
 
 /**
@@ -437,4 +438,5 @@ export const stackPolicies: StackValidationPolicy[] = [
     nodeCapacityHeadroom,
     alertMetadata,
     dataStoreBackup,
+    imageOwnRegistry,
 ];

@@ -4,7 +4,7 @@ import { packEnforcementLevel, policies } from "../../policies/policies";
 import { awsCases } from "./cases/aws";
 import { eksSupportCases } from "./cases/aws-eks-support";
 import { cloudflareCases } from "./cases/cloudflare";
-import { imageCacheCases } from "./cases/kubernetes-image-cache";
+import { imageCacheCases, imageOwnRegistryCases } from "./cases/kubernetes-image-cache";
 import { podSecurityCases } from "./cases/kubernetes-pod-security";
 import { clusterCases, rbacCases, workloadCases } from "./cases/kubernetes-workloads";
 import { protectionCases } from "./cases/protection";
@@ -17,6 +17,7 @@ const tables = [
     ...podSecurityCases,
     ...workloadCases,
     ...imageCacheCases,
+    ...imageOwnRegistryCases,
     ...rbacCases,
     ...clusterCases,
     ...awsCases,

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { cachedImage, cachePrefixes, ecrRegistryHost } from "../../contracts/image-cache";
 import { imageCacheExemptions } from "../../policies/exemptions";
 import { isCachedImage } from "../../policies/kubernetes-image-cache";
-import { imageCacheCases } from "./cases/kubernetes-image-cache";
+import { imageCacheCases, imageOwnRegistryCases } from "./cases/kubernetes-image-cache";
 import { runPolicyCases } from "./lib/cases";
 
-runPolicyCases(imageCacheCases);
+runPolicyCases([...imageCacheCases, ...imageOwnRegistryCases]);
 
 describe("k8s-container-image-through-cache and cachedImage agree", () => {
     const host = ecrRegistryHost("123456789012", "us-east-1");

@@ -1,4 +1,5 @@
-import { imageThroughCache } from "../../../policies/kubernetes-image-cache";
+import { imageOwnRegistry, imageThroughCache } from "../../../policies/kubernetes-image-cache";
+import { fixture } from "../../support/policy";
 import type { PolicyCases } from "../lib/cases";
 import { deployment, firstContainer, type Obj, workload } from "../lib/fixtures";
 
@@ -86,6 +87,50 @@ export const imageCacheCases: PolicyCases[] = [
                     ],
                 },
                 expect: /must be pulled through/,
+            },
+        ],
+    },
+];
+
+/** A cache rule whose credentials name the stack's registry (account and region). */
+const rule = (account = "123456789012", region = "us-east-1") =>
+    fixture("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", {
+        ecrRepositoryPrefix: "ghcr",
+        upstreamRegistryUrl: "ghcr.io",
+        credentialArn: `arn:aws:secretsmanager:${region}:${account}:secret:ecr-pullthroughcache/ghcr-AbCdEf`,
+    });
+
+export const imageOwnRegistryCases: PolicyCases[] = [
+    {
+        policy: imageOwnRegistry,
+        pass: [
+            { title: "images from the stack's own registry", resources: [rule(), deployment()] },
+            {
+                title: "an upstream image is left to k8s-container-image-through-cache",
+                resources: [rule(), withImage("ghcr.io/mcp-platform/app:1.4.2")],
+            },
+        ],
+        fail: [
+            {
+                title: "another account's ECR",
+                resources: [
+                    rule(),
+                    withImage("999999999999.dkr.ecr.us-east-1.amazonaws.com/ghcr/x/app:1"),
+                ],
+                expect: /image 999999999999\.dkr\.ecr\.us-east-1\.amazonaws\.com\/ghcr\/x\/app:1 must come from the stack's registry 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com/,
+            },
+            {
+                title: "the same account in another region",
+                resources: [
+                    rule(),
+                    withImage(`${cache.replace("us-east-1", "us-west-2")}/ghcr/x/app:1`),
+                ],
+                expect: /must come from the stack's registry/,
+            },
+            {
+                title: "cache rules in two accounts",
+                resources: [rule(), rule("210987654321"), deployment()],
+                expect: /must be in one account and region/,
             },
         ],
     },
