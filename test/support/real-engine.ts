@@ -82,6 +82,8 @@ const awsOnlyPolicies = [
     "aws-s3-bucket-public-access-block",
     "aws-s3-bucket-tls-only",
     "aws-s3-bucket-versioning",
+    // Needs the stack's ECR pull-through cache rules (their credentials name the registry).
+    "k8s-stack-image-own-registry",
     "k8s-stack-node-capacity-headroom",
 ];
 
