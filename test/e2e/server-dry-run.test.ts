@@ -4,6 +4,7 @@ import { type ControlPlane, installCrds, startControlPlane } from "../support/ap
 import { upstreamCrds } from "../support/crds";
 import { synth } from "../support/synth";
 import { readManifests } from "../support/k8s-schema";
+import { certificateAuthority, issueCertificate } from "../../components/data/x509";
 
 /**
  * The synth's Kubernetes manifests against a real kube-apiserver (built by `npm run engines`):
@@ -57,6 +58,24 @@ function podOf(manifest: Obj): Obj | undefined {
     };
 }
 
+/**
+ * The rendered output redacts secret values (`[secret]`); the apiserver checks the PEM of a
+ * `kubernetes.io/tls` Secret, so those get a key pair issued here for the test.
+ */
+function withTestKeyPairs(entry: { file: string; manifest: Obj }) {
+    const m = entry.manifest;
+    if (m.kind !== "Secret" || m.type !== "kubernetes.io/tls") return entry;
+    const seed = "server-dry-run-test-seed";
+    const ca = certificateAuthority(seed, "dry-run test CA");
+    const issued = issueCertificate(seed, "dry-run test CA", {
+        commonName: m.metadata.name,
+        names: [m.metadata.name],
+    });
+    const stringData = { ...m.stringData, "tls.crt": issued.cert, "tls.key": issued.key };
+    if ("ca.crt" in stringData) stringData["ca.crt"] = ca.cert;
+    return { ...entry, manifest: { ...m, stringData } };
+}
+
 let plane: ControlPlane;
 beforeAll(async () => {
     plane = await startControlPlane();
@@ -71,7 +90,7 @@ describe.each(["production", "dr"])("the %s synth on a real apiserver", (stack) 
     beforeAll(async () => {
         const run = synth(stack);
         if (run.status !== 0) throw new Error(`synth ${stack} failed:\n${run.stderr}`);
-        manifests = readManifests(path.join(run.outDir, "k8s"));
+        manifests = readManifests(path.join(run.outDir, "k8s")).map(withTestKeyPairs);
         for (const kind of prerequisites) {
             for (const { file, manifest } of manifests.filter((m) => m.manifest.kind === kind)) {
                 const res = await plane.client.apply(manifest);
