@@ -202,7 +202,8 @@ describe("renovate.json", () => {
         expect(
             images.filter((m) => m.file === "config/logging.ts").map((m) => m.currentValue),
         ).toEqual(["5.1.1"]);
-        // Both stack files are read, and the defaults of config/ (haproxy, blackbox exporter).
+        // Both stack files are read, and the defaults of config/ (haproxy, blackbox exporter,
+        // the releases' smoke test).
         expect(new Set(images.map((m) => m.file))).toEqual(
             new Set([
                 "Pulumi.production.yaml",
@@ -210,6 +211,7 @@ describe("renovate.json", () => {
                 "config/data.ts",
                 "config/logging.ts",
                 "config/monitoring.ts",
+                "config/workloads.ts",
             ]),
         );
     });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseConfig, type PlatformConfig } from "../../../config";
 import { groupConfig } from "../../../config/lib/raw";
+import { defaultSmokeTestImage } from "../../../config/workloads";
 import { eksAddonNames, helmCharts, karpenterCrdChart } from "../../../contracts/pinned-sources";
 import { listStacks, readStackConfig } from "../../lib/stack-file";
 import { projectDir } from "./stack";
@@ -156,14 +157,22 @@ export function stackPins(stack: string, dir = projectDir): Pin[] {
                 : { type: "helm-index", repository: chart.repository, chart: chart.chart },
         });
     }
-    for (const [keys, reference] of imagesOf(cfg)) {
+    const images: [string, string][] = imagesOf(cfg).map(([keys, reference]) => [
+        where(keys),
+        reference,
+    ]);
+    // A service without its own `smokeTest` is released with the default image.
+    if (!images.some(([, reference]) => reference === defaultSmokeTestImage)) {
+        images.push(["config/workloads.ts default: smokeTest.image", defaultSmokeTestImage]);
+    }
+    for (const [at, reference] of images) {
         const image = parseImageRef(reference);
         pins.push({
             kind: "image",
             name: image.name,
             current: image.tag,
             digest: image.digest,
-            where: [where(keys)],
+            where: [at],
             source: { type: "oci-tags", registry: image.registry, repository: image.repository },
         });
     }
