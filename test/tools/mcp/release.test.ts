@@ -1,4 +1,7 @@
 import { parse } from "yaml";
+import { imageRegistryHost } from "../../../config/image-cache";
+import { cachedImage } from "../../../contracts/image-cache";
+import { parseStack } from "../../support/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseAnnotation, smokeTestLabel } from "../../../contracts/names";
 import { smokeImageAnnotation } from "../../../tools/mcp/lib/smoke-test";
@@ -15,7 +18,10 @@ import { json, mcp } from "./support";
  */
 const ns = "mcp-production";
 const service = "mcp-learning-system";
-const repository = "ghcr.io/mcp-platform/mcp-learning-system";
+const production = parseStack("production");
+/** The service's image as the pods pull it: through the stack's ECR pull-through cache. */
+const registryHost = imageRegistryHost(production.cluster.imageCache, production.region);
+const repository = cachedImage("ghcr.io/mcp-platform/mcp-learning-system", registryHost);
 const brokenImage = `${repository}:v9.9.9-broken`;
 const failingSmokeTestStage = `
 apiVersion: kwok.x-k8s.io/v1alpha1
@@ -144,9 +150,9 @@ beforeAll(async () => {
         stages: [failingSmokeTestStage, unpullableImageStage],
     });
     env = { MCP_STACK: "production", KUBECONFIG: stackKubeconfig(plane, "production") };
-    const production = synth("production");
+    const synthesized = synth("production");
     for (const file of manifests) {
-        const manifest = parse(production.read(`k8s/${file}`));
+        const manifest = parse(synthesized.read(`k8s/${file}`));
         // Two pods without the HPA (its minimum): the release has old pods to keep serving.
         if (manifest.kind === "Deployment") manifest.spec.replicas = 2;
         const res = await plane.client.apply(manifest);
@@ -196,7 +202,7 @@ describe("mcp release against a real API server", () => {
         const [job] = await smokeJobs();
         expect(job.status.succeeded).toBe(1);
         const container = job.spec.template.spec.containers[0];
-        expect(container.image).toBe("curlimages/curl:8.11.1");
+        expect(container.image).toBe(cachedImage("curlimages/curl:8.11.1", registryHost));
         expect(container.command.at(-1)).toBe("$(SMOKE_TARGET_URL)/health/ready");
         expect(container.env[0].value).toMatch(/^http:\/\/[\d.]+:8080$/);
         expect(container.securityContext.readOnlyRootFilesystem).toBe(true);

@@ -1,4 +1,6 @@
+import { imageRegistryHost } from "../../../config/image-cache";
 import { smokeTestOf } from "../../../config/workloads";
+import { cachedImage } from "../../../contracts/image-cache";
 import { release as spec } from "../catalog";
 import {
     CliError,
@@ -43,6 +45,20 @@ interface Target {
     readonly container: string;
     readonly port: number;
     readonly smoke: { image: string; command: string[] };
+    /** The stack's ECR pull-through cache: every image the release starts comes through it. */
+    readonly registryHost: string;
+}
+
+/**
+ * `reference` as the pods pull it: through the stack's pull-through cache, as the program
+ * renders every image (policy k8s-container-image-through-cache), never from upstream.
+ */
+function throughCache(reference: string, registryHost: string): string {
+    try {
+        return cachedImage(reference, registryHost);
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
 }
 
 async function rollBack(
@@ -84,7 +100,7 @@ async function runRelease(kube: Kube, t: Target, given: string, values: Values, 
             `start it first (mcp start ${w.name}, or mcp scale ${w.name} --replicas N), then release`,
         );
     }
-    const image = releaseImage(state.image, given);
+    const image = throughCache(releaseImage(state.image, given), t.registryHost);
     if (image === state.image) {
         io.out(`deployment/${w.name} in ${w.namespace} already runs ${image}: nothing changed`);
         return exitCodes.ok;
@@ -216,11 +232,14 @@ export const release: Verb = {
             );
         }
         const service = context.cfg.workloads.services[w.name];
+        const registryHost = imageRegistryHost(context.cfg.cluster.imageCache, context.cfg.region);
+        const smoke = smokeTestOf(service);
         const target: Target = {
             w,
             container: service.containerName ?? w.name,
             port: service.port,
-            smoke: smokeTestOf(service),
+            smoke: { ...smoke, image: throughCache(smoke.image, registryHost) },
+            registryHost,
         };
         const kube = await kubeFor(context, values, io);
         if (action === "release") return runRelease(kube, target, args[1], values, io);
