@@ -64,7 +64,7 @@ export async function setCredentials(stack: Stack, hasEdge: boolean): Promise<vo
  */
 export function bumpImages(node: unknown, key = ""): unknown {
     if (typeof node === "string") {
-        if (!/image/i.test(key)) return node;
+        if (!isImageKey(key)) return node;
         const m = /^([^@]+?)(?::([^:/@]+))?(@.+)?$/.exec(node);
         if (!m) return node;
         return `${m[1]}:${m[2] ?? "latest"}-e2e${m[3] ?? ""}`;
@@ -72,11 +72,15 @@ export function bumpImages(node: unknown, key = ""): unknown {
     if (Array.isArray(node)) return node.map((v) => bumpImages(v, key));
     if (node && typeof node === "object") {
         for (const [k, v] of Object.entries(node as Obj)) {
-            (node as Obj)[k] = bumpImages(v, /image/i.test(key) ? key : k);
+            // A map of images (`images:`) names each by its own key.
+            (node as Obj)[k] = bumpImages(v, key === "images" ? "image" : k);
         }
     }
     return node;
 }
+
+/** A key that holds an image reference: `image`, `…Image` (not `imageCache`). */
+const isImageKey = (key: string) => /^image$|Image$/.test(key);
 
 /**
  * The update: every image tag bumped, one replica count (postgres-replica), one limit
