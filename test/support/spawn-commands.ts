@@ -55,10 +55,13 @@ function resolveImport(from: string, specifier: string): string | undefined {
 }
 
 /** `entry` and every module it reaches through relative imports. */
-export function reachableModules(entry: string): string[] {
+export function reachableModules(
+    entry: string,
+    skip: (file: string) => boolean = () => false,
+): string[] {
     const seen = new Set<string>();
     const visit = (file: string) => {
-        if (seen.has(file)) return;
+        if (seen.has(file) || skip(file)) return;
         seen.add(file);
         for (const spec of relativeImports(fs.readFileSync(file, "utf8"))) {
             const target = resolveImport(file, spec);

@@ -181,6 +181,26 @@ function withoutExpressions(script: string): string {
     return script.replace(/\$\{\{[^}]*\}\}/g, "EXPR");
 }
 
+/**
+ * The modules `file` runs with `args`. The mcp CLI (tools/mcp/main.ts) loads each verb's module
+ * only for that verb (`await import("./verbs/<verb>")`): given a verb, only its module is
+ * followed among tools/mcp/verbs/; without one, every verb.
+ */
+function modulesRun(projectDir: string, file: string, args: readonly string[]): string[] {
+    const entry = path.join(projectDir, file);
+    const verbsDir = path.join(projectDir, "tools/mcp/verbs");
+    const verb = args.find((a) => !a.startsWith("-"));
+    const verbFile = verb && path.join(verbsDir, `${verb}.ts`);
+    if (file !== "tools/mcp/main.ts" || !verbFile || !fs.existsSync(verbFile)) {
+        return reachableModules(entry);
+    }
+    const otherVerb = (f: string) =>
+        path.dirname(f) === verbsDir && f !== verbFile && !f.endsWith("/verb.ts");
+    return [
+        ...new Set([...reachableModules(entry, otherVerb), ...reachableModules(verbFile)]),
+    ].sort();
+}
+
 /** The needs of one script, following npm scripts, repository scripts and tools/ modules. */
 function scriptNeeds(
     script: string,
@@ -198,11 +218,8 @@ function scriptNeeds(
         file && !file.startsWith("$") && fs.existsSync(path.join(ctx.projectDir, file))
             ? file
             : undefined;
-    const spawnsOf = (file: string, via: string) => {
-        const report = spawnCommands(
-            reachableModules(path.join(ctx.projectDir, file)),
-            ctx.projectDir,
-        );
+    const spawnsOf = (file: string, via: string, args: readonly string[] = []) => {
+        const report = spawnCommands(modulesRun(ctx.projectDir, file, args), ctx.projectDir);
         for (const s of report.spawns) out.push({ command: s.command, from: `${via} → ${s.at}` });
         unresolved.push(...report.unresolved);
     };
@@ -229,7 +246,8 @@ function scriptNeeds(
             if (inv.command === "npx" && bin) out.push({ command: bin, from });
             const file = repoFile(inv.command === "npx" ? args[1] : args[0]);
             if ((bin === "tsx" || bin === "node") && file && /\.(ts|mts|mjs|js)$/.test(file)) {
-                spawnsOf(file, `${from} → ${bin} ${file}`);
+                const after = args.slice(args.indexOf(file) + 1);
+                spawnsOf(file, `${from} → ${bin} ${file}`, after);
             }
             return;
         }
@@ -338,6 +356,13 @@ export function jobContract(label: string, job: ContractJob, ctx: ContractContex
             }
             if (inv.command === "npm" && inv.args.join(" ").startsWith("run engines")) {
                 provide(engineBinaries(ctx.projectDir), `npm run engines (step ${index + 1})`);
+            }
+            // `go install <module>/cmd/<name>@<version>` puts <name> in GOPATH/bin.
+            if (inv.command === "go" && inv.args[0] === "install") {
+                for (const arg of inv.args.slice(1).filter((a) => /@/.test(a))) {
+                    const name = arg.split("@")[0].split("/").pop();
+                    if (name) provide([name], `go install (step ${index + 1})`);
+                }
             }
             if (inv.command === "bash" && inv.args[0] === "dev/peers/install.sh") {
                 provide(peerBinaries(ctx.projectDir), `dev/peers/install.sh (step ${index + 1})`);

@@ -36,8 +36,15 @@ export function synthStack(
 ): { dir: string; summary: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mcp-audit-${stack}-`));
     const child = spawnSync(
-        path.join(projectDir, "node_modules", ".bin", "tsx"),
-        ["tools/synth.ts", stack, "--out", dir, "--quiet"],
+        process.execPath,
+        [
+            path.join(projectDir, "node_modules/tsx/dist/cli.mjs"),
+            "tools/synth.ts",
+            stack,
+            "--out",
+            dir,
+            "--quiet",
+        ],
         { cwd: projectDir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 600_000 },
     );
     if (!fs.existsSync(path.join(dir, "policy-report.json"))) {
@@ -86,8 +93,9 @@ const objectName = (kind: string, namespace: string | undefined, name: string) =
 
 type Raw = { check: string; object: string };
 
-function kubeLinter(binary: string, dir: string): Raw[] {
-    const child = spawnSync(binary, ["lint", dir, "--format", "json"], {
+function kubeLinter(binDir: string, dir: string): Raw[] {
+    const child = spawnSync("kube-linter", ["lint", dir, "--format", "json"], {
+        env: { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}` },
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
         timeout: 300_000,
@@ -116,13 +124,14 @@ function kubeLinter(binary: string, dir: string): Raw[] {
     }));
 }
 
-function kubeScore(binary: string, dir: string): Raw[] {
+function kubeScore(binDir: string, dir: string): Raw[] {
     const files = fs
         .readdirSync(dir, { recursive: true, encoding: "utf8" })
         .filter((f) => f.endsWith(".yaml"))
         .map((f) => path.join(dir, f))
         .sort();
-    const child = spawnSync(binary, ["score", "--output-format", "json", ...files], {
+    const child = spawnSync("kube-score", ["score", "--output-format", "json", ...files], {
+        env: { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}` },
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
         timeout: 300_000,
@@ -162,8 +171,8 @@ export function peerFindings(
         ["kube-score", kubeScore],
     ] as const;
     for (const [tool, run] of linters) {
-        const binary = path.join(toolsDir, "bin", tool);
-        if (!fs.existsSync(binary)) {
+        const binDir = path.join(toolsDir, "bin");
+        if (!fs.existsSync(path.join(binDir, tool))) {
             sections.push({
                 source: tool,
                 ran: false,
@@ -173,7 +182,7 @@ export function peerFindings(
         }
         let raw: Raw[];
         try {
-            raw = run(binary, path.join(dir, "k8s"));
+            raw = run(binDir, path.join(dir, "k8s"));
         } catch (error) {
             sections.push({
                 source: tool,

@@ -5,7 +5,6 @@ import { groupConfig } from "../../../config/lib/raw";
 import { defaultSmokeTestImage } from "../../../config/workloads";
 import { eksAddonNames, helmCharts, karpenterCrdChart } from "../../../contracts/pinned-sources";
 import { listStacks, readStackConfig } from "../../lib/stack-file";
-import { projectDir } from "./stack";
 
 /**
  * Every version the platform pins, in one list: what `mcp update check` compares with the
@@ -19,6 +18,9 @@ import { projectDir } from "./stack";
  * - every container image of the config (a key named `image`/`…Image`, or under `images`);
  * - the Go modules the engines are built from (each go.mod's direct requirements).
  */
+/** The repository (kept apart from ./stack.ts, which drives the Pulumi CLI: the inventory never does). */
+const projectDir = path.resolve(__dirname, "..", "..", "..");
+
 export type PinKind = "kubernetes" | "eks-addon" | "helm-chart" | "image" | "go-module";
 
 /** Where a pin's available versions are read. */
