@@ -5,6 +5,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { projectDir } from "../support/synth";
+import {
+    kubeLinterFindings,
+    kubeScoreFindings,
+    objectName,
+    type PeerFinding,
+} from "../../tools/lib/peer-reports";
 
 /**
  * The peer linters (kube-linter, kube-score, checkov) run over rendered manifests, their
@@ -71,10 +77,6 @@ export interface Finding {
     readonly object: string;
 }
 
-function objectName(kind: string, namespace: string | undefined, name: string): string {
-    return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
-}
-
 function run(binary: string, args: string[]): { stdout: string; stderr: string; status: number } {
     const child = spawnSync(binary, args, {
         encoding: "utf8",
@@ -94,46 +96,17 @@ function yamlFiles(dir: string): string[] {
         .sort();
 }
 
-type KubeLinterReport = {
-    Reports:
-        | {
-              Check: string;
-              Object: {
-                  K8sObject: {
-                      Namespace?: string;
-                      Name: string;
-                      GroupVersionKind: { Kind: string };
-                  };
-              };
-          }[]
-        | null;
-};
-
 export function kubeLinter(dir: string): Finding[] {
     // Exit 1 means "found problems"; anything else without JSON is a failure to run.
     const { stdout, stderr } = run(binaryOf(tools[0]), ["lint", dir, "--format", "json"]);
-    let report: KubeLinterReport;
+    let findings: PeerFinding[];
     try {
-        report = JSON.parse(stdout) as KubeLinterReport;
+        findings = kubeLinterFindings(stdout);
     } catch {
         throw new Error(`kube-linter produced no report: ${stderr}`);
     }
-    return (report.Reports ?? []).map((r) => ({
-        tool: "kube-linter",
-        check: r.Check,
-        object: objectName(
-            r.Object.K8sObject.GroupVersionKind.Kind,
-            r.Object.K8sObject.Namespace || undefined,
-            r.Object.K8sObject.Name,
-        ),
-    }));
+    return findings.map((f) => ({ tool: "kube-linter" as const, ...f }));
 }
-
-type KubeScoreObject = {
-    type_meta: { kind: string };
-    object_meta: { name: string; namespace?: string };
-    checks: { check: { id: string }; grade: number; skipped: boolean }[];
-};
 
 export function kubeScore(dir: string): Finding[] {
     const { stdout, stderr } = run(binaryOf(tools[1]), [
@@ -142,22 +115,13 @@ export function kubeScore(dir: string): Finding[] {
         "json",
         ...yamlFiles(dir),
     ]);
-    let objects: KubeScoreObject[];
+    let findings: PeerFinding[];
     try {
-        objects = JSON.parse(stdout) as KubeScoreObject[];
+        findings = kubeScoreFindings(stdout);
     } catch {
         throw new Error(`kube-score produced no report: ${stderr}`);
     }
-    // Grade 10 is OK; 5 is a warning and 1 critical, both findings.
-    return objects.flatMap((o) =>
-        o.checks
-            .filter((c) => !c.skipped && c.grade < 10)
-            .map((c) => ({
-                tool: "kube-score" as const,
-                check: c.check.id,
-                object: objectName(o.type_meta.kind, o.object_meta.namespace, o.object_meta.name),
-            })),
-    );
+    return findings.map((f) => ({ tool: "kube-score" as const, ...f }));
 }
 
 type CheckovReport = { results: { failed_checks: { check_id: string; resource: string }[] } };

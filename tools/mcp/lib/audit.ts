@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { eksStandardSupportEnds } from "../../../contracts/eks-support";
 import { CliError } from "./cli";
+import { kubeLinterFindings, kubeScoreFindings, type PeerFinding } from "../../lib/peer-reports";
 
 /**
  * What `mcp security audit` judges (docs/operations.md#security): the stack's synth with the
@@ -88,43 +89,17 @@ function exceptions(): Set<string> {
     return listed;
 }
 
-const objectName = (kind: string, namespace: string | undefined, name: string) =>
-    namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
-
-type Raw = { check: string; object: string };
-
-function kubeLinter(binDir: string, dir: string): Raw[] {
+function kubeLinter(binDir: string, dir: string): PeerFinding[] {
     const child = spawnSync("kube-linter", ["lint", dir, "--format", "json"], {
         env: { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}` },
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
         timeout: 300_000,
     });
-    const report = JSON.parse(child.stdout) as {
-        Reports:
-            | {
-                  Check: string;
-                  Object: {
-                      K8sObject: {
-                          Namespace?: string;
-                          Name: string;
-                          GroupVersionKind: { Kind: string };
-                      };
-                  };
-              }[]
-            | null;
-    };
-    return (report.Reports ?? []).map((r) => ({
-        check: r.Check,
-        object: objectName(
-            r.Object.K8sObject.GroupVersionKind.Kind,
-            r.Object.K8sObject.Namespace || undefined,
-            r.Object.K8sObject.Name,
-        ),
-    }));
+    return kubeLinterFindings(child.stdout);
 }
 
-function kubeScore(binDir: string, dir: string): Raw[] {
+function kubeScore(binDir: string, dir: string): PeerFinding[] {
     const files = fs
         .readdirSync(dir, { recursive: true, encoding: "utf8" })
         .filter((f) => f.endsWith(".yaml"))
@@ -136,20 +111,7 @@ function kubeScore(binDir: string, dir: string): Raw[] {
         maxBuffer: 64 * 1024 * 1024,
         timeout: 300_000,
     });
-    const objects = JSON.parse(child.stdout) as {
-        type_meta: { kind: string };
-        object_meta: { name: string; namespace?: string };
-        checks: { check: { id: string }; grade: number; skipped: boolean }[];
-    }[];
-    // Grade 10 is OK; 5 a warning, 1 critical: both findings.
-    return objects.flatMap((o) =>
-        o.checks
-            .filter((c) => !c.skipped && c.grade < 10)
-            .map((c) => ({
-                check: c.check.id,
-                object: objectName(o.type_meta.kind, o.object_meta.namespace, o.object_meta.name),
-            })),
-    );
+    return kubeScoreFindings(child.stdout);
 }
 
 /**
@@ -180,7 +142,7 @@ export function peerFindings(
             });
             continue;
         }
-        let raw: Raw[];
+        let raw: PeerFinding[];
         try {
             raw = run(binDir, path.join(dir, "k8s"));
         } catch (error) {
