@@ -1,7 +1,8 @@
 import * as k8s from "@kubernetes/client-node";
-import { CliError } from "./cli";
+import type { PlatformConfig } from "../../../config";
+import { CliError, UsageError } from "./cli";
 import { type Kube, kubeError } from "./kube";
-import type { Workload } from "./services";
+import { allServices, resolveService, type Workload } from "./services";
 
 /**
  * What `mcp stop` records on a Deployment it stops, and `mcp start` restores: the annotation
@@ -155,4 +156,30 @@ export async function waitStopped(
         }
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
+}
+
+/**
+ * The services `mcp stop` or `mcp start` acts on: those named, or every one with `--all`.
+ * `checkTargetsGiven` runs first, before any config or cluster is read.
+ */
+export function checkTargetsGiven(
+    verb: "stop" | "start",
+    all: boolean | undefined,
+    names: readonly string[],
+    example: string,
+): void {
+    if (!all && names.length === 0) {
+        throw new UsageError(`give the services to ${verb}, or --all (e.g. ${example})`);
+    }
+    if (all && names.length > 0) {
+        throw new UsageError(`give the services to ${verb} or --all, not both`);
+    }
+}
+
+export function selectTargets(
+    cfg: PlatformConfig,
+    all: boolean | undefined,
+    names: readonly string[],
+): Workload[] {
+    return all ? allServices(cfg) : names.flatMap((name) => resolveService(cfg, name));
 }

@@ -1,9 +1,9 @@
 import { start as spec } from "../catalog";
-import { CliError, duration, exitCodes, parseVerbArgs, UsageError } from "../lib/cli";
+import { CliError, duration, exitCodes, parseVerbArgs } from "../lib/cli";
 import { type Io, kubeFor, stackContext } from "../lib/context";
 import { describeStatus, waitRolledOut } from "../lib/kube";
-import { allServices, resolveService, type Workload } from "../lib/services";
-import { patchCount, readHpa, readState } from "../lib/stopped";
+import type { Workload } from "../lib/services";
+import { checkTargetsGiven, patchCount, readHpa, readState, selectTargets } from "../lib/stopped";
 import type { Verb } from "./verb";
 
 /** `mcp start`: give back to services exactly the count `mcp stop` recorded. */
@@ -11,20 +11,11 @@ export const start: Verb = {
     spec,
     async run(argv, io: Io) {
         const { values, positionals } = parseVerbArgs(argv, spec);
-        if (!values.all && positionals.length === 0) {
-            throw new UsageError(
-                "give the services to start, or --all (e.g. mcp start filesystem)",
-            );
-        }
-        if (values.all && positionals.length > 0) {
-            throw new UsageError("give the services to start or --all, not both");
-        }
+        checkTargetsGiven("start", values.all, positionals, "mcp start filesystem");
         const timeoutMs = duration("--timeout", values.timeout ?? "5m");
         const context = await stackContext(values.stack, io);
         const { cfg } = context;
-        const targets: Workload[] = values.all
-            ? allServices(cfg)
-            : positionals.flatMap((name) => resolveService(cfg, name));
+        const targets: Workload[] = selectTargets(cfg, values.all, positionals);
         const data = targets.filter((w) => w.kind === "StatefulSet");
         if (data.length) {
             throw new CliError(

@@ -1,8 +1,16 @@
 import { stop as spec } from "../catalog";
 import { CliError, duration, exitCodes, parseVerbArgs, UsageError } from "../lib/cli";
 import { type Io, kubeFor, stackContext } from "../lib/context";
-import { allServices, resolveService, type Workload } from "../lib/services";
-import { patchCount, readHpa, readState, type StoppedRecord, waitStopped } from "../lib/stopped";
+import type { Workload } from "../lib/services";
+import {
+    checkTargetsGiven,
+    patchCount,
+    readHpa,
+    readState,
+    type StoppedRecord,
+    waitStopped,
+    selectTargets,
+} from "../lib/stopped";
 import type { Verb } from "./verb";
 
 /**
@@ -13,20 +21,11 @@ export const stop: Verb = {
     spec,
     async run(argv, io: Io) {
         const { values, positionals } = parseVerbArgs(argv, spec);
-        if (!values.all && positionals.length === 0) {
-            throw new UsageError(
-                "give the services to stop, or --all (e.g. mcp stop filesystem --yes)",
-            );
-        }
-        if (values.all && positionals.length > 0) {
-            throw new UsageError("give the services to stop or --all, not both");
-        }
+        checkTargetsGiven("stop", values.all, positionals, "mcp stop filesystem --yes");
         const timeoutMs = duration("--timeout", values.timeout ?? "5m");
         const context = await stackContext(values.stack, io);
         const { cfg } = context;
-        const targets: Workload[] = values.all
-            ? allServices(cfg)
-            : positionals.flatMap((name) => resolveService(cfg, name));
+        const targets: Workload[] = selectTargets(cfg, values.all, positionals);
         const data = targets.filter((w) => w.kind === "StatefulSet");
         if (data.length) {
             throw new CliError(
